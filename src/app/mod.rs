@@ -1,0 +1,12 @@
+//! The model and its update function: synchronous, no I/O, no clock reads. Time arrives in
+//! messages; what should happen in the world leaves as [`Effect`]s.
+
+pub mod keys;
+pub mod model;
+pub mod msg;
+pub mod update;
+
+pub use keys::{Action, Binding};
+pub use model::{Done, Model, Overlay, Pane, Slot};
+pub use msg::{Effect, FixRun, Msg};
+pub use update::{start, update};

@@ -1,0 +1,287 @@
+//! Everything the screen and the report are drawn from.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::config::Config;
+use crate::diagnose::{self, Consensus, Finding};
+use crate::probe::clock::{NtpError, NtpReply, Offset};
+use crate::probe::connect::ConnectReport;
+use crate::probe::sync::SyncStatus;
+use crate::probe::{ProbeId, ProbeOutcome};
+
+/// How many consensus offsets the sparkline keeps.
+pub const HISTORY_LEN: usize = 240;
+
+/// The four panes, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Clock,
+    Handshakes,
+    Reach,
+    Findings,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 4] = [Pane::Clock, Pane::Handshakes, Pane::Reach, Pane::Findings];
+
+    pub fn index(self) -> usize {
+        match self {
+            Pane::Clock => 0,
+            Pane::Handshakes => 1,
+            Pane::Reach => 2,
+            Pane::Findings => 3,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Clock => "Clock",
+            Pane::Handshakes => "Handshakes",
+            Pane::Reach => "Reachability",
+            Pane::Findings => "Findings",
+        }
+    }
+
+    #[must_use]
+    pub fn next(self) -> Pane {
+        Pane::ALL[(self.index() + 1) % 4]
+    }
+
+    #[must_use]
+    pub fn prev(self) -> Pane {
+        Pane::ALL[(self.index() + 3) % 4]
+    }
+}
+
+/// A finished run of a probe.
+#[derive(Debug, Clone)]
+pub struct Done<T> {
+    pub value: T,
+    /// Local wall-clock time when it finished.
+    pub at: SystemTime,
+    pub took: Duration,
+}
+
+/// One probe's state: at most one run, at most one queued behind it, and the last result.
+#[derive(Debug, Clone)]
+pub struct Slot<T> {
+    pub running_since: Option<Instant>,
+    pub queued: bool,
+    pub last: Option<Done<T>>,
+}
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Slot {
+            running_since: None,
+            queued: false,
+            last: None,
+        }
+    }
+}
+
+impl<T> Slot<T> {
+    pub fn is_running(&self) -> bool {
+        self.running_since.is_some()
+    }
+
+    /// The last value, if any.
+    pub fn value(&self) -> Option<&T> {
+        self.last.as_ref().map(|d| &d.value)
+    }
+
+    /// Asks for a run at `now`: true when it should start now, false when it was queued
+    /// behind a running one (or was already queued).
+    pub fn request(&mut self, now: Instant) -> bool {
+        if self.running_since.is_some() {
+            self.queued = true;
+            false
+        } else {
+            self.running_since = Some(now);
+            true
+        }
+    }
+
+    /// Records a result; true when a queued run should start now.
+    pub fn finish(&mut self, value: T, at: SystemTime, took: Duration, now: Instant) -> bool {
+        self.last = Some(Done { value, at, took });
+        if std::mem::take(&mut self.queued) {
+            self.running_since = Some(now);
+            true
+        } else {
+            self.running_since = None;
+            false
+        }
+    }
+}
+
+/// A window over the panes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    /// The details of the selected row of a pane.
+    Details(Pane),
+    /// The fixes of the selected finding; `selected` is the highlighted fix.
+    Fixes {
+        selected: usize,
+    },
+    /// A fix that runs a command, waiting for y/n.
+    Confirm {
+        fix: usize,
+    },
+}
+
+/// Facts about where we run, read once at start.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    pub is_root: bool,
+    pub log_path: Option<PathBuf>,
+    pub color: bool,
+}
+
+/// The whole state of a session.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub config: Arc<Config>,
+    pub env: Env,
+    /// The runtime's last reading of the monotonic clock.
+    pub now: Instant,
+    /// The local wall clock at `now` (it may be wrong: that is what we check).
+    pub wall: SystemTime,
+    pub ntp: Vec<Slot<Result<NtpReply, NtpError>>>,
+    pub sync: Slot<Box<SyncStatus>>,
+    pub connect: Vec<Slot<Box<ConnectReport>>>,
+    /// The consensus offset after each complete round, oldest first.
+    pub history: VecDeque<Offset>,
+    pub last_round: Option<Instant>,
+    pub paused: bool,
+    pub focus: Pane,
+    pub selected: [usize; 4],
+    pub overlay: Option<Overlay>,
+    /// A short message for the footer and when it was set.
+    pub flash: Option<(String, Instant)>,
+    /// Derived from the observations after every update.
+    pub findings: Vec<Finding>,
+    pub quit: bool,
+}
+
+impl Model {
+    pub fn new(config: Arc<Config>, env: Env, now: Instant, wall: SystemTime) -> Self {
+        let mut m = Model {
+            ntp: (0..config.clock.servers.len())
+                .map(|_| Slot::default())
+                .collect(),
+            sync: Slot::default(),
+            connect: (0..config.targets.len()).map(|_| Slot::default()).collect(),
+            config,
+            env,
+            now,
+            wall,
+            history: VecDeque::new(),
+            last_round: None,
+            paused: false,
+            focus: Pane::Clock,
+            selected: [0; 4],
+            overlay: None,
+            flash: None,
+            findings: Vec::new(),
+            quit: false,
+        };
+        m.refresh();
+        m
+    }
+
+    /// Recomputes what is derived from the observations.
+    pub fn refresh(&mut self) {
+        self.findings = diagnose::diagnose(self);
+        let rows = self.rows(Pane::Findings);
+        let sel = &mut self.selected[Pane::Findings.index()];
+        *sel = (*sel).min(rows.saturating_sub(1));
+    }
+
+    /// The clock consensus from the current samples.
+    pub fn consensus(&self) -> Consensus {
+        diagnose::clock::consensus(self)
+    }
+
+    /// How many rows a pane lists.
+    pub fn rows(&self, pane: Pane) -> usize {
+        match pane {
+            Pane::Clock => self.ntp.len(),
+            Pane::Handshakes | Pane::Reach => self.connect.len(),
+            Pane::Findings => self.findings.len(),
+        }
+    }
+
+    /// The selected row of `pane` (clamped).
+    pub fn selection(&self, pane: Pane) -> usize {
+        self.selected[pane.index()].min(self.rows(pane).saturating_sub(1))
+    }
+
+    /// The finding under the cursor in the Findings pane.
+    pub fn selected_finding(&self) -> Option<&Finding> {
+        self.findings.get(self.selection(Pane::Findings))
+    }
+
+    /// A probe's slot, to mark it running or done.
+    pub fn is_running(&self, id: ProbeId) -> bool {
+        match id {
+            ProbeId::Ntp(i) => self.ntp.get(i).is_some_and(Slot::is_running),
+            ProbeId::SyncService => self.sync.is_running(),
+            ProbeId::Connect(i) => self.connect.get(i).is_some_and(Slot::is_running),
+        }
+    }
+
+    /// Whether every probe has finished and none is queued.
+    pub fn idle(&self) -> bool {
+        let busy = |running: bool, queued: bool| running || queued;
+        !(self.ntp.iter().any(|s| busy(s.is_running(), s.queued))
+            || busy(self.sync.is_running(), self.sync.queued)
+            || self.connect.iter().any(|s| busy(s.is_running(), s.queued)))
+    }
+
+    /// How many probes are running now.
+    pub fn running(&self) -> usize {
+        self.ntp.iter().filter(|s| s.is_running()).count()
+            + usize::from(self.sync.is_running())
+            + self.connect.iter().filter(|s| s.is_running()).count()
+    }
+
+    /// Requests a run of `id`; true when it should start now.
+    pub(crate) fn request(&mut self, id: ProbeId) -> bool {
+        let now = self.now;
+        match id {
+            ProbeId::Ntp(i) => self.ntp.get_mut(i).is_some_and(|s| s.request(now)),
+            ProbeId::SyncService => self.sync.request(now),
+            ProbeId::Connect(i) => self.connect.get_mut(i).is_some_and(|s| s.request(now)),
+        }
+    }
+
+    /// Records a probe's result; true when a queued run of it should start now.
+    pub(crate) fn record(
+        &mut self,
+        id: ProbeId,
+        outcome: ProbeOutcome,
+        at: SystemTime,
+        took: Duration,
+    ) -> bool {
+        let now = self.now;
+        match (id, outcome) {
+            (ProbeId::Ntp(i), ProbeOutcome::Ntp(r)) => self
+                .ntp
+                .get_mut(i)
+                .is_some_and(|s| s.finish(r, at, took, now)),
+            (ProbeId::SyncService, ProbeOutcome::SyncService(s)) => {
+                self.sync.finish(s, at, took, now)
+            }
+            (ProbeId::Connect(i), ProbeOutcome::Connect(r)) => self
+                .connect
+                .get_mut(i)
+                .is_some_and(|s| s.finish(r, at, took, now)),
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! `update`: the only place the model changes.
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::keys::{self, Action};
+use super::model::{HISTORY_LEN, Model, Overlay, Pane};
+use super::msg::{Effect, FixRun, Msg};
+use crate::fix::shell_join;
+use crate::probe::{self, ProbeId};
+
+/// How long a footer message stays.
+const FLASH_FOR: Duration = Duration::from_secs(6);
+
+/// Starts every check, as at launch.
+pub fn start(model: &mut Model) -> Vec<Effect> {
+    model.last_round = Some(model.now);
+    let ids = probe::all_probes(&model.config);
+    let fx = request_all(model, &ids);
+    model.refresh();
+    fx
+}
+
+/// Applies one message; returns what the runtime should do.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    let fx = match msg {
+        Msg::Tick { now, wall } => {
+            model.now = now;
+            model.wall = wall;
+            if model
+                .flash
+                .as_ref()
+                .is_some_and(|(_, t)| now.duration_since(*t) >= FLASH_FOR)
+            {
+                model.flash = None;
+            }
+            resample_if_due(model)
+        }
+        Msg::Key(key) => on_key(model, key),
+        Msg::Probe { event, at } => {
+            if at > model.now {
+                model.now = at;
+            }
+            let event = *event;
+            let id = event.id;
+            let mut fx = Vec::new();
+            if model.record(id, event.outcome, event.finished_at, event.took) {
+                fx.push(Effect::Start(id));
+            }
+            if matches!(id, ProbeId::Ntp(_))
+                && !model.ntp.iter().any(super::model::Slot::is_running)
+            {
+                record_history(model);
+            }
+            fx
+        }
+        Msg::FixFinished { run, result } => {
+            let text = match result {
+                Ok(0) => format!("fix done: {} — re-running the checks", run.label),
+                Ok(code) => format!("fix exited with status {code}: {}", shell_join(&run.argv)),
+                Err(e) => format!("fix could not run: {e}"),
+            };
+            flash(model, text);
+            request_all(model, &run.rerun)
+        }
+        Msg::Exported(Ok(path)) => {
+            flash(model, format!("report written to {}", path.display()));
+            Vec::new()
+        }
+        Msg::Exported(Err(e)) => {
+            flash(model, format!("export failed: {e}"));
+            Vec::new()
+        }
+        Msg::Copied(text) => {
+            flash(model, format!("copied to the clipboard (OSC 52): {text}"));
+            Vec::new()
+        }
+    };
+    model.refresh();
+    fx
+}
+
+fn flash(model: &mut Model, text: String) {
+    model.flash = Some((text, model.now));
+}
+
+fn request_all(model: &mut Model, ids: &[ProbeId]) -> Vec<Effect> {
+    ids.iter()
+        .filter(|id| model.request(**id))
+        .map(|id| Effect::Start(*id))
+        .collect()
+}
+
+/// Starts a new clock round when the interval has passed and sampling is not paused.
+fn resample_if_due(model: &mut Model) -> Vec<Effect> {
+    let due = model
+        .last_round
+        .is_none_or(|t| model.now.duration_since(t) >= model.config.clock.interval);
+    if model.paused || !due {
+        return Vec::new();
+    }
+    model.last_round = Some(model.now);
+    let mut ids: Vec<ProbeId> = (0..model.ntp.len()).map(ProbeId::Ntp).collect();
+    ids.push(ProbeId::SyncService);
+    request_all(model, &ids)
+}
+
+fn record_history(model: &mut Model) {
+    if let Some(offset) = model.consensus().offset {
+        if model.history.len() == HISTORY_LEN {
+            model.history.pop_front();
+        }
+        model.history.push_back(offset);
+    }
+}
+
+fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        model.quit = true;
+        return vec![Effect::Quit];
+    }
+    match model.overlay.clone() {
+        Some(Overlay::Confirm { fix }) => return on_confirm_key(model, key, fix),
+        Some(Overlay::Fixes { selected }) => {
+            if let Some(fx) = on_fixes_key(model, key, selected) {
+                return fx;
+            }
+        }
+        _ => {}
+    }
+    let Some(action) = keys::action_for(&key) else {
+        return Vec::new();
+    };
+    on_action(model, action)
+}
+
+fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
+    let focus = model.focus;
+    match action {
+        Action::Quit => {
+            model.quit = true;
+            return vec![Effect::Quit];
+        }
+        Action::Close => model.overlay = None,
+        Action::Help => {
+            model.overlay = if model.overlay == Some(Overlay::Help) {
+                None
+            } else {
+                Some(Overlay::Help)
+            };
+        }
+        Action::NextPane | Action::PrevPane | Action::Focus(_) if model.overlay.is_none() => {
+            model.focus = match action {
+                Action::NextPane => focus.next(),
+                Action::PrevPane => focus.prev(),
+                Action::Focus(p) => p,
+                _ => focus,
+            };
+        }
+        Action::Up | Action::Down => {
+            let rows = model.rows(focus);
+            let sel = model.selection(focus);
+            model.selected[focus.index()] = match action {
+                Action::Up => sel.saturating_sub(1),
+                _ => (sel + 1).min(rows.saturating_sub(1)),
+            };
+        }
+        Action::Details => {
+            model.overlay = match model.overlay {
+                Some(Overlay::Details(_)) => None,
+                None if model.rows(focus) > 0 => Some(Overlay::Details(focus)),
+                ref other => other.clone(),
+            };
+        }
+        Action::Retry => {
+            let ids = selected_probes(model);
+            if ids.is_empty() {
+                return Vec::new();
+            }
+            let fx = request_all(model, &ids);
+            if fx.is_empty() {
+                flash(model, "already running: one more run is queued".to_string());
+            }
+            return fx;
+        }
+        Action::RetryAll => {
+            model.last_round = Some(model.now);
+            let ids = probe::all_probes(&model.config);
+            return request_all(model, &ids);
+        }
+        Action::Fixes if model.overlay.is_none() => {
+            model.focus = Pane::Findings;
+            match model.selected_finding() {
+                Some(f) if !f.fixes.is_empty() => {
+                    model.overlay = Some(Overlay::Fixes { selected: 0 })
+                }
+                Some(f) => {
+                    let text = format!("{} has no fix to offer", f.code);
+                    flash(model, text);
+                }
+                None => flash(model, "no finding selected".to_string()),
+            }
+        }
+        Action::Copy => {
+            let cmd = model
+                .selected_finding()
+                .and_then(|f| f.fixes.iter().find_map(|x| x.command.as_ref()))
+                .map(|argv| shell_join(argv));
+            return match cmd {
+                Some(text) => vec![Effect::Copy(text)],
+                None => {
+                    flash(
+                        model,
+                        "the selected finding has no command to copy".to_string(),
+                    );
+                    Vec::new()
+                }
+            };
+        }
+        Action::Export => return vec![Effect::Export],
+        Action::Pause => {
+            model.paused = !model.paused;
+            let text = if model.paused {
+                "live sampling paused (p resumes)"
+            } else {
+                "live sampling resumed"
+            };
+            flash(model, text.to_string());
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The probes behind the selected row of the focused pane.
+fn selected_probes(model: &Model) -> Vec<ProbeId> {
+    let pane = match model.overlay {
+        Some(Overlay::Details(p)) => p,
+        _ => model.focus,
+    };
+    if model.rows(pane) == 0 {
+        return Vec::new();
+    }
+    let sel = model.selection(pane);
+    match pane {
+        Pane::Clock => vec![ProbeId::Ntp(sel), ProbeId::SyncService],
+        Pane::Handshakes | Pane::Reach => vec![ProbeId::Connect(sel)],
+        Pane::Findings => model
+            .findings
+            .get(sel)
+            .map(|f| f.probes.clone())
+            .unwrap_or_default(),
+    }
+}
+
+/// Keys inside the fixes window; `None` lets the main key map handle the key.
+fn on_fixes_key(model: &mut Model, key: KeyEvent, selected: usize) -> Option<Vec<Effect>> {
+    let fixes = model
+        .selected_finding()
+        .map(|f| f.fixes.clone())
+        .unwrap_or_default();
+    if fixes.is_empty() {
+        model.overlay = None;
+        return None;
+    }
+    let selected = selected.min(fixes.len() - 1);
+    let choose = |model: &mut Model, i: usize| {
+        let fix = &fixes[i];
+        if fix.command.is_some() {
+            model.overlay = Some(Overlay::Confirm { fix: i });
+            Some(Vec::new())
+        } else if !fix.rerun.is_empty() {
+            model.overlay = None;
+            flash(model, format!("{}…", fix.label));
+            Some(request_all(model, &fix.rerun))
+        } else {
+            model.overlay = Some(Overlay::Fixes { selected: i });
+            flash(model, format!("no command to run: {}", fix.label));
+            Some(Vec::new())
+        }
+    };
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => {
+            model.overlay = Some(Overlay::Fixes {
+                selected: selected.saturating_sub(1),
+            });
+            Some(Vec::new())
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            model.overlay = Some(Overlay::Fixes {
+                selected: (selected + 1).min(fixes.len() - 1),
+            });
+            Some(Vec::new())
+        }
+        KeyCode::Enter => choose(model, selected),
+        KeyCode::Esc => {
+            model.overlay = None;
+            Some(Vec::new())
+        }
+        KeyCode::Char('c') => Some(copy_fix(model, &fixes[selected])),
+        KeyCode::Char(ch) => fixes
+            .iter()
+            .position(|f| f.key == ch)
+            .and_then(|i| choose(model, i)),
+        _ => None,
+    }
+}
+
+fn copy_fix(model: &mut Model, fix: &crate::diagnose::Fix) -> Vec<Effect> {
+    match &fix.command {
+        Some(argv) => vec![Effect::Copy(shell_join(argv))],
+        None => {
+            flash(model, format!("no command to copy: {}", fix.label));
+            Vec::new()
+        }
+    }
+}
+
+fn on_confirm_key(model: &mut Model, key: KeyEvent, fix: usize) -> Vec<Effect> {
+    let Some(chosen) = model
+        .selected_finding()
+        .and_then(|f| f.fixes.get(fix))
+        .cloned()
+    else {
+        model.overlay = None;
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Char('y' | 'Y') => {
+            model.overlay = None;
+            match chosen.command {
+                Some(argv) => vec![Effect::RunFix(FixRun {
+                    label: chosen.label,
+                    argv,
+                    rerun: chosen.rerun,
+                })],
+                None => Vec::new(),
+            }
+        }
+        KeyCode::Char('n' | 'N') | KeyCode::Esc => {
+            model.overlay = Some(Overlay::Fixes { selected: fix });
+            Vec::new()
+        }
+        KeyCode::Char('c') => copy_fix(model, &chosen),
+        KeyCode::Char('q') => {
+            model.quit = true;
+            vec![Effect::Quit]
+        }
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,806 @@
+//! The configuration: the embedded defaults, a TOML file laid over them key by key, then the
+//! command line. Every bad value is refused here with a message that quotes it and says where
+//! it came from, so nothing else ever sees a half-valid config.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer};
+use toml::Spanned;
+
+/// The defaults compiled into the binary: used when no config file exists.
+pub const EMBEDDED_DEFAULTS: &str = include_str!("defaults.toml");
+
+/// The default TCP port of a target.
+pub const DEFAULT_PORT: u16 = 443;
+/// The NTP port.
+pub const NTP_PORT: u16 = 123;
+
+/// The whole, validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub clock: ClockConfig,
+    pub network: NetworkConfig,
+    pub targets: Vec<Target>,
+}
+
+/// `[clock]`: where the true time comes from and how often it is sampled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClockConfig {
+    pub servers: Vec<HostPort>,
+    pub interval: Duration,
+    pub timeout: Duration,
+}
+
+/// `[network]`: settings shared by every target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkConfig {
+    pub timeout: Duration,
+    pub ca_file: Option<PathBuf>,
+}
+
+/// One `[[targets]]` entry: a server and the checks to run against it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    pub sni: Sni,
+    /// An address to use instead of asking DNS; its IP is used for every probe of the target.
+    pub connect: Option<SocketAddr>,
+    pub probes: Vec<ProbeSpec>,
+    pub tls_auth: Option<PathBuf>,
+    pub key_direction: KeyDirection,
+}
+
+impl Target {
+    /// A target for `host[:port]` as given on the command line: a TLS check on its port.
+    pub fn from_host_port(hp: &HostPort) -> Self {
+        let port = hp.port.unwrap_or(DEFAULT_PORT);
+        Target {
+            name: hp.to_string(),
+            host: hp.host.clone(),
+            port,
+            sni: Sni::Host,
+            connect: None,
+            probes: vec![ProbeSpec::Tls],
+            tls_auth: None,
+            key_direction: KeyDirection::default(),
+        }
+    }
+
+    /// The TCP ports this target's checks connect to, in order, without repeats: the TLS port
+    /// first, then every `tcp:N`.
+    pub fn tcp_ports(&self) -> Vec<u16> {
+        let mut ports = Vec::new();
+        for probe in &self.probes {
+            let port = match probe {
+                ProbeSpec::Tls => self.port,
+                ProbeSpec::Tcp(p) => *p,
+                _ => continue,
+            };
+            if !ports.contains(&port) {
+                ports.push(port);
+            }
+        }
+        ports
+    }
+
+    /// The name sent in the TLS SNI extension, if any.
+    pub fn sni_name(&self) -> Option<&str> {
+        match &self.sni {
+            Sni::Host => Some(&self.host),
+            Sni::Name(name) => Some(name),
+            Sni::None => None,
+        }
+    }
+}
+
+/// What to send as the TLS server name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Sni {
+    /// The target's host (the default).
+    #[default]
+    Host,
+    /// Another name.
+    Name(String),
+    /// No SNI extension at all (`sni = ""`).
+    None,
+}
+
+/// One check of a target, as named in its `probes` list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProbeSpec {
+    /// The TLS handshake on the target's port.
+    Tls,
+    /// A TCP connect to a port.
+    Tcp(u16),
+    /// The OpenVPN hard-reset probe over UDP.
+    OpenvpnUdp(u16),
+    /// The OpenVPN hard-reset probe over TCP.
+    OpenvpnTcp(u16),
+    /// A WireGuard initiation-shaped packet over UDP.
+    Wireguard(u16),
+}
+
+impl ProbeSpec {
+    /// The probe names a config may use, for error messages and the README.
+    pub const NAMES: &'static str =
+        "tls, tcp:PORT, openvpn-udp[:PORT], openvpn-tcp[:PORT], wireguard[:PORT]";
+
+    /// The name of the probe's kind, as in the config and the JSON report.
+    pub fn kind(self) -> &'static str {
+        match self {
+            ProbeSpec::Tls => "tls",
+            ProbeSpec::Tcp(_) => "tcp",
+            ProbeSpec::OpenvpnUdp(_) => "openvpn-udp",
+            ProbeSpec::OpenvpnTcp(_) => "openvpn-tcp",
+            ProbeSpec::Wireguard(_) => "wireguard",
+        }
+    }
+
+    /// The port the probe uses, when it names one.
+    pub fn port(self) -> Option<u16> {
+        match self {
+            ProbeSpec::Tls => None,
+            ProbeSpec::Tcp(p)
+            | ProbeSpec::OpenvpnUdp(p)
+            | ProbeSpec::OpenvpnTcp(p)
+            | ProbeSpec::Wireguard(p) => Some(p),
+        }
+    }
+}
+
+impl fmt::Display for ProbeSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.port() {
+            Some(port) => write!(f, "{}:{port}", self.kind()),
+            None => f.write_str(self.kind()),
+        }
+    }
+}
+
+impl FromStr for ProbeSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (kind, port) = match s.split_once(':') {
+            Some((kind, port)) => {
+                let port = port
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|p| *p != 0)
+                    .ok_or_else(|| {
+                        format!("bad port {port:?} in probe {s:?}: use a number from 1 to 65535")
+                    })?;
+                (kind, Some(port))
+            }
+            None => (s, None),
+        };
+        let spec = match (kind, port) {
+            ("tls", None) => ProbeSpec::Tls,
+            ("tcp", Some(p)) => ProbeSpec::Tcp(p),
+            ("openvpn-udp", p) => ProbeSpec::OpenvpnUdp(p.unwrap_or(1194)),
+            ("openvpn-tcp", p) => ProbeSpec::OpenvpnTcp(p.unwrap_or(443)),
+            ("wireguard", p) => ProbeSpec::Wireguard(p.unwrap_or(51820)),
+            ("tls", Some(_)) => {
+                return Err(format!(
+                    "bad probe {s:?}: \"tls\" takes no port (it uses the target's `port`)"
+                ));
+            }
+            ("tcp", None) => {
+                return Err(format!(
+                    "bad probe {s:?}: tcp needs a port, as in \"tcp:80\""
+                ));
+            }
+            _ => {
+                return Err(format!(
+                    "unknown probe {s:?}: use one of {}",
+                    ProbeSpec::NAMES
+                ));
+            }
+        };
+        Ok(spec)
+    }
+}
+
+/// OpenVPN's `key-direction` for a tls-auth key: 0 on servers, 1 on clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyDirection(pub u8);
+
+impl Default for KeyDirection {
+    fn default() -> Self {
+        KeyDirection(1)
+    }
+}
+
+/// `host[:port]`, with IPv6 literals in brackets when a port follows (`[::1]:123`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HostPort {
+    pub host: String,
+    pub port: Option<u16>,
+}
+
+impl HostPort {
+    /// The port, or `default` when none was given.
+    pub fn port_or(&self, default: u16) -> u16 {
+        self.port.unwrap_or(default)
+    }
+}
+
+impl fmt::Display for HostPort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bracket = self.host.contains(':');
+        match (self.port, bracket) {
+            (Some(p), true) => write!(f, "[{}]:{p}", self.host),
+            (Some(p), false) => write!(f, "{}:{p}", self.host),
+            (None, _) => f.write_str(&self.host),
+        }
+    }
+}
+
+impl FromStr for HostPort {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = |why: &str| format!("bad address {s:?}: {why}; use host or host:port");
+        let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+            let (host, after) = rest
+                .split_once(']')
+                .ok_or_else(|| bad("missing ']' after the IPv6 address"))?;
+            match after {
+                "" => (host, None),
+                _ => (
+                    host,
+                    Some(
+                        after
+                            .strip_prefix(':')
+                            .ok_or_else(|| bad("junk after ']'"))?,
+                    ),
+                ),
+            }
+        } else if s.parse::<IpAddr>().is_ok() {
+            (s, None)
+        } else {
+            match s.rsplit_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (s, None),
+            }
+        };
+        if host.is_empty() {
+            return Err(bad("the host is empty"));
+        }
+        if host
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '/')
+        {
+            return Err(bad("the host has a space, slash or control character"));
+        }
+        let port =
+            match port {
+                None => None,
+                Some(p) => Some(p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| {
+                    bad(&format!("the port {p:?} is not a number from 1 to 65535"))
+                })?),
+            };
+        Ok(HostPort {
+            host: host.to_string(),
+            port,
+        })
+    }
+}
+
+/// A duration as written in the config and on the command line: `30s`, `500ms`, `2m`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s.trim()).map_err(|e| {
+        format!("bad duration {s:?} ({e}): write it like \"5s\", \"500ms\" or \"2m\"")
+    })?;
+    if d.is_zero() {
+        return Err(format!("bad duration {s:?}: it must be more than zero"));
+    }
+    Ok(d)
+}
+
+/// `HOST:PORT:ADDR` as given to `--resolve`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolve {
+    pub host: String,
+    pub port: u16,
+    pub addr: IpAddr,
+}
+
+impl FromStr for Resolve {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = |why: &str| {
+            format!(
+                "bad --resolve {s:?}: {why}; write it as HOST:PORT:ADDR, e.g. example.com:443:127.0.0.1"
+            )
+        };
+        let mut parts = s.splitn(3, ':');
+        let (Some(host), Some(port), Some(addr)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad("it needs three parts"));
+        };
+        if host.is_empty() {
+            return Err(bad("the host is empty"));
+        }
+        let port = port
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| {
+                bad(&format!(
+                    "the port {port:?} is not a number from 1 to 65535"
+                ))
+            })?;
+        let addr = addr.trim_start_matches('[').trim_end_matches(']');
+        let addr = addr
+            .parse::<IpAddr>()
+            .map_err(|_| bad(&format!("{addr:?} is not an IP address")))?;
+        Ok(Resolve {
+            host: host.to_string(),
+            port,
+            addr,
+        })
+    }
+}
+
+/// A config that could not be used: what is wrong, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The default config path: `$XDG_CONFIG_HOME/tlsdoctor/config.toml`, else
+/// `~/.config/tlsdoctor/config.toml`.
+pub fn default_config_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("tlsdoctor").join("config.toml"))
+}
+
+impl Config {
+    /// The embedded defaults alone.
+    pub fn defaults() -> Self {
+        let raw = parse_raw(EMBEDDED_DEFAULTS, Path::new("<embedded defaults>"))
+            .expect("the embedded defaults parse");
+        Self::from_raw(
+            RawConfig::default(),
+            raw,
+            Path::new("<embedded defaults>"),
+            "",
+        )
+        .expect("the embedded defaults are valid")
+    }
+
+    /// The embedded defaults with the TOML text `src` (read from `path`) laid over them.
+    pub fn from_toml(src: &str, path: &Path) -> Result<Self, ConfigError> {
+        let defaults = parse_raw(EMBEDDED_DEFAULTS, Path::new("<embedded defaults>"))
+            .expect("the embedded defaults parse");
+        let file = parse_raw(src, path)?;
+        Self::from_raw(file, defaults, path, src)
+    }
+
+    /// Reads and applies the config file at `path`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let src = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError(format!(
+                "cannot read config file {}: {e}; check the path given to --config",
+                path.display()
+            ))
+        })?;
+        Self::from_toml(&src, path)
+    }
+
+    fn from_raw(
+        file: RawConfig,
+        defaults: RawConfig,
+        path: &Path,
+        src: &str,
+    ) -> Result<Self, ConfigError> {
+        let fc = file.clock.unwrap_or_default();
+        let dc = defaults.clock.unwrap_or_default();
+        let fnw = file.network.unwrap_or_default();
+        let dnw = defaults.network.unwrap_or_default();
+        let clock = ClockConfig {
+            servers: fc
+                .servers
+                .or(dc.servers)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| s.0)
+                .collect(),
+            interval: fc
+                .interval
+                .or(dc.interval)
+                .map_or(Duration::from_secs(30), |d| d.0),
+            timeout: fc
+                .timeout
+                .or(dc.timeout)
+                .map_or(Duration::from_secs(2), |d| d.0),
+        };
+        let ca_file = match fnw.ca_file {
+            Some(p) => Some(check_file(&p, path, src, "ca_file")?),
+            None => dnw.ca_file.map(Spanned::into_inner),
+        };
+        let network = NetworkConfig {
+            timeout: fnw
+                .timeout
+                .or(dnw.timeout)
+                .map_or(Duration::from_secs(5), |d| d.0),
+            ca_file,
+        };
+        let raw_targets = file.targets.or(defaults.targets).unwrap_or_default();
+        let mut targets = Vec::with_capacity(raw_targets.len());
+        for t in raw_targets {
+            let span = t.span();
+            let t = t.into_inner();
+            let port = t.port.unwrap_or(DEFAULT_PORT);
+            if port == 0 {
+                return Err(at(
+                    path,
+                    src,
+                    span.start,
+                    "port 0 is not a port: use 1 to 65535",
+                ));
+            }
+            let host = t.host.0;
+            let tls_auth = match t.tls_auth {
+                Some(p) => Some(check_file(&p, path, src, "tls_auth")?),
+                None => None,
+            };
+            let name = t.name.unwrap_or_else(|| {
+                HostPort {
+                    host: host.clone(),
+                    port: Some(port),
+                }
+                .to_string()
+            });
+            if let Some(dup) = targets.iter().find(|o: &&Target| o.name == name) {
+                return Err(at(
+                    path,
+                    src,
+                    span.start,
+                    &format!(
+                        "two targets are named {:?}: give each a different `name`",
+                        dup.name
+                    ),
+                ));
+            }
+            targets.push(Target {
+                name,
+                host,
+                port,
+                sni: match t.sni {
+                    None => Sni::Host,
+                    Some(s) if s.is_empty() => Sni::None,
+                    Some(s) => Sni::Name(s),
+                },
+                connect: t.connect.map(|c| c.into_addr(port)),
+                probes: t.probes.map_or_else(
+                    || vec![ProbeSpec::Tls],
+                    |p| p.into_iter().map(|p| p.0).collect(),
+                ),
+                tls_auth,
+                key_direction: t.key_direction.unwrap_or_default(),
+            });
+        }
+        Ok(Config {
+            clock,
+            network,
+            targets,
+        })
+    }
+
+    /// Points every target named `host` on `port` at `addr`, as curl's `--resolve` does.
+    /// Returns false when no target matches.
+    pub fn apply_resolve(&mut self, r: &Resolve) -> bool {
+        let mut hit = false;
+        for t in &mut self.targets {
+            if t.host.eq_ignore_ascii_case(&r.host) && t.port == r.port {
+                t.connect = Some(SocketAddr::new(r.addr, r.port));
+                hit = true;
+            }
+        }
+        hit
+    }
+}
+
+/// The 1-based line of byte `offset` in `src`.
+fn line_of(src: &str, offset: usize) -> usize {
+    src.get(..offset).map_or(1, |s| s.matches('\n').count() + 1)
+}
+
+fn at(path: &Path, src: &str, offset: usize, msg: &str) -> ConfigError {
+    ConfigError(format!(
+        "config file {}, line {}: {msg}",
+        path.display(),
+        line_of(src, offset)
+    ))
+}
+
+fn check_file(
+    p: &Spanned<PathBuf>,
+    path: &Path,
+    src: &str,
+    key: &str,
+) -> Result<PathBuf, ConfigError> {
+    let file = p.get_ref();
+    match std::fs::metadata(file) {
+        Ok(m) if m.is_file() => Ok(file.clone()),
+        Ok(_) => Err(at(
+            path,
+            src,
+            p.span().start,
+            &format!("{key} = {:?} is not a file", file.display().to_string()),
+        )),
+        Err(e) => Err(at(
+            path,
+            src,
+            p.span().start,
+            &format!(
+                "{key} = {:?} cannot be read ({e}): fix the path or remove the key",
+                file.display().to_string()
+            ),
+        )),
+    }
+}
+
+fn parse_raw(src: &str, path: &Path) -> Result<RawConfig, ConfigError> {
+    toml::from_str::<RawConfig>(src).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| format!(", line {}", line_of(src, s.start)))
+            .unwrap_or_default();
+        ConfigError(format!(
+            "config file {}{line}: {}",
+            path.display(),
+            e.message()
+        ))
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    clock: Option<RawClock>,
+    network: Option<RawNetwork>,
+    targets: Option<Vec<Spanned<RawTarget>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClock {
+    servers: Option<Vec<Parsed<HostPort>>>,
+    interval: Option<Dur>,
+    timeout: Option<Dur>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNetwork {
+    timeout: Option<Dur>,
+    ca_file: Option<Spanned<PathBuf>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTarget {
+    name: Option<String>,
+    host: Host,
+    port: Option<u16>,
+    sni: Option<String>,
+    connect: Option<Connect>,
+    probes: Option<Vec<Parsed<ProbeSpec>>>,
+    tls_auth: Option<Spanned<PathBuf>>,
+    key_direction: Option<KeyDirection>,
+}
+
+/// A value parsed from a string with `FromStr`, so that toml points at it when it is bad.
+#[derive(Debug)]
+struct Parsed<T>(T);
+
+impl<'de, T: FromStr<Err = String>> Deserialize<'de> for Parsed<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map(Parsed).map_err(de::Error::custom)
+    }
+}
+
+#[derive(Debug)]
+struct Dur(Duration);
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_duration(&s).map(Dur).map_err(de::Error::custom)
+    }
+}
+
+#[derive(Debug)]
+struct Host(String);
+
+impl<'de> Deserialize<'de> for Host {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let hp: HostPort = s.parse().map_err(de::Error::custom)?;
+        if hp.port.is_some() && !s.starts_with('[') {
+            return Err(de::Error::custom(format!(
+                "bad host {s:?}: put the port in `port`, not in `host`"
+            )));
+        }
+        Ok(Host(hp.host))
+    }
+}
+
+/// `connect = "ADDR:PORT"` or `connect = "ADDR"` (the target's port).
+#[derive(Debug)]
+struct Connect(IpAddr, Option<u16>);
+
+impl Connect {
+    fn into_addr(self, port: u16) -> SocketAddr {
+        SocketAddr::new(self.0, self.1.unwrap_or(port))
+    }
+}
+
+impl<'de> Deserialize<'de> for Connect {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if let Ok(sa) = s.parse::<SocketAddr>() {
+            return Ok(Connect(sa.ip(), Some(sa.port())));
+        }
+        if let Ok(ip) = s
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+        {
+            return Ok(Connect(ip, None));
+        }
+        Err(de::Error::custom(format!(
+            "bad connect {s:?}: it must be an IP address with an optional port, as in \"127.0.0.1:8443\""
+        )))
+    }
+}
+
+impl<'de> Deserialize<'de> for KeyDirection {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        match n {
+            0 | 1 => Ok(KeyDirection(n as u8)),
+            _ => Err(de::Error::custom(format!(
+                "bad key_direction {n}: it is 0 or 1, as `key-direction` in the .ovpn (clients use 1)"
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(src: &str) -> Result<Config, ConfigError> {
+        Config::from_toml(src, Path::new("test.toml"))
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let c = Config::defaults();
+        assert!(c.clock.servers.len() >= 3);
+        assert!(!c.targets.is_empty());
+        assert_eq!(c.network.timeout, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_file_that_only_sets_clock_keeps_the_default_targets() {
+        let c = load("[clock]\nservers = [\"127.0.0.1:11123\"]\n").unwrap();
+        assert_eq!(c.clock.servers, vec!["127.0.0.1:11123".parse().unwrap()]);
+        assert_eq!(c.clock.interval, Duration::from_secs(30));
+        assert_eq!(c.targets, Config::defaults().targets);
+    }
+
+    #[test]
+    fn empty_targets_means_none() {
+        assert!(load("targets = []\n").unwrap().targets.is_empty());
+    }
+
+    #[test]
+    fn target_keys_parse() {
+        let c = load(
+            r#"
+[[targets]]
+name = "vpn"
+host = "vpn.example.com"
+port = 8443
+sni = ""
+connect = "127.0.0.1:9443"
+probes = ["tls", "tcp:80", "openvpn-udp:1194", "openvpn-tcp", "wireguard:51820"]
+key_direction = 0
+"#,
+        )
+        .unwrap();
+        let t = &c.targets[0];
+        assert_eq!(t.port, 8443);
+        assert_eq!(t.sni, Sni::None);
+        assert_eq!(t.connect, Some("127.0.0.1:9443".parse().unwrap()));
+        assert_eq!(
+            t.probes,
+            vec![
+                ProbeSpec::Tls,
+                ProbeSpec::Tcp(80),
+                ProbeSpec::OpenvpnUdp(1194),
+                ProbeSpec::OpenvpnTcp(443),
+                ProbeSpec::Wireguard(51820)
+            ]
+        );
+        assert_eq!(t.key_direction, KeyDirection(0));
+        assert_eq!(t.tcp_ports(), vec![8443, 80]);
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_value() {
+        let e = load("[clock]\nservers = []\ninterval = \"3 fortnights\"\n")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("test.toml, line 3"), "{e}");
+        assert!(e.contains("3 fortnights"), "{e}");
+
+        let e = load("[[targets]]\nhost = \"a\"\nprobes = [\"tls\", \"smtp:25\"]\n")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("line 3") && e.contains("smtp:25"), "{e}");
+
+        let e = load("[clock]\nserverz = []\n").unwrap_err().0;
+        assert!(e.contains("line 2") && e.contains("serverz"), "{e}");
+
+        let e = load("[[targets]]\nhost = \"a\"\ntls_auth = \"/nonexistent/ta.key\"\n")
+            .unwrap_err()
+            .0;
+        assert!(
+            e.contains("line 3") && e.contains("/nonexistent/ta.key"),
+            "{e}"
+        );
+
+        let e = load("[[targets]]\nhost = \"a\"\nkey_direction = 2\n")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("line 3") && e.contains("key_direction 2"), "{e}");
+
+        let e = load("[network]\ntimeout = \"0s\"\n").unwrap_err().0;
+        assert!(e.contains("line 2") && e.contains("0s"), "{e}");
+    }
+
+    #[test]
+    fn host_port_forms() {
+        let hp: HostPort = "[::1]:123".parse().unwrap();
+        assert_eq!((hp.host.as_str(), hp.port), ("::1", Some(123)));
+        let hp: HostPort = "::1".parse().unwrap();
+        assert_eq!((hp.host.as_str(), hp.port), ("::1", None));
+        let hp: HostPort = "example.com:8443".parse().unwrap();
+        assert_eq!(hp.to_string(), "example.com:8443");
+        assert!("example.com:99999".parse::<HostPort>().is_err());
+        assert!("".parse::<HostPort>().is_err());
+    }
+
+    #[test]
+    fn resolve_parses() {
+        let r: Resolve = "example.com:443:127.0.0.1".parse().unwrap();
+        assert_eq!(r.addr, "127.0.0.1".parse::<IpAddr>().unwrap());
+        let r: Resolve = "example.com:443:[::1]".parse().unwrap();
+        assert_eq!(r.addr, "::1".parse::<IpAddr>().unwrap());
+        assert!("example.com:443".parse::<Resolve>().is_err());
+    }
+}

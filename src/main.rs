@@ -1,0 +1,89 @@
+//! The binary: error and panic hooks, the command line, then the library does the work.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+
+use tlsdoctor_tui::app::model::Env;
+use tlsdoctor_tui::cli::Cli;
+use tlsdoctor_tui::{fix, headless, logging, report, runtime};
+
+/// Exit code when the tool could not run (bad usage, bad config, internal error).
+const CANNOT_RUN: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(CANNOT_RUN)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    if let Err(e) = color_eyre::install() {
+        eprintln!("tlsdoctor-tui: {e}");
+        return ExitCode::from(CANNOT_RUN);
+    }
+    let config = match cli.resolve_config() {
+        Ok(c) => Arc::new(c),
+        Err(e) => {
+            eprintln!("tlsdoctor-tui: {e}");
+            return ExitCode::from(CANNOT_RUN);
+        }
+    };
+    let headless = cli.once || cli.json || !std::io::stdout().is_terminal();
+    let (log_path, _log_guard) = logging::init();
+    let env = Env {
+        is_root: fix::is_root(),
+        log_path,
+        color: !cli.colorless(),
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tlsdoctor-tui: cannot start the async runtime: {e}");
+            return ExitCode::from(CANNOT_RUN);
+        }
+    };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async {
+            if headless {
+                let model = headless::run_once(config, env).await;
+                if cli.json {
+                    let json = report::json::report(&model);
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&json).unwrap_or_default()
+                    );
+                } else {
+                    print!("{}", report::text::report(&model));
+                }
+                Ok(ExitCode::from(report::exit_code(&model.findings)))
+            } else {
+                runtime::run_tui(config, env).await.map(|exit| {
+                    if let runtime::Exit::Signal(name) = exit {
+                        eprintln!("tlsdoctor-tui: stopped by {name}");
+                    }
+                    ExitCode::SUCCESS
+                })
+            }
+        })
+    }));
+    rt.shutdown_timeout(std::time::Duration::from_millis(100));
+    match outcome {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
+            eprintln!("tlsdoctor-tui: {e:?}");
+            ExitCode::from(CANNOT_RUN)
+        }
+        Err(_) => ExitCode::from(CANNOT_RUN),
+    }
+}

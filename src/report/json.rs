@@ -1,0 +1,114 @@
+//! The JSON report.
+
+use serde_json::{Value, json};
+
+use crate::app::Model;
+use crate::probe::clock::NtpError;
+use crate::probe::connect::{Dns, TcpError};
+use crate::sanitize::clean;
+
+fn ms(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+/// The whole report as a JSON value.
+pub fn report(model: &Model) -> Value {
+    let c = model.consensus();
+    let servers: Vec<Value> = model
+        .config
+        .clock
+        .servers
+        .iter()
+        .zip(&model.ntp)
+        .map(|(server, slot)| match slot.value() {
+            Some(Ok(r)) => json!({
+                "server": server.to_string(), "status": "ok", "address": r.addr.to_string(),
+                "offset_ms": r.offset.as_millis_f64(), "rtt_ms": ms(r.rtt), "stratum": r.stratum,
+                "reference_id": clean(&r.reference_id), "leap": r.leap, "error": null,
+            }),
+            Some(Err(e)) => json!({
+                "server": server.to_string(), "status": "error", "reason": e.status(),
+                "offset_ms": null, "rtt_ms": null, "stratum": stratum_of(e), "error": clean(&e.to_string()),
+            }),
+            None => json!({
+                "server": server.to_string(), "status": "error", "reason": "not-run",
+                "offset_ms": null, "rtt_ms": null, "stratum": null, "error": "the check did not finish",
+            }),
+        })
+        .collect();
+    let sync = model
+        .sync
+        .value()
+        .map(|s| json!({ "active": s.active(), "summary": clean(&s.summary()) }));
+    let targets: Vec<Value> = model
+        .config
+        .targets
+        .iter()
+        .zip(&model.connect)
+        .map(|(t, slot)| {
+            let report = slot.value();
+            let dns = report.map(|r| match &r.dns {
+                Dns::Skipped(ip) => json!({ "status": "skipped", "addresses": [ip.to_string()] }),
+                Dns::Resolved { addrs, took } => json!({
+                    "status": "ok", "addresses": addrs.iter().map(ToString::to_string).collect::<Vec<_>>(), "ms": ms(*took),
+                }),
+                Dns::Failed { error, took } => json!({ "status": "failed", "error": clean(error), "ms": ms(*took) }),
+                Dns::Timeout(d) => json!({ "status": "timeout", "error": format!("no answer within {d:?}"), "ms": ms(*d) }),
+            });
+            let reach: Vec<Value> = report
+                .map(|r| {
+                    r.tcp
+                        .iter()
+                        .map(|a| {
+                            let (status, detail) = match &a.result {
+                                Ok(d) => ("open", format!("connected in {:.1} ms", ms(*d))),
+                                Err(TcpError::Refused) => ("closed", "connection refused".to_string()),
+                                Err(TcpError::Timeout(_)) => ("filtered", a.result.as_ref().unwrap_err().to_string()),
+                                Err(e) => ("error", e.to_string()),
+                            };
+                            json!({ "probe": "tcp", "port": a.port, "address": a.addr.map(|x| x.to_string()),
+                                    "status": status, "detail": clean(&detail) })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            json!({
+                "name": clean(&t.name), "host": clean(&t.host), "port": t.port,
+                "dns": dns, "tls": null, "reach": reach,
+            })
+        })
+        .collect();
+    let findings: Vec<Value> = model
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "code": f.code, "severity": f.severity, "target": f.target.as_deref().map(clean),
+                "summary": clean(&f.summary),
+                "evidence": f.evidence.iter().map(|e| clean(e)).collect::<Vec<_>>(),
+                "fixes": f.fixes.iter().map(|x| json!({
+                    "key": x.key.to_string(), "label": x.label, "command": x.command,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "schema": "tlsdoctor/report/v1",
+        "verdict": super::verdict_word(&model.findings),
+        "clock": {
+            "consensus_offset_ms": c.offset.map(crate::probe::clock::Offset::as_millis_f64),
+            "source": c.source,
+            "servers": servers,
+            "sync": sync,
+        },
+        "targets": targets,
+        "findings": findings,
+    })
+}
+
+fn stratum_of(e: &NtpError) -> Option<u8> {
+    match e {
+        NtpError::BadStratum(s) => Some(*s),
+        _ => None,
+    }
+}

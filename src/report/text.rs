@@ -1,0 +1,136 @@
+//! The plain-text report, for people reading a terminal or a log.
+
+use std::fmt::Write as _;
+
+use crate::app::Model;
+use crate::probe::clock::human_duration;
+use crate::probe::connect::Dns;
+use crate::sanitize::clean;
+
+/// The whole report as text.
+pub fn report(model: &Model) -> String {
+    let mut s = String::new();
+    let errors = model
+        .findings
+        .iter()
+        .filter(|f| f.severity == crate::diagnose::Severity::Error)
+        .count();
+    let warnings = model
+        .findings
+        .iter()
+        .filter(|f| f.severity == crate::diagnose::Severity::Warning)
+        .count();
+    let _ = writeln!(
+        s,
+        "tlsdoctor-tui report: {} ({errors} error(s), {warnings} warning(s))",
+        super::verdict_word(&model.findings).to_uppercase()
+    );
+
+    let _ = writeln!(s, "\nClock");
+    let c = model.consensus();
+    match c.offset {
+        Some(o) => {
+            let _ = writeln!(
+                s,
+                "  consensus offset {o}: {} (from {} NTP server(s))",
+                o.describe(),
+                c.used.len()
+            );
+        }
+        None => {
+            let _ = writeln!(s, "  no consensus: no server gave a usable time");
+        }
+    }
+    for (server, slot) in model.config.clock.servers.iter().zip(&model.ntp) {
+        let line = match slot.value() {
+            Some(Ok(r)) => format!(
+                "ok       offset {}, round trip {}, stratum {}, ref {}",
+                r.offset,
+                human_duration(r.rtt),
+                r.stratum,
+                clean(&r.reference_id)
+            ),
+            Some(Err(e)) => format!("{:<8} {}", e.status(), clean(&e.to_string())),
+            None => "not run".to_string(),
+        };
+        let _ = writeln!(s, "  {:<28} {line}", server.to_string());
+    }
+    if let Some(sync) = model.sync.value() {
+        let _ = writeln!(s, "  sync service: {}", clean(&sync.summary()));
+    }
+
+    let _ = writeln!(s, "\nTargets");
+    if model.config.targets.is_empty() {
+        let _ = writeln!(s, "  (none configured)");
+    }
+    for (t, slot) in model.config.targets.iter().zip(&model.connect) {
+        let _ = writeln!(s, "  {} ({}:{})", clean(&t.name), clean(&t.host), t.port);
+        let Some(r) = slot.value() else {
+            let _ = writeln!(s, "    not run");
+            continue;
+        };
+        let dns = match &r.dns {
+            Dns::Skipped(ip) => format!("skipped (connect to {ip})"),
+            Dns::Resolved { addrs, took } => format!(
+                "{} in {}",
+                addrs
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                human_duration(*took)
+            ),
+            Dns::Failed { error, .. } => format!("failed: {}", clean(error)),
+            Dns::Timeout(d) => format!("no answer within {}", human_duration(*d)),
+        };
+        let _ = writeln!(s, "    DNS      {dns}");
+        for a in &r.tcp {
+            let res = match &a.result {
+                Ok(d) => format!("open, connected in {}", human_duration(*d)),
+                Err(e) => e.to_string(),
+            };
+            let at = a.addr.map(|x| format!(" ({x})")).unwrap_or_default();
+            let _ = writeln!(s, "    TCP {:<5}{res}{at}", a.port);
+        }
+    }
+
+    let _ = writeln!(s, "\nFindings");
+    if model.findings.is_empty() {
+        let _ = writeln!(s, "  none: every check passed");
+    }
+    for f in &model.findings {
+        let target = f
+            .target
+            .as_deref()
+            .map(|t| format!(" [{}]", clean(t)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {} {:<7} {}{target}: {}",
+            f.severity.symbol(),
+            f.severity.word(),
+            f.code,
+            clean(&f.summary)
+        );
+        for e in &f.evidence {
+            let _ = writeln!(s, "      - {}", clean(e));
+        }
+        for x in &f.fixes {
+            match &x.command {
+                Some(argv) => {
+                    let _ = writeln!(
+                        s,
+                        "      fix [{}] {}: {}",
+                        x.key,
+                        x.label,
+                        crate::fix::shell_join(argv)
+                    );
+                }
+                None => {
+                    let _ = writeln!(s, "      fix [{}] {}", x.key, x.label);
+                }
+            }
+        }
+    }
+    s
+}

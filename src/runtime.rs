@@ -1,0 +1,282 @@
+//! The imperative shell: the terminal, the input thread, the probe tasks, signals, and the one
+//! `select!` loop that turns all of them into messages for `update` and carries out its effects.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use base64::Engine as _;
+use crossterm::event::{self, Event};
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::app::model::Env;
+use crate::app::{self, Effect, FixRun, Model, Msg};
+use crate::config::Config;
+use crate::probe::{self, ProbeEvent, ProbeId};
+use crate::report;
+
+/// How often time advances in the model (spinners, elapsed times, the resample timer).
+const TICK: Duration = Duration::from_millis(250);
+/// The shortest time between two frames: about 10 frames a second at most (SSH-friendly).
+const FRAME: Duration = Duration::from_millis(100);
+
+/// The running probe tasks and the channel their events arrive on.
+pub struct Probes {
+    config: Arc<Config>,
+    tasks: JoinSet<()>,
+    tx: mpsc::UnboundedSender<ProbeEvent>,
+    rx: mpsc::UnboundedReceiver<ProbeEvent>,
+}
+
+impl Probes {
+    pub fn new(config: Arc<Config>) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Probes {
+            config,
+            tasks: JoinSet::new(),
+            tx,
+            rx,
+        }
+    }
+
+    /// Starts probe `id` as a task; its event arrives through [`Probes::next`].
+    pub fn spawn(&mut self, id: ProbeId) {
+        let config = Arc::clone(&self.config);
+        let tx = self.tx.clone();
+        self.tasks.spawn(async move {
+            let event = probe::run(id, &config).await;
+            let _ = tx.send(event);
+        });
+        // Reap finished tasks so the set does not grow over a long session.
+        while self.tasks.try_join_next().is_some() {}
+    }
+
+    /// The next finished probe's event.
+    pub async fn next(&mut self) -> Option<ProbeEvent> {
+        self.rx.recv().await
+    }
+
+    /// Stops every running probe.
+    pub fn abort_all(&mut self) {
+        self.tasks.abort_all();
+    }
+}
+
+/// Reads terminal input on its own thread; it can be held still while a fix owns the terminal.
+struct Input {
+    rx: mpsc::UnboundedReceiver<Event>,
+    hold: Arc<AtomicBool>,
+    holding: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Input {
+    fn start() -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let hold = Arc::new(AtomicBool::new(false));
+        let holding = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (h, hg, st) = (Arc::clone(&hold), Arc::clone(&holding), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            while !st.load(Ordering::Relaxed) {
+                if h.load(Ordering::Acquire) {
+                    hg.store(true, Ordering::Release);
+                    std::thread::sleep(Duration::from_millis(20));
+                    continue;
+                }
+                hg.store(false, Ordering::Release);
+                match event::poll(Duration::from_millis(100)) {
+                    Ok(true) => match event::read() {
+                        Ok(ev) => {
+                            if tx.send(ev).is_err() {
+                                break;
+                            }
+                        }
+                        Err(_) => break,
+                    },
+                    Ok(false) => {}
+                    Err(_) => break,
+                }
+            }
+        });
+        Input {
+            rx,
+            hold,
+            holding,
+            stop,
+        }
+    }
+
+    /// Stops reading the terminal (so a child process gets every key) until [`Input::resume`].
+    fn pause(&self) {
+        self.hold.store(true, Ordering::Release);
+        let deadline = Instant::now() + Duration::from_millis(500);
+        while !self.holding.load(Ordering::Acquire) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn resume(&self) {
+        self.hold.store(false, Ordering::Release);
+    }
+}
+
+impl Drop for Input {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Restores the terminal when dropped, however the loop ends.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+/// Why the dashboard stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Quit,
+    Signal(&'static str),
+}
+
+/// Runs the dashboard until the user quits or a signal arrives. The terminal is restored on
+/// every way out, panics included (the hook installed by `ratatui::init`).
+pub async fn run_tui(config: Arc<Config>, env: Env) -> color_eyre::Result<Exit> {
+    use tokio::signal::unix::{SignalKind, signal};
+
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+
+    let mut terminal = ratatui::init();
+    let _guard = TerminalGuard;
+    let mut input = Input::start();
+    let mut probes = Probes::new(Arc::clone(&config));
+    let mut model = Model::new(config, env, Instant::now(), SystemTime::now());
+    let effects = app::start(&mut model);
+
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut dirty = true;
+    let mut last_frame = Instant::now()
+        .checked_sub(FRAME)
+        .unwrap_or_else(Instant::now);
+    let mut pending: Vec<Effect> = effects;
+
+    let exit = loop {
+        for fx in std::mem::take(&mut pending) {
+            match fx {
+                Effect::Start(id) => probes.spawn(id),
+                Effect::Quit => {}
+                Effect::Copy(text) => {
+                    copy_osc52(&mut terminal, &text);
+                    pending.extend(app::update(&mut model, Msg::Copied(text)));
+                }
+                Effect::Export => {
+                    let msg = Msg::Exported(export(&model));
+                    pending.extend(app::update(&mut model, msg));
+                }
+                Effect::RunFix(run) => {
+                    let result = run_fix(&mut terminal, &input, &run);
+                    terminal.clear()?;
+                    pending.extend(app::update(&mut model, Msg::FixFinished { run, result }));
+                }
+            }
+            dirty = true;
+        }
+        if model.quit {
+            break Exit::Quit;
+        }
+        if dirty && last_frame.elapsed() >= FRAME {
+            terminal.draw(|f| crate::ui::render(f, &model))?;
+            last_frame = Instant::now();
+            dirty = false;
+        }
+        let frame_wait = FRAME.saturating_sub(last_frame.elapsed());
+        tokio::select! {
+            Some(ev) = input.rx.recv() => {
+                match ev {
+                    Event::Key(key) => {
+                        pending = app::update(&mut model, Msg::Key(key));
+                        dirty = true;
+                    }
+                    Event::Resize(..) => dirty = true,
+                    _ => {}
+                }
+            }
+            Some(event) = probes.next() => {
+                pending = app::update(&mut model, Msg::Probe { event: Box::new(event), at: Instant::now() });
+                dirty = true;
+            }
+            _ = ticker.tick() => {
+                let before = (model.running(), model.flash.is_some(), model.history.len());
+                pending = app::update(&mut model, Msg::Tick { now: Instant::now(), wall: SystemTime::now() });
+                // Time alone changes the screen only while something runs (spinners, elapsed).
+                let after = (model.running(), model.flash.is_some(), model.history.len());
+                if before.0 > 0 || before != after || !pending.is_empty() {
+                    dirty = true;
+                }
+            }
+            () = tokio::time::sleep(frame_wait), if dirty => {}
+            _ = sigterm.recv() => break Exit::Signal("SIGTERM"),
+            _ = sighup.recv() => break Exit::Signal("SIGHUP"),
+            _ = sigint.recv() => break Exit::Signal("SIGINT"),
+        }
+    };
+    probes.abort_all();
+    input.stop.store(true, Ordering::Relaxed);
+    Ok(exit)
+}
+
+/// Puts `text` on the clipboard of the user's terminal with OSC 52 (works over SSH).
+fn copy_osc52(terminal: &mut DefaultTerminal, text: &str) {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+    let out = terminal.backend_mut();
+    let _ = write!(out, "\x1b]52;c;{b64}\x07");
+    let _ = out.flush();
+}
+
+/// Writes the JSON and text reports to the current directory.
+fn export(model: &Model) -> Result<PathBuf, String> {
+    let stamp = humantime::format_rfc3339_seconds(model.wall)
+        .to_string()
+        .replace(':', "");
+    let base = format!("tlsdoctor-report-{stamp}");
+    let json =
+        serde_json::to_string_pretty(&report::json::report(model)).map_err(|e| e.to_string())?;
+    let json_path = PathBuf::from(format!("{base}.json"));
+    std::fs::write(&json_path, json + "\n").map_err(|e| format!("{}: {e}", json_path.display()))?;
+    let text_path = PathBuf::from(format!("{base}.txt"));
+    std::fs::write(&text_path, report::text::report(model))
+        .map_err(|e| format!("{}: {e}", text_path.display()))?;
+    Ok(std::env::current_dir().map_or(json_path.clone(), |d| d.join(&json_path)))
+}
+
+/// Leaves the TUI, runs the confirmed command in the real terminal, waits for Enter, comes back.
+fn run_fix(terminal: &mut DefaultTerminal, input: &Input, run: &FixRun) -> Result<i32, String> {
+    input.pause();
+    ratatui::restore();
+    let cmd = crate::fix::shell_join(&run.argv);
+    println!(
+        "tlsdoctor-tui: running the fix \"{}\":\n  $ {cmd}\n",
+        run.label
+    );
+    let result = crate::fix::run_in_terminal(&run.argv);
+    match &result {
+        Ok(code) => println!("\n(exit status {code}) Press Enter to return to tlsdoctor-tui."),
+        Err(e) => println!("\ncould not run it: {e}\nPress Enter to return to tlsdoctor-tui."),
+    }
+    let mut line = String::new();
+    let _ = io::stdin().read_line(&mut line);
+    *terminal = ratatui::init();
+    input.resume();
+    result
+}
