@@ -353,3 +353,247 @@ fn on_confirm_key(model: &mut Model, key: KeyEvent, fix: usize) -> Vec<Effect> {
         _ => Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::time::{Instant, SystemTime};
+
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::*;
+    use crate::app::model::Env;
+    use crate::config::Config;
+    use crate::diagnose::Code;
+    use crate::probe::clock::{NtpReply, Offset};
+    use crate::probe::{ProbeEvent, ProbeOutcome};
+
+    fn model() -> Model {
+        let mut cfg = Config::defaults();
+        cfg.clock.servers = vec![
+            "127.0.0.1:1".parse().unwrap(),
+            "127.0.0.1:2".parse().unwrap(),
+        ];
+        Model::new(
+            Arc::new(cfg),
+            Env {
+                is_root: false,
+                ..Env::default()
+            },
+            Instant::now(),
+            SystemTime::UNIX_EPOCH,
+        )
+    }
+
+    fn key(c: char) -> Msg {
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    fn code(k: KeyCode) -> Msg {
+        Msg::Key(KeyEvent::new(k, KeyModifiers::NONE))
+    }
+
+    fn reply(offset_s: i64) -> NtpReply {
+        NtpReply {
+            addr: "127.0.0.1:123".parse::<SocketAddr>().unwrap(),
+            offset: Offset::from_micros(offset_s * 1_000_000),
+            rtt: Duration::from_micros(200),
+            stratum: 2,
+            reference_id: "127.0.0.1".to_string(),
+            leap: 0,
+            precision: -20,
+            poll: 6,
+            root_delay: Duration::ZERO,
+            root_dispersion: Duration::ZERO,
+            reference_time: None,
+            server_time: SystemTime::UNIX_EPOCH,
+        }
+    }
+
+    fn ntp_done(m: &mut Model, i: usize, offset_s: i64) -> Vec<Effect> {
+        let event = ProbeEvent {
+            id: ProbeId::Ntp(i),
+            finished_at: SystemTime::UNIX_EPOCH,
+            took: Duration::from_millis(1),
+            outcome: ProbeOutcome::Ntp(Ok(reply(offset_s))),
+        };
+        update(
+            m,
+            Msg::Probe {
+                event: Box::new(event),
+                at: m.now,
+            },
+        )
+    }
+
+    #[test]
+    fn start_runs_every_probe_once() {
+        let mut m = model();
+        let fx = start(&mut m);
+        let ids = probe::all_probes(&m.config);
+        assert_eq!(
+            fx,
+            ids.iter().map(|id| Effect::Start(*id)).collect::<Vec<_>>()
+        );
+        assert!(!m.idle());
+    }
+
+    #[test]
+    fn retry_is_coalesced_one_run_and_one_queued() {
+        let mut m = model();
+        start(&mut m);
+        m.focus = Pane::Clock;
+        for _ in 0..10 {
+            assert!(
+                update(&mut m, key('r')).is_empty(),
+                "a running probe is not started again"
+            );
+        }
+        assert!(m.ntp[0].queued);
+        // The run finishes: exactly one queued run starts.
+        assert_eq!(ntp_done(&mut m, 0, 0), vec![Effect::Start(ProbeId::Ntp(0))]);
+        assert!(ntp_done(&mut m, 0, 0).is_empty());
+        assert!(!m.ntp[0].is_running());
+    }
+
+    #[test]
+    fn skew_finding_and_fix_confirmation_flow() {
+        let mut m = model();
+        start(&mut m);
+        ntp_done(&mut m, 0, 3 * 3600);
+        ntp_done(&mut m, 1, 3 * 3600);
+        assert_eq!(m.history.len(), 1, "a finished round adds to the sparkline");
+        let f = m.selected_finding().expect("a finding");
+        assert_eq!(f.code, Code::ClockSkew);
+        // f opens the fixes, t picks timedatectl, which asks first.
+        update(&mut m, key('f'));
+        assert_eq!(m.overlay, Some(Overlay::Fixes { selected: 0 }));
+        update(&mut m, key('t'));
+        let Some(Overlay::Confirm { fix }) = m.overlay.clone() else {
+            panic!("no confirmation: {:?}", m.overlay)
+        };
+        let argv = m.selected_finding().unwrap().fixes[fix]
+            .command
+            .clone()
+            .unwrap();
+        assert_eq!(argv, ["sudo", "timedatectl", "set-ntp", "true"]);
+        // n goes back without running anything.
+        assert!(update(&mut m, key('n')).is_empty());
+        assert!(matches!(m.overlay, Some(Overlay::Fixes { .. })));
+        update(&mut m, key('t'));
+        let fx = update(&mut m, key('y'));
+        let [Effect::RunFix(run)] = fx.as_slice() else {
+            panic!("{fx:?}")
+        };
+        assert_eq!(run.argv, argv);
+        assert!(run.rerun.contains(&ProbeId::SyncService));
+        // When the fix is done, the affected checks run again.
+        // (the sync check from the start is still running, so its re-run queues behind it).
+        let fx = update(
+            &mut m,
+            Msg::FixFinished {
+                run: run.clone(),
+                result: Ok(0),
+            },
+        );
+        assert!(
+            fx.contains(&Effect::Start(ProbeId::Ntp(0)))
+                && fx.contains(&Effect::Start(ProbeId::Ntp(1)))
+        );
+        assert!(m.sync.queued);
+    }
+
+    #[test]
+    fn copy_sends_the_exact_command() {
+        let mut m = model();
+        start(&mut m);
+        ntp_done(&mut m, 0, 3 * 3600);
+        ntp_done(&mut m, 1, 3 * 3600);
+        let fx = update(&mut m, key('c'));
+        assert_eq!(
+            fx,
+            vec![Effect::Copy("sudo timedatectl set-ntp true".to_string())]
+        );
+    }
+
+    #[test]
+    fn navigation_and_overlays() {
+        let mut m = model();
+        start(&mut m);
+        update(&mut m, code(KeyCode::Tab));
+        assert_eq!(m.focus, Pane::Handshakes);
+        update(
+            &mut m,
+            Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+        );
+        assert_eq!(m.focus, Pane::Clock);
+        update(&mut m, key('4'));
+        assert_eq!(m.focus, Pane::Findings);
+        update(&mut m, key('1'));
+        update(&mut m, key('j'));
+        assert_eq!(m.selection(Pane::Clock), 1);
+        update(&mut m, key('j'));
+        assert_eq!(
+            m.selection(Pane::Clock),
+            1,
+            "the selection stops at the last row"
+        );
+        update(&mut m, code(KeyCode::Enter));
+        assert_eq!(m.overlay, Some(Overlay::Details(Pane::Clock)));
+        update(&mut m, code(KeyCode::Esc));
+        assert_eq!(m.overlay, None);
+        update(&mut m, key('?'));
+        assert_eq!(m.overlay, Some(Overlay::Help));
+        update(&mut m, key('?'));
+        assert_eq!(m.overlay, None);
+        update(&mut m, key('p'));
+        assert!(m.paused);
+        assert_eq!(update(&mut m, key('q')), vec![Effect::Quit]);
+        assert!(m.quit);
+    }
+
+    #[test]
+    fn the_clock_resamples_on_its_interval_unless_paused() {
+        let mut m = model();
+        start(&mut m);
+        ntp_done(&mut m, 0, 0);
+        ntp_done(&mut m, 1, 0);
+        let interval = m.config.clock.interval;
+        let t0 = m.now;
+        let wall = SystemTime::UNIX_EPOCH;
+        assert!(
+            update(
+                &mut m,
+                Msg::Tick {
+                    now: t0 + interval / 2,
+                    wall
+                }
+            )
+            .is_empty()
+        );
+        update(&mut m, key('p'));
+        assert!(
+            update(
+                &mut m,
+                Msg::Tick {
+                    now: t0 + interval * 2,
+                    wall
+                }
+            )
+            .is_empty()
+        );
+        update(&mut m, key('p'));
+        let fx = update(
+            &mut m,
+            Msg::Tick {
+                now: t0 + interval * 3,
+                wall,
+            },
+        );
+        assert!(
+            fx.contains(&Effect::Start(ProbeId::Ntp(0)))
+                && fx.contains(&Effect::Start(ProbeId::Ntp(1)))
+        );
+    }
+}
