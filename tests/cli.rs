@@ -1,0 +1,112 @@
+//! The command line contract: usage errors exit 3 with a message naming the bad value; help and
+//! version exit 0; a non-terminal stdout gets the report instead of the TUI.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn bin() -> Command {
+    let mut cmd = Command::cargo_bin("tlsdoctor-tui").unwrap();
+    // Keep the user's config and state out of the tests.
+    let home = std::env::temp_dir().join("tlsdoctor-cli-test-home");
+    cmd.env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env_remove("NO_COLOR")
+        .timeout(std::time::Duration::from_secs(60));
+    cmd
+}
+
+#[test]
+fn help_and_version_exit_zero() {
+    bin()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("--once"));
+    bin()
+        .arg("--version")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("tlsdoctor-tui"));
+}
+
+#[test]
+fn usage_errors_exit_three_and_name_the_value() {
+    bin()
+        .arg("--bogus")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("--bogus"));
+    bin()
+        .args(["--timeout", "5 parsecs"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("5 parsecs"));
+    bin()
+        .args(["--ntp", "time.example:99999"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("99999"));
+    bin()
+        .arg("bad host:443")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("bad host"));
+    bin()
+        .args(["--resolve", "example.com:443"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("HOST:PORT:ADDR"));
+    bin()
+        .args([
+            "--once",
+            "--resolve",
+            "other.example:443:127.0.0.1",
+            "example.com",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("other.example:443"));
+    bin()
+        .args(["--once", "--ca-file", "/nonexistent/roots.pem"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("/nonexistent/roots.pem"));
+    bin()
+        .args(["--once", "-c", "/nonexistent/config.toml"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("/nonexistent/config.toml"));
+}
+
+#[test]
+fn a_config_error_touches_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("bad.toml");
+    std::fs::write(&cfg, "[clock]\ninterval = \"soon\"\n").unwrap();
+    bin()
+        .current_dir(dir.path())
+        .args(["-c", cfg.to_str().unwrap()])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("line 2").and(predicate::str::contains("soon")));
+    // No report and nothing else written next to the config.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn without_a_terminal_it_prints_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    // A closed local port: the check ends at once, with a finding, whatever the network.
+    std::fs::write(
+        &cfg,
+        "[clock]\nservers = []\n\n[[targets]]\nname = \"closed\"\nhost = \"127.0.0.1\"\nport = 1\n",
+    )
+    .unwrap();
+    bin()
+        .args(["-c", cfg.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("tcp-refused").and(predicate::str::contains("Findings")));
+}
