@@ -61,43 +61,56 @@ impl Offset {
 }
 
 impl fmt::Display for Offset {
-    /// A compact signed form: "+3h00m00.2s", "-90.0s", "+12.3ms".
+    /// A compact signed form: "+3h00m00.2s", "-90.00s", "+12.3ms". Rounded before the unit
+    /// is chosen, so 59.999 s reads "+1m00.0s", never "+60.00s".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.micros < 0 { '-' } else { '+' };
-        let d = self.magnitude();
-        let secs = d.as_secs_f64();
-        if secs < 1.0 {
-            write!(f, "{sign}{:.1}ms", secs * 1e3)
-        } else if secs < 60.0 {
-            write!(f, "{sign}{secs:.2}s")
-        } else if secs < 3600.0 {
-            write!(f, "{sign}{}m{:04.1}s", d.as_secs() / 60, secs % 60.0)
+        let micros = self.micros.unsigned_abs();
+        let tenth_ms = (micros + 50) / 100;
+        let hundredth_s = (micros + 5_000) / 10_000;
+        let tenth_s = (micros + 50_000) / 100_000;
+        if tenth_ms < 10_000 {
+            write!(f, "{sign}{}.{}ms", tenth_ms / 10, tenth_ms % 10)
+        } else if hundredth_s < 6_000 {
+            write!(f, "{sign}{}.{:02}s", hundredth_s / 100, hundredth_s % 100)
         } else {
-            write!(
-                f,
-                "{sign}{}h{:02}m{:04.1}s",
-                d.as_secs() / 3600,
-                (d.as_secs() / 60) % 60,
-                secs % 60.0
-            )
+            let (s, t) = ((tenth_s / 10) % 60, tenth_s % 10);
+            if tenth_s < 36_000 {
+                write!(f, "{sign}{}m{s:02}.{t}s", tenth_s / 600)
+            } else {
+                write!(
+                    f,
+                    "{sign}{}h{:02}m{s:02}.{t}s",
+                    tenth_s / 36_000,
+                    (tenth_s / 600) % 60
+                )
+            }
         }
     }
 }
 
 /// A duration in words for people: "3 h 0 m 0.2 s", "1 m 30.0 s", "12.3 ms", "2 d 4 h".
+/// Rounded to a tenth before the unit is chosen, so 59.99 s reads "1 m 0.0 s".
 pub fn human_duration(d: Duration) -> String {
     let secs = d.as_secs();
-    let frac = d.as_secs_f64() % 60.0;
     if secs >= 86_400 {
-        format!("{} d {} h", secs / 86_400, (secs / 3600) % 24)
-    } else if secs >= 3600 {
-        format!("{} h {} m {frac:.1} s", secs / 3600, (secs / 60) % 60)
-    } else if secs >= 60 {
-        format!("{} m {frac:.1} s", secs / 60)
-    } else if secs >= 1 {
-        format!("{:.1} s", d.as_secs_f64())
+        return format!("{} d {} h", secs / 86_400, (secs / 3600) % 24);
+    }
+    let tenth_s = (d.as_micros() + 50_000) / 100_000;
+    let (s, t) = ((tenth_s / 10) % 60, tenth_s % 10);
+    if tenth_s >= 36_000 {
+        format!(
+            "{} h {} m {s}.{t} s",
+            tenth_s / 36_000,
+            (tenth_s / 600) % 60
+        )
+    } else if tenth_s >= 600 {
+        format!("{} m {s}.{t} s", tenth_s / 600)
+    } else if tenth_s >= 10 {
+        format!("{}.{t} s", tenth_s / 10)
     } else {
-        format!("{:.1} ms", d.as_secs_f64() * 1e3)
+        let tenth_ms = (d.as_nanos() + 50_000) / 100_000;
+        format!("{}.{} ms", tenth_ms / 10, tenth_ms % 10)
     }
 }
 
@@ -522,6 +535,27 @@ mod tests {
         let o = Offset::from_micros(-90_000_000);
         assert_eq!(o.describe(), "local clock is 1 m 30.0 s ahead");
         assert_eq!(Offset::from_micros(12_300).to_string(), "+12.3ms");
+    }
+
+    #[test]
+    fn rounding_never_shows_sixty_seconds() {
+        let o = Offset::from_micros(10_799_980_000);
+        assert_eq!(o.to_string(), "+3h00m00.0s");
+        assert_eq!(o.describe(), "local clock is 3 h 0 m 0.0 s behind");
+        assert_eq!(Offset::from_micros(-59_999_000).to_string(), "-1m00.0s");
+        assert_eq!(Offset::from_micros(-90_000_000).to_string(), "-1m30.0s");
+        assert_eq!(Offset::from_micros(999_999).to_string(), "+1.00s");
+        assert_eq!(Offset::from_micros(59_994_000).to_string(), "+59.99s");
+        assert_eq!(
+            Offset::from_micros(3_599_960_000).to_string(),
+            "+1h00m00.0s"
+        );
+        assert_eq!(Offset::ZERO.to_string(), "+0.0ms");
+        assert_eq!(human_duration(Duration::from_millis(59_990)), "1 m 0.0 s");
+        assert_eq!(human_duration(Duration::from_millis(999)), "1.0 s");
+        assert_eq!(human_duration(Duration::from_millis(500)), "500.0 ms");
+        assert_eq!(human_duration(Duration::from_secs(2)), "2.0 s");
+        assert_eq!(human_duration(Duration::from_secs(90_000)), "1 d 1 h");
     }
 
     fn header(li: u8, stratum: u8, id: [u8; 4]) -> Header {
