@@ -12,6 +12,7 @@ pub mod diagnose;
 pub mod fix;
 pub mod headless;
 pub mod logging;
+pub mod ovpn;
 pub mod probe;
 pub mod report;
 pub mod runtime;

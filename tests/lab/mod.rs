@@ -1,0 +1,2 @@
+pub mod openvpn;
+pub mod udp;

@@ -1,0 +1,226 @@
+//! The reachability probes against lab peers on loopback: the status each probe reports per
+//! scenario, and that many silent ports cost about one timeout, not one each.
+
+mod lab;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use lab::openvpn::{OpenvpnResponder, test_key};
+use lab::udp::{AnsweringUdp, Hangup, HangupTcp, SilentUdp, closed_tcp_port, closed_udp_port};
+use tlsdoctor_tui::config::ProbeSpec;
+use tlsdoctor_tui::ovpn::{Digest, Direction, StaticKey, TlsWrap};
+use tlsdoctor_tui::probe::reach::{self, ReachResult, ReachStatus};
+
+const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+/// For peers that answer: the probe returns as soon as they do.
+const ANSWER: Duration = Duration::from_secs(5);
+/// For peers that stay silent: the probe waits this long.
+const SILENT: Duration = Duration::from_millis(800);
+
+fn client_key() -> TlsWrap {
+    TlsWrap::Auth {
+        key: StaticKey::from_bytes(test_key()),
+        direction: Direction::Inverse,
+        digest: Digest::Sha1,
+    }
+}
+
+async fn probe(spec: ProbeSpec, key: Option<&TlsWrap>, timeout: Duration) -> ReachResult {
+    let r = reach::run(spec, LOCAL, key, timeout).await;
+    println!(
+        "{spec:<20} {:<16} openvpn={:<5} {:?} ({:?})",
+        r.status.as_str(),
+        r.is_openvpn,
+        r.detail,
+        r.took
+    );
+    r
+}
+
+fn udp(a: SocketAddr) -> ProbeSpec {
+    ProbeSpec::OpenvpnUdp(a.port())
+}
+
+fn tcp(a: SocketAddr) -> ProbeSpec {
+    ProbeSpec::OpenvpnTcp(a.port())
+}
+
+#[tokio::test]
+async fn openvpn_responder_answers_over_udp_and_tcp() {
+    let peer = OpenvpnResponder::start(None).await;
+    let r = probe(udp(peer.udp), None, ANSWER).await;
+    assert_eq!((r.status, r.is_openvpn), (ReachStatus::Open, true));
+    assert!(r.detail.starts_with("OpenVPN answers"), "{}", r.detail);
+    assert!(r.took < ANSWER);
+    let r = probe(tcp(peer.tcp), None, ANSWER).await;
+    assert_eq!((r.status, r.is_openvpn), (ReachStatus::Open, true));
+    let r = probe(ProbeSpec::Tcp(peer.tcp.port()), None, ANSWER).await;
+    assert_eq!((r.status, r.is_openvpn), (ReachStatus::Open, false));
+    assert!(r.detail.starts_with("connected in"), "{}", r.detail);
+    assert_eq!(peer.answered(), 2);
+}
+
+#[tokio::test]
+async fn tls_auth_server_ignores_unsigned_and_answers_signed_probes() {
+    let peer = OpenvpnResponder::start(Some(&test_key())).await;
+    let key = client_key();
+
+    let r = probe(udp(peer.udp), None, SILENT).await;
+    assert_eq!(r.status, ReachStatus::OpenOrFiltered);
+    assert!(r.detail.contains("tls-auth/tls-crypt"), "{}", r.detail);
+    assert!(peer.ignored() >= 2, "the probe resends: {}", peer.ignored());
+
+    let r = probe(udp(peer.udp), Some(&key), ANSWER).await;
+    assert_eq!((r.status, r.is_openvpn), (ReachStatus::Open, true));
+    assert_eq!(r.signed, Some("tls-auth"));
+    assert!(r.detail.contains("HMAC-SHA1"), "{}", r.detail);
+    assert!(!r.detail.contains("does not verify"), "{}", r.detail);
+
+    let r = probe(tcp(peer.tcp), None, SILENT).await;
+    assert_eq!((r.status, r.is_openvpn), (ReachStatus::Open, false));
+    assert!(r.detail.contains("no reply to the reset"), "{}", r.detail);
+
+    let r = probe(tcp(peer.tcp), Some(&key), ANSWER).await;
+    assert_eq!((r.status, r.is_openvpn), (ReachStatus::Open, true));
+
+    // The wrong direction signs with the other half of the key: not answered.
+    let wrong = TlsWrap::Auth {
+        key: StaticKey::from_bytes(test_key()),
+        direction: Direction::Normal,
+        digest: Digest::Sha1,
+    };
+    let r = probe(udp(peer.udp), Some(&wrong), SILENT).await;
+    assert_eq!(r.status, ReachStatus::OpenOrFiltered);
+    assert!(
+        r.detail.contains("does not accept our tls-auth key"),
+        "{}",
+        r.detail
+    );
+    assert_eq!(peer.answered(), 2);
+}
+
+/// The status table: every probe kind against every kind of port.
+#[tokio::test]
+async fn status_per_probe_and_port() {
+    let silent = SilentUdp::start().await;
+    let closed_udp = closed_udp_port().await;
+    let closed_tcp = closed_tcp_port().await;
+    let text = AnsweringUdp::start(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+    let close = HangupTcp::start(Hangup::Close).await;
+    let reset = HangupTcp::start(Hangup::Reset).await;
+    let wg = |a: SocketAddr| ProbeSpec::Wireguard(a.port());
+
+    let table: Vec<(&str, ProbeSpec, Duration, ReachStatus, &str)> = vec![
+        (
+            "silent udp",
+            udp(silent.addr),
+            SILENT,
+            ReachStatus::OpenOrFiltered,
+            "tls-auth/tls-crypt",
+        ),
+        (
+            "closed udp",
+            udp(closed_udp),
+            ANSWER,
+            ReachStatus::Closed,
+            "ICMP port unreachable",
+        ),
+        (
+            "text udp",
+            udp(text.addr),
+            ANSWER,
+            ReachStatus::Other,
+            "HTTP/1.1 400",
+        ),
+        (
+            "wg silent",
+            wg(silent.addr),
+            SILENT,
+            ReachStatus::OpenOrFiltered,
+            "cannot tell an open port from a filtered one",
+        ),
+        (
+            "wg closed",
+            wg(closed_udp),
+            ANSWER,
+            ReachStatus::Closed,
+            "ICMP port unreachable",
+        ),
+        (
+            "wg text",
+            wg(text.addr),
+            ANSWER,
+            ReachStatus::Other,
+            "not WireGuard",
+        ),
+        (
+            "closed tcp",
+            tcp(closed_tcp),
+            ANSWER,
+            ReachStatus::Closed,
+            "connection refused",
+        ),
+        (
+            "tcp:N closed",
+            ProbeSpec::Tcp(closed_tcp.port()),
+            ANSWER,
+            ReachStatus::Closed,
+            "connection refused",
+        ),
+        (
+            "hangs up",
+            tcp(close.addr),
+            ANSWER,
+            ReachStatus::Other,
+            "closed it after our reset",
+        ),
+        (
+            "resets",
+            tcp(reset.addr),
+            ANSWER,
+            ReachStatus::Other,
+            "answers, but not as OpenVPN",
+        ),
+    ];
+    for (name, spec, timeout, status, words) in table {
+        let r = probe(spec, None, timeout).await;
+        assert_eq!(r.status, status, "{name}: {}", r.detail);
+        assert!(
+            r.detail.contains(words),
+            "{name}: {:?} lacks {words:?}",
+            r.detail
+        );
+        assert!(!r.is_openvpn, "{name}");
+    }
+    assert!(
+        silent.received() >= 4,
+        "the UDP probes resend: {}",
+        silent.received()
+    );
+}
+
+/// Many silent ports cost about one timeout, because the probes run concurrently.
+#[tokio::test]
+async fn many_silent_ports_take_about_one_timeout() {
+    let mut peers = Vec::new();
+    for _ in 0..6 {
+        peers.push(SilentUdp::start().await);
+    }
+    let mut specs: Vec<ProbeSpec> = peers.iter().map(|p| udp(p.addr)).collect();
+    specs.extend(peers.iter().map(|p| ProbeSpec::Wireguard(p.addr.port())));
+    let start = Instant::now();
+    let results = reach::run_all(&specs, LOCAL, None, SILENT).await;
+    println!(
+        "{} silent probes with a {:?} timeout took {:?}",
+        results.len(),
+        SILENT,
+        start.elapsed()
+    );
+    assert_eq!(results.len(), 12);
+    assert!(
+        results
+            .iter()
+            .all(|r| r.status == ReachStatus::OpenOrFiltered)
+    );
+}
