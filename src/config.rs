@@ -12,6 +12,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer};
 use toml::Spanned;
 
+use crate::ovpn::{Digest, StaticKey, TlsWrap};
+
 /// The defaults compiled into the binary: used when no config file exists.
 pub const EMBEDDED_DEFAULTS: &str = include_str!("defaults.toml");
 
@@ -55,6 +57,13 @@ pub struct Target {
     pub probes: Vec<ProbeSpec>,
     pub tls_auth: Option<PathBuf>,
     pub key_direction: KeyDirection,
+    /// The OpenVPN key that signs this target's OpenVPN probes: read from `tls_auth` with
+    /// `key_direction`, or imported from an `.ovpn` profile (which may also give tls-crypt, a
+    /// digest, or no direction). It is what the probes use; `key_direction` only says how
+    /// `tls_auth` was read.
+    pub tls_wrap: Option<TlsWrap>,
+    /// Other servers for the same service, for "try another server".
+    pub alternatives: Vec<String>,
 }
 
 impl Target {
@@ -70,6 +79,8 @@ impl Target {
             probes: vec![ProbeSpec::Tls],
             tls_auth: None,
             key_direction: KeyDirection::default(),
+            tls_wrap: None,
+            alternatives: Vec::new(),
         }
     }
 
@@ -459,9 +470,28 @@ impl Config {
                 ));
             }
             let host = t.host.0;
-            let tls_auth = match t.tls_auth {
-                Some(p) => Some(check_file(&p, path, src, "tls_auth")?),
-                None => None,
+            let key_direction = t.key_direction.unwrap_or_default();
+            let (tls_auth, tls_wrap) = match t.tls_auth {
+                Some(p) => {
+                    let file = check_file(&p, path, src, "tls_auth")?;
+                    let key = StaticKey::load(&file).map_err(|e| {
+                        at(
+                            path,
+                            src,
+                            p.span().start,
+                            &format!(
+                                "tls_auth: {e}; give the tls-auth key of your OpenVPN profile"
+                            ),
+                        )
+                    })?;
+                    let wrap = TlsWrap::Auth {
+                        key,
+                        direction: key_direction.into(),
+                        digest: Digest::default(),
+                    };
+                    (Some(file), Some(wrap))
+                }
+                None => (None, None),
             };
             let name = t.name.unwrap_or_else(|| {
                 HostPort {
@@ -496,7 +526,14 @@ impl Config {
                     |p| p.into_iter().map(|p| p.0).collect(),
                 ),
                 tls_auth,
-                key_direction: t.key_direction.unwrap_or_default(),
+                key_direction,
+                tls_wrap,
+                alternatives: t
+                    .alternatives
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|h| h.0)
+                    .collect(),
             });
         }
         Ok(Config {
@@ -608,6 +645,7 @@ struct RawTarget {
     probes: Option<Vec<Parsed<ProbeSpec>>>,
     tls_auth: Option<Spanned<PathBuf>>,
     key_direction: Option<KeyDirection>,
+    alternatives: Option<Vec<Host>>,
 }
 
 /// A value parsed from a string with `FromStr`, so that toml points at it when it is bad.
@@ -781,6 +819,52 @@ key_direction = 0
 
         let e = load("[network]\ntimeout = \"0s\"\n").unwrap_err().0;
         assert!(e.contains("line 2") && e.contains("0s"), "{e}");
+    }
+
+    #[test]
+    fn tls_auth_is_read_at_load_time_with_its_direction() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("ta.key");
+        let hex = "00112233445566778899aabbccddeeff\n".repeat(16);
+        std::fs::write(
+            &key,
+            format!(
+                "-----BEGIN OpenVPN Static key V1-----\n{hex}-----END OpenVPN Static key V1-----\n"
+            ),
+        )
+        .unwrap();
+        let src = format!(
+            "[[targets]]\nhost = \"a\"\ntls_auth = {:?}\nkey_direction = 0\n",
+            key.display().to_string()
+        );
+        let t = &load(&src).unwrap().targets[0];
+        assert_eq!(t.tls_auth.as_deref(), Some(key.as_path()));
+        assert!(matches!(
+            t.tls_wrap,
+            Some(TlsWrap::Auth {
+                direction: crate::ovpn::Direction::Normal,
+                digest: Digest::Sha1,
+                ..
+            })
+        ));
+
+        std::fs::write(&key, "not a key\n").unwrap();
+        let e = load(&src).unwrap_err().0;
+        assert!(e.contains("test.toml, line 3"), "{e}");
+        assert!(e.contains(&format!("{}, line 1", key.display())), "{e}");
+        assert!(e.contains("\"not a key\""), "{e}");
+    }
+
+    #[test]
+    fn alternatives_are_hosts() {
+        let c = load("[[targets]]\nhost = \"a\"\nalternatives = [\"b.example.com\", \"::1\"]\n")
+            .unwrap();
+        assert_eq!(c.targets[0].alternatives, vec!["b.example.com", "::1"]);
+        assert!(Config::defaults().targets[0].alternatives.is_empty());
+        let e = load("[[targets]]\nhost = \"a\"\nalternatives = [\"b c\"]\n")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("line 3") && e.contains("b c"), "{e}");
     }
 
     #[test]

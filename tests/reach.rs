@@ -77,9 +77,14 @@ async fn tls_auth_server_ignores_unsigned_and_answers_signed_probes() {
     assert!(r.detail.contains("HMAC-SHA1"), "{}", r.detail);
     assert!(!r.detail.contains("does not verify"), "{}", r.detail);
 
-    let r = probe(tcp(peer.tcp), None, SILENT).await;
-    assert_eq!((r.status, r.is_openvpn), (ReachStatus::Open, false));
-    assert!(r.detail.contains("no reply to the reset"), "{}", r.detail);
+    // Like OpenVPN, the TCP side hangs up on an unsigned reset.
+    let r = probe(tcp(peer.tcp), None, ANSWER).await;
+    assert_eq!((r.status, r.is_openvpn), (ReachStatus::Other, false));
+    assert!(
+        r.detail.contains("requires tls-auth/tls-crypt"),
+        "{}",
+        r.detail
+    );
 
     let r = probe(tcp(peer.tcp), Some(&key), ANSWER).await;
     assert_eq!((r.status, r.is_openvpn), (ReachStatus::Open, true));
@@ -109,79 +114,22 @@ async fn status_per_probe_and_port() {
     let text = AnsweringUdp::start(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
     let close = HangupTcp::start(Hangup::Close).await;
     let reset = HangupTcp::start(Hangup::Reset).await;
+    let hold = HangupTcp::start(Hangup::Never).await;
     let wg = |a: SocketAddr| ProbeSpec::Wireguard(a.port());
 
+    #[rustfmt::skip]
     let table: Vec<(&str, ProbeSpec, Duration, ReachStatus, &str)> = vec![
-        (
-            "silent udp",
-            udp(silent.addr),
-            SILENT,
-            ReachStatus::OpenOrFiltered,
-            "tls-auth/tls-crypt",
-        ),
-        (
-            "closed udp",
-            udp(closed_udp),
-            ANSWER,
-            ReachStatus::Closed,
-            "ICMP port unreachable",
-        ),
-        (
-            "text udp",
-            udp(text.addr),
-            ANSWER,
-            ReachStatus::Other,
-            "HTTP/1.1 400",
-        ),
-        (
-            "wg silent",
-            wg(silent.addr),
-            SILENT,
-            ReachStatus::OpenOrFiltered,
-            "cannot tell an open port from a filtered one",
-        ),
-        (
-            "wg closed",
-            wg(closed_udp),
-            ANSWER,
-            ReachStatus::Closed,
-            "ICMP port unreachable",
-        ),
-        (
-            "wg text",
-            wg(text.addr),
-            ANSWER,
-            ReachStatus::Other,
-            "not WireGuard",
-        ),
-        (
-            "closed tcp",
-            tcp(closed_tcp),
-            ANSWER,
-            ReachStatus::Closed,
-            "connection refused",
-        ),
-        (
-            "tcp:N closed",
-            ProbeSpec::Tcp(closed_tcp.port()),
-            ANSWER,
-            ReachStatus::Closed,
-            "connection refused",
-        ),
-        (
-            "hangs up",
-            tcp(close.addr),
-            ANSWER,
-            ReachStatus::Other,
-            "closed it after our reset",
-        ),
-        (
-            "resets",
-            tcp(reset.addr),
-            ANSWER,
-            ReachStatus::Other,
-            "answers, but not as OpenVPN",
-        ),
+        ("silent udp", udp(silent.addr), SILENT, ReachStatus::OpenOrFiltered, "filtered, or the server requires tls-auth/tls-crypt"),
+        ("closed udp", udp(closed_udp), ANSWER, ReachStatus::Closed, "ICMP port unreachable"),
+        ("text udp", udp(text.addr), ANSWER, ReachStatus::Other, "something else answers: 28 bytes \"HTTP/1.1 400"),
+        ("wg silent", wg(silent.addr), SILENT, ReachStatus::OpenOrFiltered, "cannot tell an open port from a filtered one"),
+        ("wg closed", wg(closed_udp), ANSWER, ReachStatus::Closed, "ICMP port unreachable"),
+        ("wg text", wg(text.addr), ANSWER, ReachStatus::Other, "this is not WireGuard"),
+        ("closed tcp", tcp(closed_tcp), ANSWER, ReachStatus::Closed, "connection refused"),
+        ("tcp:N closed", ProbeSpec::Tcp(closed_tcp.port()), ANSWER, ReachStatus::Closed, "connection refused"),
+        ("hangs up", tcp(close.addr), ANSWER, ReachStatus::Other, "closed it after our reset: not an OpenVPN server"),
+        ("resets", tcp(reset.addr), ANSWER, ReachStatus::Other, "reset it after our reset: not an OpenVPN server"),
+        ("holds on", tcp(hold.addr), SILENT, ReachStatus::Open, "but no reply to the reset within"),
     ];
     for (name, spec, timeout, status, words) in table {
         let r = probe(spec, None, timeout).await;
@@ -222,5 +170,123 @@ async fn many_silent_ports_take_about_one_timeout() {
         results
             .iter()
             .all(|r| r.status == ReachStatus::OpenOrFiltered)
+    );
+}
+
+/// The user's key, from a config file (`tls_auth` + `key_direction`) and from an `.ovpn`
+/// profile given to `--ovpn` (inline key, and a key file next to the profile), makes the
+/// tls-auth responder answer; the same targets without a key get silence.
+#[tokio::test]
+async fn keys_from_config_and_ovpn_get_answers() {
+    use clap::Parser;
+    use lab::openvpn::key_file_text;
+    use tlsdoctor_tui::cli::Cli;
+
+    let peer = OpenvpnResponder::start(Some(&test_key())).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = dir.path().join("ta.key");
+    std::fs::write(&key_path, key_file_text(&test_key())).unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[network]\ntimeout = \"5s\"\n\n[[targets]]\nname = \"signed\"\nhost = \"127.0.0.1\"\n\
+             probes = [\"openvpn-udp:{u}\", \"openvpn-tcp:{t}\"]\ntls_auth = {k:?}\nkey_direction = 1\n\n\
+             [[targets]]\nname = \"unsigned\"\nhost = \"127.0.0.1\"\nprobes = [\"openvpn-udp:{u}\"]\n",
+            u = peer.udp.port(),
+            t = peer.tcp.port(),
+            k = key_path.display().to_string()
+        ),
+    )
+    .unwrap();
+    let inline = dir.path().join("lab.udp.ovpn");
+    std::fs::write(
+        &inline,
+        format!(
+            "client\ndev tun\nproto udp\nremote 127.0.0.1 {}\nkey-direction 1\n<tls-auth>\n{}</tls-auth>\n",
+            peer.udp.port(),
+            key_file_text(&test_key())
+        ),
+    )
+    .unwrap();
+    let file = dir.path().join("lab.tcp.ovpn");
+    std::fs::write(
+        &file,
+        format!(
+            "client\nremote 127.0.0.1 {} tcp\ntls-auth ta.key 1\n",
+            peer.tcp.port()
+        ),
+    )
+    .unwrap();
+
+    let cli = Cli::parse_from([
+        "tlsdoctor-tui".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--ovpn".as_ref(),
+        inline.as_os_str(),
+        "--ovpn".as_ref(),
+        file.as_os_str(),
+    ]);
+    let cfg = cli.resolve_config().unwrap();
+    let names: Vec<&str> = cfg.targets.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["signed", "unsigned", "lab.udp", "lab.tcp"]);
+    let mut seen = Vec::new();
+    for t in &cfg.targets {
+        let results = reach::run_all(&t.probes, LOCAL, t.tls_wrap.as_ref(), SILENT).await;
+        for r in results {
+            println!(
+                "{:<10} {:<20} {:<16} {}",
+                t.name,
+                r.probe.to_string(),
+                r.status.as_str(),
+                r.detail
+            );
+            seen.push((t.name.clone(), r.probe.kind(), r.status, r.is_openvpn));
+        }
+    }
+    let open = |n: &str, k: &'static str| (n.to_string(), k, ReachStatus::Open, true);
+    assert_eq!(
+        seen,
+        vec![
+            open("signed", "openvpn-udp"),
+            open("signed", "openvpn-tcp"),
+            (
+                "unsigned".to_string(),
+                "openvpn-udp",
+                ReachStatus::OpenOrFiltered,
+                false
+            ),
+            open("lab.udp", "openvpn-udp"),
+            open("lab.tcp", "openvpn-tcp"),
+        ]
+    );
+}
+
+/// A bad profile stops the run with an error that names the file and the line.
+#[test]
+fn a_bad_ovpn_profile_is_a_clear_error() {
+    use clap::Parser;
+    use tlsdoctor_tui::cli::Cli;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.ovpn");
+    std::fs::write(
+        &path,
+        "client\nremote vpn.example.com 1194 udp\nkey-direction 3\n",
+    )
+    .unwrap();
+    let cli = Cli::parse_from([
+        "tlsdoctor-tui".as_ref(),
+        "--ovpn".as_ref(),
+        path.as_os_str(),
+    ]);
+    let e = cli.resolve_config().unwrap_err().to_string();
+    assert!(
+        e.contains(&format!(
+            "{}, line 3: bad key direction \"3\"",
+            path.display()
+        )),
+        "{e}"
     );
 }

@@ -1,7 +1,8 @@
 //! An OpenVPN-reset responder over UDP and TCP: it answers a client's
 //! `P_CONTROL_HARD_RESET_CLIENT_V2` with a `P_CONTROL_HARD_RESET_SERVER_V2` that acks it, as a
 //! real server does. With a tls-auth key (HMAC-SHA1, server side: key direction 0) it ignores
-//! packets whose HMAC does not verify and signs its answers. Written from the OpenVPN wire
+//! packets whose HMAC does not verify (over TCP it then closes the connection, as OpenVPN 2.6
+//! does) and signs its answers. Written from the OpenVPN wire
 //! format, independently of the probe's own code.
 
 use std::net::SocketAddr;
@@ -149,9 +150,9 @@ impl OpenvpnResponder {
                         let framed = [&(reply.len() as u16).to_be_bytes()[..], &reply].concat();
                         let _ = stream.write_all(&framed).await;
                     } else {
-                        // Like OpenVPN: drop the packet, keep the connection until the client
-                        // gives up.
+                        // Like OpenVPN 2.6: "cannot locate HMAC", and the connection is closed.
                         i.fetch_add(1, Ordering::Relaxed);
+                        return;
                     }
                     let mut rest = [0u8; 512];
                     while matches!(stream.read(&mut rest).await, Ok(n) if n > 0) {}

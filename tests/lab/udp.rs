@@ -92,13 +92,15 @@ impl AnsweringUdp {
 /// How [`HangupTcp`] ends a connection once the client has sent something.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hangup {
+    /// Never: it holds the connection open and says nothing.
+    Never,
     /// A clean close (FIN).
     Close,
     /// A reset (RST).
     Reset,
 }
 
-/// A TCP port that accepts, reads the client's first bytes, then hangs up.
+/// A TCP port that accepts, reads the client's first bytes, then hangs up (or holds on).
 pub struct HangupTcp {
     pub addr: SocketAddr,
     _task: Task,
@@ -113,8 +115,14 @@ impl HangupTcp {
                 tokio::spawn(async move {
                     let mut buf = [0u8; 512];
                     let _ = stream.read(&mut buf).await;
-                    if how == Hangup::Reset {
-                        let _ = stream.set_zero_linger();
+                    match how {
+                        Hangup::Never => {
+                            while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {}
+                        }
+                        Hangup::Reset => {
+                            let _ = stream.set_zero_linger();
+                        }
+                        Hangup::Close => {}
                     }
                     drop(stream);
                 });

@@ -31,6 +31,8 @@ use crate::probe::connect::{TcpError, classify};
 pub const P_CONTROL_HARD_RESET_CLIENT_V2: u8 = 7;
 /// The server's answer to it.
 pub const P_CONTROL_HARD_RESET_SERVER_V2: u8 = 8;
+/// A bare acknowledgement: a server already busy with another peer acks our reset with it.
+pub const P_ACK_V1: u8 = 5;
 /// Bytes in a session id.
 pub const SID_LEN: usize = 8;
 /// tls-crypt's tag: a full HMAC-SHA256.
@@ -172,6 +174,11 @@ pub enum Reply {
         acks_us: bool,
         authentic: Option<bool>,
     },
+    /// A bare ack (`P_ACK_V1`); `acks_us` as above.
+    Ack {
+        acks_us: bool,
+        authentic: Option<bool>,
+    },
     /// Another OpenVPN-shaped packet (a known opcode with a plausible length).
     OtherOpcode(u8),
     /// Not OpenVPN.
@@ -226,14 +233,15 @@ pub fn parse_reply(pkt: &[u8], ours: SessionId, wrap: Option<&TlsWrap>) -> Reply
             }
         }
     };
-    if opcode != P_CONTROL_HARD_RESET_SERVER_V2 {
-        return Reply::OtherOpcode(opcode);
-    }
     let acks_us = body.is_some_and(|b| acks(&b, ours));
-    Reply::ServerReset {
-        server_session,
-        acks_us,
-        authentic,
+    match opcode {
+        P_CONTROL_HARD_RESET_SERVER_V2 => Reply::ServerReset {
+            server_session,
+            acks_us,
+            authentic,
+        },
+        P_ACK_V1 => Reply::Ack { acks_us, authentic },
+        _ => Reply::OtherOpcode(opcode),
     }
 }
 
@@ -301,7 +309,23 @@ fn judge(reply: &Reply, raw: &[u8], rtt: Duration, wrap: Option<&TlsWrap>) -> Ve
                 }
             ),
         },
-        Reply::ServerReset { acks_us: false, .. } => Verdict {
+        Reply::Ack {
+            acks_us: true,
+            authentic,
+        } => Verdict {
+            status: ReachStatus::Open,
+            is_openvpn: true,
+            detail: format!(
+                "OpenVPN answers: it acks our reset{} after {} (it is busy with another session, so no server reset)",
+                signed_words(wrap),
+                human_duration(rtt),
+            ) + if *authentic == Some(false) {
+                " (its signature does not verify with our key)"
+            } else {
+                ""
+            },
+        },
+        Reply::ServerReset { acks_us: false, .. } | Reply::Ack { acks_us: false, .. } => Verdict {
             status: ReachStatus::Other,
             is_openvpn: false,
             detail: format!(
@@ -411,6 +435,15 @@ pub(super) async fn tcp(addr: SocketAddr, wrap: Option<&TlsWrap>, timeout: Durat
         }
         return v;
     }
+    // A real OpenVPN server closes the connection when a packet's HMAC does not verify, so
+    // a hang-up is only "not OpenVPN" when the probe was answerable.
+    let not_openvpn = match wrap {
+        None => "not an OpenVPN server, or one that requires tls-auth/tls-crypt".to_string(),
+        Some(w) => format!(
+            "not an OpenVPN server, or one that does not accept our {} key",
+            w.kind()
+        ),
+    };
     let (status, detail) = match (end, buf.is_empty()) {
         (_, false) => (
             ReachStatus::Other,
@@ -418,17 +451,19 @@ pub(super) async fn tcp(addr: SocketAddr, wrap: Option<&TlsWrap>, timeout: Durat
         ),
         (ReadEnd::Closed, true) => (
             ReachStatus::Other,
-            "accepted the connection, then closed it after our reset: answers, but not as OpenVPN"
-                .to_string(),
+            format!("accepted the connection, then closed it after our reset: {not_openvpn}"),
         ),
         (ReadEnd::Reset, true) => (
             ReachStatus::Other,
-            "accepted the connection, then reset it after our reset: answers, but not as OpenVPN (or a firewall cuts it)"
-                .to_string(),
+            format!(
+                "accepted the connection, then reset it after our reset: {not_openvpn} (or a firewall cuts it)"
+            ),
         ),
         (ReadEnd::Failed(e), true) => (
             ReachStatus::Other,
-            format!("accepted the connection, then the read failed ({e}): answers, but not as OpenVPN"),
+            format!(
+                "accepted the connection, then the read failed ({e}): answers, but not as OpenVPN"
+            ),
         ),
         (ReadEnd::Timeout | ReadEnd::Complete, true) => (
             ReachStatus::Open,
@@ -549,9 +584,20 @@ mod tests {
         );
         assert_eq!(parse_reply(&[], SID, None), Reply::NotOpenvpn);
         assert_eq!(parse_reply(&[0x40, 1, 2], SID, None), Reply::NotOpenvpn);
+        // A bare ack of our reset, as a server busy with another peer sends (22 bytes).
         let mut ack = server_reset(srv, SID);
-        ack[0] = 5 << 3;
-        assert_eq!(parse_reply(&ack, SID, None), Reply::OtherOpcode(5));
+        ack[0] = P_ACK_V1 << 3;
+        ack.truncate(22);
+        assert_eq!(
+            parse_reply(&ack, SID, None),
+            Reply::Ack {
+                acks_us: true,
+                authentic: None
+            }
+        );
+        let mut ctl = server_reset(srv, SID);
+        ctl[0] = 4 << 3;
+        assert_eq!(parse_reply(&ctl, SID, None), Reply::OtherOpcode(4));
     }
 
     /// tls-auth, computed by hand the way OpenVPN does it: HMAC over
