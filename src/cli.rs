@@ -22,7 +22,7 @@ pub struct Cli {
     #[arg(short, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Add a preset's targets (nordvpn).
+    /// Add a preset's targets (nordvpn); NAME=HOST sends its VPN probes to HOST.
     #[arg(long, value_name = "NAME")]
     pub preset: Vec<String>,
 
@@ -111,10 +111,10 @@ impl Cli {
         if !self.targets.is_empty() {
             cfg.targets = self.targets.iter().map(Target::from_host_port).collect();
         }
-        if let Some(name) = self.preset.first() {
-            return Err(ConfigError(format!(
-                "unknown preset {name:?}: presets arrive with the reachability checks; none is available yet"
-            )));
+        for spec in &self.preset {
+            for target in crate::presets::targets(spec)? {
+                add_target(&mut cfg, target);
+            }
         }
         for path in &self.ovpn {
             let target = crate::ovpn::load_profile(path)

@@ -43,6 +43,10 @@ pub struct ClockConfig {
 pub struct NetworkConfig {
     pub timeout: Duration,
     pub ca_file: Option<PathBuf>,
+    /// The plain-HTTP URL of the captive-portal check (`captive_url`; `""` turns it off).
+    pub captive_url: Option<String>,
+    /// Nameservers asked directly, besides the system's, to compare DNS answers (`resolvers`).
+    pub resolvers: Vec<SocketAddr>,
 }
 
 /// One `[[targets]]` entry: a server and the checks to run against it.
@@ -448,12 +452,33 @@ impl Config {
             Some(p) => Some(check_file(&p, path, src, "ca_file")?),
             None => dnw.ca_file.map(Spanned::into_inner),
         };
+        let captive_url = match fnw.captive_url {
+            Some(u) if u.get_ref().is_empty() => None,
+            Some(u) => {
+                crate::probe::reach::captive::parse_url(u.get_ref())
+                    .map_err(|e| at(path, src, u.span().start, &format!("captive_url: {e}")))?;
+                Some(u.into_inner())
+            }
+            None => match dnw.captive_url.map(Spanned::into_inner) {
+                Some(u) if u.is_empty() => None,
+                Some(u) => Some(u),
+                None => Some(crate::probe::reach::captive::DEFAULT_URL.to_string()),
+            },
+        };
         let network = NetworkConfig {
             timeout: fnw
                 .timeout
                 .or(dnw.timeout)
                 .map_or(Duration::from_secs(5), |d| d.0),
             ca_file,
+            captive_url,
+            resolvers: fnw
+                .resolvers
+                .or(dnw.resolvers)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|n| n.0)
+                .collect(),
         };
         let raw_targets = file.targets.or(defaults.targets).unwrap_or_default();
         let mut targets = Vec::with_capacity(raw_targets.len());
@@ -632,6 +657,8 @@ struct RawClock {
 struct RawNetwork {
     timeout: Option<Dur>,
     ca_file: Option<Spanned<PathBuf>>,
+    captive_url: Option<Spanned<String>>,
+    resolvers: Option<Vec<Nameserver>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -710,6 +737,29 @@ impl<'de> Deserialize<'de> for Connect {
         }
         Err(de::Error::custom(format!(
             "bad connect {s:?}: it must be an IP address with an optional port, as in \"127.0.0.1:8443\""
+        )))
+    }
+}
+
+/// A nameserver: `"IP"` (port 53) or `"IP:PORT"` (`"[v6]:PORT"`).
+#[derive(Debug)]
+struct Nameserver(SocketAddr);
+
+impl<'de> Deserialize<'de> for Nameserver {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if let Ok(sa) = s.parse::<SocketAddr>() {
+            return Ok(Nameserver(sa));
+        }
+        if let Ok(ip) = s
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+        {
+            return Ok(Nameserver(SocketAddr::new(ip, 53)));
+        }
+        Err(de::Error::custom(format!(
+            "bad resolver {s:?}: give a nameserver's IP address with an optional port, as in \"9.9.9.9\" or \"[2620:fe::fe]:53\""
         )))
     }
 }
@@ -853,6 +903,45 @@ key_direction = 0
         assert!(e.contains("test.toml, line 3"), "{e}");
         assert!(e.contains(&format!("{}, line 1", key.display())), "{e}");
         assert!(e.contains("\"not a key\""), "{e}");
+    }
+
+    #[test]
+    fn network_captive_url_and_resolvers() {
+        let n = Config::defaults().network;
+        assert_eq!(
+            n.captive_url.as_deref(),
+            Some(crate::probe::reach::captive::DEFAULT_URL)
+        );
+        assert!(n.resolvers.is_empty());
+        let n = load("[network]\ncaptive_url = \"http://127.0.0.1:8080/204\"\nresolvers = [\"9.9.9.9\", \"[::1]:5353\"]\n")
+            .unwrap()
+            .network;
+        assert_eq!(n.captive_url.as_deref(), Some("http://127.0.0.1:8080/204"));
+        assert_eq!(
+            n.resolvers,
+            vec![
+                "9.9.9.9:53".parse::<SocketAddr>().unwrap(),
+                "[::1]:5353".parse().unwrap()
+            ]
+        );
+        assert_eq!(
+            load("[network]\ncaptive_url = \"\"\n")
+                .unwrap()
+                .network
+                .captive_url,
+            None
+        );
+        let e = load("[network]\n\ncaptive_url = \"https://x/\"\n")
+            .unwrap_err()
+            .0;
+        assert!(
+            e.contains("line 3") && e.contains("https://x/") && e.contains("plain http"),
+            "{e}"
+        );
+        let e = load("[network]\nresolvers = [\"dns.google\"]\n")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("line 2") && e.contains("dns.google"), "{e}");
     }
 
     #[test]

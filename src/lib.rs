@@ -13,6 +13,7 @@ pub mod fix;
 pub mod headless;
 pub mod logging;
 pub mod ovpn;
+pub mod presets;
 pub mod probe;
 pub mod report;
 pub mod runtime;

@@ -290,3 +290,252 @@ fn a_bad_ovpn_profile_is_a_clear_error() {
         "{e}"
     );
 }
+
+/// A target on loopback with these probes.
+fn lab_target(name: &str, probes: Vec<ProbeSpec>) -> tlsdoctor_tui::config::Target {
+    use tlsdoctor_tui::config::{HostPort, Target};
+    let mut t = Target::from_host_port(&HostPort {
+        host: "127.0.0.1".to_string(),
+        port: None,
+    });
+    t.name = name.to_string();
+    t.probes = probes;
+    t
+}
+
+/// Runs every target's probes (concurrently), then the reachability rules and the
+/// across-target rules; returns the findings as `code@target`, sorted.
+async fn diagnose(targets: &[tlsdoctor_tui::config::Target], key: Option<&TlsWrap>) -> Vec<String> {
+    use tlsdoctor_tui::diagnose::reach::{Context, TargetReach, across, rules};
+    let runs = targets
+        .iter()
+        .map(|t| reach::run_all(&t.probes, LOCAL, key, SILENT));
+    let results = futures::future::join_all(runs).await;
+    let views: Vec<TargetReach<'_>> = targets
+        .iter()
+        .zip(&results)
+        .enumerate()
+        .map(|(index, (target, results))| TargetReach {
+            index,
+            target,
+            results,
+        })
+        .collect();
+    let mut findings = Vec::new();
+    rules(&views, Context::default(), &mut findings);
+    let mut more = Vec::new();
+    across(targets, &vec![true; targets.len()], &findings, &mut more);
+    findings.extend(more);
+    let mut codes: Vec<String> = findings
+        .iter()
+        .map(|f| format!("{}@{}", f.code, f.target.as_deref().unwrap_or("*")))
+        .collect();
+    codes.sort();
+    codes
+}
+
+/// A scenario: its name, its targets (name, probes), the key, the expected `code@target`s.
+type Scenario = (
+    &'static str,
+    Vec<(&'static str, Vec<ProbeSpec>)>,
+    Option<TlsWrap>,
+    Vec<&'static str>,
+);
+
+/// The finding codes per scenario: real lab peers, real probes, the pure rules.
+#[tokio::test]
+async fn findings_per_scenario() {
+    use lab::udp::FilteredTcp;
+    let vpn = OpenvpnResponder::start(None).await;
+    let keyed = OpenvpnResponder::start(Some(&test_key())).await;
+    let silent = SilentUdp::start().await;
+    let closed_udp = closed_udp_port().await;
+    let closed_tcp = closed_tcp_port().await;
+    let filtered = FilteredTcp::start().await;
+    let wg = |a: SocketAddr| ProbeSpec::Wireguard(a.port());
+
+    #[rustfmt::skip]
+    let table: Vec<Scenario> = vec![
+        ("UDP silent, TCP answers", vec![("a", vec![udp(silent.addr), tcp(vpn.tcp)])], None, vec!["openvpn-udp-blocked@a"]),
+        ("UDP closed, TCP answers", vec![("a", vec![udp(closed_udp), tcp(vpn.tcp)])], None, vec!["openvpn-udp-blocked@a"]),
+        ("everything answers", vec![("a", vec![udp(vpn.udp), tcp(vpn.tcp), ProbeSpec::Tcp(vpn.tcp.port())])], None, vec![]),
+        ("OpenVPN TCP refused", vec![("a", vec![tcp(closed_tcp)])], None, vec!["port-closed@a"]),
+        ("OpenVPN UDP closed, no TCP to compare", vec![("a", vec![udp(closed_udp)])], None, vec!["port-closed@a"]),
+        ("OpenVPN TCP times out", vec![("a", vec![tcp(filtered.addr)])], None, vec!["port-filtered@a"]),
+        ("WireGuard closed", vec![("a", vec![wg(closed_udp)])], None, vec!["wireguard-udp-closed@a"]),
+        ("WireGuard silent proves nothing", vec![("a", vec![wg(silent.addr)])], None, vec![]),
+        ("tls-auth server, no key: silence proves nothing", vec![("a", vec![udp(keyed.udp)])], None, vec![]),
+        ("tls-auth server, with the key", vec![("a", vec![udp(keyed.udp), tcp(keyed.tcp)])], Some(client_key()), vec![]),
+        ("one server fails where others work",
+            vec![("bad", vec![tcp(closed_tcp)]), ("good", vec![tcp(vpn.tcp)]), ("fine", vec![udp(vpn.udp)])],
+            None, vec!["port-closed@bad", "single-target-failing@bad"]),
+        ("every server fails",
+            vec![("x", vec![tcp(closed_tcp)]), ("y", vec![wg(closed_udp)])],
+            None, vec!["all-targets-failing@*", "port-closed@x", "wireguard-udp-closed@y"]),
+    ];
+    let start = Instant::now();
+    for (scenario, targets, key, want) in table {
+        let targets: Vec<_> = targets.into_iter().map(|(n, p)| lab_target(n, p)).collect();
+        let got = diagnose(&targets, key.as_ref()).await;
+        println!("{scenario}: {got:?}");
+        assert_eq!(got, want, "{scenario}");
+    }
+    println!("all scenarios took {:?}", start.elapsed());
+}
+
+/// `--preset nordvpn` adds the API host and the three VPN probes; `=HOST` moves the server.
+#[test]
+fn the_nordvpn_preset_through_the_cli() {
+    use clap::Parser;
+    use tlsdoctor_tui::cli::Cli;
+    let cfg = Cli::parse_from([
+        "tlsdoctor-tui",
+        "--preset",
+        "nordvpn=nl1.example.net",
+        "example.org",
+    ])
+    .resolve_config()
+    .unwrap();
+    let t: Vec<(String, String, Vec<String>)> = cfg
+        .targets
+        .iter()
+        .map(|t| {
+            (
+                t.name.clone(),
+                t.host.clone(),
+                t.probes.iter().map(ToString::to_string).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        t,
+        vec![
+            (
+                "example.org".to_string(),
+                "example.org".to_string(),
+                vec!["tls".to_string()]
+            ),
+            (
+                "NordVPN API".to_string(),
+                "api.nordvpn.com".to_string(),
+                vec!["tls".to_string()]
+            ),
+            (
+                "NordVPN server".to_string(),
+                "nl1.example.net".to_string(),
+                vec![
+                    "openvpn-udp:1194".to_string(),
+                    "openvpn-tcp:443".to_string(),
+                    "wireguard:51820".to_string()
+                ]
+            ),
+        ]
+    );
+    let e = Cli::parse_from(["tlsdoctor-tui", "--preset", "nope"])
+        .resolve_config()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("unknown preset \"nope\": use one of nordvpn"),
+        "{e}"
+    );
+}
+
+/// The captive-portal check against an open network and two kinds of portal, and the
+/// finding it leads to.
+#[tokio::test]
+async fn captive_portal_check_and_finding() {
+    use lab::http::{HttpAnswer, HttpServer};
+    use tlsdoctor_tui::diagnose::reach::captive;
+    use tlsdoctor_tui::probe::reach::{CaptiveVerdict, captive_portal};
+
+    let open = HttpServer::start(HttpAnswer::NoContent).await;
+    let redirect = HttpServer::start(HttpAnswer::RedirectToLogin).await;
+    let page = HttpServer::start(HttpAnswer::LoginPage).await;
+    let closed = closed_tcp_port().await;
+
+    let r = captive_portal(&open.url(), ANSWER).await;
+    println!("{r:?}");
+    assert_eq!(
+        (r.verdict.clone(), r.status),
+        (CaptiveVerdict::Open, Some(204))
+    );
+    let mut out = Vec::new();
+    captive(&r, &[], &mut out);
+    assert!(out.is_empty());
+
+    let r = captive_portal(&redirect.url(), ANSWER).await;
+    println!("{r:?}");
+    assert_eq!(r.status, Some(302));
+    assert_eq!(
+        r.location.as_deref(),
+        Some("http://portal.lab.invalid/login?continue=1")
+    );
+    let lie =
+        lab::dns::DnsResponder::start(lab::dns::DnsAnswer::A(Ipv4Addr::new(10, 9, 9, 9))).await;
+    let dns = tlsdoctor_tui::probe::reach::dns_compare("localhost", &[lie.addr], ANSWER).await;
+    captive(&r, std::slice::from_ref(&dns), &mut out);
+    assert_eq!(out.len(), 1);
+    assert!(
+        out[0].evidence.iter().any(|e| e.contains("says 10.9.9.9")),
+        "the DNS comparison is evidence: {:?}",
+        out[0].evidence
+    );
+    assert_eq!(out[0].code.as_str(), "captive-portal");
+    assert!(
+        out[0]
+            .summary
+            .contains("log in at http://portal.lab.invalid/login"),
+        "{}",
+        out[0].summary
+    );
+
+    let r = captive_portal(&page.url(), ANSWER).await;
+    println!("{r:?}");
+    assert!(
+        matches!(&r.verdict, CaptiveVerdict::Captive(w) if w.contains("Log in to Lab WiFi")),
+        "{r:?}"
+    );
+
+    // No answer at all is not a portal: the check cannot tell.
+    let r = captive_portal(&format!("http://{closed}/generate_204"), ANSWER).await;
+    println!("{r:?}");
+    assert!(matches!(r.verdict, CaptiveVerdict::Unknown(_)), "{r:?}");
+    let mut none = Vec::new();
+    captive(&r, &[], &mut none);
+    assert!(none.is_empty());
+}
+
+/// The resolver comparison: a nameserver that lies about a name is a difference; one that
+/// agrees with the system resolver is not; NXDOMAIN for a name the system resolves is.
+#[tokio::test]
+async fn dns_comparison_with_a_lying_nameserver() {
+    use lab::dns::{DnsAnswer, DnsResponder};
+    use tlsdoctor_tui::probe::reach::dns_compare;
+
+    let liar = DnsResponder::start(DnsAnswer::A(Ipv4Addr::new(10, 66, 66, 66))).await;
+    let honest = DnsResponder::start(DnsAnswer::A(Ipv4Addr::LOCALHOST)).await;
+    let nx = DnsResponder::start(DnsAnswer::NxDomain).await;
+    let silent = SilentUdp::start().await;
+    let cmp = dns_compare(
+        "localhost",
+        &[liar.addr, honest.addr, nx.addr, silent.addr],
+        SILENT,
+    )
+    .await;
+    println!("system: {}", cmp.system.words());
+    for d in &cmp.direct {
+        println!("{}: {}", d.server, d.answer.words());
+    }
+    let diffs = cmp.differences();
+    println!("{diffs:#?}");
+    assert!(cmp.system.addrs().contains(&LOCAL), "{:?}", cmp.system);
+    assert_eq!(
+        cmp.direct[0].answer.addrs(),
+        [IpAddr::from([10, 66, 66, 66])]
+    );
+    assert_eq!(diffs.len(), 2, "{diffs:?}");
+    assert!(diffs[0].contains(&format!("the nameserver {} says 10.66.66.66", liar.addr)));
+    assert!(diffs[1].contains("NXDOMAIN"));
+    assert!(cmp.direct[3].answer.words().starts_with("no answer within"));
+}

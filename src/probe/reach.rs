@@ -12,9 +12,17 @@
 //!   tls-auth/tls-crypt drops unsigned packets, and WireGuard never answers a stranger.
 //! - `other`: something answers, but not as the probe's protocol.
 //! - `error`: the probe could not run here (no address, no socket).
+//!
+//! Beside the per-port probes: [`dns_compare`] (the system resolver against nameservers asked
+//! directly) and [`captive_portal`] (a plain-HTTP check that a portal would intercept).
 
+pub mod captive;
+pub mod dns;
 pub mod openvpn;
 pub mod wireguard;
+
+pub use captive::{CaptiveResult, CaptiveVerdict, captive_portal};
+pub use dns::{DnsComparison, dns_compare, system_nameservers};
 
 use std::fmt;
 use std::io;
@@ -273,6 +281,18 @@ pub(crate) async fn udp_exchange(
     }
 }
 
+/// The path of the executable `name` on `PATH`, as `which` finds it (for fixes that run a
+/// program only where it is installed, such as `nordvpn`).
+pub fn find_program(name: &str) -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
 /// Bytes from the network, in words: their count and a short, cleaned preview (as text when
 /// they are mostly printable, else hex).
 pub fn describe_bytes(data: &[u8]) -> String {
@@ -308,6 +328,12 @@ mod tests {
             "12 bytes \"[2Jhi there\""
         );
         assert!(describe_bytes(&[0u8; 40]).ends_with(" …"));
+    }
+
+    #[test]
+    fn programs_on_the_path() {
+        assert!(find_program("sh").is_some());
+        assert_eq!(find_program("tlsdoctor-no-such-program"), None);
     }
 
     #[test]

@@ -1,2 +1,4 @@
+pub mod dns;
+pub mod http;
 pub mod openvpn;
 pub mod udp;

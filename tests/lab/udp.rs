@@ -1,6 +1,7 @@
 //! Plain port peers for the reachability probes: a UDP port that never answers, UDP and TCP
-//! ports where nothing listens, a UDP port that answers anything with fixed bytes, and a TCP
-//! port that hangs up (closes or resets) as soon as a client sends something.
+//! ports where nothing listens, a UDP port that answers anything with fixed bytes, a TCP port
+//! that hangs up (closes or resets) as soon as a client sends something, and a TCP port whose
+//! connects time out. (The TCP ones live here too: they are the same kind of plain port.)
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -131,6 +132,33 @@ impl HangupTcp {
         HangupTcp {
             addr,
             _task: Task(task),
+        }
+    }
+}
+
+/// A TCP port whose accept queue is full (backlog 0, one connection parked in it): the kernel
+/// drops further SYNs, so connects time out as they do behind a firewall that drops packets.
+pub struct FilteredTcp {
+    pub addr: SocketAddr,
+    _listener: TcpListener,
+    _parked: tokio::net::TcpStream,
+}
+
+impl FilteredTcp {
+    pub async fn start() -> FilteredTcp {
+        let socket = tokio::net::TcpSocket::new_v4().expect("tcp socket");
+        socket
+            .bind("127.0.0.1:0".parse().expect("an address"))
+            .expect("bind tcp");
+        let listener = socket.listen(0).expect("listen");
+        let addr = listener.local_addr().expect("local addr");
+        let parked = tokio::net::TcpStream::connect(addr)
+            .await
+            .expect("the first connect fills the queue");
+        FilteredTcp {
+            addr,
+            _listener: listener,
+            _parked: parked,
         }
     }
 }
