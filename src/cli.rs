@@ -22,7 +22,7 @@ pub struct Cli {
     #[arg(short, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Add a preset's targets (nordvpn).
+    /// Add a preset's targets (nordvpn); NAME=HOST sends its VPN probes to HOST.
     #[arg(long, value_name = "NAME")]
     pub preset: Vec<String>,
 
@@ -71,6 +71,17 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     config::parse_duration(s)
 }
 
+/// Adds `target`, renamed `name (2)`, `name (3)`... when its name is taken.
+fn add_target(cfg: &mut Config, mut target: Target) {
+    let base = target.name.clone();
+    let mut n = 1;
+    while cfg.targets.iter().any(|t| t.name == target.name) {
+        n += 1;
+        target.name = format!("{base} ({n})");
+    }
+    cfg.targets.push(target);
+}
+
 impl Cli {
     /// The config this command line asks for: the file (or the embedded defaults) with the
     /// options laid over it.
@@ -100,16 +111,16 @@ impl Cli {
         if !self.targets.is_empty() {
             cfg.targets = self.targets.iter().map(Target::from_host_port).collect();
         }
-        if let Some(name) = self.preset.first() {
-            return Err(ConfigError(format!(
-                "unknown preset {name:?}: presets arrive with the reachability checks; none is available yet"
-            )));
+        for spec in &self.preset {
+            for target in crate::presets::targets(spec)? {
+                add_target(&mut cfg, target);
+            }
         }
-        if let Some(p) = self.ovpn.first() {
-            return Err(ConfigError(format!(
-                "--ovpn {:?}: importing OpenVPN profiles arrives with the reachability checks; add the server as a [[targets]] entry for now",
-                p.display().to_string()
-            )));
+        for path in &self.ovpn {
+            let target = crate::ovpn::load_profile(path)
+                .map_err(ConfigError)?
+                .target();
+            add_target(&mut cfg, target);
         }
         for r in &self.resolve {
             if !cfg.apply_resolve(r) {

@@ -12,6 +12,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer};
 use toml::Spanned;
 
+use crate::ovpn::{Digest, StaticKey, TlsWrap};
+
 /// The defaults compiled into the binary: used when no config file exists.
 pub const EMBEDDED_DEFAULTS: &str = include_str!("defaults.toml");
 
@@ -41,6 +43,10 @@ pub struct ClockConfig {
 pub struct NetworkConfig {
     pub timeout: Duration,
     pub ca_file: Option<PathBuf>,
+    /// The plain-HTTP URL of the captive-portal check (`captive_url`; `""` turns it off).
+    pub captive_url: Option<String>,
+    /// Nameservers asked directly, besides the system's, to compare DNS answers (`resolvers`).
+    pub resolvers: Vec<SocketAddr>,
 }
 
 /// One `[[targets]]` entry: a server and the checks to run against it.
@@ -55,6 +61,13 @@ pub struct Target {
     pub probes: Vec<ProbeSpec>,
     pub tls_auth: Option<PathBuf>,
     pub key_direction: KeyDirection,
+    /// The OpenVPN key that signs this target's OpenVPN probes: read from `tls_auth` with
+    /// `key_direction`, or imported from an `.ovpn` profile (which may also give tls-crypt, a
+    /// digest, or no direction). It is what the probes use; `key_direction` only says how
+    /// `tls_auth` was read.
+    pub tls_wrap: Option<TlsWrap>,
+    /// Other servers for the same service, for "try another server".
+    pub alternatives: Vec<String>,
 }
 
 impl Target {
@@ -70,6 +83,8 @@ impl Target {
             probes: vec![ProbeSpec::Tls],
             tls_auth: None,
             key_direction: KeyDirection::default(),
+            tls_wrap: None,
+            alternatives: Vec::new(),
         }
     }
 
@@ -437,12 +452,33 @@ impl Config {
             Some(p) => Some(check_file(&p, path, src, "ca_file")?),
             None => dnw.ca_file.map(Spanned::into_inner),
         };
+        let captive_url = match fnw.captive_url {
+            Some(u) if u.get_ref().is_empty() => None,
+            Some(u) => {
+                crate::probe::reach::captive::parse_url(u.get_ref())
+                    .map_err(|e| at(path, src, u.span().start, &format!("captive_url: {e}")))?;
+                Some(u.into_inner())
+            }
+            None => match dnw.captive_url.map(Spanned::into_inner) {
+                Some(u) if u.is_empty() => None,
+                Some(u) => Some(u),
+                None => Some(crate::probe::reach::captive::DEFAULT_URL.to_string()),
+            },
+        };
         let network = NetworkConfig {
             timeout: fnw
                 .timeout
                 .or(dnw.timeout)
                 .map_or(Duration::from_secs(5), |d| d.0),
             ca_file,
+            captive_url,
+            resolvers: fnw
+                .resolvers
+                .or(dnw.resolvers)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|n| n.0)
+                .collect(),
         };
         let raw_targets = file.targets.or(defaults.targets).unwrap_or_default();
         let mut targets = Vec::with_capacity(raw_targets.len());
@@ -459,9 +495,28 @@ impl Config {
                 ));
             }
             let host = t.host.0;
-            let tls_auth = match t.tls_auth {
-                Some(p) => Some(check_file(&p, path, src, "tls_auth")?),
-                None => None,
+            let key_direction = t.key_direction.unwrap_or_default();
+            let (tls_auth, tls_wrap) = match t.tls_auth {
+                Some(p) => {
+                    let file = check_file(&p, path, src, "tls_auth")?;
+                    let key = StaticKey::load(&file).map_err(|e| {
+                        at(
+                            path,
+                            src,
+                            p.span().start,
+                            &format!(
+                                "tls_auth: {e}; give the tls-auth key of your OpenVPN profile"
+                            ),
+                        )
+                    })?;
+                    let wrap = TlsWrap::Auth {
+                        key,
+                        direction: key_direction.into(),
+                        digest: Digest::default(),
+                    };
+                    (Some(file), Some(wrap))
+                }
+                None => (None, None),
             };
             let name = t.name.unwrap_or_else(|| {
                 HostPort {
@@ -496,7 +551,14 @@ impl Config {
                     |p| p.into_iter().map(|p| p.0).collect(),
                 ),
                 tls_auth,
-                key_direction: t.key_direction.unwrap_or_default(),
+                key_direction,
+                tls_wrap,
+                alternatives: t
+                    .alternatives
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|h| h.0)
+                    .collect(),
             });
         }
         Ok(Config {
@@ -595,6 +657,8 @@ struct RawClock {
 struct RawNetwork {
     timeout: Option<Dur>,
     ca_file: Option<Spanned<PathBuf>>,
+    captive_url: Option<Spanned<String>>,
+    resolvers: Option<Vec<Nameserver>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -608,6 +672,7 @@ struct RawTarget {
     probes: Option<Vec<Parsed<ProbeSpec>>>,
     tls_auth: Option<Spanned<PathBuf>>,
     key_direction: Option<KeyDirection>,
+    alternatives: Option<Vec<Host>>,
 }
 
 /// A value parsed from a string with `FromStr`, so that toml points at it when it is bad.
@@ -672,6 +737,29 @@ impl<'de> Deserialize<'de> for Connect {
         }
         Err(de::Error::custom(format!(
             "bad connect {s:?}: it must be an IP address with an optional port, as in \"127.0.0.1:8443\""
+        )))
+    }
+}
+
+/// A nameserver: `"IP"` (port 53) or `"IP:PORT"` (`"[v6]:PORT"`).
+#[derive(Debug)]
+struct Nameserver(SocketAddr);
+
+impl<'de> Deserialize<'de> for Nameserver {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if let Ok(sa) = s.parse::<SocketAddr>() {
+            return Ok(Nameserver(sa));
+        }
+        if let Ok(ip) = s
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+        {
+            return Ok(Nameserver(SocketAddr::new(ip, 53)));
+        }
+        Err(de::Error::custom(format!(
+            "bad resolver {s:?}: give a nameserver's IP address with an optional port, as in \"9.9.9.9\" or \"[2620:fe::fe]:53\""
         )))
     }
 }
@@ -781,6 +869,91 @@ key_direction = 0
 
         let e = load("[network]\ntimeout = \"0s\"\n").unwrap_err().0;
         assert!(e.contains("line 2") && e.contains("0s"), "{e}");
+    }
+
+    #[test]
+    fn tls_auth_is_read_at_load_time_with_its_direction() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("ta.key");
+        let hex = "00112233445566778899aabbccddeeff\n".repeat(16);
+        std::fs::write(
+            &key,
+            format!(
+                "-----BEGIN OpenVPN Static key V1-----\n{hex}-----END OpenVPN Static key V1-----\n"
+            ),
+        )
+        .unwrap();
+        let src = format!(
+            "[[targets]]\nhost = \"a\"\ntls_auth = {:?}\nkey_direction = 0\n",
+            key.display().to_string()
+        );
+        let t = &load(&src).unwrap().targets[0];
+        assert_eq!(t.tls_auth.as_deref(), Some(key.as_path()));
+        assert!(matches!(
+            t.tls_wrap,
+            Some(TlsWrap::Auth {
+                direction: crate::ovpn::Direction::Normal,
+                digest: Digest::Sha1,
+                ..
+            })
+        ));
+
+        std::fs::write(&key, "not a key\n").unwrap();
+        let e = load(&src).unwrap_err().0;
+        assert!(e.contains("test.toml, line 3"), "{e}");
+        assert!(e.contains(&format!("{}, line 1", key.display())), "{e}");
+        assert!(e.contains("\"not a key\""), "{e}");
+    }
+
+    #[test]
+    fn network_captive_url_and_resolvers() {
+        let n = Config::defaults().network;
+        assert_eq!(
+            n.captive_url.as_deref(),
+            Some(crate::probe::reach::captive::DEFAULT_URL)
+        );
+        assert!(n.resolvers.is_empty());
+        let n = load("[network]\ncaptive_url = \"http://127.0.0.1:8080/204\"\nresolvers = [\"9.9.9.9\", \"[::1]:5353\"]\n")
+            .unwrap()
+            .network;
+        assert_eq!(n.captive_url.as_deref(), Some("http://127.0.0.1:8080/204"));
+        assert_eq!(
+            n.resolvers,
+            vec![
+                "9.9.9.9:53".parse::<SocketAddr>().unwrap(),
+                "[::1]:5353".parse().unwrap()
+            ]
+        );
+        assert_eq!(
+            load("[network]\ncaptive_url = \"\"\n")
+                .unwrap()
+                .network
+                .captive_url,
+            None
+        );
+        let e = load("[network]\n\ncaptive_url = \"https://x/\"\n")
+            .unwrap_err()
+            .0;
+        assert!(
+            e.contains("line 3") && e.contains("https://x/") && e.contains("plain http"),
+            "{e}"
+        );
+        let e = load("[network]\nresolvers = [\"dns.google\"]\n")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("line 2") && e.contains("dns.google"), "{e}");
+    }
+
+    #[test]
+    fn alternatives_are_hosts() {
+        let c = load("[[targets]]\nhost = \"a\"\nalternatives = [\"b.example.com\", \"::1\"]\n")
+            .unwrap();
+        assert_eq!(c.targets[0].alternatives, vec!["b.example.com", "::1"]);
+        assert!(Config::defaults().targets[0].alternatives.is_empty());
+        let e = load("[[targets]]\nhost = \"a\"\nalternatives = [\"b c\"]\n")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("line 3") && e.contains("b c"), "{e}");
     }
 
     #[test]

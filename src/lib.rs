@@ -12,6 +12,8 @@ pub mod diagnose;
 pub mod fix;
 pub mod headless;
 pub mod logging;
+pub mod ovpn;
+pub mod presets;
 pub mod probe;
 pub mod report;
 pub mod runtime;

@@ -2,6 +2,7 @@
 //! a small named function; each finding code has a scenario test where a real peer produces it.
 
 pub mod clock;
+pub mod reach;
 pub mod transport;
 
 use std::fmt;
@@ -53,6 +54,13 @@ pub enum Code {
     DnsFailure,
     TcpRefused,
     TcpTimeout,
+    PortClosed,
+    PortFiltered,
+    OpenvpnUdpBlocked,
+    WireguardUdpClosed,
+    CaptivePortal,
+    AllTargetsFailing,
+    SingleTargetFailing,
 }
 
 impl Code {
@@ -66,6 +74,13 @@ impl Code {
             Code::DnsFailure => "dns-failure",
             Code::TcpRefused => "tcp-refused",
             Code::TcpTimeout => "tcp-timeout",
+            Code::PortClosed => "port-closed",
+            Code::PortFiltered => "port-filtered",
+            Code::OpenvpnUdpBlocked => "openvpn-udp-blocked",
+            Code::WireguardUdpClosed => "wireguard-udp-closed",
+            Code::CaptivePortal => "captive-portal",
+            Code::AllTargetsFailing => "all-targets-failing",
+            Code::SingleTargetFailing => "single-target-failing",
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod connect;
+pub mod reach;
 pub mod sync;
 
 use std::time::{Duration, SystemTime};

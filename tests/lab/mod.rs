@@ -5,4 +5,8 @@
 // Each test crate uses only some of the peers.
 #![allow(dead_code)]
 
+pub mod dns;
+pub mod http;
 pub mod ntp;
+pub mod openvpn;
+pub mod udp;

@@ -1,0 +1,565 @@
+//! Reachability: `port-closed`, `port-filtered`, `openvpn-udp-blocked`, `wireguard-udp-closed`,
+//! `captive-portal`, and across targets `all-targets-failing` and `single-target-failing`.
+//!
+//! Pure: the probes' results in, findings out. `tcp:N` probes are left to the transport rules
+//! (`tcp-refused`, `tcp-timeout`), which already judge every TCP port of a target.
+
+use super::{Code, Finding, Fix, Severity};
+use crate::config::{ProbeSpec, Target};
+use crate::probe::ProbeId;
+use crate::probe::reach::captive::{CaptiveResult, CaptiveVerdict};
+use crate::probe::reach::dns::DnsComparison;
+use crate::probe::reach::{ReachResult, ReachStatus};
+
+/// Facts about this machine that shape the fixes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Context {
+    /// The `nordvpn` command is installed, so its settings can be offered as commands.
+    pub nordvpn_cli: bool,
+}
+
+/// One target's finished reachability probes.
+#[derive(Debug, Clone, Copy)]
+pub struct TargetReach<'a> {
+    /// Its index in `config.targets`.
+    pub index: usize,
+    pub target: &'a Target,
+    pub results: &'a [ReachResult],
+}
+
+/// The per-target rules, for every target with results.
+pub fn rules(targets: &[TargetReach<'_>], ctx: Context, out: &mut Vec<Finding>) {
+    for t in targets {
+        target_rules(t, ctx, out);
+    }
+}
+
+fn evidence(r: &ReachResult) -> String {
+    format!(
+        "{} to {}: {} ({})",
+        r.probe.kind(),
+        r.addr,
+        r.status.as_str(),
+        r.detail
+    )
+}
+
+fn rerun(i: usize) -> Fix {
+    Fix {
+        key: 'r',
+        label: "re-run this target's checks".to_string(),
+        command: None,
+        rerun: vec![ProbeId::Connect(i)],
+    }
+}
+
+fn advice(key: char, label: &str) -> Fix {
+    Fix {
+        key,
+        label: label.to_string(),
+        command: None,
+        rerun: Vec::new(),
+    }
+}
+
+fn nordvpn(key: char, label: &str, args: &[&str], i: usize) -> Fix {
+    Fix {
+        key,
+        label: label.to_string(),
+        command: Some(
+            std::iter::once("nordvpn")
+                .chain(args.iter().copied())
+                .map(str::to_string)
+                .collect(),
+        ),
+        rerun: vec![ProbeId::Connect(i)],
+    }
+}
+
+/// The way to OpenVPN over TCP: the nordvpn commands where that CLI is installed.
+fn to_openvpn_tcp(ctx: Context, i: usize, tcp_port: u16) -> Vec<Fix> {
+    if ctx.nordvpn_cli {
+        vec![
+            nordvpn(
+                't',
+                "NordVPN: use OpenVPN instead of NordLynx",
+                &["set", "technology", "openvpn"],
+                i,
+            ),
+            nordvpn(
+                'p',
+                "NordVPN: use OpenVPN over TCP",
+                &["set", "protocol", "tcp"],
+                i,
+            ),
+        ]
+    } else {
+        vec![advice(
+            'o',
+            &format!(
+                "in your VPN client, choose OpenVPN over TCP (port {tcp_port}); in an .ovpn profile: `proto tcp` and `remote HOST {tcp_port}`"
+            ),
+        )]
+    }
+}
+
+fn target_rules(t: &TargetReach<'_>, ctx: Context, out: &mut Vec<Finding>) {
+    let (i, target) = (t.index, t.target);
+    let name = Some(target.name.clone());
+    let udp_blocked: Vec<&ReachResult> = t
+        .results
+        .iter()
+        .filter(|r| matches!(r.probe, ProbeSpec::OpenvpnUdp(_)) && r.status.is_blocked_or_silent())
+        .collect();
+    let tcp_answers = t
+        .results
+        .iter()
+        .find(|r| matches!(r.probe, ProbeSpec::OpenvpnTcp(_)) && r.is_openvpn);
+    let mut covered: Vec<ProbeSpec> = Vec::new();
+
+    if let (Some(tcp), false) = (tcp_answers, udp_blocked.is_empty()) {
+        let udp_ports: Vec<String> = udp_blocked.iter().map(|r| r.port.to_string()).collect();
+        let mut ev: Vec<String> = udp_blocked.iter().map(|r| evidence(r)).collect();
+        ev.push(evidence(tcp));
+        ev.push(
+            "the same server answers OpenVPN over TCP, so UDP is what is blocked on the way: a firewall, the network or security software"
+                .to_string(),
+        );
+        let mut fixes = to_openvpn_tcp(ctx, i, tcp.port);
+        fixes.push(rerun(i));
+        out.push(Finding {
+            code: Code::OpenvpnUdpBlocked,
+            severity: Severity::Error,
+            target: name.clone(),
+            summary: format!(
+                "OpenVPN over UDP {} gets no answer from {} while OpenVPN over TCP {} answers: switch to OpenVPN TCP {}",
+                udp_ports.join(", "),
+                target.host,
+                tcp.port,
+                tcp.port
+            ),
+            evidence: ev,
+            fixes,
+            probes: vec![ProbeId::Connect(i)],
+        });
+        covered.extend(udp_blocked.iter().map(|r| r.probe));
+    }
+
+    let openvpn_udp_works = t
+        .results
+        .iter()
+        .any(|r| matches!(r.probe, ProbeSpec::OpenvpnUdp(_)) && r.is_openvpn);
+    for r in t.results {
+        if covered.contains(&r.probe) {
+            continue;
+        }
+        let finding = match (r.probe, r.status) {
+            (ProbeSpec::Wireguard(port), ReachStatus::Closed) => {
+                let mut fixes = if ctx.nordvpn_cli {
+                    let mut f = vec![nordvpn(
+                        't',
+                        "NordVPN: use OpenVPN instead of NordLynx",
+                        &["set", "technology", "openvpn"],
+                        i,
+                    )];
+                    if !openvpn_udp_works {
+                        f.push(nordvpn(
+                            'p',
+                            "NordVPN: use OpenVPN over TCP",
+                            &["set", "protocol", "tcp"],
+                            i,
+                        ));
+                    }
+                    f
+                } else {
+                    vec![advice(
+                        'o',
+                        "in your VPN client, switch from WireGuard (NordLynx) to OpenVPN; OpenVPN over TCP 443 gets through most firewalls",
+                    )]
+                };
+                fixes.push(rerun(i));
+                Some((
+                    Code::WireguardUdpClosed,
+                    format!(
+                        "WireGuard (NordLynx) UDP {port} on {} is closed: the host or a firewall rejects it",
+                        target.host
+                    ),
+                    fixes,
+                ))
+            }
+            (ProbeSpec::OpenvpnUdp(port) | ProbeSpec::OpenvpnTcp(port), ReachStatus::Closed) => {
+                Some((
+                    Code::PortClosed,
+                    format!(
+                        "{} port {port} on {} is closed: nothing listens there, or a firewall rejects it",
+                        r.probe.kind(),
+                        target.host
+                    ),
+                    vec![
+                        advice(
+                            'o',
+                            "check the server's port in your VPN profile, or try another protocol or server",
+                        ),
+                        rerun(i),
+                    ],
+                ))
+            }
+            (
+                ProbeSpec::OpenvpnUdp(port)
+                | ProbeSpec::OpenvpnTcp(port)
+                | ProbeSpec::Wireguard(port),
+                ReachStatus::Filtered,
+            ) => Some((
+                Code::PortFiltered,
+                format!(
+                    "{} port {port} on {} is filtered: the packets are dropped or rejected on the way",
+                    r.probe.kind(),
+                    target.host
+                ),
+                vec![
+                    advice(
+                        'o',
+                        "a firewall on this machine or the network blocks the port: allow it, or switch to a protocol that gets through (OpenVPN TCP 443)",
+                    ),
+                    rerun(i),
+                ],
+            )),
+            _ => None,
+        };
+        if let Some((code, summary, fixes)) = finding {
+            out.push(Finding {
+                code,
+                severity: Severity::Error,
+                target: name.clone(),
+                summary,
+                evidence: vec![evidence(r)],
+                fixes,
+                probes: vec![ProbeId::Connect(i)],
+            });
+        }
+    }
+}
+
+/// `captive-portal` from the plain-HTTP check: a redirect or a page where an empty 204 (or
+/// the known body) was expected. DNS answers that differ between the system resolver and the
+/// nameservers asked directly are added as evidence.
+pub fn captive(result: &CaptiveResult, dns: &[DnsComparison], out: &mut Vec<Finding>) {
+    let CaptiveVerdict::Captive(why) = &result.verdict else {
+        return;
+    };
+    let mut evidence = vec![format!("GET {}: {why}", result.url)];
+    if let Some(loc) = &result.location {
+        evidence.push(format!("it sends the browser to {loc}"));
+    }
+    evidence.extend(dns.iter().flat_map(DnsComparison::differences));
+    evidence.push(
+        "until you log in, the network answers in the servers' place: TLS handshakes fail or see the portal's certificate"
+            .to_string(),
+    );
+    let open = result.location.as_deref().unwrap_or(&result.url);
+    out.push(Finding {
+        code: Code::CaptivePortal,
+        severity: Severity::Error,
+        target: None,
+        summary: format!("a captive portal intercepts the network: log in at {open}"),
+        evidence,
+        fixes: vec![advice(
+            'o',
+            &format!("open {open} in a browser on this network and log in (or accept its terms), then re-run"),
+        )],
+        probes: Vec::new(),
+    });
+}
+
+/// The across-target rules, from the findings of the other rules: a target fails when it
+/// has an error finding. `done[i]`: target `i` has finished its checks (others do not count).
+pub fn across(targets: &[Target], done: &[bool], findings: &[Finding], out: &mut Vec<Finding>) {
+    let first_error = |t: &Target| {
+        findings.iter().find(|f| {
+            f.severity == Severity::Error
+                && f.target.as_deref() == Some(t.name.as_str())
+                && !matches!(f.code, Code::AllTargetsFailing | Code::SingleTargetFailing)
+        })
+    };
+    let finished: Vec<(usize, &Target)> = targets
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| done.get(*i).copied().unwrap_or(false))
+        .collect();
+    let failing: Vec<(usize, &Target, &Finding)> = finished
+        .iter()
+        .filter_map(|(i, t)| first_error(t).map(|f| (*i, *t, f)))
+        .collect();
+    let working: Vec<&Target> = finished
+        .iter()
+        .filter(|(_, t)| first_error(t).is_none())
+        .map(|(_, t)| *t)
+        .collect();
+    if failing.is_empty() {
+        return;
+    }
+    if targets.len() >= 2 && failing.len() == targets.len() {
+        let codes: Vec<Code> = failing.iter().map(|(_, _, f)| f.code).collect();
+        let same = codes.iter().all(|c| *c == codes[0]);
+        let summary = if same {
+            format!(
+                "every target fails the same way ({}): the cause is on this side — the network, a firewall or security software",
+                codes[0]
+            )
+        } else {
+            "every target fails: the cause is likely on this side — the network, a firewall or security software"
+                .to_string()
+        };
+        let all: Vec<ProbeId> = failing
+            .iter()
+            .map(|(i, _, _)| ProbeId::Connect(*i))
+            .collect();
+        out.push(Finding {
+            code: Code::AllTargetsFailing,
+            severity: Severity::Error,
+            target: None,
+            summary,
+            evidence: failing
+                .iter()
+                .map(|(_, t, f)| format!("{}: {} — {}", t.name, f.code, f.summary))
+                .collect(),
+            fixes: vec![
+                advice(
+                    'o',
+                    "check this machine's network, firewall and security software (antivirus web shields, VPN or proxy software): pause them and re-run",
+                ),
+                Fix {
+                    key: 'r',
+                    label: "re-run every target's checks".to_string(),
+                    command: None,
+                    rerun: all.clone(),
+                },
+            ],
+            probes: all,
+        });
+        return;
+    }
+    if working.is_empty() {
+        return;
+    }
+    let works: Vec<&str> = working.iter().map(|t| t.name.as_str()).collect();
+    for (i, t, f) in failing {
+        let mut fixes: Vec<Fix> = t
+            .alternatives
+            .iter()
+            .take(9)
+            .zip('1'..='9')
+            .map(|(alt, key)| Fix {
+                key,
+                label: format!("try another server: {alt}"),
+                command: None,
+                rerun: vec![ProbeId::Connect(i)],
+            })
+            .collect();
+        if fixes.is_empty() {
+            fixes.push(advice(
+                'o',
+                "pick another server in your VPN client (or list some under `alternatives` for this target in the config)",
+            ));
+        }
+        fixes.push(rerun(i));
+        out.push(Finding {
+            code: Code::SingleTargetFailing,
+            severity: Severity::Warning,
+            target: Some(t.name.clone()),
+            summary: format!(
+                "{} fails ({}) where {} work{}: try another server",
+                t.name,
+                f.code,
+                works.join(", "),
+                if works.len() == 1 { "s" } else { "" }
+            ),
+            evidence: vec![
+                format!("{}: {} — {}", t.name, f.code, f.summary),
+                format!("working: {}", works.join(", ")),
+            ],
+            fixes,
+            probes: vec![ProbeId::Connect(i)],
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::HostPort;
+    use std::time::Duration;
+
+    fn target(name: &str) -> Target {
+        let mut t = Target::from_host_port(&HostPort {
+            host: format!("{name}.example.com"),
+            port: None,
+        });
+        t.name = name.to_string();
+        t
+    }
+
+    fn result(probe: ProbeSpec, status: ReachStatus, is_openvpn: bool) -> ReachResult {
+        let port = probe.port().unwrap_or(0);
+        ReachResult {
+            probe,
+            addr: ([192, 0, 2, 1], port).into(),
+            port,
+            status,
+            is_openvpn,
+            signed: None,
+            detail: "seen".to_string(),
+            took: Duration::from_millis(1),
+        }
+    }
+
+    fn codes(t: &Target, results: &[ReachResult], ctx: Context) -> Vec<Finding> {
+        let mut out = Vec::new();
+        rules(
+            &[TargetReach {
+                index: 0,
+                target: t,
+                results,
+            }],
+            ctx,
+            &mut out,
+        );
+        out
+    }
+
+    #[test]
+    fn nordvpn_commands_only_where_its_cli_is_installed() {
+        let t = target("a");
+        let results = [
+            result(
+                ProbeSpec::OpenvpnUdp(1194),
+                ReachStatus::OpenOrFiltered,
+                false,
+            ),
+            result(ProbeSpec::OpenvpnTcp(443), ReachStatus::Open, true),
+        ];
+        let with = codes(&t, &results, Context { nordvpn_cli: true });
+        assert_eq!(with.len(), 1);
+        assert_eq!(with[0].code, Code::OpenvpnUdpBlocked);
+        let cmds: Vec<String> = with[0]
+            .fixes
+            .iter()
+            .filter_map(|f| f.command.as_ref().map(|c| c.join(" ")))
+            .collect();
+        assert_eq!(
+            cmds,
+            ["nordvpn set technology openvpn", "nordvpn set protocol tcp"]
+        );
+        let without = codes(&t, &results, Context::default());
+        assert!(without[0].fixes.iter().all(|f| f.command.is_none()));
+        assert!(
+            without[0].fixes[0]
+                .label
+                .contains("OpenVPN over TCP (port 443)")
+        );
+    }
+
+    #[test]
+    fn udp_silence_alone_proves_nothing() {
+        let t = target("a");
+        let results = [
+            result(
+                ProbeSpec::OpenvpnUdp(1194),
+                ReachStatus::OpenOrFiltered,
+                false,
+            ),
+            result(
+                ProbeSpec::Wireguard(51820),
+                ReachStatus::OpenOrFiltered,
+                false,
+            ),
+            result(ProbeSpec::OpenvpnTcp(443), ReachStatus::Open, false),
+            result(ProbeSpec::Tcp(80), ReachStatus::Closed, false),
+        ];
+        assert!(codes(&t, &results, Context::default()).is_empty());
+    }
+
+    #[test]
+    fn wireguard_closed_offers_tcp_only_when_openvpn_udp_does_not_work() {
+        let t = target("a");
+        let wg = result(ProbeSpec::Wireguard(51820), ReachStatus::Closed, false);
+        let ctx = Context { nordvpn_cli: true };
+        let alone = codes(&t, std::slice::from_ref(&wg), ctx);
+        assert_eq!(alone[0].code, Code::WireguardUdpClosed);
+        assert_eq!(
+            alone[0]
+                .fixes
+                .iter()
+                .filter(|f| f.command.is_some())
+                .count(),
+            2
+        );
+        let udp_ok = result(ProbeSpec::OpenvpnUdp(1194), ReachStatus::Open, true);
+        let with_udp = codes(&t, &[wg, udp_ok], ctx);
+        assert_eq!(
+            with_udp[0]
+                .fixes
+                .iter()
+                .filter(|f| f.command.is_some())
+                .count(),
+            1
+        );
+    }
+
+    fn error(code: Code, t: &str) -> Finding {
+        Finding {
+            code,
+            severity: Severity::Error,
+            target: Some(t.to_string()),
+            summary: "broken".to_string(),
+            evidence: Vec::new(),
+            fixes: Vec::new(),
+            probes: Vec::new(),
+        }
+    }
+
+    fn across_codes(
+        targets: &[Target],
+        done: &[bool],
+        findings: &[Finding],
+    ) -> Vec<(Code, Option<String>)> {
+        let mut out = Vec::new();
+        across(targets, done, findings, &mut out);
+        out.into_iter().map(|f| (f.code, f.target)).collect()
+    }
+
+    #[test]
+    fn across_targets() {
+        let mut b = target("b");
+        b.alternatives = vec!["b2.example.com".to_string()];
+        let ts = [target("a"), b, target("c")];
+        let all_done = [true; 3];
+        let every = [
+            error(Code::TcpTimeout, "a"),
+            error(Code::TcpTimeout, "b"),
+            error(Code::TcpTimeout, "c"),
+        ];
+        assert_eq!(
+            across_codes(&ts, &all_done, &every),
+            [(Code::AllTargetsFailing, None)]
+        );
+        let one = [error(Code::PortClosed, "b")];
+        assert_eq!(
+            across_codes(&ts, &all_done, &one),
+            [(Code::SingleTargetFailing, Some("b".to_string()))]
+        );
+        let mut out = Vec::new();
+        across(&ts, &all_done, &one, &mut out);
+        assert_eq!(out[0].fixes[0].label, "try another server: b2.example.com");
+        assert!(
+            out[0].summary.contains("where a, c work"),
+            "{}",
+            out[0].summary
+        );
+        // Unfinished targets are neither failing nor working.
+        assert!(across_codes(&ts, &[false, true, false], &one).is_empty());
+        assert!(across_codes(&ts, &all_done, &[]).is_empty());
+        // A lone target cannot tell a local cause from a remote one.
+        assert!(across_codes(&ts[..1], &[true], &[error(Code::TcpTimeout, "a")]).is_empty());
+    }
+}

@@ -1,0 +1,942 @@
+//! OpenVPN client profiles (`.ovpn`) and static keys: what `--ovpn FILE` imports, and the
+//! tls-auth / tls-crypt keys that let the OpenVPN probe be answered by a server that drops
+//! unsigned packets.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::config::{KeyDirection, ProbeSpec, Sni, Target};
+
+/// Bytes in an OpenVPN static key (`openvpn --genkey secret`): 2048 bits.
+pub const STATIC_KEY_LEN: usize = 256;
+
+const KEY_BEGIN: &str = "-----BEGIN OpenVPN Static key V1-----";
+const KEY_END: &str = "-----END OpenVPN Static key V1-----";
+const KEY_V2_BEGIN: &str = "-----BEGIN OpenVPN tls-crypt-v2 client key-----";
+
+/// An OpenVPN static key: four 64-byte slices, `cipher[0] hmac[0] cipher[1] hmac[1]`, as
+/// OpenVPN's `struct key2` lays them out. `Debug` never prints the key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StaticKey(Box<[u8; STATIC_KEY_LEN]>);
+
+impl fmt::Debug for StaticKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StaticKey(2048 bits, not shown)")
+    }
+}
+
+/// A static key that could not be read: the 1-based line within the key text, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl StaticKey {
+    pub fn from_bytes(bytes: [u8; STATIC_KEY_LEN]) -> Self {
+        StaticKey(Box::new(bytes))
+    }
+
+    /// Reads the text of a key file: `#` comments, then the hex between the BEGIN and END
+    /// lines. Errors name the line of the key text they are about.
+    pub fn parse(text: &str) -> Result<Self, KeyError> {
+        let mut hex = String::new();
+        let mut begin = None;
+        let mut end = None;
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            let n = i + 1;
+            if begin.is_none() {
+                if line == KEY_BEGIN {
+                    begin = Some(n);
+                } else if line == KEY_V2_BEGIN {
+                    return Err(KeyError {
+                        line: n,
+                        message: "this is a tls-crypt-v2 client key, which the probe cannot use \
+                                  (only tls-auth and tls-crypt keys)"
+                            .to_string(),
+                    });
+                } else if !(line.is_empty() || line.starts_with('#') || line.starts_with(';')) {
+                    return Err(KeyError {
+                        line: n,
+                        message: format!(
+                            "expected {KEY_BEGIN:?} before any key data, found {:?}",
+                            crate::sanitize::clean(short(line))
+                        ),
+                    });
+                }
+                continue;
+            }
+            if line == KEY_END {
+                end = Some(n);
+                break;
+            }
+            if let Some(bad) = line
+                .chars()
+                .find(|c| !c.is_ascii_hexdigit() && !c.is_whitespace())
+            {
+                return Err(KeyError {
+                    line: n,
+                    message: format!(
+                        "{:?} is not hexadecimal key data",
+                        crate::sanitize::clean(&bad.to_string())
+                    ),
+                });
+            }
+            hex.extend(line.chars().filter(char::is_ascii_hexdigit));
+        }
+        let Some(begin) = begin else {
+            return Err(KeyError {
+                line: text.lines().count().max(1),
+                message: format!(
+                    "no {KEY_BEGIN:?} line: this is not an OpenVPN static key (make one with `openvpn --genkey secret ta.key`)"
+                ),
+            });
+        };
+        if end.is_none() {
+            return Err(KeyError {
+                line: begin,
+                message: format!("the key starting here has no {KEY_END:?} line"),
+            });
+        }
+        if hex.len() != STATIC_KEY_LEN * 2 {
+            return Err(KeyError {
+                line: begin,
+                message: format!(
+                    "the key has {} bits, OpenVPN static keys have 2048",
+                    hex.len() * 4
+                ),
+            });
+        }
+        let mut bytes = [0u8; STATIC_KEY_LEN];
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("checked hex digits");
+        }
+        Ok(StaticKey::from_bytes(bytes))
+    }
+
+    /// Reads a key file; the error names the file and line.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            format!(
+                "cannot read the OpenVPN key {:?}: {e}",
+                path.display().to_string()
+            )
+        })?;
+        StaticKey::parse(&text)
+            .map_err(|e| format!("{}, line {}: {}", path.display(), e.line, e.message))
+    }
+
+    /// The cipher slice of key `i` (0 or 1).
+    pub fn cipher(&self, i: usize) -> &[u8] {
+        &self.0[i * 128..i * 128 + 64]
+    }
+
+    /// The HMAC slice of key `i` (0 or 1).
+    pub fn hmac(&self, i: usize) -> &[u8] {
+        &self.0[i * 128 + 64..i * 128 + 128]
+    }
+}
+
+fn short(s: &str) -> &str {
+    match s.char_indices().nth(40) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// Which halves of a static key each side sends with (OpenVPN's `key-direction`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// `0` (servers): send with key 0, receive with key 1.
+    Normal,
+    /// `1` (clients): send with key 1, receive with key 0.
+    Inverse,
+    /// No direction given: both sides use key 0.
+    Bidirectional,
+}
+
+impl Direction {
+    /// The key slice used to send, and the one used to receive.
+    pub fn keys(self) -> (usize, usize) {
+        match self {
+            Direction::Normal => (0, 1),
+            Direction::Inverse => (1, 0),
+            Direction::Bidirectional => (0, 0),
+        }
+    }
+}
+
+impl From<KeyDirection> for Direction {
+    fn from(d: KeyDirection) -> Self {
+        if d.0 == 0 {
+            Direction::Normal
+        } else {
+            Direction::Inverse
+        }
+    }
+}
+
+/// The HMAC digest of tls-auth, from OpenVPN's `auth` directive (SHA1 by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Digest {
+    #[default]
+    Sha1,
+    Sha224,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl Digest {
+    /// The digest named by an `auth` directive, if the probe can sign with it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let n = name.to_ascii_uppercase().replace('-', "");
+        Some(match n.as_str() {
+            "SHA1" => Digest::Sha1,
+            "SHA224" => Digest::Sha224,
+            "SHA256" => Digest::Sha256,
+            "SHA384" => Digest::Sha384,
+            "SHA512" => Digest::Sha512,
+            _ => return None,
+        })
+    }
+
+    /// The HMAC's length in bytes, which is also the length of the key slice it uses.
+    pub fn mac_len(self) -> usize {
+        match self {
+            Digest::Sha1 => 20,
+            Digest::Sha224 => 28,
+            Digest::Sha256 => 32,
+            Digest::Sha384 => 48,
+            Digest::Sha512 => 64,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Digest::Sha1 => "SHA1",
+            Digest::Sha224 => "SHA224",
+            Digest::Sha256 => "SHA256",
+            Digest::Sha384 => "SHA384",
+            Digest::Sha512 => "SHA512",
+        }
+    }
+}
+
+/// How the OpenVPN control channel is wrapped: the key that lets the probe be answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsWrap {
+    /// `tls-auth`: every control packet carries an HMAC.
+    Auth {
+        key: StaticKey,
+        direction: Direction,
+        digest: Digest,
+    },
+    /// `tls-crypt`: control packets are encrypted (AES-256-CTR) and authenticated
+    /// (HMAC-SHA256); the client always sends with key 1.
+    Crypt { key: StaticKey },
+}
+
+impl TlsWrap {
+    /// `tls-auth` or `tls-crypt`, for messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TlsWrap::Auth { .. } => "tls-auth",
+            TlsWrap::Crypt { .. } => "tls-crypt",
+        }
+    }
+}
+
+/// The transport of an OpenVPN `remote`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Proto {
+    Udp,
+    Tcp,
+}
+
+impl Proto {
+    fn parse(word: &str) -> Result<Self, String> {
+        match word.to_ascii_lowercase().as_str() {
+            "udp" | "udp4" | "udp6" => Ok(Proto::Udp),
+            "tcp" | "tcp4" | "tcp6" | "tcp-client" | "tcp4-client" | "tcp6-client" => {
+                Ok(Proto::Tcp)
+            }
+            "tcp-server" | "tcp4-server" | "tcp6-server" => Err(format!(
+                "proto {word:?} is a server's setting: give a client profile"
+            )),
+            _ => Err(format!("unknown proto {word:?}: use udp or tcp")),
+        }
+    }
+
+    /// The probe for a server reached over this transport on `port`.
+    pub fn probe(self, port: u16) -> ProbeSpec {
+        match self {
+            Proto::Udp => ProbeSpec::OpenvpnUdp(port),
+            Proto::Tcp => ProbeSpec::OpenvpnTcp(port),
+        }
+    }
+}
+
+/// One `remote` of a profile, with the profile's defaults filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remote {
+    pub host: String,
+    pub port: u16,
+    pub proto: Proto,
+    /// The line of the profile it came from.
+    pub line: usize,
+}
+
+/// What `--ovpn` takes from a client profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub path: PathBuf,
+    /// Every `remote`, in order (those inside `<connection>` blocks included).
+    pub remotes: Vec<Remote>,
+    pub wrap: Option<TlsWrap>,
+    /// The key file, when the key is not inline.
+    pub key_file: Option<PathBuf>,
+    /// `key-direction`, or the direction argument of `tls-auth`.
+    pub key_direction: Option<u8>,
+}
+
+/// Reads an OpenVPN client profile. Errors name the file and line and say what to do.
+pub fn load_profile(path: &Path) -> Result<Profile, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "--ovpn {:?}: cannot read it ({e}); give the path of an OpenVPN client profile (.ovpn)",
+            path.display().to_string()
+        )
+    })?;
+    parse_profile(&text, path)
+}
+
+const SERVER_CONFIG: &str = "this is a server's configuration: give a client profile";
+
+/// The default OpenVPN port.
+pub const OPENVPN_PORT: u16 = 1194;
+
+#[derive(Default)]
+struct Scope {
+    /// (host, port, proto, line) as written.
+    remotes: Vec<(String, Option<u16>, Option<Proto>, usize)>,
+    port: Option<u16>,
+    proto: Option<Proto>,
+}
+
+enum KeySource {
+    Inline(usize),
+    File(PathBuf, usize),
+}
+
+/// Parses the text of a client profile read from `path` (for messages and relative key
+/// files, which are taken relative to the profile's directory).
+pub fn parse_profile(text: &str, path: &Path) -> Result<Profile, String> {
+    let err = |line: usize, msg: &str| format!("--ovpn {}, line {line}: {msg}", path.display());
+    let mut global = Scope::default();
+    let mut connection: Option<Scope> = None;
+    let mut connections: Vec<Scope> = Vec::new();
+    let mut inline: Vec<(String, usize, String)> = Vec::new();
+    let mut block: Option<(String, usize, String)> = None;
+    let mut tls_auth: Option<(KeySource, Option<u8>)> = None;
+    let mut tls_crypt: Option<KeySource> = None;
+    let mut key_direction: Option<(u8, usize)> = None;
+    let mut digest = Digest::default();
+
+    for (i, raw) in text.lines().enumerate() {
+        let n = i + 1;
+        let line = raw.trim();
+        if let Some((tag, _, body)) = &mut block {
+            if line == format!("</{tag}>") {
+                let (tag, start, body) = block.take().expect("inside a block");
+                inline.push((tag, start, body));
+            } else {
+                body.push_str(raw);
+                body.push('\n');
+            }
+            continue;
+        }
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(tag) = line.strip_prefix("</").and_then(|l| l.strip_suffix('>')) {
+            if tag == "connection" {
+                match connection.take() {
+                    Some(c) => connections.push(c),
+                    None => return Err(err(n, "</connection> without <connection>")),
+                }
+                continue;
+            }
+            return Err(err(n, &format!("</{}> closes nothing", clean(tag))));
+        }
+        if let Some(tag) = line.strip_prefix('<').and_then(|l| l.strip_suffix('>')) {
+            if tag == "connection" {
+                if connection.is_some() {
+                    return Err(err(n, "<connection> inside <connection>"));
+                }
+                connection = Some(Scope::default());
+            } else {
+                block = Some((tag.to_string(), n, String::new()));
+            }
+            continue;
+        }
+        let words = split_words(line).map_err(|e| err(n, &e))?;
+        let Some((first, args)) = words.split_first() else {
+            continue;
+        };
+        let directive = first.strip_prefix("--").unwrap_or(first);
+        let scope = connection.as_mut().unwrap_or(&mut global);
+        match directive {
+            "remote" => {
+                let Some(host) = args.first() else {
+                    return Err(err(
+                        n,
+                        "`remote` needs a host, as in `remote vpn.example.com 1194 udp`",
+                    ));
+                };
+                check_host(host).map_err(|e| err(n, &e))?;
+                let port = args
+                    .get(1)
+                    .map(|p| parse_port(p))
+                    .transpose()
+                    .map_err(|e| err(n, &e))?;
+                let proto = args
+                    .get(2)
+                    .map(|p| Proto::parse(p))
+                    .transpose()
+                    .map_err(|e| err(n, &e))?;
+                scope.remotes.push((host.clone(), port, proto, n));
+            }
+            "port" | "rport" => {
+                let p = args
+                    .first()
+                    .ok_or_else(|| err(n, &format!("`{directive}` needs a port number")))?;
+                scope.port = Some(parse_port(p).map_err(|e| err(n, &e))?);
+            }
+            "proto" => {
+                let p = args
+                    .first()
+                    .ok_or_else(|| err(n, "`proto` needs udp or tcp"))?;
+                scope.proto = Some(Proto::parse(p).map_err(|e| err(n, &e))?);
+            }
+            "tls-auth" => {
+                let file = args.first().ok_or_else(|| {
+                    err(
+                        n,
+                        "`tls-auth` needs a key file (or an inline <tls-auth> block)",
+                    )
+                })?;
+                let dir = args
+                    .get(1)
+                    .map(|d| parse_direction(d))
+                    .transpose()
+                    .map_err(|e| err(n, &e))?;
+                let source = if file == "[inline]" {
+                    KeySource::Inline(n)
+                } else {
+                    KeySource::File(PathBuf::from(file), n)
+                };
+                tls_auth = Some((source, dir));
+            }
+            "tls-crypt" => {
+                let file = args.first().ok_or_else(|| {
+                    err(
+                        n,
+                        "`tls-crypt` needs a key file (or an inline <tls-crypt> block)",
+                    )
+                })?;
+                tls_crypt = Some(if file == "[inline]" {
+                    KeySource::Inline(n)
+                } else {
+                    KeySource::File(PathBuf::from(file), n)
+                });
+            }
+            "tls-crypt-v2" => {
+                return Err(err(
+                    n,
+                    "tls-crypt-v2 is not supported: the probe cannot sign for it; add the server as a [[targets]] entry (its probe will be unsigned)",
+                ));
+            }
+            "key-direction" => {
+                let d = args
+                    .first()
+                    .ok_or_else(|| err(n, "`key-direction` needs 0 or 1"))?;
+                key_direction = Some((parse_direction(d).map_err(|e| err(n, &e))?, n));
+            }
+            "auth" => {
+                let name = args
+                    .first()
+                    .ok_or_else(|| err(n, "`auth` needs a digest name"))?;
+                digest = Digest::from_name(name).ok_or_else(|| {
+                    err(
+                        n,
+                        &format!(
+                            "auth {:?} is not supported by the probe: use SHA1, SHA224, SHA256, SHA384 or SHA512",
+                            clean(name)
+                        ),
+                    )
+                })?;
+            }
+            "secret" => {
+                return Err(err(
+                    n,
+                    "this is a static-key profile (`secret`), without TLS: the OpenVPN probe needs a TLS client profile",
+                ));
+            }
+            "mode" if args.first().is_some_and(|m| m == "server") => {
+                return Err(err(n, SERVER_CONFIG));
+            }
+            "tls-server" | "server" => return Err(err(n, SERVER_CONFIG)),
+            _ => {}
+        }
+    }
+    if let Some((tag, start, _)) = block {
+        return Err(err(
+            start,
+            &format!("<{}> is never closed by </{}>", clean(&tag), clean(&tag)),
+        ));
+    }
+    if connection.is_some() {
+        return Err(err(
+            text.lines().count(),
+            "a <connection> block is never closed",
+        ));
+    }
+
+    let mut remotes = Vec::new();
+    for c in connections.iter().chain(std::iter::once(&global)) {
+        for (host, port, proto, line) in &c.remotes {
+            remotes.push(Remote {
+                host: host.clone(),
+                port: port.or(c.port).or(global.port).unwrap_or(OPENVPN_PORT),
+                proto: proto.or(c.proto).or(global.proto).unwrap_or(Proto::Udp),
+                line: *line,
+            });
+        }
+    }
+    // Remotes in <connection> blocks come first in the file order of their blocks; keep the
+    // file order overall.
+    remotes.sort_by_key(|r| r.line);
+    if remotes.is_empty() {
+        return Err(format!(
+            "--ovpn {}: no `remote` line: the profile does not say which server to reach",
+            path.display()
+        ));
+    }
+
+    let dir_of = |d: Option<u8>| match d.or(key_direction.map(|k| k.0)) {
+        Some(0) => Direction::Normal,
+        Some(_) => Direction::Inverse,
+        None => Direction::Bidirectional,
+    };
+    let read_key = |source: &KeySource,
+                    tag: &str|
+     -> Result<(StaticKey, Option<PathBuf>), String> {
+        match source {
+            KeySource::Inline(n) => {
+                let (_, start, body) = inline
+                    .iter()
+                    .find(|(t, _, _)| t == tag)
+                    .ok_or_else(|| err(*n, &format!("`{tag} [inline]` but no <{tag}> block")))?;
+                let key = StaticKey::parse(body).map_err(|e| err(start + e.line, &e.message))?;
+                Ok((key, None))
+            }
+            KeySource::File(file, n) => {
+                let full = if file.is_relative() {
+                    path.parent().unwrap_or(Path::new(".")).join(file)
+                } else {
+                    file.clone()
+                };
+                let key = StaticKey::load(&full).map_err(|e| err(*n, &e))?;
+                Ok((key, Some(full)))
+            }
+        }
+    };
+    let inline_of = |tag: &str| inline.iter().find(|(t, _, _)| t == tag).map(|(_, s, _)| *s);
+    if inline_of("tls-crypt-v2").is_some() {
+        return Err(err(
+            inline_of("tls-crypt-v2").unwrap_or(1),
+            "tls-crypt-v2 is not supported: the probe cannot sign for it; add the server as a [[targets]] entry (its probe will be unsigned)",
+        ));
+    }
+    let tls_crypt = tls_crypt.or_else(|| inline_of("tls-crypt").map(KeySource::Inline));
+    let tls_auth = tls_auth.or_else(|| inline_of("tls-auth").map(|n| (KeySource::Inline(n), None)));
+    let (wrap, key_file, direction) = if let Some(source) = &tls_crypt {
+        let (key, file) = read_key(source, "tls-crypt")?;
+        (Some(TlsWrap::Crypt { key }), file, None)
+    } else if let Some((source, dir)) = &tls_auth {
+        let (key, file) = read_key(source, "tls-auth")?;
+        let direction = dir_of(*dir);
+        (
+            Some(TlsWrap::Auth {
+                key,
+                direction,
+                digest,
+            }),
+            file,
+            dir.or(key_direction.map(|k| k.0)),
+        )
+    } else {
+        (None, None, key_direction.map(|k| k.0))
+    };
+    Ok(Profile {
+        path: path.to_path_buf(),
+        remotes,
+        wrap,
+        key_file,
+        key_direction: direction,
+    })
+}
+
+impl Profile {
+    /// The profile as a target: its first remote's host, one OpenVPN probe per distinct
+    /// transport and port listed for that host, the key, and the other hosts as alternatives.
+    pub fn target(&self) -> Target {
+        let first = &self.remotes[0];
+        let mut probes = Vec::new();
+        for r in self.remotes.iter().filter(|r| r.host == first.host) {
+            let p = r.proto.probe(r.port);
+            if !probes.contains(&p) {
+                probes.push(p);
+            }
+        }
+        let mut alternatives: Vec<String> = Vec::new();
+        for r in &self.remotes {
+            if r.host != first.host && !alternatives.contains(&r.host) {
+                alternatives.push(r.host.clone());
+            }
+        }
+        let name = self
+            .path
+            .file_stem()
+            .map_or_else(|| first.host.clone(), |s| s.to_string_lossy().into_owned());
+        Target {
+            name: clean(&name),
+            host: first.host.clone(),
+            port: first.port,
+            sni: Sni::Host,
+            connect: None,
+            probes,
+            tls_auth: self.key_file.clone(),
+            key_direction: KeyDirection(self.key_direction.unwrap_or(KeyDirection::default().0)),
+            tls_wrap: self.wrap.clone(),
+            alternatives,
+        }
+    }
+}
+
+fn clean(s: &str) -> String {
+    crate::sanitize::clean(s)
+}
+
+fn parse_port(p: &str) -> Result<u16, String> {
+    p.parse::<u16>()
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| format!("bad port {:?}: use a number from 1 to 65535", clean(p)))
+}
+
+fn parse_direction(d: &str) -> Result<u8, String> {
+    match d {
+        "0" => Ok(0),
+        "1" => Ok(1),
+        _ => Err(format!(
+            "bad key direction {:?}: it is 0 or 1 (clients use 1)",
+            clean(d)
+        )),
+    }
+}
+
+fn check_host(host: &str) -> Result<(), String> {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(());
+    }
+    let ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "bad remote host {:?}: use a host name or an IP address",
+            clean(host)
+        ))
+    }
+}
+
+/// Splits a config line into words as OpenVPN does: whitespace separates, `"..."` groups
+/// (with `\` escapes), `'...'` groups literally, and an unquoted `#` or `;` starts a comment.
+fn split_words(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let Some(&c) = chars.peek() else { break };
+        if (c == '#' || c == ';') && !words.is_empty() {
+            break;
+        }
+        let mut word = String::new();
+        while let Some(&c) = chars.peek() {
+            if c.is_whitespace() {
+                break;
+            }
+            chars.next();
+            match c {
+                '"' => loop {
+                    match chars.next() {
+                        None => return Err("a quote (\") is not closed".to_string()),
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(e) => word.push(e),
+                            None => return Err("a line ends in a backslash".to_string()),
+                        },
+                        Some(o) => word.push(o),
+                    }
+                },
+                '\'' => loop {
+                    match chars.next() {
+                        None => return Err("a quote (') is not closed".to_string()),
+                        Some('\'') => break,
+                        Some(o) => word.push(o),
+                    }
+                },
+                '\\' => match chars.next() {
+                    Some(e) => word.push(e),
+                    None => return Err("a line ends in a backslash".to_string()),
+                },
+                o => word.push(o),
+            }
+        }
+        words.push(word);
+    }
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key_text(fill: u8) -> String {
+        use std::fmt::Write as _;
+        let mut s = String::from("#\n# 2048 bit OpenVPN static key\n#\n");
+        s.push_str(KEY_BEGIN);
+        s.push('\n');
+        for i in 0..16u8 {
+            for j in 0..16u8 {
+                write!(s, "{:02x}", fill ^ (i * 16 + j)).unwrap();
+            }
+            s.push('\n');
+        }
+        s.push_str(KEY_END);
+        s.push('\n');
+        s
+    }
+
+    #[test]
+    fn static_keys_parse_into_their_four_slices() {
+        let k = StaticKey::parse(&key_text(0)).unwrap();
+        assert_eq!(k.cipher(0)[0], 0);
+        assert_eq!(k.hmac(0)[0], 64);
+        assert_eq!(k.cipher(1)[0], 128);
+        assert_eq!(k.hmac(1)[..2], [192, 193]);
+        assert_eq!(format!("{k:?}"), "StaticKey(2048 bits, not shown)");
+    }
+
+    #[test]
+    fn bad_static_keys_say_which_line() {
+        let text = key_text(0).replace("0405", "04zz");
+        let e = StaticKey::parse(&text).unwrap_err();
+        assert_eq!(e.line, 5);
+        assert!(e.message.contains("\"z\" is not hexadecimal"), "{e:?}");
+
+        let short: String = key_text(0)
+            .lines()
+            .filter(|l| !l.starts_with("f0"))
+            .flat_map(|l| [l, "\n"])
+            .collect();
+        let e = StaticKey::parse(&short).unwrap_err();
+        assert!(e.message.contains("1920 bits"), "{e:?}");
+        assert_eq!(e.line, 4);
+
+        let e = StaticKey::parse("hello\n").unwrap_err();
+        assert!(e.message.contains("\"hello\""), "{e:?}");
+        let e = StaticKey::parse(&key_text(0).replace(KEY_END, "")).unwrap_err();
+        assert!(e.message.contains("no \"-----END"), "{e:?}");
+        let e = StaticKey::parse("-----BEGIN OpenVPN tls-crypt-v2 client key-----\n").unwrap_err();
+        assert!(e.message.contains("tls-crypt-v2"), "{e:?}");
+    }
+
+    fn parse(text: &str) -> Result<Profile, String> {
+        parse_profile(text, Path::new("/profiles/nl42.udp.ovpn"))
+    }
+
+    #[test]
+    fn a_nordvpn_like_profile_with_an_inline_key() {
+        let text = format!(
+            "client\ndev tun\nproto udp\nremote 203.0.113.7 1194\nremote-random\n\
+             auth SHA512\nkey-direction 1\n<ca>\n-----BEGIN CERTIFICATE-----\nMIIB\n\
+             -----END CERTIFICATE-----\n</ca>\n<tls-auth>\n{}</tls-auth>\n",
+            key_text(7)
+        );
+        let p = parse(&text).unwrap();
+        assert_eq!(
+            p.remotes,
+            vec![Remote {
+                host: "203.0.113.7".to_string(),
+                port: 1194,
+                proto: Proto::Udp,
+                line: 4
+            }]
+        );
+        let Some(TlsWrap::Auth {
+            direction, digest, ..
+        }) = &p.wrap
+        else {
+            panic!("tls-auth expected: {:?}", p.wrap)
+        };
+        assert_eq!((*direction, *digest), (Direction::Inverse, Digest::Sha512));
+        assert_eq!(p.key_file, None);
+        let t = p.target();
+        assert_eq!(t.name, "nl42.udp");
+        assert_eq!(t.host, "203.0.113.7");
+        assert_eq!(t.probes, vec![ProbeSpec::OpenvpnUdp(1194)]);
+        assert!(t.tls_wrap.is_some());
+    }
+
+    #[test]
+    fn remotes_take_the_profile_defaults_and_others_become_alternatives() {
+        let p = parse(
+            "remote a.example.com\nremote a.example.com 443 tcp\nremote \"b.example.com\" 1195\n\
+             port 1196\nproto tcp-client\n<connection>\nremote c.example.com\nproto udp\n</connection>\n",
+        )
+        .unwrap();
+        let r: Vec<(&str, u16, Proto)> = p
+            .remotes
+            .iter()
+            .map(|r| (r.host.as_str(), r.port, r.proto))
+            .collect();
+        assert_eq!(
+            r,
+            vec![
+                ("a.example.com", 1196, Proto::Tcp),
+                ("a.example.com", 443, Proto::Tcp),
+                ("b.example.com", 1195, Proto::Tcp),
+                ("c.example.com", 1196, Proto::Udp),
+            ]
+        );
+        let t = p.target();
+        assert_eq!(
+            t.probes,
+            vec![ProbeSpec::OpenvpnTcp(1196), ProbeSpec::OpenvpnTcp(443)]
+        );
+        assert_eq!(t.alternatives, vec!["b.example.com", "c.example.com"]);
+        assert_eq!(t.tls_wrap, None);
+    }
+
+    #[test]
+    fn a_key_file_is_read_relative_to_the_profile_with_its_direction() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ta.key"), key_text(1)).unwrap();
+        let path = dir.path().join("x.ovpn");
+        std::fs::write(
+            &path,
+            "remote vpn.example.com 1194 udp\ntls-auth ta.key 0\n",
+        )
+        .unwrap();
+        let p = load_profile(&path).unwrap();
+        assert_eq!(p.key_file, Some(dir.path().join("ta.key")));
+        assert_eq!(p.key_direction, Some(0));
+        assert!(matches!(
+            p.wrap,
+            Some(TlsWrap::Auth {
+                direction: Direction::Normal,
+                digest: Digest::Sha1,
+                ..
+            })
+        ));
+        // Without a direction anywhere, both sides use key 0.
+        std::fs::write(&path, "remote vpn.example.com\ntls-auth ta.key\n").unwrap();
+        let p = load_profile(&path).unwrap();
+        assert!(matches!(
+            p.wrap,
+            Some(TlsWrap::Auth {
+                direction: Direction::Bidirectional,
+                ..
+            })
+        ));
+        std::fs::write(
+            &path,
+            "remote vpn.example.com\n<tls-crypt>\n".to_string() + &key_text(2) + "</tls-crypt>\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            load_profile(&path).unwrap().wrap,
+            Some(TlsWrap::Crypt { .. })
+        ));
+    }
+
+    #[test]
+    fn bad_profiles_name_the_file_and_line() {
+        let cases: &[(&str, &str)] = &[
+            ("client\nremote\n", "line 2: `remote` needs a host"),
+            ("remote a.example.com 99999\n", "line 1: bad port \"99999\""),
+            (
+                "remote a.example.com\nproto sctp\n",
+                "line 2: unknown proto \"sctp\"",
+            ),
+            (
+                "remote a.example.com\ntls-auth /nonexistent/ta.key 1\n",
+                "line 2: cannot read the OpenVPN key \"/nonexistent/ta.key\"",
+            ),
+            (
+                "remote a.example.com\nkey-direction 2\n",
+                "line 2: bad key direction \"2\"",
+            ),
+            (
+                "remote a.example.com\n<tls-auth>\nabc\n",
+                "line 2: <tls-auth> is never closed",
+            ),
+            (
+                "remote a.example.com\n<tls-auth>\n-----BEGIN OpenVPN Static key V1-----\nxyz\n</tls-auth>\n",
+                "line 4: \"x\" is not hexadecimal",
+            ),
+            (
+                "remote a.example.com\ntls-auth [inline] 1\n",
+                "line 2: `tls-auth [inline]` but no <tls-auth> block",
+            ),
+            (
+                "remote a.example.com\nauth MD5\n",
+                "line 2: auth \"MD5\" is not supported",
+            ),
+            (
+                "remote a.example.com\nsecret static.key\n",
+                "line 2: this is a static-key profile",
+            ),
+            ("mode server\n", "line 1: this is a server's configuration"),
+            (
+                "remote a.example.com\ntls-crypt-v2 c.key\n",
+                "line 2: tls-crypt-v2 is not supported",
+            ),
+            ("remote \"a b\n", "line 1: a quote (\") is not closed"),
+            ("remote a/b\n", "line 1: bad remote host \"a/b\""),
+            ("client\ndev tun\n", "no `remote` line"),
+        ];
+        for (text, want) in cases {
+            let e = parse(text).unwrap_err();
+            assert!(e.starts_with("--ovpn /profiles/nl42.udp.ovpn"), "{e}");
+            assert!(e.contains(want), "{text:?}: {e:?} lacks {want:?}");
+        }
+    }
+
+    #[test]
+    fn words_split_like_openvpn() {
+        assert_eq!(
+            split_words(r#"remote "a b" 'c\d' e\ f # comment"#).unwrap(),
+            vec!["remote", "a b", r"c\d", "e f"]
+        );
+    }
+}

@@ -1,0 +1,345 @@
+//! Reachability: which protocols get through to a server. One probe per entry of a target's
+//! `probes` list (TCP connect, OpenVPN over UDP and TCP, WireGuard), each finished within one
+//! timeout; they run concurrently, so a target with many silent ports still takes about one.
+//!
+//! What each status can prove:
+//! - `open`: the port answered as the probe expects (a TCP connect, an OpenVPN server reset).
+//!   An `openvpn-tcp` port that accepts the connection but stays silent is `open` too, with
+//!   `is_openvpn` false.
+//! - `closed`: refused (TCP reset, or ICMP port unreachable on a connected UDP socket).
+//! - `filtered`: no TCP answer, or an ICMP "unreachable" from a router or local firewall.
+//! - `open-or-filtered`: UDP silence. It cannot be told apart: an OpenVPN server with
+//!   tls-auth/tls-crypt drops unsigned packets, and WireGuard never answers a stranger.
+//! - `other`: something answers, but not as the probe's protocol.
+//! - `error`: the probe could not run here (no address, no socket).
+//!
+//! Beside the per-port probes: [`dns_compare`] (the system resolver against nameservers asked
+//! directly) and [`captive_portal`] (a plain-HTTP check that a portal would intercept).
+
+pub mod captive;
+pub mod dns;
+pub mod openvpn;
+pub mod wireguard;
+
+pub use captive::{CaptiveResult, CaptiveVerdict, captive_portal};
+pub use dns::{DnsComparison, dns_compare, system_nameservers};
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use tokio::net::UdpSocket;
+
+use crate::config::ProbeSpec;
+use crate::ovpn::TlsWrap;
+use crate::probe::clock::human_duration;
+use crate::probe::connect::connect_port;
+
+/// What a probe could establish about its port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReachStatus {
+    Open,
+    Closed,
+    Filtered,
+    OpenOrFiltered,
+    Other,
+    Error,
+}
+
+impl ReachStatus {
+    /// The word in the JSON report and on screen.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReachStatus::Open => "open",
+            ReachStatus::Closed => "closed",
+            ReachStatus::Filtered => "filtered",
+            ReachStatus::OpenOrFiltered => "open-or-filtered",
+            ReachStatus::Other => "other",
+            ReachStatus::Error => "error",
+        }
+    }
+
+    /// Whether the port is known not to let this protocol through (closed or filtered), or
+    /// may not (UDP silence).
+    pub fn is_blocked_or_silent(self) -> bool {
+        matches!(
+            self,
+            ReachStatus::Closed | ReachStatus::Filtered | ReachStatus::OpenOrFiltered
+        )
+    }
+}
+
+impl fmt::Display for ReachStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One probe's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReachResult {
+    pub probe: ProbeSpec,
+    /// Where the probe went.
+    pub addr: SocketAddr,
+    pub port: u16,
+    pub status: ReachStatus,
+    /// An OpenVPN server answered our reset.
+    pub is_openvpn: bool,
+    /// `tls-auth` or `tls-crypt` when the OpenVPN probe was signed with the user's key.
+    pub signed: Option<&'static str>,
+    /// What was seen, in words (network text already cleaned of control characters).
+    pub detail: String,
+    pub took: Duration,
+}
+
+/// Runs one reachability probe against `ip`, finishing within about `timeout`. `key` signs
+/// the OpenVPN probes. A `tls` spec is not a reachability probe and comes back as `error`.
+pub async fn run(
+    spec: ProbeSpec,
+    ip: IpAddr,
+    key: Option<&TlsWrap>,
+    timeout: Duration,
+) -> ReachResult {
+    let start = Instant::now();
+    let port = spec.port().unwrap_or(0);
+    let addr = SocketAddr::new(ip, port);
+    let openvpn_key = match spec {
+        ProbeSpec::OpenvpnUdp(_) | ProbeSpec::OpenvpnTcp(_) => key,
+        _ => None,
+    };
+    let v = match spec {
+        ProbeSpec::Tls => Verdict {
+            status: ReachStatus::Error,
+            is_openvpn: false,
+            detail: "the TLS handshake is not a reachability probe".to_string(),
+        },
+        ProbeSpec::Tcp(_) => tcp(ip, port, timeout).await,
+        ProbeSpec::OpenvpnUdp(_) => openvpn::udp(addr, openvpn_key, timeout).await,
+        ProbeSpec::OpenvpnTcp(_) => openvpn::tcp(addr, openvpn_key, timeout).await,
+        ProbeSpec::Wireguard(_) => wireguard::probe(addr, timeout).await,
+    };
+    ReachResult {
+        probe: spec,
+        addr,
+        port,
+        status: v.status,
+        is_openvpn: v.is_openvpn,
+        signed: openvpn_key.map(TlsWrap::kind),
+        detail: v.detail,
+        took: start.elapsed(),
+    }
+}
+
+/// Every reachability probe in `specs` (the `tls` entries skipped), concurrently, in order.
+pub async fn run_all(
+    specs: &[ProbeSpec],
+    ip: IpAddr,
+    key: Option<&TlsWrap>,
+    timeout: Duration,
+) -> Vec<ReachResult> {
+    let runs = specs
+        .iter()
+        .filter(|s| **s != ProbeSpec::Tls)
+        .map(|s| run(*s, ip, key, timeout));
+    futures::future::join_all(runs).await
+}
+
+async fn tcp(ip: IpAddr, port: u16, timeout: Duration) -> Verdict {
+    let attempt = connect_port(&[ip], port, timeout).await;
+    match attempt.result {
+        Ok(took) => Verdict {
+            status: ReachStatus::Open,
+            is_openvpn: false,
+            detail: format!("connected in {}", human_duration(took)),
+        },
+        Err(e) => openvpn::tcp_connect_failed(&e, SocketAddr::new(ip, port)),
+    }
+}
+
+/// The verdict of one probe, before it is wrapped into a [`ReachResult`].
+pub(crate) struct Verdict {
+    pub status: ReachStatus,
+    pub is_openvpn: bool,
+    pub detail: String,
+}
+
+/// When the UDP probes resend, as fractions of the timeout: UDP loses packets.
+const RESEND_AT: [f64; 3] = [0.0, 0.25, 0.5];
+
+/// How a UDP exchange ended.
+#[derive(Debug)]
+pub(crate) enum UdpOutcome {
+    /// The first datagram back, and the time since the last send.
+    Reply { data: Vec<u8>, rtt: Duration },
+    /// Nothing came back after `sent` packets.
+    Silent { sent: u32 },
+    /// ICMP port unreachable.
+    Refused,
+    /// ICMP host/network unreachable or administratively prohibited, or a local firewall.
+    Unreachable(String),
+    /// The probe could not run (no socket).
+    Failed(String),
+}
+
+impl UdpOutcome {
+    fn from_error(e: &io::Error) -> Self {
+        match e.kind() {
+            io::ErrorKind::ConnectionRefused => UdpOutcome::Refused,
+            io::ErrorKind::HostUnreachable
+            | io::ErrorKind::NetworkUnreachable
+            | io::ErrorKind::NetworkDown => UdpOutcome::Unreachable(e.to_string()),
+            io::ErrorKind::PermissionDenied => {
+                UdpOutcome::Unreachable(format!("{e} (a firewall on this machine blocks it)"))
+            }
+            _ => UdpOutcome::Failed(e.to_string()),
+        }
+    }
+
+    /// The verdict for the outcomes every UDP probe words the same way.
+    pub(crate) fn into_verdict(self, addr: SocketAddr) -> Verdict {
+        let (status, detail) = match self {
+            UdpOutcome::Refused => (
+                ReachStatus::Closed,
+                format!(
+                    "ICMP port unreachable: nothing listens on UDP {} (or a firewall rejects)",
+                    addr.port()
+                ),
+            ),
+            UdpOutcome::Unreachable(why) => (
+                ReachStatus::Filtered,
+                format!("unreachable ({why}): no route, or a router or firewall rejects UDP"),
+            ),
+            UdpOutcome::Failed(why) => (ReachStatus::Error, format!("could not probe: {why}")),
+            UdpOutcome::Reply { data, .. } => (
+                ReachStatus::Other,
+                format!("something answers: {}", describe_bytes(&data)),
+            ),
+            UdpOutcome::Silent { sent } => (
+                ReachStatus::OpenOrFiltered,
+                format!("no reply to {sent} packets"),
+            ),
+        };
+        Verdict {
+            status,
+            is_openvpn: false,
+            detail,
+        }
+    }
+}
+
+/// Sends `packet(n)` to `addr` over a connected UDP socket at each of [`RESEND_AT`] until a
+/// datagram or an ICMP error comes back, or `timeout` passes.
+pub(crate) async fn udp_exchange(
+    addr: SocketAddr,
+    timeout: Duration,
+    mut packet: impl FnMut(u32) -> Vec<u8>,
+) -> UdpOutcome {
+    let local: SocketAddr = if addr.is_ipv4() {
+        (Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let sock = match UdpSocket::bind(local).await {
+        Ok(s) => s,
+        Err(e) => return UdpOutcome::Failed(format!("cannot open a UDP socket: {e}")),
+    };
+    if let Err(e) = sock.connect(addr).await {
+        return UdpOutcome::from_error(&e);
+    }
+    let start = tokio::time::Instant::now();
+    let deadline = start + timeout;
+    let at = |i: usize| start + timeout.mul_f64(RESEND_AT[i]);
+    let mut sent = 0usize;
+    let mut last_send = Instant::now();
+    let mut buf = vec![0u8; 2048];
+    loop {
+        if sent < RESEND_AT.len() && tokio::time::Instant::now() >= at(sent) {
+            let p = packet(sent as u32);
+            last_send = Instant::now();
+            if let Err(e) = sock.send(&p).await {
+                return UdpOutcome::from_error(&e);
+            }
+            sent += 1;
+        }
+        let wake = if sent < RESEND_AT.len() {
+            at(sent)
+        } else {
+            deadline
+        };
+        match tokio::time::timeout_at(wake, sock.recv(&mut buf)).await {
+            Err(_) if wake >= deadline => return UdpOutcome::Silent { sent: sent as u32 },
+            Err(_) => {}
+            Ok(Ok(n)) => {
+                return UdpOutcome::Reply {
+                    data: buf[..n].to_vec(),
+                    rtt: last_send.elapsed(),
+                };
+            }
+            Ok(Err(e)) => return UdpOutcome::from_error(&e),
+        }
+    }
+}
+
+/// The path of the executable `name` on `PATH`, as `which` finds it (for fixes that run a
+/// program only where it is installed, such as `nordvpn`).
+pub fn find_program(name: &str) -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// Bytes from the network, in words: their count and a short, cleaned preview (as text when
+/// they are mostly printable, else hex).
+pub fn describe_bytes(data: &[u8]) -> String {
+    let head = &data[..data.len().min(32)];
+    let printable = head
+        .iter()
+        .filter(|b| b.is_ascii_graphic() || **b == b' ')
+        .count();
+    let more = if data.len() > head.len() { "…" } else { "" };
+    if !head.is_empty() && printable * 10 >= head.len() * 8 {
+        let text = crate::sanitize::clean(&String::from_utf8_lossy(head));
+        format!("{} bytes {:?}{more}", data.len(), text.trim())
+    } else {
+        let hex: Vec<String> = head.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        let more = if data.len() > 16 { " …" } else { "" };
+        format!("{} bytes {}{more}", data.len(), hex.join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_in_words() {
+        assert_eq!(
+            describe_bytes(b"HTTP/1.1 400 Bad Request\r\n"),
+            "26 bytes \"HTTP/1.1 400 Bad Request\""
+        );
+        assert_eq!(describe_bytes(&[0x40, 1, 2]), "3 bytes 40 01 02");
+        assert_eq!(
+            describe_bytes(b"\x1b[2Jhi there"),
+            "12 bytes \"[2Jhi there\""
+        );
+        assert!(describe_bytes(&[0u8; 40]).ends_with(" …"));
+    }
+
+    #[test]
+    fn programs_on_the_path() {
+        assert!(find_program("sh").is_some());
+        assert_eq!(find_program("tlsdoctor-no-such-program"), None);
+    }
+
+    #[test]
+    fn statuses_read_as_the_contract_says() {
+        assert_eq!(ReachStatus::OpenOrFiltered.as_str(), "open-or-filtered");
+        assert!(ReachStatus::OpenOrFiltered.is_blocked_or_silent());
+        assert!(!ReachStatus::Open.is_blocked_or_silent());
+    }
+}
