@@ -130,6 +130,7 @@ impl Cli {
                 )));
             }
         }
+        cfg.expand_alternatives();
         Ok(cfg)
     }
 

@@ -68,6 +68,9 @@ pub struct Target {
     pub tls_wrap: Option<TlsWrap>,
     /// Other servers for the same service, for "try another server".
     pub alternatives: Vec<String>,
+    /// Set on the targets made from another's `alternatives`: the index of that target. They
+    /// run only when the user tries them.
+    pub alternative_of: Option<usize>,
 }
 
 impl Target {
@@ -85,6 +88,7 @@ impl Target {
             key_direction: KeyDirection::default(),
             tls_wrap: None,
             alternatives: Vec::new(),
+            alternative_of: None,
         }
     }
 
@@ -559,6 +563,7 @@ impl Config {
                     .into_iter()
                     .map(|h| h.0)
                     .collect(),
+                alternative_of: None,
             });
         }
         Ok(Config {
@@ -566,6 +571,31 @@ impl Config {
             network,
             targets,
         })
+    }
+
+    /// Adds a target for each alternative server of each target, right after it and marked
+    /// `alternative_of`, so "try another server" can run the same checks against it and show
+    /// them beside the failing one. Call once, after every source of targets has been applied.
+    pub fn expand_alternatives(&mut self) {
+        let mut out = Vec::with_capacity(self.targets.len());
+        for t in std::mem::take(&mut self.targets) {
+            let parent = out.len();
+            let alts = if t.alternative_of.is_none() { t.alternatives.clone() } else { Vec::new() };
+            out.push(t);
+            for alt in alts {
+                let mut a = out[parent].clone();
+                a.name = format!("{} → {alt}", out[parent].name);
+                a.host = alt;
+                if a.sni != Sni::None {
+                    a.sni = Sni::Host;
+                }
+                a.connect = None;
+                a.alternatives = Vec::new();
+                a.alternative_of = Some(parent);
+                out.push(a);
+            }
+        }
+        self.targets = out;
     }
 
     /// Points every target named `host` on `port` at `addr`, as curl's `--resolve` does.

@@ -42,6 +42,7 @@ fn main() -> ExitCode {
         is_root: fix::is_root(),
         log_path,
         color: !cli.colorless(),
+        nordvpn_cli: tlsdoctor_tui::probe::reach::find_program("nordvpn").is_some(),
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -622,6 +622,7 @@ impl Profile {
             key_direction: KeyDirection(self.key_direction.unwrap_or(KeyDirection::default().0)),
             tls_wrap: self.wrap.clone(),
             alternatives,
+            alternative_of: None,
         }
     }
 }

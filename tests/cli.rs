@@ -101,7 +101,7 @@ fn without_a_terminal_it_prints_the_report() {
     // A closed local port: the check ends at once, with a finding, whatever the network.
     std::fs::write(
         &cfg,
-        "[clock]\nservers = []\n\n[[targets]]\nname = \"closed\"\nhost = \"127.0.0.1\"\nport = 1\n",
+        "[clock]\nservers = []\n\n[network]\ncaptive_url = \"\"\n\n[[targets]]\nname = \"closed\"\nhost = \"127.0.0.1\"\nport = 1\n",
     )
     .unwrap();
     bin()

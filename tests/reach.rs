@@ -396,9 +396,20 @@ fn the_nordvpn_preset_through_the_cli() {
     ])
     .resolve_config()
     .unwrap();
+    // The server's alternatives follow it, to be run only when the user tries one.
+    let server = cfg.targets.iter().position(|t| t.name == "NordVPN server").unwrap();
+    let alts: Vec<&str> = cfg
+        .targets
+        .iter()
+        .filter(|t| t.alternative_of == Some(server))
+        .map(|t| t.host.as_str())
+        .collect();
+    assert_eq!(alts.len(), 3, "{alts:?}");
+    assert_eq!(cfg.targets[server + 1].alternative_of, Some(server));
     let t: Vec<(String, String, Vec<String>)> = cfg
         .targets
         .iter()
+        .filter(|t| t.alternative_of.is_none())
         .map(|t| {
             (
                 t.name.clone(),

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::diagnose::{self, Consensus, Finding};
 use crate::probe::clock::{NtpError, NtpReply, Offset};
 use crate::probe::connect::ConnectReport;
+use crate::probe::reach::{CaptiveResult, ReachReport};
 use crate::probe::sync::SyncStatus;
 use crate::probe::{ProbeId, ProbeOutcome};
 
@@ -118,6 +119,32 @@ impl<T> Slot<T> {
     }
 }
 
+/// A slot seen only as a run: what the model needs to coalesce and count runs of any probe.
+trait RunState {
+    fn running(&self) -> bool;
+    fn queued(&self) -> bool;
+    fn has_result(&self) -> bool;
+    fn request_at(&mut self, now: Instant) -> bool;
+}
+
+impl<T> RunState for Slot<T> {
+    fn running(&self) -> bool {
+        self.is_running()
+    }
+
+    fn queued(&self) -> bool {
+        self.queued
+    }
+
+    fn has_result(&self) -> bool {
+        self.last.is_some()
+    }
+
+    fn request_at(&mut self, now: Instant) -> bool {
+        self.request(now)
+    }
+}
+
 /// A window over the panes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
@@ -140,6 +167,8 @@ pub struct Env {
     pub is_root: bool,
     pub log_path: Option<PathBuf>,
     pub color: bool,
+    /// The `nordvpn` command is installed, so its settings can be offered as fix commands.
+    pub nordvpn_cli: bool,
 }
 
 /// The whole state of a session.
@@ -154,6 +183,9 @@ pub struct Model {
     pub ntp: Vec<Slot<Result<NtpReply, NtpError>>>,
     pub sync: Slot<Box<SyncStatus>>,
     pub connect: Vec<Slot<Box<ConnectReport>>>,
+    /// Per target: the OpenVPN/WireGuard probes and the DNS comparison.
+    pub reach: Vec<Slot<Box<ReachReport>>>,
+    pub captive: Slot<Box<CaptiveResult>>,
     /// The consensus offset after each complete round, oldest first.
     pub history: VecDeque<Offset>,
     pub last_round: Option<Instant>,
@@ -176,6 +208,8 @@ impl Model {
                 .collect(),
             sync: Slot::default(),
             connect: (0..config.targets.len()).map(|_| Slot::default()).collect(),
+            reach: (0..config.targets.len()).map(|_| Slot::default()).collect(),
+            captive: Slot::default(),
             config,
             env,
             now,
@@ -226,38 +260,62 @@ impl Model {
         self.findings.get(self.selection(Pane::Findings))
     }
 
-    /// A probe's slot, to mark it running or done.
-    pub fn is_running(&self, id: ProbeId) -> bool {
+    /// The slot of probe `id`, seen only as a run to start, queue or wait for.
+    fn run_state(&self, id: ProbeId) -> Option<&dyn RunState> {
         match id {
-            ProbeId::Ntp(i) => self.ntp.get(i).is_some_and(Slot::is_running),
-            ProbeId::SyncService => self.sync.is_running(),
-            ProbeId::Connect(i) => self.connect.get(i).is_some_and(Slot::is_running),
+            ProbeId::Ntp(i) => self.ntp.get(i).map(|s| s as &dyn RunState),
+            ProbeId::SyncService => Some(&self.sync),
+            ProbeId::Connect(i) => self.connect.get(i).map(|s| s as &dyn RunState),
+            ProbeId::Reach(i) => self.reach.get(i).map(|s| s as &dyn RunState),
+            ProbeId::Captive => Some(&self.captive),
         }
+    }
+
+    fn run_state_mut(&mut self, id: ProbeId) -> Option<&mut dyn RunState> {
+        match id {
+            ProbeId::Ntp(i) => self.ntp.get_mut(i).map(|s| s as &mut dyn RunState),
+            ProbeId::SyncService => Some(&mut self.sync),
+            ProbeId::Connect(i) => self.connect.get_mut(i).map(|s| s as &mut dyn RunState),
+            ProbeId::Reach(i) => self.reach.get_mut(i).map(|s| s as &mut dyn RunState),
+            ProbeId::Captive => Some(&mut self.captive),
+        }
+    }
+
+    /// Every slot, as runs.
+    fn run_states(&self) -> impl Iterator<Item = &dyn RunState> {
+        self.ntp
+            .iter()
+            .map(|s| s as &dyn RunState)
+            .chain(std::iter::once(&self.sync as &dyn RunState))
+            .chain(self.connect.iter().map(|s| s as &dyn RunState))
+            .chain(self.reach.iter().map(|s| s as &dyn RunState))
+            .chain(std::iter::once(&self.captive as &dyn RunState))
+    }
+
+    /// Whether probe `id` has a result (from this run or an earlier one).
+    pub fn has_result(&self, id: ProbeId) -> bool {
+        self.run_state(id).is_some_and(RunState::has_result)
+    }
+
+    /// Whether probe `id` is running now.
+    pub fn is_running(&self, id: ProbeId) -> bool {
+        self.run_state(id).is_some_and(RunState::running)
     }
 
     /// Whether every probe has finished and none is queued.
     pub fn idle(&self) -> bool {
-        let busy = |running: bool, queued: bool| running || queued;
-        !(self.ntp.iter().any(|s| busy(s.is_running(), s.queued))
-            || busy(self.sync.is_running(), self.sync.queued)
-            || self.connect.iter().any(|s| busy(s.is_running(), s.queued)))
+        !self.run_states().any(|s| s.running() || s.queued())
     }
 
     /// How many probes are running now.
     pub fn running(&self) -> usize {
-        self.ntp.iter().filter(|s| s.is_running()).count()
-            + usize::from(self.sync.is_running())
-            + self.connect.iter().filter(|s| s.is_running()).count()
+        self.run_states().filter(|s| s.running()).count()
     }
 
     /// Requests a run of `id`; true when it should start now.
     pub(crate) fn request(&mut self, id: ProbeId) -> bool {
         let now = self.now;
-        match id {
-            ProbeId::Ntp(i) => self.ntp.get_mut(i).is_some_and(|s| s.request(now)),
-            ProbeId::SyncService => self.sync.request(now),
-            ProbeId::Connect(i) => self.connect.get_mut(i).is_some_and(|s| s.request(now)),
-        }
+        self.run_state_mut(id).is_some_and(|s| s.request_at(now))
     }
 
     /// Records a probe's result; true when a queued run of it should start now.
@@ -281,6 +339,11 @@ impl Model {
                 .connect
                 .get_mut(i)
                 .is_some_and(|s| s.finish(r, at, took, now)),
+            (ProbeId::Reach(i), ProbeOutcome::Reach(r)) => self
+                .reach
+                .get_mut(i)
+                .is_some_and(|s| s.finish(r, at, took, now)),
+            (ProbeId::Captive, ProbeOutcome::Captive(r)) => self.captive.finish(r, at, took, now),
             _ => false,
         }
     }

@@ -248,7 +248,7 @@ fn selected_probes(model: &Model) -> Vec<ProbeId> {
     let sel = model.selection(pane);
     match pane {
         Pane::Clock => vec![ProbeId::Ntp(sel), ProbeId::SyncService],
-        Pane::Handshakes | Pane::Reach => vec![ProbeId::Connect(sel)],
+        Pane::Handshakes | Pane::Reach => probe::for_target(&model.config.targets, sel),
         Pane::Findings => model
             .findings
             .get(sel)

@@ -13,6 +13,7 @@ use crate::app::Model;
 use crate::probe::ProbeId;
 
 pub use clock::{Consensus, TimeSource};
+use reach::TargetReach;
 
 /// How bad a finding is. Ordered: `Error` is the worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -129,6 +130,47 @@ pub fn diagnose(model: &Model) -> Vec<Finding> {
     let mut out = Vec::new();
     clock::rules(model, &mut out);
     transport::rules(model, &mut out);
+    let targets = &model.config.targets;
+    let finished: Vec<TargetReach<'_>> = model
+        .reach
+        .iter()
+        .enumerate()
+        .filter_map(|(index, slot)| {
+            slot.value().map(|r| TargetReach {
+                index,
+                target: &targets[index],
+                results: &r.results,
+            })
+        })
+        .collect();
+    let ctx = reach::Context {
+        nordvpn_cli: model.env.nordvpn_cli,
+    };
+    reach::rules(&finished, ctx, &mut out);
+    if let Some(c) = model.captive.value() {
+        let dns: Vec<_> = model
+            .reach
+            .iter()
+            .filter_map(|s| s.value().and_then(|r| r.dns_compare.clone()))
+            .collect();
+        reach::captive(c, &dns, &mut out);
+    }
+    let done: Vec<bool> = (0..targets.len())
+        .map(|i| {
+            crate::probe::for_target(targets, i)
+                .iter()
+                .all(|id| model.has_result(*id) && !model.is_running(*id))
+        })
+        .collect();
+    let mut across = Vec::new();
+    reach::across(targets, &done, &out, &mut across);
+    out.extend(across);
+    for f in &mut out {
+        widen_reruns(targets, &mut f.probes);
+        for fix in &mut f.fixes {
+            widen_reruns(targets, &mut fix.rerun);
+        }
+    }
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -136,6 +178,23 @@ pub fn diagnose(model: &Model) -> Vec<Finding> {
             .then(a.target.cmp(&b.target))
     });
     out
+}
+
+/// A target's findings name its connect check; re-running it means all of the target's checks.
+fn widen_reruns(targets: &[crate::config::Target], ids: &mut Vec<ProbeId>) {
+    let mut out: Vec<ProbeId> = Vec::with_capacity(ids.len());
+    for id in ids.iter() {
+        let more = match *id {
+            ProbeId::Connect(i) => crate::probe::for_target(targets, i),
+            other => vec![other],
+        };
+        for m in more {
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+    }
+    *ids = out;
 }
 
 /// The worst severity among the findings, if any.

@@ -284,7 +284,7 @@ pub fn across(targets: &[Target], done: &[bool], findings: &[Finding], out: &mut
     let finished: Vec<(usize, &Target)> = targets
         .iter()
         .enumerate()
-        .filter(|(i, _)| done.get(*i).copied().unwrap_or(false))
+        .filter(|(i, t)| t.alternative_of.is_none() && done.get(*i).copied().unwrap_or(false))
         .collect();
     let failing: Vec<(usize, &Target, &Finding)> = finished
         .iter()
@@ -298,7 +298,8 @@ pub fn across(targets: &[Target], done: &[bool], findings: &[Finding], out: &mut
     if failing.is_empty() {
         return;
     }
-    if targets.len() >= 2 && failing.len() == targets.len() {
+    let primary = targets.iter().filter(|t| t.alternative_of.is_none()).count();
+    if primary >= 2 && failing.len() == primary {
         let codes: Vec<Code> = failing.iter().map(|(_, _, f)| f.code).collect();
         let same = codes.iter().all(|c| *c == codes[0]);
         let summary = if same {
@@ -344,16 +345,17 @@ pub fn across(targets: &[Target], done: &[bool], findings: &[Finding], out: &mut
     }
     let works: Vec<&str> = working.iter().map(|t| t.name.as_str()).collect();
     for (i, t, f) in failing {
-        let mut fixes: Vec<Fix> = t
-            .alternatives
+        let mut fixes: Vec<Fix> = targets
             .iter()
+            .enumerate()
+            .filter(|(_, a)| a.alternative_of == Some(i))
             .take(9)
             .zip('1'..='9')
-            .map(|(alt, key)| Fix {
+            .map(|((j, a), key)| Fix {
                 key,
-                label: format!("try another server: {alt}"),
+                label: format!("try another server: {} (its result shows beside this one)", a.host),
                 command: None,
-                rerun: vec![ProbeId::Connect(i)],
+                rerun: crate::probe::for_target(targets, j),
             })
             .collect();
         if fixes.is_empty() {
@@ -532,8 +534,12 @@ mod tests {
     fn across_targets() {
         let mut b = target("b");
         b.alternatives = vec!["b2.example.com".to_string()];
-        let ts = [target("a"), b, target("c")];
-        let all_done = [true; 3];
+        // As Config::expand_alternatives lays them out: the alternative right after its target.
+        let mut b2 = target("b → b2.example.com");
+        b2.host = "b2.example.com".to_string();
+        b2.alternative_of = Some(1);
+        let ts = [target("a"), b, b2, target("c")];
+        let all_done = [true; 4];
         let every = [
             error(Code::TcpTimeout, "a"),
             error(Code::TcpTimeout, "b"),
@@ -550,14 +556,18 @@ mod tests {
         );
         let mut out = Vec::new();
         across(&ts, &all_done, &one, &mut out);
-        assert_eq!(out[0].fixes[0].label, "try another server: b2.example.com");
+        assert_eq!(
+            out[0].fixes[0].label,
+            "try another server: b2.example.com (its result shows beside this one)"
+        );
+        assert!(out[0].fixes[0].rerun.contains(&ProbeId::Connect(2)));
         assert!(
             out[0].summary.contains("where a, c work"),
             "{}",
             out[0].summary
         );
         // Unfinished targets are neither failing nor working.
-        assert!(across_codes(&ts, &[false, true, false], &one).is_empty());
+        assert!(across_codes(&ts, &[false, true, false, false], &one).is_empty());
         assert!(across_codes(&ts, &all_done, &[]).is_empty());
         // A lone target cannot tell a local cause from a remote one.
         assert!(across_codes(&ts[..1], &[true], &[error(Code::TcpTimeout, "a")]).is_empty());

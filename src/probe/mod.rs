@@ -19,6 +19,11 @@ pub enum ProbeId {
     SyncService,
     /// DNS + TCP connect for `config.targets[i]`.
     Connect(usize),
+    /// The reachability probes (OpenVPN, WireGuard) and the DNS comparison of
+    /// `config.targets[i]`.
+    Reach(usize),
+    /// The plain-HTTP captive-portal check.
+    Captive,
 }
 
 /// What a finished probe saw. Large payloads are boxed so messages stay small.
@@ -27,6 +32,8 @@ pub enum ProbeOutcome {
     Ntp(Result<clock::NtpReply, clock::NtpError>),
     SyncService(Box<sync::SyncStatus>),
     Connect(Box<connect::ConnectReport>),
+    Reach(Box<reach::ReachReport>),
+    Captive(Box<reach::CaptiveResult>),
 }
 
 /// A probe's report to the runtime.
@@ -55,6 +62,13 @@ pub async fn run(id: ProbeId, config: &Config) -> ProbeEvent {
                 connect::check(target, config.network.timeout).await,
             ))
         }
+        ProbeId::Reach(i) => ProbeOutcome::Reach(Box::new(reach::check_target(config, i).await)),
+        ProbeId::Captive => {
+            let url = config.network.captive_url.as_deref().unwrap_or_default();
+            ProbeOutcome::Captive(Box::new(
+                reach::captive_portal(url, config.network.timeout).await,
+            ))
+        }
     };
     ProbeEvent {
         id,
@@ -64,10 +78,32 @@ pub async fn run(id: ProbeId, config: &Config) -> ProbeEvent {
     }
 }
 
-/// Every probe the config asks for, in display order.
+/// Every probe the config asks for at launch, in display order. Alternative servers wait
+/// until the user tries one.
 pub fn all_probes(config: &Config) -> Vec<ProbeId> {
     let mut ids: Vec<ProbeId> = (0..config.clock.servers.len()).map(ProbeId::Ntp).collect();
     ids.push(ProbeId::SyncService);
-    ids.extend((0..config.targets.len()).map(ProbeId::Connect));
+    for (i, t) in config.targets.iter().enumerate() {
+        if t.alternative_of.is_none() {
+            ids.extend(for_target(&config.targets, i));
+        }
+    }
+    if wants_captive_check(config) {
+        ids.push(ProbeId::Captive);
+    }
     ids
+}
+
+/// The probes of target `i`: what `r` re-runs for it.
+pub fn for_target(targets: &[crate::config::Target], i: usize) -> Vec<ProbeId> {
+    let mut ids = vec![ProbeId::Connect(i)];
+    if targets.get(i).is_some_and(reach::wants_reach) {
+        ids.push(ProbeId::Reach(i));
+    }
+    ids
+}
+
+/// The captive-portal check runs when a URL is configured and there is a target to explain.
+pub fn wants_captive_check(config: &Config) -> bool {
+    config.network.captive_url.is_some() && !config.targets.is_empty()
 }

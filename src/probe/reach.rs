@@ -343,3 +343,72 @@ mod tests {
         assert!(!ReachStatus::Open.is_blocked_or_silent());
     }
 }
+
+/// A target's reachability: its probes' results and the DNS comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReachReport {
+    /// The address the probes went to came from here.
+    pub dns: crate::probe::connect::Dns,
+    /// One result per OpenVPN/WireGuard probe, in the order of the target's `probes`.
+    pub results: Vec<ReachResult>,
+    /// The system resolver against the nameservers asked directly (names only).
+    pub dns_compare: Option<DnsComparison>,
+}
+
+/// Whether `spec` is run by [`check_target`] (TLS and TCP ports are the connect check's).
+pub fn is_reach_probe(spec: ProbeSpec) -> bool {
+    matches!(
+        spec,
+        ProbeSpec::OpenvpnUdp(_) | ProbeSpec::OpenvpnTcp(_) | ProbeSpec::Wireguard(_)
+    )
+}
+
+/// Whether a target has anything for [`check_target`] to do: a UDP/OpenVPN probe, or a name
+/// whose DNS answers can be compared.
+pub fn wants_reach(target: &crate::config::Target) -> bool {
+    target.probes.iter().any(|s| is_reach_probe(*s))
+        || (target.connect.is_none() && target.host.parse::<IpAddr>().is_err())
+}
+
+/// Resolves target `i` and runs its reachability probes and DNS comparison concurrently, each
+/// within the network timeout.
+pub async fn check_target(config: &crate::config::Config, i: usize) -> ReachReport {
+    let target = &config.targets[i];
+    let timeout = config.network.timeout;
+    let dns = crate::probe::connect::resolve(target, timeout).await;
+    let specs: Vec<ProbeSpec> = target
+        .probes
+        .iter()
+        .copied()
+        .filter(|s| is_reach_probe(*s))
+        .collect();
+    let results = async {
+        match dns.addrs().first() {
+            Some(ip) if !specs.is_empty() => {
+                run_all(&specs, *ip, target.tls_wrap.as_ref(), timeout).await
+            }
+            _ => Vec::new(),
+        }
+    };
+    let compare = async {
+        if target.connect.is_some() || target.host.parse::<IpAddr>().is_ok() {
+            return None;
+        }
+        let mut servers = system_nameservers();
+        for r in &config.network.resolvers {
+            if !servers.contains(r) {
+                servers.push(*r);
+            }
+        }
+        if servers.is_empty() {
+            return None;
+        }
+        Some(dns_compare(&target.host, &servers, timeout).await)
+    };
+    let (results, dns_compare) = futures::future::join(results, compare).await;
+    ReachReport {
+        dns,
+        results,
+        dns_compare,
+    }
+}

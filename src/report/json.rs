@@ -4,7 +4,8 @@ use serde_json::{Value, json};
 
 use crate::app::Model;
 use crate::probe::clock::NtpError;
-use crate::probe::connect::{Dns, TcpError};
+use crate::probe::reach::CaptiveVerdict;
+use crate::probe::connect::{Dns, TcpAttempt, TcpError};
 use crate::sanitize::clean;
 
 fn ms(d: std::time::Duration) -> f64 {
@@ -44,8 +45,13 @@ pub fn report(model: &Model) -> Value {
         .config
         .targets
         .iter()
-        .zip(&model.connect)
-        .map(|(t, slot)| {
+        .enumerate()
+        .filter_map(|(i, t)| {
+            let slot = &model.connect[i];
+            // An alternative server appears once the user has tried it.
+            if t.alternative_of.is_some() && slot.last.is_none() && !slot.is_running() {
+                return None;
+            }
             let report = slot.value();
             let dns = report.map(|r| match &r.dns {
                 Dns::Skipped(ip) => json!({ "status": "skipped", "addresses": [ip.to_string()] }),
@@ -55,27 +61,24 @@ pub fn report(model: &Model) -> Value {
                 Dns::Failed { error, took } => json!({ "status": "failed", "error": clean(error), "ms": ms(*took) }),
                 Dns::Timeout(d) => json!({ "status": "timeout", "error": format!("no answer within {d:?}"), "ms": ms(*d) }),
             });
-            let reach: Vec<Value> = report
-                .map(|r| {
-                    r.tcp
-                        .iter()
-                        .map(|a| {
-                            let (status, detail) = match &a.result {
-                                Ok(d) => ("open", format!("connected in {:.1} ms", ms(*d))),
-                                Err(TcpError::Refused) => ("closed", "connection refused".to_string()),
-                                Err(TcpError::Timeout(_)) => ("filtered", a.result.as_ref().unwrap_err().to_string()),
-                                Err(e) => ("error", e.to_string()),
-                            };
-                            json!({ "probe": "tcp", "port": a.port, "address": a.addr.map(|x| x.to_string()),
-                                    "status": status, "detail": clean(&detail) })
-                        })
-                        .collect()
-                })
+            let mut reach: Vec<Value> = report.map(|r| r.tcp.iter().map(tcp_entry).collect()).unwrap_or_default();
+            if let Some(r) = model.reach[i].value() {
+                reach.extend(r.results.iter().map(|x| {
+                    json!({ "probe": x.probe.kind(), "port": x.port, "address": x.addr.to_string(),
+                            "status": x.status.as_str(), "detail": clean(&x.detail),
+                            "openvpn": x.is_openvpn, "signed": x.signed, "ms": ms(x.took) })
+                }));
+            }
+            let dns_differences: Vec<String> = model.reach[i]
+                .value()
+                .and_then(|r| r.dns_compare.as_ref())
+                .map(|c| c.differences().iter().map(|d| clean(d)).collect())
                 .unwrap_or_default();
-            json!({
+            Some(json!({
                 "name": clean(&t.name), "host": clean(&t.host), "port": t.port,
-                "dns": dns, "tls": null, "reach": reach,
-            })
+                "alternative_of": t.alternative_of.map(|p| clean(&model.config.targets[p].name)),
+                "dns": dns, "dns_differences": dns_differences, "tls": null, "reach": reach,
+            }))
         })
         .collect();
     let findings: Vec<Value> = model
@@ -101,9 +104,34 @@ pub fn report(model: &Model) -> Value {
             "servers": servers,
             "sync": sync,
         },
+        "captive_portal": model.captive.value().map(|c| json!({
+            "url": clean(&c.url),
+            "status": match &c.verdict {
+                CaptiveVerdict::Open => "open",
+                CaptiveVerdict::Captive(_) => "captive",
+                CaptiveVerdict::Unknown(_) => "unknown",
+            },
+            "detail": match &c.verdict {
+                CaptiveVerdict::Open => String::new(),
+                CaptiveVerdict::Captive(w) | CaptiveVerdict::Unknown(w) => clean(w),
+            },
+            "http_status": c.status,
+            "location": c.location.as_deref().map(clean),
+        })),
         "targets": targets,
         "findings": findings,
     })
+}
+
+fn tcp_entry(a: &TcpAttempt) -> Value {
+    let (status, detail) = match &a.result {
+        Ok(d) => ("open", format!("connected in {:.1} ms", ms(*d))),
+        Err(TcpError::Refused) => ("closed", "connection refused".to_string()),
+        Err(e @ TcpError::Timeout(_)) => ("filtered", e.to_string()),
+        Err(e) => ("error", e.to_string()),
+    };
+    json!({ "probe": "tcp", "port": a.port, "address": a.addr.map(|x| x.to_string()),
+            "status": status, "detail": clean(&detail) })
 }
 
 fn stratum_of(e: &NtpError) -> Option<u8> {

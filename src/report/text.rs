@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use crate::app::Model;
 use crate::probe::clock::human_duration;
 use crate::probe::connect::Dns;
+use crate::probe::reach::CaptiveVerdict;
 use crate::sanitize::clean;
 
 /// The whole report as text.
@@ -63,7 +64,11 @@ pub fn report(model: &Model) -> String {
     if model.config.targets.is_empty() {
         let _ = writeln!(s, "  (none configured)");
     }
-    for (t, slot) in model.config.targets.iter().zip(&model.connect) {
+    for (i, t) in model.config.targets.iter().enumerate() {
+        let slot = &model.connect[i];
+        if t.alternative_of.is_some() && slot.last.is_none() && !slot.is_running() {
+            continue;
+        }
         let _ = writeln!(s, "  {} ({}:{})", clean(&t.name), clean(&t.host), t.port);
         let Some(r) = slot.value() else {
             let _ = writeln!(s, "    not run");
@@ -92,6 +97,28 @@ pub fn report(model: &Model) -> String {
             let at = a.addr.map(|x| format!(" ({x})")).unwrap_or_default();
             let _ = writeln!(s, "    TCP {:<5}{res}{at}", a.port);
         }
+        if let Some(reach) = model.reach[i].value() {
+            for x in &reach.results {
+                let _ = writeln!(
+                    s,
+                    "    {:<18}{}: {}",
+                    x.probe.to_string(),
+                    x.status.as_str(),
+                    clean(&x.detail)
+                );
+            }
+            for d in reach.dns_compare.iter().flat_map(|c| c.differences()) {
+                let _ = writeln!(s, "    DNS differs: {}", clean(&d));
+            }
+        }
+    }
+    if let Some(c) = model.captive.value() {
+        let verdict = match &c.verdict {
+            CaptiveVerdict::Open => "no portal".to_string(),
+            CaptiveVerdict::Captive(why) => format!("CAPTIVE PORTAL: {}", clean(why)),
+            CaptiveVerdict::Unknown(why) => format!("could not tell: {}", clean(why)),
+        };
+        let _ = writeln!(s, "  captive-portal check {}: {verdict}", clean(&c.url));
     }
 
     let _ = writeln!(s, "\nFindings");
