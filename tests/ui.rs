@@ -679,6 +679,15 @@ fn counts_and_headlines() {
     assert_eq!(format::format_counts(&[]), None);
     assert_eq!(format::format_headline(&fs[0]), "local clock is 3 h behind");
     assert_eq!(format::format_headline(&fs[1]), "vpn: DNS failed[2J");
+    let named = finding(
+        Severity::Error,
+        Some("10.0.0.1:1"),
+        "10.0.0.1:1 refused the connection",
+    );
+    assert_eq!(
+        format::format_headline(&named),
+        "10.0.0.1:1 refused the connection"
+    );
     assert_eq!(format::uncapitalise("NTP server"), "NTP server");
     assert_eq!(format::uncapitalise("Clock"), "clock");
     assert_eq!(format::uncapitalise(""), "");
@@ -691,6 +700,30 @@ fn ntp_fields_in_words() {
     assert_eq!(format::format_log2(6), "2^6 s (64 s)");
     assert!(format::format_leap(3).contains("not synchronised"));
     assert_eq!(format::format_time(wall()), "2023-11-14T22:13:20.000Z");
+}
+
+#[test]
+fn fix_actions_in_words() {
+    use tlsdoctor_tui::diagnose::Fix;
+    let mut fix = Fix {
+        key: 't',
+        label: "turn on time sync".to_string(),
+        command: Some(vec![
+            "sudo".into(),
+            "timedatectl".into(),
+            "set-ntp".into(),
+            "true".into(),
+        ]),
+        rerun: vec![ProbeId::SyncService],
+    };
+    assert_eq!(
+        ui::fixes::format_fix_action(&fix),
+        "$ sudo timedatectl set-ntp true"
+    );
+    fix.command = None;
+    assert!(ui::fixes::format_fix_action(&fix).contains("re-runs the affected checks"));
+    fix.rerun.clear();
+    assert!(ui::fixes::format_fix_action(&fix).starts_with("advice"));
 }
 
 #[test]

@@ -182,7 +182,11 @@ fn target_doc(doc: &mut Doc, model: &Model, i: usize) -> String {
         None => doc.field("status", "no result yet"),
     }
     run_fields(doc, model, slot);
-    format!(" {}: {} ", t.name, host_port(t))
+    if t.name == host_port(t) {
+        format!(" {} ", t.name)
+    } else {
+        format!(" {}: {} ", t.name, host_port(t))
+    }
 }
 
 fn finding_doc(doc: &mut Doc, model: &Model, i: usize) -> String {

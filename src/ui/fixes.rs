@@ -16,12 +16,12 @@ use crate::fix::shell_join;
 /// The widest a fixes window gets.
 const MAX_WIDTH: u16 = 100;
 
-/// What picking a fix does: the exact command, or advice.
+/// What picking a fix does: the exact command, a re-run of checks, or advice.
 pub fn format_fix_action(fix: &Fix) -> String {
     match (&fix.command, fix.rerun.is_empty()) {
         (Some(argv), _) => format!("$ {}", shell_join(argv)),
-        (None, false) => "advice: nothing runs; picking it re-runs the affected checks".to_string(),
-        (None, true) => "advice: nothing runs".to_string(),
+        (None, false) => "no command: picking it re-runs the affected checks".to_string(),
+        (None, true) => "advice: nothing to run here".to_string(),
     }
 }
 

@@ -25,8 +25,9 @@ pub fn lines(model: &Model, width: u16) -> Vec<Line<'static>> {
     if let Some((text, _)) = &model.flash {
         // A flash can quote a command or a path: keep it to one clean line.
         let text = format!(" {} ", clean(text));
-        used = text.chars().count();
+        used = text.chars().count() + 1;
         cur.push(Span::styled(text, theme.flash()));
+        cur.push(Span::styled("│", theme.dim()));
     }
     for (key, word) in hints(model) {
         let body = key.chars().count() + 1 + word.chars().count();

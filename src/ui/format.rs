@@ -75,14 +75,15 @@ pub fn format_counts(findings: &[Finding]) -> Option<String> {
 }
 
 /// A finding in a few words for the title line: the summary up to its first ": ", with the
-/// first letter in lower case (unless it starts an acronym), after the target's name.
-/// Summaries can quote the network, so the text is cleaned.
+/// first letter in lower case (unless it starts an acronym), after the target's name unless
+/// the words already name it. Summaries can quote the network, so the text is cleaned.
 pub fn format_headline(f: &Finding) -> String {
     let summary = clean(&f.summary);
     let head = summary.split(": ").next().unwrap_or(&summary);
     let head = uncapitalise(head);
     match &f.target {
-        Some(t) => format!("{t}: {head}"),
+        Some(t) if !head.contains(t.as_str()) => format!("{t}: {head}"),
+        Some(_) => head,
         None => head,
     }
 }

@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::format::{format_counts, format_headline};
+use super::format::{fit, format_counts, format_headline};
 use super::theme::Theme;
 use crate::app::Model;
 use crate::diagnose::{Severity, verdict};
@@ -52,13 +52,18 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         None if symbol == "✓" => theme.ok(),
         None => theme.running(),
     };
+    let right = if model.paused { " paused " } else { "" };
+    let product = format!(" {PRODUCT} ");
+    // Whatever does not fit is cut with "…" so a cut verdict reads as one.
+    let room = usize::from(area.width)
+        .saturating_sub(product.chars().count() + 1 + symbol.chars().count() + 1)
+        .saturating_sub(right.chars().count());
     let line = Line::from(vec![
-        Span::styled(format!(" {PRODUCT} "), theme.title()),
+        Span::styled(product, theme.title()),
         Span::raw(" "),
         Span::styled(format!("{symbol} "), style),
-        Span::styled(text, style),
+        Span::styled(fit(&text, room), style),
     ]);
-    let right = if model.paused { " paused " } else { "" };
     let [left_area, right_area] = Layout::horizontal([
         Constraint::Fill(1),
         Constraint::Length(right.chars().count() as u16),
