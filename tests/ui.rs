@@ -59,6 +59,7 @@ impl Scene {
                 "/home/user/.local/state/tlsdoctor/tlsdoctor.log",
             )),
             color,
+            nordvpn_cli: false,
         };
         Scene {
             base,
@@ -580,7 +581,9 @@ fn verdict_in_words() {
     let (_, _, text) = ui::title::format_verdict(&healthy(false).model);
     assert_eq!(text, "all checks passed");
     let (_, _, text) = ui::title::format_verdict(&running().model);
-    assert_eq!(text, "checking… 4 running");
+    // Two NTP servers, one of them done; the sync check; per target its connect and
+    // reach checks, one connect done; the captive-portal check.
+    assert_eq!(text, "checking… 7 running");
 }
 
 #[test]
