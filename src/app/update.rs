@@ -196,7 +196,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
             model.focus = Pane::Findings;
             match model.selected_finding() {
                 Some(f) if !f.fixes.is_empty() => {
-                    model.overlay = Some(Overlay::Fixes { selected: 0 })
+                    model.overlay = Some(Overlay::Fixes { selected: 0 });
                 }
                 Some(f) => {
                     let text = format!("{} has no fix to offer", f.code);

@@ -74,9 +74,13 @@ pub fn consensus(model: &Model) -> Consensus {
         };
     };
     let limit = FALSETICKER.as_micros() as i64;
-    let (used, falsetickers): (Vec<_>, Vec<_>) = if good.len() >= 3 {
-        good.iter()
-            .partition(|(_, o)| (o.as_micros() - mid).abs() <= limit)
+    let (agree, disagree): (Vec<_>, Vec<_>) = good
+        .iter()
+        .partition(|(_, o)| (o.as_micros() - mid).abs() <= limit);
+    // Only a majority that agrees can vote the others out: with two camps of equal size (or
+    // no two servers alike) the median agrees with nobody, and nobody is known to be wrong.
+    let (used, falsetickers) = if good.len() >= 3 && agree.len() * 2 > good.len() {
+        (agree, disagree)
     } else {
         (good.iter().collect(), Vec::new())
     };
@@ -288,4 +292,399 @@ fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::path::Path;
+    use std::sync::Arc;
+    use std::time::{Instant, SystemTime};
+
+    use super::*;
+    use crate::app::model::Env;
+    use crate::app::{self, Effect, Msg};
+    use crate::config::Config;
+    use crate::probe::clock::NtpReply;
+    use crate::probe::sync::{ChronyTracking, SyncStatus, Timedatectl, ToolAnswer};
+    use crate::probe::{ProbeEvent, ProbeOutcome};
+
+    /// A model with `n` NTP servers and no targets, every probe started.
+    fn model(n: usize) -> Model {
+        let servers: Vec<String> = (0..n)
+            .map(|i| format!("\"127.0.0.1:{}\"", 11_000 + i))
+            .collect();
+        let toml = format!(
+            "targets = []\n[clock]\nservers = [{}]\n",
+            servers.join(", ")
+        );
+        let config = Config::from_toml(&toml, Path::new("test.toml")).unwrap();
+        let mut m = Model::new(
+            Arc::new(config),
+            Env::default(),
+            Instant::now(),
+            SystemTime::now(),
+        );
+        let started = app::start(&mut m);
+        assert_eq!(started.len(), n + 1);
+        m
+    }
+
+    fn reply(i: usize, offset_micros: i64) -> NtpReply {
+        NtpReply {
+            addr: SocketAddr::from(([127, 0, 0, 1], 11_000 + i as u16)),
+            offset: Offset::from_micros(offset_micros),
+            rtt: Duration::from_micros(300),
+            stratum: 2,
+            reference_id: "192.0.2.1".to_string(),
+            leap: 0,
+            precision: -20,
+            poll: 6,
+            root_delay: Duration::from_millis(1),
+            root_dispersion: Duration::from_millis(2),
+            reference_time: None,
+            server_time: SystemTime::now(),
+        }
+    }
+
+    fn feed(m: &mut Model, id: ProbeId, outcome: ProbeOutcome) -> Vec<Effect> {
+        let event = ProbeEvent {
+            id,
+            finished_at: SystemTime::now(),
+            took: Duration::from_millis(1),
+            outcome,
+        };
+        app::update(
+            m,
+            Msg::Probe {
+                event: Box::new(event),
+                at: m.now,
+            },
+        )
+    }
+
+    fn ntp(m: &mut Model, i: usize, r: Result<NtpReply, NtpError>) {
+        feed(m, ProbeId::Ntp(i), ProbeOutcome::Ntp(r));
+    }
+
+    fn sync(
+        m: &mut Model,
+        timedatectl: ToolAnswer<Timedatectl>,
+        chrony: ToolAnswer<ChronyTracking>,
+    ) {
+        let status = SyncStatus {
+            timedatectl,
+            chrony,
+        };
+        feed(
+            m,
+            ProbeId::SyncService,
+            ProbeOutcome::SyncService(Box::new(status)),
+        );
+    }
+
+    /// A model whose servers answered with these offsets, and no sync tool installed.
+    fn with_offsets(offsets: &[i64]) -> Model {
+        let mut m = model(offsets.len());
+        for (i, o) in offsets.iter().enumerate() {
+            ntp(&mut m, i, Ok(reply(i, *o)));
+        }
+        sync(&mut m, ToolAnswer::Absent, ToolAnswer::Absent);
+        m
+    }
+
+    fn codes(m: &Model) -> Vec<Code> {
+        m.findings.iter().map(|f| f.code).collect()
+    }
+
+    const SEC: i64 = 1_000_000;
+
+    #[test]
+    fn nothing_is_claimed_before_the_answers() {
+        let m = model(2);
+        assert!(m.findings.is_empty());
+        let c = consensus(&m);
+        assert_eq!((c.offset, c.source), (None, TimeSource::None));
+    }
+
+    #[test]
+    fn the_consensus_is_the_median() {
+        let c = consensus(&with_offsets(&[3 * SEC, SEC]));
+        assert_eq!(c.offset, Some(Offset::from_micros(2 * SEC)));
+        assert_eq!(c.source, TimeSource::Ntp);
+        assert_eq!(c.used, vec![0, 1]);
+        let c = consensus(&with_offsets(&[5, 1, 3]));
+        assert_eq!(c.offset, Some(Offset::from_micros(3)));
+    }
+
+    #[test]
+    fn the_thresholds() {
+        for (offset, expect) in [
+            (999_999, vec![]),
+            (-999_999, vec![]),
+            (SEC, vec![Code::ClockDrift]),
+            (-90 * SEC, vec![Code::ClockDrift]),
+            (300 * SEC - 1, vec![Code::ClockDrift]),
+            (300 * SEC, vec![Code::ClockSkew]),
+            (-300 * SEC, vec![Code::ClockSkew]),
+            (10_800 * SEC, vec![Code::ClockSkew]),
+        ] {
+            assert_eq!(
+                codes(&with_offsets(&[offset])),
+                expect,
+                "offset {offset} µs"
+            );
+        }
+    }
+
+    #[test]
+    fn skew_is_an_error_with_the_servers_as_evidence() {
+        let m = with_offsets(&[10_800 * SEC, 10_800 * SEC + 2_000]);
+        let f = &m.findings[0];
+        assert_eq!((f.code, f.severity), (Code::ClockSkew, Severity::Error));
+        assert!(
+            f.summary.starts_with("Local clock is 3 h 0 m"),
+            "{}",
+            f.summary
+        );
+        assert!(
+            f.evidence[0].contains("consensus of 2 NTP server(s)"),
+            "{:?}",
+            f.evidence
+        );
+        assert!(
+            f.evidence[1].contains("127.0.0.1:11000"),
+            "{:?}",
+            f.evidence
+        );
+        assert!(
+            f.evidence[2].contains("127.0.0.1:11001"),
+            "{:?}",
+            f.evidence
+        );
+        assert_eq!(
+            f.probes,
+            vec![ProbeId::Ntp(0), ProbeId::Ntp(1), ProbeId::SyncService]
+        );
+    }
+
+    #[test]
+    fn a_falseticker_among_three_is_voted_out() {
+        let m = with_offsets(&[0, 2_000, 10 * SEC]);
+        let c = consensus(&m);
+        assert_eq!(c.used, vec![0, 1]);
+        assert_eq!(c.falsetickers, vec![2]);
+        assert_eq!(c.offset, Some(Offset::from_micros(1_000)));
+        assert_eq!(codes(&m), vec![Code::NtpBadServer]);
+        assert!(m.findings[0].summary.contains("127.0.0.1:11002"));
+        assert!(m.findings[0].evidence[0].contains("falseticker"));
+    }
+
+    #[test]
+    fn two_servers_that_disagree_cannot_outvote_each_other() {
+        let m = with_offsets(&[0, 10 * SEC]);
+        let c = consensus(&m);
+        assert!(c.falsetickers.is_empty());
+        assert_eq!(c.offset, Some(Offset::from_micros(5 * SEC)));
+        assert_eq!(codes(&m), vec![Code::ClockDrift]);
+    }
+
+    #[test]
+    fn without_a_majority_nobody_is_voted_out() {
+        // Two camps of two: the median sits between them and agrees with nobody.
+        let m = with_offsets(&[0, 0, 10 * SEC, 10 * SEC]);
+        let c = consensus(&m);
+        assert!(c.falsetickers.is_empty(), "{c:?}");
+        assert_eq!(c.used, vec![0, 1, 2, 3]);
+        assert_eq!(c.offset, Some(Offset::from_micros(5 * SEC)));
+        assert_eq!(codes(&m), vec![Code::ClockDrift]);
+        // Three camps of one: the same.
+        let c = consensus(&with_offsets(&[0, 5 * SEC, 10 * SEC]));
+        assert!(c.falsetickers.is_empty(), "{c:?}");
+        assert_eq!(c.offset, Some(Offset::from_micros(5 * SEC)));
+    }
+
+    #[test]
+    fn bad_answers_are_bad_servers_and_stay_out_of_the_consensus() {
+        let mut m = model(3);
+        ntp(&mut m, 0, Ok(reply(0, 200 * SEC)));
+        ntp(&mut m, 1, Err(NtpError::KissOfDeath("DENY".to_string())));
+        ntp(&mut m, 2, Err(NtpError::WrongOrigin));
+        sync(&mut m, ToolAnswer::Absent, ToolAnswer::Absent);
+        assert_eq!(consensus(&m).used, vec![0]);
+        assert_eq!(
+            codes(&m),
+            vec![Code::ClockDrift, Code::NtpBadServer, Code::NtpBadServer]
+        );
+        let bad: Vec<&Finding> = m
+            .findings
+            .iter()
+            .filter(|f| f.code == Code::NtpBadServer)
+            .collect();
+        assert!(
+            bad[0].evidence[0].contains("kiss-o'-death DENY"),
+            "{:?}",
+            bad[0].evidence
+        );
+        assert_eq!(bad[0].probes, vec![ProbeId::Ntp(1)]);
+        assert!(
+            bad[1].evidence[0].contains("origin timestamp"),
+            "{:?}",
+            bad[1].evidence
+        );
+    }
+
+    #[test]
+    fn unreachable_only_when_every_server_has_finished_and_none_answered() {
+        let mut m = model(2);
+        ntp(&mut m, 0, Err(NtpError::Timeout(Duration::from_secs(2))));
+        assert!(codes(&m).is_empty(), "server 1 is still running");
+        ntp(
+            &mut m,
+            1,
+            Err(NtpError::Refused(SocketAddr::from((
+                [127, 0, 0, 1],
+                11_001,
+            )))),
+        );
+        assert_eq!(codes(&m), vec![Code::NtpUnreachable]);
+        let f = &m.findings[0];
+        assert_eq!(f.severity, Severity::Warning);
+        assert_eq!(f.evidence.len(), 2);
+        assert!(
+            f.evidence[0].starts_with("127.0.0.1:11000: no reply"),
+            "{:?}",
+            f.evidence
+        );
+        assert!(f.evidence[1].contains("refused"), "{:?}", f.evidence);
+
+        // One good answer is enough to know the time.
+        ntp(&mut m, 1, Ok(reply(1, 0)));
+        assert!(codes(&m).is_empty());
+    }
+
+    #[test]
+    fn servers_that_all_refuse_to_serve_are_bad_not_unreachable() {
+        let mut m = model(2);
+        ntp(&mut m, 0, Err(NtpError::KissOfDeath("RATE".to_string())));
+        ntp(&mut m, 1, Err(NtpError::Unsynchronised));
+        assert_eq!(codes(&m), vec![Code::NtpBadServer, Code::NtpBadServer]);
+
+        let mut m = model(2);
+        ntp(&mut m, 0, Err(NtpError::BadStratum(16)));
+        ntp(
+            &mut m,
+            1,
+            Err(NtpError::Dns(
+                "\"nonexistent.invalid\": not known".to_string(),
+            )),
+        );
+        assert_eq!(codes(&m), vec![Code::NtpUnreachable, Code::NtpBadServer]);
+    }
+
+    #[test]
+    fn no_servers_no_claims() {
+        let mut m = model(0);
+        sync(&mut m, ToolAnswer::Absent, ToolAnswer::Absent);
+        assert!(m.findings.is_empty());
+        assert_eq!(consensus(&m).source, TimeSource::None);
+    }
+
+    #[test]
+    fn an_inactive_sync_service_is_clock_unsynced() {
+        let mut m = with_offsets(&[0]);
+        assert!(codes(&m).is_empty(), "absent tools say nothing");
+        sync(
+            &mut m,
+            ToolAnswer::Answered(Timedatectl {
+                ntp: Some(false),
+                synchronized: Some(false),
+            }),
+            ToolAnswer::Failed("506 Cannot talk to daemon".to_string()),
+        );
+        assert_eq!(codes(&m), vec![Code::ClockUnsynced]);
+        let f = &m.findings[0];
+        assert!(f.evidence[0].contains("NTP no"), "{:?}", f.evidence);
+        assert_eq!(
+            f.fixes[0].command,
+            Some(vec![
+                "sudo".to_string(),
+                "timedatectl".to_string(),
+                "set-ntp".to_string(),
+                "true".to_string()
+            ])
+        );
+
+        sync(
+            &mut m,
+            ToolAnswer::Failed("System has not been booted with systemd".to_string()),
+            ToolAnswer::Failed("506 Cannot talk to daemon".to_string()),
+        );
+        assert!(codes(&m).is_empty(), "failing tools say nothing");
+
+        sync(
+            &mut m,
+            ToolAnswer::Absent,
+            ToolAnswer::Answered(ChronyTracking {
+                reference: "00000000".to_string(),
+                stratum: 0,
+                leap_status: "Not synchronised".to_string(),
+                system_time: String::new(),
+            }),
+        );
+        assert_eq!(codes(&m), vec![Code::ClockUnsynced]);
+        assert!(
+            m.findings[0].fixes.is_empty(),
+            "no timedatectl to switch on"
+        );
+    }
+
+    #[test]
+    fn the_fixes_follow_the_machine() {
+        let mut m = with_offsets(&[10_800 * SEC]);
+        let keys: Vec<char> = m.findings[0].fixes.iter().map(|f| f.key).collect();
+        assert_eq!(keys, vec!['t', 'r']);
+
+        sync(
+            &mut m,
+            ToolAnswer::Absent,
+            ToolAnswer::Answered(ChronyTracking {
+                reference: "7F7F0101".to_string(),
+                stratum: 8,
+                leap_status: "Normal".to_string(),
+                system_time: String::new(),
+            }),
+        );
+        let f = &m.findings[0];
+        let keys: Vec<char> = f.fixes.iter().map(|f| f.key).collect();
+        assert_eq!(keys, vec!['m', 'r'], "chrony runs and is synced: step it");
+        assert_eq!(
+            f.fixes[0].command.as_deref(),
+            Some(
+                &[
+                    "sudo".to_string(),
+                    "chronyc".to_string(),
+                    "makestep".to_string()
+                ][..]
+            )
+        );
+        assert!(f.fixes[0].rerun.contains(&ProbeId::Ntp(0)));
+
+        let mut root = m.clone();
+        root.env.is_root = true;
+        root.refresh();
+        assert_eq!(
+            root.findings[0].fixes[0].command,
+            Some(vec!["chronyc".to_string(), "makestep".to_string()])
+        );
+    }
+
+    #[test]
+    fn a_round_records_the_consensus_in_the_history() {
+        let mut m = model(2);
+        ntp(&mut m, 0, Ok(reply(0, 4 * SEC)));
+        assert!(m.history.is_empty(), "the round is not complete");
+        ntp(&mut m, 1, Ok(reply(1, 2 * SEC)));
+        assert_eq!(m.history.back(), Some(&Offset::from_micros(3 * SEC)));
+    }
 }
