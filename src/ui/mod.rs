@@ -1,14 +1,283 @@
-//! The view: pure renderers that read the model.
+//! The view: pure renderers that only read the model. One file per pane, each fed the model
+//! and whether it has the focus; failures are content (a row with a reason), never a log line.
+
+pub mod clock;
+pub mod details;
+pub mod findings;
+pub mod fixes;
+pub mod footer;
+pub mod format;
+pub mod handshakes;
+pub mod help;
+pub mod reach;
+pub mod theme;
+pub mod title;
 
 use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, HighlightSpacing, List, ListItem, ListState, Paragraph};
 
-use crate::app::Model;
+use crate::app::keys::{Action, BINDINGS};
+use crate::app::{Model, Overlay, Pane};
+use theme::Theme;
+
+/// From this width on, the panes sit in a 2x2 grid.
+const GRID_MIN_WIDTH: u16 = 100;
+/// The grid also needs this many rows between the title and the footer.
+const GRID_MIN_HEIGHT: u16 = 14;
+/// The marker in front of the selected row, and its width on screen.
+const SELECTED: &str = "▶ ";
+pub const SELECTED_WIDTH: u16 = 2;
 
 /// Draws the whole screen.
+///
+/// ```text
+///  tlsdoctor-tui  ✗ 1 error, 1 warning: local clock is 3 h 0 m 0.2 s behind        paused
+/// ┏ 1 Clock ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓┌ 2 Handshakes ─────────────────────────────┐
+/// ┃   server       status offset      rtt┃│ ▶ Google       www.google.com:443   ok    │
+/// ┃ ▶ time.a.org   ok     +3h00m00.2s 2ms┃│     DNS  142.250.1.1 in 12ms              │
+/// ┃   time.b.org   kod    kiss-o'-death  ┃│     TCP  142.250.1.1:443 connected in 9ms │
+/// ┃ consensus +3h00m00.2s: local clock … ┃│                                           │
+/// ┃ sync service: timedatectl: NTP no …  ┃│                                           │
+/// ┃ history ▁▁▂▄█ min +1.0ms max +3h00m… ┃│                                           │
+/// ┗━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┛└───────────────────────────────────────────┘
+/// ┌ 3 Reachability ──────────────┐┌ 4 Findings ───────────────────────────────────────┐
+/// │ ▶ Google  www.google.com     ││ ▶ ✗ error    clock-skew      local  Local clock … │
+/// │     tcp 443  open  9ms       ││   ! warning  clock-unsynced  local  no time-sync… │
+/// └──────────────────────────────┘└───────────────────────────────────────────────────┘
+///  Tab pane  ↓/j select  Enter details  r retry  R all  f fixes  p pause  ? help  q/C-c quit
+/// ```
+///
+/// The focused pane has a thick border. Below 100 columns the panes stack in the same order:
+/// the focused one takes the height, the others shrink to their title and a one-line summary.
+/// Help, details, fixes and the y/n confirmation are windows centred over the panes.
 pub fn render(frame: &mut Frame, model: &Model) {
-    let _ = model;
-    frame.render_widget(
-        ratatui::widgets::Block::bordered().title("tlsdoctor"),
-        frame.area(),
-    );
+    let area = frame.area();
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    // The footer takes a second line only when the screen can spare it.
+    let footer_lines = footer::lines(model, area.width).len() as u16;
+    let footer_h = match area.height {
+        0..=1 => 0,
+        2..=11 => 1,
+        _ => footer_lines.clamp(1, 2),
+    };
+    let [top, body, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(footer_h),
+    ])
+    .areas(area);
+    title::render(frame, top, model);
+    footer::render(frame, bottom, model);
+    for (pane, rect, compact) in pane_areas(body, model.focus) {
+        if rect.height == 0 {
+            continue;
+        }
+        let focused = pane == model.focus;
+        if compact {
+            render_compact(frame, rect, model, pane);
+        } else {
+            match pane {
+                Pane::Clock => clock::render(frame, rect, model, focused),
+                Pane::Handshakes => handshakes::render(frame, rect, model, focused),
+                Pane::Reach => reach::render(frame, rect, model, focused),
+                Pane::Findings => findings::render(frame, rect, model, focused),
+            }
+        }
+    }
+    let over = Rect {
+        height: area.height - footer_h,
+        ..area
+    };
+    match &model.overlay {
+        None => {}
+        Some(Overlay::Help) => help::render(frame, over, model),
+        Some(Overlay::Details(pane)) => details::render(frame, over, model, *pane),
+        Some(Overlay::Fixes { selected }) => fixes::render_fixes(frame, over, model, *selected),
+        Some(Overlay::Confirm { fix }) => fixes::render_confirm(frame, over, model, *fix),
+    }
+}
+
+/// Where each pane goes, and whether it is shown compact (title and one summary line).
+pub fn pane_areas(body: Rect, focus: Pane) -> Vec<(Pane, Rect, bool)> {
+    if body.width >= GRID_MIN_WIDTH && body.height >= GRID_MIN_HEIGHT {
+        let [upper, lower] =
+            Layout::vertical([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(body);
+        let [clock, hand] =
+            Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(upper);
+        let [reach, find] =
+            Layout::horizontal([Constraint::Ratio(2, 5), Constraint::Ratio(3, 5)]).areas(lower);
+        return vec![
+            (Pane::Clock, clock, false),
+            (Pane::Handshakes, hand, false),
+            (Pane::Reach, reach, false),
+            (Pane::Findings, find, false),
+        ];
+    }
+    // The others shrink first to one line each, then vanish, so the focused pane stays usable.
+    let small = match body.height {
+        12.. => 2,
+        7..=11 => 1,
+        _ => 0,
+    };
+    let constraints = Pane::ALL.map(|p| {
+        if p == focus {
+            Constraint::Fill(1)
+        } else {
+            Constraint::Length(small)
+        }
+    });
+    let rects = Layout::vertical(constraints).split(body);
+    Pane::ALL
+        .iter()
+        .zip(rects.iter())
+        .map(|(p, r)| (*p, *r, *p != focus))
+        .collect()
+}
+
+/// The label of the key that triggers `action` on the main screen, from the live key map.
+pub fn key_label(action: Action) -> Option<&'static str> {
+    BINDINGS
+        .iter()
+        .find(|b| b.action == action)
+        .map(|b| b.label)
+}
+
+/// A pane's title, with the key that jumps to it: " 1 Clock ".
+pub fn pane_title(pane: Pane) -> String {
+    match key_label(Action::Focus(pane)) {
+        Some(k) => format!(" {k} {} ", pane.title()),
+        None => format!(" {} ", pane.title()),
+    }
+}
+
+/// The bordered block around a pane.
+pub fn pane_block(pane: Pane, focused: bool, theme: Theme) -> Block<'static> {
+    Block::bordered()
+        .border_type(Theme::border_type(focused))
+        .border_style(theme.border(focused))
+        .title(Span::styled(pane_title(pane), theme.title()))
+}
+
+/// A pane shrunk to its title and a one-line summary.
+fn render_compact(frame: &mut Frame, area: Rect, model: &Model, pane: Pane) {
+    let theme = Theme::new(model.env.color);
+    let summary = match pane {
+        Pane::Clock => clock::summary(model),
+        Pane::Handshakes => handshakes::summary(model),
+        Pane::Reach => reach::summary(model),
+        Pane::Findings => findings::summary(model),
+    };
+    if area.height >= 2 {
+        let block = Block::new()
+            .borders(Borders::TOP)
+            .border_style(theme.border(false))
+            .title(Span::styled(pane_title(pane), theme.title()));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        frame.render_widget(Paragraph::new(summary), indent(inner, 1));
+    } else {
+        let mut spans = vec![Span::styled(pane_title(pane), theme.title())];
+        spans.extend(summary.spans);
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+}
+
+/// A pane's rows as a list that keeps the selected row in view; the selection is marked only
+/// in the focused pane.
+pub fn render_list(
+    frame: &mut Frame,
+    area: Rect,
+    items: Vec<ListItem<'static>>,
+    selected: Option<usize>,
+    focused: bool,
+    theme: Theme,
+) {
+    let list = List::new(items).highlight_spacing(HighlightSpacing::Always);
+    let list = if focused {
+        list.highlight_symbol(SELECTED)
+            .highlight_style(theme.selected())
+    } else {
+        list.highlight_symbol("  ")
+    };
+    let mut state = ListState::default().with_selected(selected);
+    frame.render_stateful_widget(list, area, &mut state);
+}
+
+/// A `width` x `height` rectangle centred in `area`, clamped to it.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// How many rows `lines` take when word-wrapped at `width` (greedy, as the paragraph wraps).
+pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let w = usize::from(width.max(1));
+    let rows: usize = lines
+        .iter()
+        .map(|line| {
+            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            let mut rows = 1;
+            let mut cur = 0;
+            for word in text.split(' ') {
+                let wl = Span::raw(word).width();
+                if cur == 0 {
+                    cur = wl;
+                } else if cur + 1 + wl <= w {
+                    cur += 1 + wl;
+                } else {
+                    rows += 1;
+                    cur = wl;
+                }
+                while cur > w {
+                    rows += 1;
+                    cur -= w;
+                }
+            }
+            rows
+        })
+        .sum();
+    rows.min(usize::from(u16::MAX)) as u16
+}
+
+/// `area` without its first `n` columns (when it is wide enough to spare them).
+pub fn indent(area: Rect, n: u16) -> Rect {
+    if area.width <= n * 2 {
+        return area;
+    }
+    Rect {
+        x: area.x + n,
+        width: area.width - n,
+        ..area
+    }
+}
+
+/// What a window adds around its text: the border and one column of padding on each side.
+pub const WINDOW_FRAME: u16 = 4;
+
+/// A window over the panes: cleared, bordered, titled; returns the area inside the border.
+pub fn window(frame: &mut Frame, area: Rect, title: String, theme: Theme) -> Rect {
+    frame.render_widget(ratatui::widgets::Clear, area);
+    let block = Block::bordered()
+        .padding(ratatui::widgets::Padding::horizontal(1))
+        .border_type(ratatui::widgets::BorderType::Double)
+        .border_style(theme.border(true))
+        .title(Span::styled(title, theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+/// The running time of a probe that started at `since`.
+pub fn elapsed(model: &Model, since: std::time::Instant) -> std::time::Duration {
+    model.now.saturating_duration_since(since)
 }

@@ -1,0 +1,124 @@
+//! The fixes window for the selected finding, and the y/n confirmation that shows the exact
+//! command before anything runs.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{ListItem, Paragraph, Wrap};
+
+use super::theme::Theme;
+use super::{WINDOW_FRAME, centered, render_list, window, wrapped_height};
+use crate::app::Model;
+use crate::app::keys::CONFIRM_KEYS;
+use crate::diagnose::Fix;
+use crate::fix::shell_join;
+
+/// The widest a fixes window gets.
+const MAX_WIDTH: u16 = 100;
+
+/// What picking a fix does: the exact command, or advice.
+pub fn format_fix_action(fix: &Fix) -> String {
+    match (&fix.command, fix.rerun.is_empty()) {
+        (Some(argv), _) => format!("$ {}", shell_join(argv)),
+        (None, false) => "advice: nothing runs; picking it re-runs the affected checks".to_string(),
+        (None, true) => "advice: nothing runs".to_string(),
+    }
+}
+
+pub fn render_fixes(frame: &mut Frame, area: Rect, model: &Model, selected: usize) {
+    let theme = Theme::new(model.env.color);
+    let Some(finding) = model.selected_finding() else {
+        return;
+    };
+    let items: Vec<Vec<Line<'static>>> = finding
+        .fixes
+        .iter()
+        .map(|fix| {
+            let style = if fix.command.is_some() {
+                theme.command()
+            } else {
+                theme.dim()
+            };
+            vec![
+                Line::from(vec![
+                    Span::styled(format!("[{}] ", fix.key), theme.key()),
+                    Span::raw(fix.label.clone()),
+                ]),
+                Line::styled(format!("    {}", format_fix_action(fix)), style),
+            ]
+        })
+        .collect();
+    let widest = items.iter().flatten().map(Line::width).max().unwrap_or(0) as u16;
+    // Two more columns for the selection marker.
+    let width = widest
+        .saturating_add(WINDOW_FRAME + 2)
+        .min(MAX_WIDTH)
+        .min(area.width);
+    let rows: u16 = items.iter().map(|i| i.len() as u16).sum();
+    let rect = centered(area, width, rows.saturating_add(2));
+    let inner = window(frame, rect, format!(" Fixes for {} ", finding.code), theme);
+    let selected = selected.min(finding.fixes.len().saturating_sub(1));
+    render_list(
+        frame,
+        inner,
+        items.into_iter().map(ListItem::new).collect(),
+        Some(selected),
+        true,
+        theme,
+    );
+}
+
+pub fn render_confirm(frame: &mut Frame, area: Rect, model: &Model, fix: usize) {
+    let theme = Theme::new(model.env.color);
+    let Some(fix) = model.selected_finding().and_then(|f| f.fixes.get(fix)) else {
+        return;
+    };
+    let Some(argv) = &fix.command else {
+        return;
+    };
+    let mut lines = vec![
+        Line::raw(fix.label.clone()),
+        Line::raw(""),
+        Line::styled(format!("  $ {}", shell_join(argv)), theme.command()),
+        Line::raw(""),
+        Line::raw("runs in this terminal with the dashboard suspended"),
+    ];
+    if argv.first().is_some_and(|p| p == "sudo") {
+        lines.push(Line::raw("sudo may ask for your password there"));
+    }
+    if !fix.rerun.is_empty() {
+        lines.push(Line::raw("afterwards the affected checks run again"));
+    }
+    let keys: Vec<Span<'static>> = CONFIRM_KEYS
+        .iter()
+        .flat_map(|(k, what)| {
+            [
+                Span::styled(*k, theme.key()),
+                Span::raw(format!(" {what}   ")),
+            ]
+        })
+        .collect();
+    let keys = Line::from(keys);
+    let widest = lines
+        .iter()
+        .chain(std::iter::once(&keys))
+        .map(Line::width)
+        .max()
+        .unwrap_or(0) as u16;
+    let width = widest
+        .saturating_add(WINDOW_FRAME)
+        .min(MAX_WIDTH)
+        .min(area.width);
+    let text_h = wrapped_height(&lines, width.saturating_sub(WINDOW_FRAME));
+    let rect = centered(area, width, text_h.saturating_add(4));
+    let inner = window(frame, rect, " Run this fix? ".to_string(), theme);
+    // The keys stay on the last line, whatever the window's height.
+    let [text, _, bottom] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(u16::from(inner.height >= 3)),
+        Constraint::Length(u16::from(inner.height >= 2)),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
+    frame.render_widget(Paragraph::new(keys), bottom);
+}

@@ -1,0 +1,72 @@
+//! The title line: the product, the overall verdict in words, and whether sampling is paused.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::format::{format_counts, format_headline};
+use super::theme::Theme;
+use crate::app::Model;
+use crate::diagnose::{Severity, verdict};
+
+/// The product's name as the title shows it.
+pub const PRODUCT: &str = "tlsdoctor-tui";
+
+/// The overall verdict: a symbol that reads without colour, its severity, and the words.
+pub fn format_verdict(model: &Model) -> (&'static str, Option<Severity>, String) {
+    let running = model.running();
+    let checking = format!("checking… {running} running");
+    if let (Some(worst), Some(counts)) = (verdict(&model.findings), format_counts(&model.findings))
+    {
+        let mut text = format!("{counts}: {}", format_headline(&model.findings[0]));
+        if running > 0 {
+            text = format!("{text} · {checking}");
+        }
+        return (worst.symbol(), Some(worst), text);
+    }
+    if running > 0 {
+        ("○", None, checking)
+    } else if has_every_result(model) {
+        ("✓", None, "all checks passed".to_string())
+    } else {
+        ("○", None, "not checked yet".to_string())
+    }
+}
+
+/// Whether every configured check has a result.
+fn has_every_result(model: &Model) -> bool {
+    model.ntp.iter().all(|s| s.last.is_some())
+        && model.sync.last.is_some()
+        && model.connect.iter().all(|s| s.last.is_some())
+}
+
+pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+    if area.height == 0 {
+        return;
+    }
+    let theme = Theme::new(model.env.color);
+    let (symbol, severity, text) = format_verdict(model);
+    let style = match severity {
+        Some(s) => theme.severity(s),
+        None if symbol == "✓" => theme.ok(),
+        None => theme.running(),
+    };
+    let line = Line::from(vec![
+        Span::styled(format!(" {PRODUCT} "), theme.title()),
+        Span::raw(" "),
+        Span::styled(format!("{symbol} "), style),
+        Span::styled(text, style),
+    ]);
+    let right = if model.paused { " paused " } else { "" };
+    let [left_area, right_area] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(right.chars().count() as u16),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(line), left_area);
+    frame.render_widget(
+        Paragraph::new(Span::styled(right, theme.warning().patch(theme.title()))),
+        right_area,
+    );
+}

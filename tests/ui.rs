@@ -1,0 +1,737 @@
+//! The view: whole-screen snapshots (ratatui `TestBackend` + insta) of models built by feeding
+//! hand-made probe events and keys through `update`, plus the format helpers.
+//!
+//! Nothing here reads the real clock for what is drawn: every time on screen is a difference
+//! from `base` or a fixed wall-clock time, so the snapshots are deterministic.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+
+use tlsdoctor_tui::app::model::Env;
+use tlsdoctor_tui::app::{self, Model, Msg, Overlay, Pane};
+use tlsdoctor_tui::config::Config;
+use tlsdoctor_tui::diagnose::{Code, Finding, Severity};
+use tlsdoctor_tui::probe::clock::{NtpError, NtpReply, Offset};
+use tlsdoctor_tui::probe::connect::{ConnectReport, Dns, TcpAttempt, TcpError};
+use tlsdoctor_tui::probe::sync::{SyncStatus, Timedatectl, ToolAnswer};
+use tlsdoctor_tui::probe::{ProbeEvent, ProbeId, ProbeOutcome};
+use tlsdoctor_tui::ui::{self, format};
+
+const CONFIG: &str = r#"
+[clock]
+servers = ["ntp1.example.net", "ntp2.example.net:123", "127.0.0.1:11123"]
+
+[[targets]]
+name   = "api"
+host   = "api.example.com"
+probes = ["tls", "tcp:80"]
+
+[[targets]]
+name   = "vpn"
+host   = "vpn.example.com"
+probes = ["tls"]
+"#;
+
+/// 2023-11-14T22:13:20Z on the local clock.
+fn wall() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+}
+
+struct Scene {
+    base: Instant,
+    model: Model,
+}
+
+impl Scene {
+    fn new(toml: &str, color: bool) -> Self {
+        let config = Config::from_toml(toml, Path::new("test.toml")).expect("test config");
+        let base = Instant::now();
+        let env = Env {
+            is_root: false,
+            log_path: Some(PathBuf::from(
+                "/home/user/.local/state/tlsdoctor/tlsdoctor.log",
+            )),
+            color,
+        };
+        Scene {
+            base,
+            model: Model::new(Arc::new(config), env, base, wall()),
+        }
+    }
+
+    fn at(&self, ms: u64) -> Instant {
+        self.base + Duration::from_millis(ms)
+    }
+
+    fn probe(&mut self, id: ProbeId, outcome: ProbeOutcome, at_ms: u64) {
+        let event = ProbeEvent {
+            id,
+            finished_at: wall() + Duration::from_millis(at_ms),
+            took: Duration::from_millis(at_ms.min(40)),
+            outcome,
+        };
+        let at = self.at(at_ms);
+        app::update(
+            &mut self.model,
+            Msg::Probe {
+                event: Box::new(event),
+                at,
+            },
+        );
+    }
+
+    fn ntp(&mut self, i: usize, r: Result<NtpReply, NtpError>, at_ms: u64) {
+        self.probe(ProbeId::Ntp(i), ProbeOutcome::Ntp(r), at_ms);
+    }
+
+    fn sync(&mut self, ntp: bool, at_ms: u64) {
+        let s = SyncStatus {
+            timedatectl: ToolAnswer::Answered(Timedatectl {
+                ntp: Some(ntp),
+                synchronized: Some(ntp),
+            }),
+            chrony: ToolAnswer::Absent,
+        };
+        self.probe(
+            ProbeId::SyncService,
+            ProbeOutcome::SyncService(Box::new(s)),
+            at_ms,
+        );
+    }
+
+    fn connect(&mut self, i: usize, r: ConnectReport, at_ms: u64) {
+        self.probe(
+            ProbeId::Connect(i),
+            ProbeOutcome::Connect(Box::new(r)),
+            at_ms,
+        );
+    }
+
+    fn tick(&mut self, ms: u64) {
+        let now = self.at(ms);
+        app::update(
+            &mut self.model,
+            Msg::Tick {
+                now,
+                wall: wall() + Duration::from_millis(ms),
+            },
+        );
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        app::update(
+            &mut self.model,
+            Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+        );
+    }
+
+    fn chars(&mut self, keys: &str) {
+        for c in keys.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    fn screen(&self, width: u16, height: u16) -> String {
+        let mut term = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+        term.draw(|f| ui::render(f, &self.model))
+            .expect("draw into the test terminal");
+        term.backend().to_string()
+    }
+
+    fn buffer(&self, width: u16, height: u16) -> ratatui::buffer::Buffer {
+        let mut term = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+        term.draw(|f| ui::render(f, &self.model))
+            .expect("draw into the test terminal");
+        term.backend().buffer().clone()
+    }
+}
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().expect("test address")
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().expect("test address")
+}
+
+fn reply(server: &str, offset_us: i64, rtt_us: u64, stratum: u8, refid: &str) -> NtpReply {
+    let offset = Offset::from_micros(offset_us);
+    let true_time = wall() + Duration::from_micros(offset_us.unsigned_abs());
+    NtpReply {
+        addr: addr(server),
+        offset,
+        rtt: Duration::from_micros(rtt_us),
+        stratum,
+        reference_id: refid.to_string(),
+        leap: 0,
+        precision: -20,
+        poll: 6,
+        root_delay: Duration::from_micros(1500),
+        root_dispersion: Duration::from_micros(800),
+        reference_time: Some(true_time - Duration::from_secs(12)),
+        server_time: true_time,
+    }
+}
+
+fn resolved(addrs: &[&str], ms: u64) -> Dns {
+    Dns::Resolved {
+        addrs: addrs.iter().map(|a| ip(a)).collect(),
+        took: Duration::from_millis(ms),
+    }
+}
+
+fn tcp(a: &str, result: Result<Duration, TcpError>) -> TcpAttempt {
+    let a = addr(a);
+    TcpAttempt {
+        port: a.port(),
+        addr: Some(a),
+        result,
+    }
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_micros(n * 1000 + 300)
+}
+
+const SMALL: i64 = 12_300;
+const SKEW: i64 = 10_800_200_000;
+
+/// Every check answered and nothing is wrong.
+fn healthy(color: bool) -> Scene {
+    let mut s = Scene::new(CONFIG, color);
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", SMALL, 21_400, 2, "192.0.2.1")),
+        30,
+    );
+    s.ntp(
+        1,
+        Ok(reply("192.0.2.20:123", SMALL + 900, 18_100, 1, "GPS")),
+        40,
+    );
+    s.ntp(
+        2,
+        Ok(reply("127.0.0.1:11123", SMALL - 400, 300, 3, "127.127.1.0")),
+        50,
+    );
+    s.sync(true, 60);
+    s.connect(
+        0,
+        ConnectReport {
+            dns: resolved(&["93.184.216.34", "2606:2800:220:1::1"], 12),
+            tcp: vec![
+                tcp("93.184.216.34:443", Ok(ms(23))),
+                tcp("93.184.216.34:80", Ok(ms(21))),
+            ],
+        },
+        70,
+    );
+    s.connect(
+        1,
+        ConnectReport {
+            dns: resolved(&["198.51.100.7"], 8),
+            tcp: vec![tcp("198.51.100.7:443", Ok(ms(31)))],
+        },
+        80,
+    );
+    s
+}
+
+/// The local clock is 3 h behind: two servers agree, one kisses us off; the sync service is
+/// off; the vpn refuses.
+fn skewed(color: bool) -> Scene {
+    let mut s = Scene::new(CONFIG, color);
+    // A first round that was fine, then the clock jumped.
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", SMALL, 21_400, 2, "192.0.2.1")),
+        10,
+    );
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", SKEW, 21_400, 2, "192.0.2.1")),
+        30,
+    );
+    s.ntp(
+        1,
+        Ok(reply("192.0.2.20:123", SKEW + 700, 18_100, 1, "GPS")),
+        40,
+    );
+    s.ntp(2, Err(NtpError::KissOfDeath("RATE".to_string())), 50);
+    s.sync(false, 60);
+    s.connect(
+        0,
+        ConnectReport {
+            dns: resolved(&["93.184.216.34"], 12),
+            tcp: vec![
+                tcp("93.184.216.34:443", Ok(ms(23))),
+                tcp(
+                    "93.184.216.34:80",
+                    Err(TcpError::Timeout(Duration::from_secs(5))),
+                ),
+            ],
+        },
+        70,
+    );
+    s.connect(
+        1,
+        ConnectReport {
+            dns: resolved(&["198.51.100.7"], 8),
+            tcp: vec![tcp("198.51.100.7:443", Err(TcpError::Refused))],
+        },
+        80,
+    );
+    s
+}
+
+/// Everything started; some answers are in, the rest is running 1.25 s in.
+fn running() -> Scene {
+    let mut s = Scene::new(CONFIG, false);
+    app::start(&mut s.model);
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", SMALL, 21_400, 2, "192.0.2.1")),
+        400,
+    );
+    s.connect(
+        1,
+        ConnectReport {
+            dns: resolved(&["198.51.100.7"], 8),
+            tcp: vec![tcp("198.51.100.7:443", Ok(ms(31)))],
+        },
+        900,
+    );
+    s.tick(1250);
+    s
+}
+
+// ---- snapshots ------------------------------------------------------------------------------
+
+#[test]
+fn healthy_screens() {
+    let s = healthy(false);
+    insta::assert_snapshot!("healthy_80x24", s.screen(80, 24));
+    insta::assert_snapshot!("healthy_120x40", s.screen(120, 40));
+}
+
+#[test]
+fn clock_skew_screens() {
+    let s = skewed(false);
+    insta::assert_snapshot!("skew_80x24", s.screen(80, 24));
+    insta::assert_snapshot!("skew_120x40", s.screen(120, 40));
+}
+
+#[test]
+fn help_screens() {
+    let mut s = healthy(false);
+    s.chars("?");
+    assert_eq!(s.model.overlay, Some(Overlay::Help));
+    insta::assert_snapshot!("help_80x24", s.screen(80, 24));
+    insta::assert_snapshot!("help_120x40", s.screen(120, 40));
+}
+
+#[test]
+fn fix_confirmation_screens() {
+    let mut s = skewed(false);
+    s.chars("4");
+    assert_eq!(
+        s.model.selected_finding().map(|f| f.code),
+        Some(Code::ClockSkew)
+    );
+    s.chars("f");
+    assert_eq!(s.model.overlay, Some(Overlay::Fixes { selected: 0 }));
+    insta::assert_snapshot!("fixes_80x24", s.screen(80, 24));
+    s.chars("t");
+    assert!(matches!(s.model.overlay, Some(Overlay::Confirm { .. })));
+    let screen = s.screen(80, 24);
+    assert!(screen.contains("$ sudo timedatectl set-ntp true"));
+    assert!(screen.contains("runs in this terminal with the dashboard suspended"));
+    insta::assert_snapshot!("confirm_80x24", screen);
+    insta::assert_snapshot!("confirm_120x40", s.screen(120, 40));
+}
+
+#[test]
+fn clock_server_details_screens() {
+    let mut s = skewed(false);
+    s.key(KeyCode::Enter);
+    assert_eq!(s.model.overlay, Some(Overlay::Details(Pane::Clock)));
+    insta::assert_snapshot!("details_clock_80x24", s.screen(80, 24));
+    insta::assert_snapshot!("details_clock_120x40", s.screen(120, 40));
+    // The server that kissed us off: its reason instead of the fields.
+    s.key(KeyCode::Esc);
+    s.chars("jj");
+    s.key(KeyCode::Enter);
+    insta::assert_snapshot!("details_clock_kod_80x24", s.screen(80, 24));
+}
+
+#[test]
+fn target_and_finding_details() {
+    let mut s = skewed(false);
+    s.chars("2j");
+    s.key(KeyCode::Enter);
+    let screen = s.screen(120, 40);
+    assert!(screen.contains("vpn: vpn.example.com:443"), "{screen}");
+    assert!(screen.contains("198.51.100.7 in 8.0ms"), "{screen}");
+    assert!(
+        screen.contains("TCP 443         198.51.100.7:443 refused: nothing listens"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("details_target_120x40", screen);
+    s.key(KeyCode::Esc);
+    s.chars("4");
+    s.key(KeyCode::Enter);
+    let screen = s.screen(120, 40);
+    assert!(screen.contains("evidence"), "{screen}");
+    assert!(
+        screen.contains("[t] turn on automatic time sync"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("$ sudo timedatectl set-ntp true"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("details_finding_120x40", screen);
+}
+
+#[test]
+fn running_probe_screens() {
+    let s = running();
+    let screen = s.screen(80, 24);
+    // 1.25 s in: frame 12 % 10 = 2.
+    assert!(screen.contains("⠹ 1.2s"), "{screen}");
+    insta::assert_snapshot!("running_80x24", screen);
+    insta::assert_snapshot!("running_120x40", s.screen(120, 40));
+}
+
+#[test]
+fn stacked_layout_gives_the_focused_pane_the_height() {
+    let mut s = skewed(false);
+    s.chars("4");
+    insta::assert_snapshot!("skew_findings_focused_80x24", s.screen(80, 24));
+}
+
+// ---- behaviour ------------------------------------------------------------------------------
+
+#[test]
+fn tiny_and_odd_sizes_never_panic() {
+    let mut scenes = vec![healthy(false), skewed(true), running()];
+    let mut help = healthy(false);
+    help.chars("?");
+    let mut confirm = skewed(false);
+    confirm.chars("4ft");
+    let mut details = skewed(false);
+    details.chars("4");
+    details.key(KeyCode::Enter);
+    scenes.extend([help, confirm, details]);
+    for s in &scenes {
+        for w in [0, 1, 2, 5, 10, 20, 33, 60, 79, 99, 100, 140] {
+            for h in [0, 1, 2, 3, 5, 7, 9, 12, 15, 24, 50] {
+                let _ = s.buffer(w, h);
+            }
+        }
+    }
+    let tiny = skewed(false).screen(20, 5);
+    assert!(tiny.contains("tlsdoctor"), "{tiny}");
+}
+
+#[test]
+fn no_color_means_no_colour_at_all() {
+    let plain = skewed(false).buffer(120, 40);
+    assert!(
+        plain
+            .content
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+        "a cell has a colour with colour off"
+    );
+    let coloured = skewed(true).buffer(120, 40);
+    assert!(coloured.content.iter().any(|c| c.fg != Color::Reset));
+    // Colour adds nothing to the text: meaning never rests on colour alone.
+    assert_eq!(skewed(true).screen(120, 40), skewed(false).screen(120, 40));
+}
+
+#[test]
+fn network_text_is_cleaned() {
+    let mut s = Scene::new(CONFIG, false);
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", SMALL, 100, 1, "G\x1b[2JPS")),
+        10,
+    );
+    s.ntp(
+        1,
+        Err(NtpError::BadPacket("\x1b]0;pwned\x07junk".to_string())),
+        10,
+    );
+    s.connect(
+        0,
+        ConnectReport {
+            dns: Dns::Failed {
+                error: "no such host\x1b[31m".to_string(),
+                took: ms(3),
+            },
+            tcp: vec![],
+        },
+        20,
+    );
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = s.screen(w, h);
+        assert!(!screen.contains('\x1b'), "{screen}");
+        assert!(!screen.contains('\x07'), "{screen}");
+        assert!(screen.contains("G[2JPS"), "{screen}");
+    }
+    s.chars("2");
+    s.key(KeyCode::Enter);
+    let screen = s.screen(120, 40);
+    assert!(screen.contains("no such host[31m"), "{screen}");
+    assert!(!screen.contains('\x1b'), "{screen}");
+}
+
+#[test]
+fn footer_hints_come_from_the_key_map() {
+    let mut s = skewed(false);
+    for overlay_keys in ["", "?", "4f", "t"] {
+        s.chars(overlay_keys);
+        for (w, h) in [(80, 24), (120, 40)] {
+            let screen = s.screen(w, h);
+            let lines: Vec<&str> = screen.lines().collect();
+            // The footer is one line, or two when the hints need them.
+            let footer = lines[lines.len() - 2..].join("");
+            for (key, word) in app::keys::hints(&s.model) {
+                assert!(
+                    footer.contains(&format!("{key} {word}")),
+                    "{footer:?} lacks {key} {word}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn flash_shows_in_the_footer() {
+    let mut s = healthy(false);
+    s.chars("p");
+    let screen = s.screen(120, 40);
+    let lines: Vec<&str> = screen.lines().collect();
+    let footer = lines[lines.len() - 2..].join("");
+    assert!(footer.contains("live sampling paused"), "{footer}");
+    assert!(footer.contains("q/C-c quit"), "{footer}");
+    let title = screen.lines().next().expect("a title line");
+    assert!(title.contains("paused"), "{title}");
+}
+
+#[test]
+fn selection_stays_visible_when_scrolling() {
+    let servers: Vec<String> = (1..=30)
+        .map(|i| format!("\"ntp{i}.example.net\""))
+        .collect();
+    let toml = format!(
+        "targets = []\n[clock]\nservers = [{}]\n",
+        servers.join(", ")
+    );
+    let mut s = Scene::new(&toml, false);
+    for i in 0..30 {
+        s.ntp(i, Err(NtpError::Timeout(Duration::from_secs(2))), 10);
+    }
+    let top = s.screen(80, 24);
+    assert!(top.contains("ntp1.example.net"), "{top}");
+    assert!(!top.contains("ntp30.example.net"), "{top}");
+    for _ in 0..29 {
+        s.key(KeyCode::Down);
+    }
+    let bottom = s.screen(80, 24);
+    assert!(bottom.contains("▶ ntp30.example.net"), "{bottom}");
+}
+
+#[test]
+fn findings_empty_states() {
+    let s = healthy(false);
+    assert!(
+        s.screen(120, 40)
+            .contains("no findings: every finished check passed")
+    );
+    assert!(
+        s.screen(120, 40)
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("all checks passed"))
+    );
+    let r = running();
+    assert!(r.screen(120, 40).contains("checking…"));
+}
+
+#[test]
+fn verdict_in_words() {
+    let s = skewed(false);
+    let (symbol, severity, text) = ui::title::format_verdict(&s.model);
+    assert_eq!(symbol, "✗");
+    assert_eq!(severity, Some(Severity::Error));
+    assert_eq!(
+        text,
+        "3 errors, 2 warnings: local clock is 3 h 0 m 0.2 s behind"
+    );
+    let (_, _, text) = ui::title::format_verdict(&healthy(false).model);
+    assert_eq!(text, "all checks passed");
+    let (_, _, text) = ui::title::format_verdict(&running().model);
+    assert_eq!(text, "checking… 4 running");
+}
+
+#[test]
+fn clock_lines_in_words() {
+    let s = skewed(false);
+    assert_eq!(
+        ui::clock::format_consensus(&s.model),
+        "consensus +3h00m00.2s: local clock is 3 h 0 m 0.2 s behind · 2 of 3 servers"
+    );
+    assert_eq!(
+        ui::clock::format_sync(&s.model),
+        "sync service: timedatectl: NTP no, synchronized no · chrony: not installed"
+    );
+    let h = ui::clock::format_history(&s.model, 60);
+    assert!(h.starts_with("history ▁"), "{h}");
+    assert!(h.ends_with(" min +12.3ms max +3h00m00.2s"), "{h}");
+    let r = running();
+    assert_eq!(ui::clock::format_sync(&r.model), "sync service: checking…");
+}
+
+#[test]
+fn falsetickers_are_marked_in_their_rows() {
+    let mut s = Scene::new(CONFIG, false);
+    s.ntp(0, Ok(reply("192.0.2.10:123", SMALL, 100, 2, "A")), 10);
+    s.ntp(1, Ok(reply("192.0.2.20:123", SMALL + 100, 100, 2, "B")), 10);
+    s.ntp(2, Ok(reply("127.0.0.1:11123", SKEW, 100, 2, "C")), 10);
+    let screen = s.screen(120, 40);
+    let row = screen
+        .lines()
+        .skip(1)
+        .find(|l| l.contains("127.0.0.1:11123"))
+        .expect("the falseticker's row");
+    assert!(row.contains("falseticker"), "{row}");
+    assert!(
+        ui::clock::format_consensus(&s.model).ends_with("2 of 3 servers · 1 falseticker left out")
+    );
+}
+
+// ---- format helpers -------------------------------------------------------------------------
+
+#[test]
+fn durations_for_cells() {
+    assert_eq!(format::format_ms(Duration::from_micros(300)), "0.3ms");
+    assert_eq!(format::format_ms(Duration::from_micros(45_400)), "45ms");
+    assert_eq!(format::format_ms(Duration::from_millis(1250)), "1.25s");
+    assert_eq!(format::format_ms(Duration::from_secs(12)), "12.0s");
+    assert_eq!(format::format_ms(Duration::from_secs(125)), "2m05s");
+}
+
+#[test]
+fn spinner_follows_the_elapsed_time() {
+    assert_eq!(format::spinner(Duration::ZERO), '⠋');
+    assert_eq!(format::spinner(Duration::from_millis(150)), '⠙');
+    assert_eq!(format::spinner(Duration::from_millis(1050)), '⠋');
+    assert_eq!(
+        format::format_running(Duration::from_millis(1250)),
+        "⠹ 1.2s"
+    );
+}
+
+#[test]
+fn sparklines_scale_from_min_to_max() {
+    assert_eq!(format::format_sparkline(&[0, 2, 14], 10), "▁▂█");
+    assert_eq!(format::format_sparkline(&[-5, -5], 10), "▁▁");
+    assert_eq!(format::format_sparkline(&[100, 0, 50, 100], 2), "▁█");
+    assert_eq!(format::format_sparkline(&[], 10), "");
+}
+
+fn finding(severity: Severity, target: Option<&str>, summary: &str) -> Finding {
+    Finding {
+        code: Code::ClockSkew,
+        severity,
+        target: target.map(str::to_string),
+        summary: summary.to_string(),
+        evidence: vec![],
+        fixes: vec![],
+        probes: vec![],
+    }
+}
+
+#[test]
+fn counts_and_headlines() {
+    let fs = vec![
+        finding(
+            Severity::Error,
+            None,
+            "Local clock is 3 h behind: certs break",
+        ),
+        finding(Severity::Error, Some("vpn"), "DNS failed\x1b[2J: x"),
+        finding(Severity::Warning, None, "w"),
+    ];
+    assert_eq!(
+        format::format_counts(&fs).as_deref(),
+        Some("2 errors, 1 warning")
+    );
+    assert_eq!(format::format_counts(&[]), None);
+    assert_eq!(format::format_headline(&fs[0]), "local clock is 3 h behind");
+    assert_eq!(format::format_headline(&fs[1]), "vpn: DNS failed[2J");
+    assert_eq!(format::uncapitalise("NTP server"), "NTP server");
+    assert_eq!(format::uncapitalise("Clock"), "clock");
+    assert_eq!(format::uncapitalise(""), "");
+}
+
+#[test]
+fn ntp_fields_in_words() {
+    assert_eq!(format::format_log2(-20), "2^-20 s (0.95 µs)");
+    assert_eq!(format::format_log2(-7), "2^-7 s (7.81 ms)");
+    assert_eq!(format::format_log2(6), "2^6 s (64 s)");
+    assert!(format::format_leap(3).contains("not synchronised"));
+    assert_eq!(format::format_time(wall()), "2023-11-14T22:13:20.000Z");
+}
+
+#[test]
+fn word_wrapping() {
+    assert_eq!(format::wrap_words("one two three", 7), ["one two", "three"]);
+    assert_eq!(format::wrap_words("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+    assert_eq!(format::wrap_words("", 4), [""]);
+    assert_eq!(format::wrap_words("a b", 0), ["a", "b"]);
+}
+
+#[test]
+fn fitting_text() {
+    assert_eq!(format::fit("abcdef", 4), "abc…");
+    assert_eq!(format::fit("abc", 4), "abc");
+    assert_eq!(format::fit("abc", 0), "");
+    assert_eq!(format::pad("ab", 4), "ab  ");
+    assert_eq!(format::pad("abcdef", 4), "abc…");
+}
+
+#[test]
+fn layout_grid_and_stack() {
+    use ratatui::layout::Rect;
+    let grid = ui::pane_areas(Rect::new(0, 1, 120, 38), Pane::Clock);
+    assert!(
+        grid.iter()
+            .all(|(_, r, compact)| !compact && r.height >= 19)
+    );
+    let stack = ui::pane_areas(Rect::new(0, 1, 80, 22), Pane::Reach);
+    for (pane, r, compact) in &stack {
+        if *pane == Pane::Reach {
+            assert!(!compact);
+            assert_eq!(r.height, 22 - 3 * 2);
+        } else {
+            assert!(compact);
+            assert_eq!(r.height, 2);
+        }
+    }
+    let tiny = ui::pane_areas(Rect::new(0, 1, 20, 3), Pane::Findings);
+    for (pane, r, _) in &tiny {
+        assert_eq!(r.height, if *pane == Pane::Findings { 3 } else { 0 });
+    }
+    let c = ui::centered(Rect::new(0, 0, 10, 5), 40, 3);
+    assert_eq!(c, Rect::new(0, 1, 10, 3));
+}
