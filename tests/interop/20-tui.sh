@@ -72,11 +72,11 @@ launch QUIT
 check "tui: starts on the alternate screen" wait_for 15 flag_is alternate_on 1
 check "tui: hides the cursor while it runs" wait_for 5 flag_is cursor_flag 0
 check "tui: the clock pane shows $SERVER with its reply" wait_for 20 clock_filled
-check "tui: no help before ? is pressed" screen_lacks 're-run'
+check "tui: no help before ? is pressed" eval "screen_lacks 're-run' && screen_lacks Help"
 show_screen "running"
 t send-keys -t T '?'
 check "tui: ? shows the help (its key descriptions)" wait_for 5 screen_has 're-run'
-check "tui: the help lists quit" screen_has '[Qq]uit'
+check "tui: the help window has its title" screen_has 'Help'
 show_screen "help"
 t send-keys -t T Escape
 wait_for 5 screen_lacks 're-run' || note "Esc did not close the help"

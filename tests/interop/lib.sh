@@ -100,7 +100,7 @@ stop_all() {
 
 interop_exit() {
   stop_all
-  echo "$PASSED $FAILED" >"$RUN/$INTEROP_SCRIPT.counts"
+  echo "$PASSED $FAILED" 2>/dev/null >"$RUN/$INTEROP_SCRIPT.counts"
 }
 trap interop_exit EXIT
 trap 'exit 143' TERM
@@ -169,12 +169,14 @@ ntp_serving() {
 # local stratum-8 server, optionally under `faketime -f SPEC`. Always -x: it never touches the
 # system clock. No command port, no Unix command socket (so it cannot be mistaken for the
 # machine's own chronyd), no drift file. Waits (10 s at most) until it serves time; sets
-# CHRONY_PORT. Fails, with its log, if it does not.
+# CHRONY_PORT. A second try on another port covers a port taken between free_port and the
+# bind; fails, with its log, if that does not serve either.
 start_chronyd() {
-  local name=$1 fake=${2:-} port conf
-  port=$(free_port udp) || return 1
-  conf="$WORK/$name.conf"
-  cat >"$conf" <<EOF
+  local name=$1 fake=${2:-} port conf try
+  for try in 1 2; do
+    port=$(free_port udp) || return 1
+    conf="$WORK/$name.conf"
+    cat >"$conf" <<EOF
 port $port
 bindaddress 127.0.0.1
 allow 127.0.0.1
@@ -183,13 +185,14 @@ cmdport 0
 bindcmdaddress /
 pidfile $WORK/$name.pid
 EOF
-  local cmd=(chronyd -x -d -u root -f "$conf")
-  [[ -n $fake ]] && cmd=(faketime -f "$fake" "${cmd[@]}")
-  spawn "$name" "${cmd[@]}"
-  CHRONY_PORT=$port
-  if ! wait_for 10 ntp_serving "$port"; then
-    note "chronyd $name (port $port) did not serve time within 10 s; its log:"
+    local cmd=(chronyd -x -d -u root -f "$conf")
+    [[ -n $fake ]] && cmd=(faketime -f "$fake" "${cmd[@]}")
+    spawn "$name" "${cmd[@]}"
+    CHRONY_PORT=$port
+    wait_for 10 ntp_serving "$port" && return 0
+    note "chronyd $name (port $port, try $try) did not serve time within 10 s; its log:"
     sed 's/^/        /' "$WORK/logs/$name.log"
-    return 1
-  fi
+    kill -KILL -- "-$SPAWNED" 2>/dev/null
+  done
+  return 1
 }
