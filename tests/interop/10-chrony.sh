@@ -64,7 +64,7 @@ peer_offset_near() {
   local off
   off=$(sntp_query "$1" | cut -d' ' -f1) || return 1
   note "chronyd on port $1 serves offset ${off}s (expected $2 s)"
-  python3 -c "import sys; sys.exit(abs($off - ($2)) >= 0.05)"
+  "$PYTHON" -c "import sys; sys.exit(abs($off - ($2)) >= 0.05)"
 }
 
 started=1

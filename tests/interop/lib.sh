@@ -4,6 +4,7 @@
 #   BIN   the release binary        WORK  a temp dir for this run (removed at the end)
 #   HERE  tests/interop             RUN   "$WORK/run": per-script pids, cleanups and counts
 #   INTEROP_SCRIPT  the script's file name, e.g. 10-chrony.sh
+#   PYTHON  python3 for the helpers below (Debian's when there)
 #
 # Reporting:  pass MSG / fail MSG / note MSG / check MSG CMD... (pass if CMD succeeds)
 # Waiting:    wait_for SECONDS CMD...   (polls CMD every 0.1 s; every wait is bounded)
@@ -14,7 +15,15 @@
 #             start_chronyd NAME [FAKETIME]  (a real chronyd on loopback; sets CHRONY_PORT)
 # JSON:       json_get FILE EXPR        (EXPR in Python with the document as `d`; strings raw,
 #                                        the rest as JSON: null, true, 12.5, ["a"])
+#
+# A new script, NN-name.sh: make it executable, start it with the line that lets it run alone
+#   [[ -n ${INTEROP_SCRIPT:-} ]] || exec "$(dirname "$0")/run.sh" "$(basename "$0")"
+# then start its peers with spawn (or on_exit for daemons that detach) and report with check,
+# pass and fail. `return` ends it early; every wait needs a bound (wait_for, timeout N).
 
+# Debian's python3 (installed by run.sh) starts faster than a version manager's shim.
+PYTHON=python3
+[[ -x /usr/bin/python3 ]] && PYTHON=/usr/bin/python3
 PASSED=0
 FAILED=0
 PIDS=()
@@ -108,7 +117,7 @@ trap 'exit 130' INT
 trap 'exit 129' HUP
 
 free_port() {
-  python3 - "${1:-tcp}" <<'EOF'
+  "$PYTHON" - "${1:-tcp}" <<'EOF'
 import socket, sys
 kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
 s = socket.socket(socket.AF_INET, kind)
@@ -118,7 +127,7 @@ EOF
 }
 
 json_get() {
-  python3 - "$1" "$2" <<'EOF'
+  "$PYTHON" - "$1" "$2" <<'EOF'
 import json, sys
 with open(sys.argv[1]) as f:
     d = json.load(f)
@@ -133,7 +142,7 @@ EOF
 # sntp_query PORT: one SNTP (v4, client mode) request to 127.0.0.1:PORT, 1 s timeout.
 # Prints "offset_s stratum leap"; fails on silence or a reply that is not a server reply.
 sntp_query() {
-  python3 - "$1" <<'EOF'
+  "$PYTHON" - "$1" <<'EOF'
 import socket, struct, sys, time
 EPOCH = 2208988800
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
