@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The dashboard in a real terminal: tmux at 80x24 runs a shell, the shell runs tlsdoctor-tui
+# against a real chronyd on loopback. It starts on the alternate screen, the clock pane fills,
+# `?` shows the help, `q` quits with status 0, and the terminal is given back (main screen,
+# cursor visible). Then the same after SIGHUP (what an SSH drop sends) and SIGTERM.
+# Run by run.sh (BIN, WORK and lib.sh's helpers); run directly, it runs itself through run.sh.
+[[ -n ${INTEROP_SCRIPT:-} ]] || exec "$(dirname "$0")/run.sh" "$(basename "$0")"
+
+# A server of our own on its own socket: the user's tmux is never touched.
+TMUX_SOCK="$WORK/tmux.sock"
+t() { tmux -u -S "$TMUX_SOCK" -f /dev/null "$@"; }
+on_exit "tmux -S '$TMUX_SOCK' kill-server"
+
+screen() { t capture-pane -p -t T; }
+flag() { t display -p -t T "#{$1}"; }
+flag_is() { [[ $(flag "$1") == "$2" ]]; }
+screen_has() { screen | grep -Eq -- "$1"; }
+screen_lacks() { ! screen | grep -Eq -- "$1"; }
+# The dashboard's pid: the child of the pane's shell, never anyone else's tlsdoctor-tui.
+tui_pid() { pgrep -P "$(flag pane_pid)" -x tlsdoctor-tui; }
+tui_gone() { ! tui_pid >/dev/null; }
+# stop_tui: ends a dashboard a failed check left running, so the next run starts clean.
+stop_tui() {
+  local pid
+  pid=$(tui_pid) || return 0
+  kill -TERM "$pid" 2>/dev/null
+  wait_for 5 tui_gone || kill -KILL "$pid" 2>/dev/null
+  wait_for 5 tui_gone
+}
+show_screen() {
+  note "the screen ($1):"
+  screen | sed 's/^/      | /'
+}
+
+if ! start_chronyd tui-ntp; then
+  fail "a chronyd for the dashboard to ask"
+  return 0
+fi
+SERVER="127.0.0.1:$CHRONY_PORT"
+cat >"$WORK/tui.toml" <<EOF
+targets = []
+
+[clock]
+servers = ["$SERVER"]
+timeout = "2s"
+EOF
+
+# A plain shell in the pane, 80x24, with the run's environment (XDG_STATE_HOME for the log).
+t new-session -d -s T -x 80 -y 24 -c "$WORK" \
+  "env HISTFILE=/dev/null PS1='$ ' LANG=C.UTF-8 bash --norc --noprofile" || {
+  fail "tmux starts a session"
+  return 0
+}
+wait_for 5 screen_has '\$' || note "no shell prompt in the pane yet"
+
+# launch MARK: runs the dashboard in the pane; the shell prints MARK=<exit status> after it.
+launch() {
+  t send-keys -t T -l "clear; $BIN -c $WORK/tui.toml; echo $1=\$?"
+  t send-keys -t T Enter
+}
+
+# exit_status MARK: the status the shell printed for this run (empty while it runs).
+exit_status() { screen | sed -n "s/^$1=\([0-9][0-9]*\).*/\1/p" | tail -n 1; }
+exited() { [[ -n $(exit_status "$1") ]]; }
+
+# The clock pane shows the server with a good reply: its address, and "ok" or an offset.
+clock_filled() {
+  screen | grep -F -- "$SERVER" | grep -Eqi -- '(^|[^a-z])ok([^a-z]|$)|[+-][0-9.]+ ?(ms|µs|us|s)\b'
+}
+
+launch QUIT
+check "tui: starts on the alternate screen" wait_for 15 flag_is alternate_on 1
+check "tui: hides the cursor while it runs" wait_for 5 flag_is cursor_flag 0
+check "tui: the clock pane shows $SERVER with its reply" wait_for 20 clock_filled
+check "tui: no help before ? is pressed" eval "screen_lacks 're-run' && screen_lacks Help"
+show_screen "running"
+t send-keys -t T '?'
+check "tui: ? shows the help (its key descriptions)" wait_for 5 screen_has 're-run'
+check "tui: the help window has its title" screen_has 'Help'
+show_screen "help"
+t send-keys -t T Escape
+wait_for 5 screen_lacks 're-run' || note "Esc did not close the help"
+t send-keys -t T q
+check "tui: q exits" wait_for 10 exited QUIT
+check "tui: q exits with status 0 (status $(exit_status QUIT))" test "$(exit_status QUIT)" = 0
+check "tui: after q the alternate screen is off" flag_is alternate_on 0
+check "tui: after q the cursor is visible" flag_is cursor_flag 1
+check "tui: after q the process is gone" tui_gone
+stop_tui
+
+# A signal instead of a key: SIGHUP is what an SSH drop sends.
+for sig in HUP TERM; do
+  launch "$sig"
+  if ! wait_for 15 flag_is alternate_on 1 || ! wait_for 20 clock_filled; then
+    fail "tui: starts again for SIG$sig"
+    show_screen "SIG$sig start"
+    stop_tui
+    continue
+  fi
+  pid=$(tui_pid)
+  if [[ -z $pid ]]; then
+    fail "tui: its pid is found for SIG$sig"
+    continue
+  fi
+  kill -"$sig" "$pid"
+  check "tui: SIG$sig ends it" wait_for 10 tui_gone
+  wait_for 5 exited "$sig"
+  status=$(exit_status "$sig")
+  check "tui: after SIG$sig it exited by itself, not killed by the signal (status ${status:-none})" \
+    test -n "$status" -a "${status:-999}" -lt 128
+  check "tui: after SIG$sig the alternate screen is off" flag_is alternate_on 0
+  check "tui: after SIG$sig the cursor is visible" flag_is cursor_flag 1 ||
+    show_screen "after SIG$sig"
+done
