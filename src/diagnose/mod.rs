@@ -2,6 +2,7 @@
 //! a small named function; each finding code has a scenario test where a real peer produces it.
 
 pub mod clock;
+pub mod tls;
 pub mod transport;
 
 use std::fmt;
@@ -53,6 +54,26 @@ pub enum Code {
     DnsFailure,
     TcpRefused,
     TcpTimeout,
+    CertExpired,
+    CertNotYetValid,
+    CertWrongHost,
+    CertSelfSigned,
+    CertUnknownIssuer,
+    CertIncompleteChain,
+    CertBadPurpose,
+    CertExpiringSoon,
+    CertWeak,
+    TlsInterception,
+    TlsReset,
+    TlsTimeout,
+    TlsClosed,
+    NotTls,
+    TlsAlert,
+    TlsVersion,
+    ClientCertRequired,
+    MiddleboxLargeHello,
+    SniBlocked,
+    TlsError,
 }
 
 impl Code {
@@ -66,6 +87,26 @@ impl Code {
             Code::DnsFailure => "dns-failure",
             Code::TcpRefused => "tcp-refused",
             Code::TcpTimeout => "tcp-timeout",
+            Code::CertExpired => "cert-expired",
+            Code::CertNotYetValid => "cert-not-yet-valid",
+            Code::CertWrongHost => "cert-wrong-host",
+            Code::CertSelfSigned => "cert-self-signed",
+            Code::CertUnknownIssuer => "cert-unknown-issuer",
+            Code::CertIncompleteChain => "cert-incomplete-chain",
+            Code::CertBadPurpose => "cert-bad-purpose",
+            Code::CertExpiringSoon => "cert-expiring-soon",
+            Code::CertWeak => "cert-weak",
+            Code::TlsInterception => "tls-interception",
+            Code::TlsReset => "tls-reset",
+            Code::TlsTimeout => "tls-timeout",
+            Code::TlsClosed => "tls-closed",
+            Code::NotTls => "not-tls",
+            Code::TlsAlert => "tls-alert",
+            Code::TlsVersion => "tls-version",
+            Code::ClientCertRequired => "client-cert-required",
+            Code::MiddleboxLargeHello => "middlebox-large-hello",
+            Code::SniBlocked => "sni-blocked",
+            Code::TlsError => "tls-error",
         }
     }
 }
