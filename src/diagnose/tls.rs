@@ -15,7 +15,7 @@ use crate::probe::ProbeId;
 use crate::probe::cert::{CertInfo, rfc3339};
 use crate::probe::clock::{Offset, human_duration};
 use crate::probe::connect::TcpError;
-use crate::probe::tls::{Attempt, TlsFailure, TlsReport, Variant, show_bytes, verify_at};
+use crate::probe::tls::{TlsFailure, TlsReport, Variant, show_bytes, verify_at};
 use crate::probe::trust::{PathError, TimeFault, Trust, Verdicts};
 use crate::sanitize::clean;
 
@@ -254,17 +254,13 @@ fn attempts_evidence(report: &TlsReport) -> Vec<String> {
         .collect()
 }
 
-fn works(a: &Attempt) -> bool {
-    a.failure.is_none() || a.answered()
-}
-
 /// Reset, closed or silent after the ClientHello: which variant gets through says why.
 fn blocked(cx: &Ctx<'_>, failure: &TlsFailure, out: &mut Vec<Finding>) {
     let report = cx.report;
     let at = cx.endpoint();
     let evidence = attempts_evidence(report);
     let small = report.variant(|v| *v == Variant::NoPostQuantum);
-    if let Some(small) = small.filter(|a| works(a)) {
+    if let Some(small) = small.filter(|a| a.answered()) {
         out.push(cx.finding(
             Code::MiddleboxLargeHello,
             Severity::Error,
@@ -290,7 +286,7 @@ fn blocked(cx: &Ctx<'_>, failure: &TlsFailure, out: &mut Vec<Finding>) {
         .variants
         .iter()
         .filter(|a| matches!(a.variant, Variant::OtherSni(_) | Variant::NoSni))
-        .find(|a| works(a));
+        .find(|a| a.answered());
     if let Some(w) = other_works {
         let sni = report.sni.as_deref().unwrap_or("(none)");
         out.push(cx.finding(
@@ -624,13 +620,20 @@ fn expiring_soon(cx: &Ctx<'_>, v: &Verdicts, out: &mut Vec<Finding>) {
 fn interception_rule(cx: &Ctx<'_>, v: &Verdicts, out: &mut Vec<Finding>) -> bool {
     let report = cx.report;
     let mut named: Option<(&'static Interceptor, String)> = None;
+    // Issuer names, and the subjects of CA certificates: never a leaf's subject, which is
+    // the site (kaspersky.com is not intercepted by Kaspersky).
     for c in &report.chain {
         let Ok(info) = &c.info else { continue };
+        let (subject_cn, subject_org) = if info.ca {
+            (info.subject_cn.as_deref(), info.subject_org.as_deref())
+        } else {
+            (None, None)
+        };
         let names = [
             info.issuer_cn.as_deref(),
             info.issuer_org.as_deref(),
-            info.subject_cn.as_deref(),
-            info.subject_org.as_deref(),
+            subject_cn,
+            subject_org,
         ];
         if let Some((product, n)) = names
             .into_iter()
@@ -677,7 +680,7 @@ fn interception_rule(cx: &Ctx<'_>, v: &Verdicts, out: &mut Vec<Finding>) -> bool
             "the chain verifies against the system store's root {root:?}, but not against Mozilla's roots{}",
             if v.source("ca_file").is_some() { " nor the ca_file" } else { "" }
         ));
-        evidence.push("a locally installed root signs this site: apps with their own trust store (browsers, VPN clients) refuse it".to_string());
+        evidence.push("a locally installed root signs this site: apps with their own trust store (browsers, VPN clients) refuse it; for an internal site this may be your organisation's private CA".to_string());
     }
     for s in &v.sources {
         evidence.push(match &s.path {
@@ -788,6 +791,14 @@ fn path_rules(cx: &Ctx<'_>, v: &Verdicts, out: &mut Vec<Finding>) {
     }
     if refused_as_weak(v) {
         // Reported by the weak rule, which names the algorithm or key.
+        return;
+    }
+    if !v.time.is_empty()
+        && v.sources
+            .iter()
+            .any(|s| matches!(s.path, Err(PathError::Time(_))))
+    {
+        // The chain is never valid as a whole: the time rules report it.
         return;
     }
     let sent_intermediates = report.chain.len() > 1;

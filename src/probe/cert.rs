@@ -170,12 +170,6 @@ pub fn parse_chain(ders: &[CertificateDer<'static>]) -> Vec<ChainCert> {
 }
 
 fn info(cert: &X509Certificate<'_>, der: &[u8]) -> CertInfo {
-    let registry = oid_registry::OidRegistry::default().with_all_crypto();
-    let short = |oid: &Oid<'_>| {
-        registry
-            .get(oid)
-            .map_or_else(|| oid.to_id_string(), |e| e.sn().to_string())
-    };
     let validity = cert.validity();
     let mut sans = Vec::new();
     if let Ok(Some(ext)) = cert.subject_alternative_name() {
@@ -203,7 +197,7 @@ fn info(cert: &X509Certificate<'_>, der: &[u8]) -> CertInfo {
                 v.push(name.to_string());
             }
         }
-        v.extend(e.other.iter().map(&short));
+        v.extend(e.other.iter().map(algorithm_name));
         v
     });
     CertInfo {
@@ -216,8 +210,8 @@ fn info(cert: &X509Certificate<'_>, der: &[u8]) -> CertInfo {
         sans,
         not_before: validity.not_before.timestamp(),
         not_after: validity.not_after.timestamp(),
-        key: key_info(cert, &short),
-        signature_algorithm: signature_name(&cert.signature_algorithm.algorithm, &short),
+        key: key_info(cert),
+        signature_algorithm: algorithm_name(&cert.signature_algorithm.algorithm),
         sha256: fingerprint(der),
         serial: clean(&cert.raw_serial_as_string()),
         ca: cert
@@ -232,16 +226,19 @@ fn info(cert: &X509Certificate<'_>, der: &[u8]) -> CertInfo {
     }
 }
 
-/// The signature algorithm's name; the weak ones by an explicit table, since the OID
-/// registry does not know them all.
-fn signature_name(oid: &Oid<'_>, short: &dyn Fn(&Oid<'_>) -> String) -> String {
+/// An algorithm's short name; the weak signature algorithms by an explicit table, since the
+/// OID registry does not know them all.
+pub fn algorithm_name(oid: &Oid<'_>) -> String {
     match oid.to_id_string().as_str() {
         "1.2.840.113549.1.1.2" => "md2WithRSAEncryption".to_string(),
         "1.2.840.113549.1.1.4" => "md5WithRSAEncryption".to_string(),
         "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption".to_string(),
         "1.2.840.10045.4.1" => "ecdsa-with-SHA1".to_string(),
         "1.2.840.10040.4.3" => "dsa-with-SHA1".to_string(),
-        _ => short(oid),
+        id => oid_registry::OidRegistry::default()
+            .with_all_crypto()
+            .get(oid)
+            .map_or_else(|| id.to_string(), |e| e.sn().to_string()),
     }
 }
 
@@ -259,7 +256,7 @@ fn first_org(name: &X509Name<'_>) -> Option<String> {
         .map(clean)
 }
 
-fn key_info(cert: &X509Certificate<'_>, short: &dyn Fn(&Oid<'_>) -> String) -> KeyInfo {
+fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
     let spki = cert.public_key();
     match spki.parsed() {
         Ok(PublicKey::RSA(rsa)) => KeyInfo {
@@ -278,7 +275,7 @@ fn key_info(cert: &X509Certificate<'_>, short: &dyn Fn(&Oid<'_>) -> String) -> K
                         "1.2.840.10045.3.1.7" => "P-256".to_string(),
                         "1.3.132.0.34" => "P-384".to_string(),
                         "1.3.132.0.35" => "P-521".to_string(),
-                        _ => short(&oid),
+                        _ => algorithm_name(&oid),
                     },
                 );
             KeyInfo {
@@ -291,7 +288,7 @@ fn key_info(cert: &X509Certificate<'_>, short: &dyn Fn(&Oid<'_>) -> String) -> K
             bits: unsigned_bits(y),
         },
         _ => {
-            let name = short(&spki.algorithm.algorithm);
+            let name = algorithm_name(&spki.algorithm.algorithm);
             let kind = match name.as_str() {
                 "ed25519" => "Ed25519".to_string(),
                 "ed448" => "Ed448".to_string(),

@@ -522,16 +522,19 @@ pub async fn check(target: &Target, addrs: &[IpAddr], opts: &TlsOptions) -> TlsR
         variants.push(h1);
     }
 
+    // Only a hello with the target's own SNI shows the target's certificate: another name
+    // may get the server's default one.
+    let own_sni = target.sni_name();
     let captured = std::iter::once(&attempt)
         .chain(&variants)
+        .filter(|a| a.sni.as_deref() == own_sni)
         .find(|a| !a.capture.chain.is_empty());
     let name = target.sni_name().unwrap_or(&target.host).to_string();
     let (chain, verified_at, rustls_verdict, verdicts) = match captured {
         Some(a) => {
-            let at = a
-                .capture
-                .verified_at
-                .map_or(started_at, |t| std::time::UNIX_EPOCH + t.as_secs_duration());
+            let at = a.capture.verified_at.map_or(started_at, |t| {
+                std::time::UNIX_EPOCH + Duration::from_secs(t.as_secs())
+            });
             let verdicts = super::trust::judge(&a.capture.chain, Some(&name), at, &opts.trust);
             (
                 parse_chain(&a.capture.chain),
@@ -555,16 +558,6 @@ pub async fn check(target: &Target, addrs: &[IpAddr], opts: &TlsOptions) -> TlsR
         verified_at,
         rustls_verdict,
         verdicts,
-    }
-}
-
-trait AsSecsDuration {
-    fn as_secs_duration(&self) -> Duration;
-}
-
-impl AsSecsDuration for rustls::pki_types::UnixTime {
-    fn as_secs_duration(&self) -> Duration {
-        Duration::from_secs(self.as_secs())
     }
 }
 

@@ -232,6 +232,9 @@ pub enum PathError {
     Unsupported(String),
     /// A signature does not verify.
     BadSignature(String),
+    /// No single time at which every certificate of the chain is valid (an intermediate that
+    /// expired before the leaf was issued, say): a time problem, reported as one.
+    Time(String),
     /// The source has no roots at all.
     NoRoots,
     Other(String),
@@ -246,6 +249,7 @@ impl fmt::Display for PathError {
             }
             PathError::Unsupported(e) => write!(f, "refused signature algorithm or key: {e}"),
             PathError::BadSignature(e) => write!(f, "a signature does not verify: {e}"),
+            PathError::Time(e) => write!(f, "no time at which the whole chain is valid: {e}"),
             PathError::NoRoots => f.write_str("no roots loaded"),
             PathError::Other(e) => f.write_str(e),
         }
@@ -525,6 +529,9 @@ fn path_error(e: &webpki::Error) -> PathError {
         E::InvalidSignatureForPublicKey | E::SignatureAlgorithmMismatch => {
             PathError::BadSignature(webpki_error_text(e))
         }
+        E::CertExpired { .. } | E::CertNotValidYet { .. } | E::InvalidCertValidity => {
+            PathError::Time(webpki_error_text(e))
+        }
         other => PathError::Other(webpki_error_text(other)),
     }
 }
@@ -545,25 +552,32 @@ pub fn webpki_error_text(e: &webpki::Error) -> String {
         E::InvalidSignatureForPublicKey => {
             "a signature does not verify with its issuer's key (or the key is refused)".to_string()
         }
+        E::CertExpired { time, not_after } => format!(
+            "a certificate expired at {} (checked at {})",
+            crate::probe::cert::rfc3339(not_after.as_secs() as i64),
+            crate::probe::cert::rfc3339(time.as_secs() as i64)
+        ),
+        E::CertNotValidYet { time, not_before } => format!(
+            "a certificate is valid only from {} (checked at {})",
+            crate::probe::cert::rfc3339(not_before.as_secs() as i64),
+            crate::probe::cert::rfc3339(time.as_secs() as i64)
+        ),
         other => format!("{other:?}"),
     }
 }
 
 /// The short name of an AlgorithmIdentifier's OID (given as its DER, OID first).
 fn algorithm_name(der: &[u8]) -> String {
-    use x509_parser::oid_registry::{Oid, OidRegistry};
-    let oid = match der {
+    use x509_parser::oid_registry::Oid;
+    match der {
         [6, len, rest @ ..] if rest.len() >= usize::from(*len) => {
-            Oid::new(std::borrow::Cow::Borrowed(&rest[..usize::from(*len)]))
+            crate::probe::cert::algorithm_name(&Oid::new(std::borrow::Cow::Borrowed(
+                &rest[..usize::from(*len)],
+            )))
         }
-        _ => return "(unknown)".to_string(),
-    };
-    let registry = OidRegistry::default().with_all_crypto();
-    registry
-        .get(&oid)
-        .map_or_else(|| oid.to_id_string(), |e| e.sn().to_string())
+        _ => "(unknown)".to_string(),
+    }
 }
-
 /// Why the leaf does not match `name`: the names it does carry.
 fn name_mismatch(chain: &[crate::probe::cert::ChainCert], name: &str) -> String {
     match chain.first().map(|c| &c.info) {
