@@ -15,7 +15,9 @@ use rcgen::ExtendedKeyUsagePurpose;
 use tlsdoctor_tui::config::{HostPort, Sni, Target};
 use tlsdoctor_tui::diagnose::tls::findings;
 use tlsdoctor_tui::probe::clock::Offset;
-use tlsdoctor_tui::probe::tls::{Attempt, TlsOptions, TlsReport, Variant, check, check_all};
+use tlsdoctor_tui::probe::tls::{
+    Attempt, FirstRead, TlsOptions, TlsReport, Variant, check, check_all,
+};
 use tlsdoctor_tui::probe::trust::{SourceKind, Trust, TrustSource};
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -500,4 +502,33 @@ async fn no_sni_sends_none() {
         report.attempt.summary()
     );
     assert_eq!(report.attempt.sni, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_h2_server_gives_its_date_over_http11() {
+    let lab = lab_trust();
+    let (chain, key) = lab.pki.chain(&LeafSpec::localhost());
+    let peer = server(ServerSpec::new(chain, key).h2()).await;
+    let t = target("h2", peer.addr.port());
+    let opts = TlsOptions::new(Duration::from_secs(2), lab.trust.clone());
+    let report = check(&t, &[LOCALHOST], &opts).await;
+    let negotiated = report.attempt.negotiated.as_ref().unwrap();
+    assert_eq!(negotiated.alpn.as_deref(), Some("h2"));
+    assert!(
+        matches!(
+            report.attempt.first_read,
+            Some(FirstRead::Data { bytes: 9, .. })
+        ),
+        "{:?}",
+        report.attempt.first_read
+    );
+    let h1 = report.variant(|v| *v == Variant::Http11).unwrap();
+    assert_eq!(
+        h1.negotiated.as_ref().unwrap().alpn.as_deref(),
+        Some("http/1.1")
+    );
+    let http = report.http().unwrap();
+    assert_eq!(http.status, Some(200));
+    assert!(http.date.is_some());
+    assert!(codes(&t, &report, &lab.trust, None).is_empty());
 }

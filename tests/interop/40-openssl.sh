@@ -152,14 +152,16 @@ serve() {
     return 1
 }
 
-# Each row: NAME, expected codes (space separated, sorted; "-" for none), s_server arguments.
+# Each row: NAME, expected codes (space separated; "-" for none), s_server arguments. The
+# probe trusts cafile.pem as its ca_file; with trust=system, through SSL_CERT_FILE instead.
 rows="$work/rows"
 : >"$rows"
+trust=ca_file
 row() {
     name=$1 expect=$2
     shift 2
     if serve "$name" "$@"; then
-        echo "$name $expect" >>"$rows"
+        echo "$name $trust $expect" >>"$rows"
     else
         fail "$name" "s_server did not start"
     fi
@@ -189,21 +191,29 @@ row sni-fatal tls-alert -servername other.example -servername_fatal \
 row no-shared-cipher tls-alert -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA \
     -cert good.pem -key good.key -cert_chain inter.pem
 row weak cert-weak -cipher 'DEFAULT:@SECLEVEL=0' -cert weak.pem -key weak.key
+# A root only the system store has (as an intercepting product installs it).
+trust=system
+row system-store-root tls-interception -cert good.pem -key good.key -cert_chain inter.pem
 
 # ---- probes (in parallel: s_server -www never answers HEAD, so good rows wait a timeout) ----
 
 probe_pids=""
-while read -r name expect; do
+while read -r name how expect; do
     port=$(eval "echo \$PORT_$(echo "$name" | tr - _)")
-    timeout 60 "$TLSPROBE" "localhost:$port" --ca-file cafile.pem --no-system --timeout 2s \
-        >"$name.out" 2>"$name.err" &
+    if [ "$how" = system ]; then
+        SSL_CERT_FILE=$work/cafile.pem timeout 60 "$TLSPROBE" "localhost:$port" --timeout 2s \
+            >"$name.out" 2>"$name.err" &
+    else
+        timeout 60 "$TLSPROBE" "localhost:$port" --ca-file cafile.pem --no-system --timeout 2s \
+            >"$name.out" 2>"$name.err" &
+    fi
     probe_pids="$probe_pids $!"
 done <"$rows"
 for p in $probe_pids; do
     wait "$p"
 done
 
-while read -r name expect; do
+while read -r name how expect; do
     got=$(sort "$name.out" | tr '\n' ' ' | sed 's/ $//')
     [ -n "$got" ] || got=-
     want=$(echo "$expect" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')
