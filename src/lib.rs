@@ -11,6 +11,7 @@ pub mod config;
 pub mod diagnose;
 pub mod fix;
 pub mod headless;
+pub mod interception;
 pub mod logging;
 pub mod ovpn;
 pub mod presets;

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod reach;
+pub mod tls;
 pub mod transport;
 
 use std::fmt;
@@ -62,6 +63,26 @@ pub enum Code {
     CaptivePortal,
     AllTargetsFailing,
     SingleTargetFailing,
+    CertExpired,
+    CertNotYetValid,
+    CertWrongHost,
+    CertSelfSigned,
+    CertUnknownIssuer,
+    CertIncompleteChain,
+    CertBadPurpose,
+    CertExpiringSoon,
+    CertWeak,
+    TlsInterception,
+    TlsReset,
+    TlsTimeout,
+    TlsClosed,
+    NotTls,
+    TlsAlert,
+    TlsVersion,
+    ClientCertRequired,
+    MiddleboxLargeHello,
+    SniBlocked,
+    TlsError,
 }
 
 impl Code {
@@ -82,6 +103,26 @@ impl Code {
             Code::CaptivePortal => "captive-portal",
             Code::AllTargetsFailing => "all-targets-failing",
             Code::SingleTargetFailing => "single-target-failing",
+            Code::CertExpired => "cert-expired",
+            Code::CertNotYetValid => "cert-not-yet-valid",
+            Code::CertWrongHost => "cert-wrong-host",
+            Code::CertSelfSigned => "cert-self-signed",
+            Code::CertUnknownIssuer => "cert-unknown-issuer",
+            Code::CertIncompleteChain => "cert-incomplete-chain",
+            Code::CertBadPurpose => "cert-bad-purpose",
+            Code::CertExpiringSoon => "cert-expiring-soon",
+            Code::CertWeak => "cert-weak",
+            Code::TlsInterception => "tls-interception",
+            Code::TlsReset => "tls-reset",
+            Code::TlsTimeout => "tls-timeout",
+            Code::TlsClosed => "tls-closed",
+            Code::NotTls => "not-tls",
+            Code::TlsAlert => "tls-alert",
+            Code::TlsVersion => "tls-version",
+            Code::ClientCertRequired => "client-cert-required",
+            Code::MiddleboxLargeHello => "middlebox-large-hello",
+            Code::SniBlocked => "sni-blocked",
+            Code::TlsError => "tls-error",
         }
     }
 }

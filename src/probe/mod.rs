@@ -1,10 +1,14 @@
 //! Probes: one async task per check. A probe only reports what it saw, as a [`ProbeEvent`];
 //! a failure is data, never a panic or a log line. Every network step has a hard timeout.
 
+pub mod cert;
 pub mod clock;
 pub mod connect;
 pub mod reach;
 pub mod sync;
+pub mod tls;
+pub mod trust;
+pub mod verifier;
 
 use std::time::{Duration, SystemTime};
 

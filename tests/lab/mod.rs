@@ -9,4 +9,5 @@ pub mod dns;
 pub mod http;
 pub mod ntp;
 pub mod openvpn;
+pub mod tls;
 pub mod udp;

@@ -1,0 +1,1144 @@
+//! The TLS probe: one target's handshake, seen in every phase, with the chain captured and
+//! judged, and variants that split "blocked" into its causes.
+//!
+//! The default ClientHello looks like a modern client's: TLS 1.3 and 1.2, the post-quantum
+//! hybrid X25519MLKEM768 key share (which makes it over a kilobyte), SNI and ALPN
+//! h2/http/1.1. When the default hello is reset, closed or times out, the probe retries
+//! without the post-quantum share and with another SNI and none; on a protocol alert it
+//! retries TLS 1.2-only and 1.3-only. Everything runs under one deadline of two timeouts.
+
+use std::fmt;
+use std::fmt::Write as _;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime};
+
+use futures::StreamExt;
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+use super::cert::{ChainCert, days_from_civil, parse_chain, system_time};
+use super::clock::Offset;
+use super::connect::{TcpError, classify as classify_tcp};
+pub use super::trust::{Trust, Verdicts};
+use super::verifier::{self, Capture, HelloConfig, Recorder};
+use crate::config::Target;
+use crate::sanitize::clean;
+
+/// How many targets run at once by default.
+pub const DEFAULT_CONCURRENCY: usize = 64;
+/// The other server name tried when the default hello is blocked.
+pub const DEFAULT_ALT_SNI: &str = "example.com";
+/// How many of the server's first bytes are kept as evidence.
+const FIRST_BYTES: usize = 64;
+/// How much of an HTTP response head is read at most.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// How one check runs.
+#[derive(Debug, Clone)]
+pub struct TlsOptions {
+    /// The per-step timeout; the whole check ends within about twice this.
+    pub timeout: Duration,
+    pub trust: Arc<Trust>,
+    /// The other SNI tried when the default hello is blocked; `None` skips that variant.
+    pub alt_sni: Option<String>,
+    /// Whether to retry variants at all.
+    pub variants: bool,
+}
+
+impl TlsOptions {
+    pub fn new(timeout: Duration, trust: Arc<Trust>) -> Self {
+        TlsOptions {
+            timeout,
+            trust,
+            alt_sni: Some(DEFAULT_ALT_SNI.to_string()),
+            variants: true,
+        }
+    }
+}
+
+/// One kind of ClientHello.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Variant {
+    /// TLS 1.3 + 1.2, post-quantum key share, the target's SNI, ALPN h2 and http/1.1.
+    Default,
+    /// The default without the post-quantum key share: a small ClientHello.
+    NoPostQuantum,
+    /// The default with another server name.
+    OtherSni(String),
+    /// The default without the SNI extension.
+    NoSni,
+    Tls12Only,
+    Tls13Only,
+    /// ALPN http/1.1 only, to read the `Date` header when the server chose h2.
+    Http11,
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Variant::Default => f.write_str("default hello (TLS 1.3+1.2, post-quantum share)"),
+            Variant::NoPostQuantum => f.write_str("without the post-quantum key share"),
+            Variant::OtherSni(name) => write!(f, "with SNI {name:?}"),
+            Variant::NoSni => f.write_str("without SNI"),
+            Variant::Tls12Only => f.write_str("TLS 1.2 only"),
+            Variant::Tls13Only => f.write_str("TLS 1.3 only"),
+            Variant::Http11 => f.write_str("ALPN http/1.1 (for the Date header)"),
+        }
+    }
+}
+
+impl Variant {
+    fn hello(&self) -> HelloConfig {
+        let both = vec![&rustls::version::TLS13, &rustls::version::TLS12];
+        let alpn = |list: &[&[u8]]| list.iter().map(|p| p.to_vec()).collect();
+        let mut hello = HelloConfig {
+            versions: both,
+            post_quantum: true,
+            alpn: alpn(&[b"h2", b"http/1.1"]),
+            send_sni: true,
+        };
+        match self {
+            Variant::Default | Variant::OtherSni(_) => {}
+            Variant::NoPostQuantum => hello.post_quantum = false,
+            Variant::NoSni => hello.send_sni = false,
+            Variant::Tls12Only => hello.versions = vec![&rustls::version::TLS12],
+            Variant::Tls13Only => hello.versions = vec![&rustls::version::TLS13],
+            Variant::Http11 => hello.alpn = alpn(&[b"http/1.1"]),
+        }
+        hello
+    }
+
+    /// The SNI this variant sends for `target`.
+    fn sni(&self, target: &Target) -> Option<String> {
+        match self {
+            Variant::OtherSni(name) => Some(name.clone()),
+            Variant::NoSni => None,
+            _ => target.sni_name().map(str::to_string),
+        }
+    }
+}
+
+/// What the handshake settled on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Negotiated {
+    /// "TLSv1.3", "TLSv1.2".
+    pub version: String,
+    /// IANA name, "TLS13_AES_256_GCM_SHA384".
+    pub cipher: String,
+    /// The key-exchange group, "X25519MLKEM768", "X25519".
+    pub group: Option<String>,
+    /// The post-quantum hybrid was used.
+    pub post_quantum: bool,
+    pub alpn: Option<String>,
+}
+
+/// The one bounded read after the handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FirstRead {
+    /// The server sent application data.
+    Data {
+        took: Duration,
+        bytes: usize,
+    },
+    /// The server closed the connection.
+    Closed {
+        took: Duration,
+    },
+    /// Nothing arrived before the deadline (not a failure: some servers wait for the client).
+    Quiet {
+        waited: Duration,
+    },
+    /// A fatal alert arrived instead of data (TLS 1.3 client-certificate refusals land here).
+    Alert(Alert),
+    Error(String),
+}
+
+/// The answer to `HEAD /`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpHead {
+    /// "HTTP/1.1 200 OK", cleaned.
+    pub status_line: String,
+    pub status: Option<u16>,
+    /// The `Date` header as sent, cleaned.
+    pub date_raw: Option<String>,
+    /// The `Date` header, parsed (one-second resolution).
+    pub date: Option<SystemTime>,
+    /// The local clock when the response head arrived.
+    pub received_at: SystemTime,
+}
+
+impl HttpHead {
+    /// The server's clock minus ours, from the `Date` header: positive means the local clock
+    /// is behind. `Date` is truncated to the second, so half a second is added; the result
+    /// is good to about one second.
+    pub fn date_offset(&self) -> Option<Offset> {
+        let date = self.date? + Duration::from_millis(500);
+        let micros = match date.duration_since(self.received_at) {
+            Ok(d) => d.as_micros() as i64,
+            Err(e) => -(e.duration().as_micros() as i64),
+        };
+        Some(Offset::from_micros(micros))
+    }
+}
+
+/// A TLS alert, by number and IANA name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    pub code: u8,
+    pub name: String,
+}
+
+impl Alert {
+    fn new(desc: rustls::AlertDescription) -> Self {
+        let code = u8::from(desc);
+        Alert {
+            code,
+            name: alert_name(code).to_string(),
+        }
+    }
+
+    pub fn is_protocol_version(&self) -> bool {
+        self.code == 70
+    }
+}
+
+impl fmt::Display for Alert {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name, self.code)
+    }
+}
+
+/// The IANA name of a TLS alert.
+pub fn alert_name(code: u8) -> &'static str {
+    match code {
+        0 => "close_notify",
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        21 => "decryption_failed",
+        22 => "record_overflow",
+        30 => "decompression_failure",
+        40 => "handshake_failure",
+        41 => "no_certificate",
+        42 => "bad_certificate",
+        43 => "unsupported_certificate",
+        44 => "certificate_revoked",
+        45 => "certificate_expired",
+        46 => "certificate_unknown",
+        47 => "illegal_parameter",
+        48 => "unknown_ca",
+        49 => "access_denied",
+        50 => "decode_error",
+        51 => "decrypt_error",
+        60 => "export_restriction",
+        70 => "protocol_version",
+        71 => "insufficient_security",
+        80 => "internal_error",
+        86 => "inappropriate_fallback",
+        90 => "user_canceled",
+        100 => "no_renegotiation",
+        109 => "missing_extension",
+        110 => "unsupported_extension",
+        111 => "certificate_unobtainable",
+        112 => "unrecognized_name",
+        113 => "bad_certificate_status_response",
+        114 => "bad_certificate_hash_value",
+        115 => "unknown_psk_identity",
+        116 => "certificate_required",
+        120 => "no_application_protocol",
+        121 => "ech_required",
+        _ => "unknown alert",
+    }
+}
+
+/// Why an attempt did not end in a working TLS connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsFailure {
+    /// TCP did not connect; no hello was sent.
+    Tcp(TcpError),
+    /// The connection was reset after the ClientHello.
+    Reset {
+        received: usize,
+    },
+    /// No complete answer before the deadline.
+    Timeout {
+        waited: Duration,
+        received: usize,
+    },
+    /// The server closed the connection without a TLS answer.
+    Closed {
+        received: usize,
+    },
+    /// The server answered, but not in TLS (plain HTTP, SSH, ...): its first bytes.
+    NotTls {
+        first_bytes: Vec<u8>,
+    },
+    /// A fatal alert ended the handshake.
+    Alert(Alert),
+    /// The server asked for a client certificate and refused to go on without one.
+    ClientCertRequired {
+        alert: Option<Alert>,
+        /// Under TLS 1.3 the refusal comes after the handshake, on the first read.
+        after_handshake: bool,
+    },
+    /// No protocol version in common (refused on our side).
+    Version(String),
+    /// The server's handshake signature did not verify (its key may be refused).
+    Signature(String),
+    /// The server broke the protocol.
+    Protocol(String),
+    Other(String),
+}
+
+impl TlsFailure {
+    /// Whether the server answered in TLS (so the network let the hello through).
+    pub fn server_spoke_tls(&self) -> bool {
+        matches!(
+            self,
+            TlsFailure::Alert(_)
+                | TlsFailure::ClientCertRequired { .. }
+                | TlsFailure::Version(_)
+                | TlsFailure::Signature(_)
+        )
+    }
+
+    /// Reset, closed or silent after the hello: what a middlebox does.
+    pub fn is_blocked(&self) -> bool {
+        matches!(
+            self,
+            TlsFailure::Reset { .. } | TlsFailure::Timeout { .. } | TlsFailure::Closed { .. }
+        )
+    }
+}
+
+impl fmt::Display for TlsFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsFailure::Tcp(e) => write!(f, "TCP: {e}"),
+            TlsFailure::Reset { received } => {
+                write!(
+                    f,
+                    "connection reset after the ClientHello ({received} bytes received)"
+                )
+            }
+            TlsFailure::Timeout { waited, received } => write!(
+                f,
+                "no TLS answer within {} ({received} bytes received)",
+                super::clock::human_duration(*waited)
+            ),
+            TlsFailure::Closed { received } => write!(
+                f,
+                "connection closed after the ClientHello ({received} bytes received)"
+            ),
+            TlsFailure::NotTls { first_bytes } => {
+                write!(f, "not TLS: the server sent {:?}", show_bytes(first_bytes))
+            }
+            TlsFailure::Alert(a) => write!(f, "the server sent the fatal alert {a}"),
+            TlsFailure::ClientCertRequired {
+                alert,
+                after_handshake,
+            } => {
+                let when = if *after_handshake {
+                    "after the handshake"
+                } else {
+                    "during the handshake"
+                };
+                match alert {
+                    Some(a) => write!(f, "the server requires a client certificate ({a} {when})"),
+                    None => write!(f, "the server requires a client certificate ({when})"),
+                }
+            }
+            TlsFailure::Version(e) => write!(f, "no common protocol version: {e}"),
+            TlsFailure::Signature(e) => write!(f, "the handshake signature does not verify: {e}"),
+            TlsFailure::Protocol(e) => write!(f, "protocol error: {e}"),
+            TlsFailure::Other(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Bytes as text for people: printable ASCII as is, the rest as `\xNN`.
+pub fn show_bytes(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    for &b in bytes {
+        if b == b' ' || b.is_ascii_graphic() {
+            s.push(b as char);
+        } else {
+            let _ = write!(s, "\\x{b:02x}");
+        }
+    }
+    clean(&s)
+}
+
+/// One connection with one kind of hello.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub variant: Variant,
+    /// The SNI sent, if any.
+    pub sni: Option<String>,
+    /// The address connected to (the last one tried on failure).
+    pub addr: Option<SocketAddr>,
+    /// TCP connect time, or why it failed; `None` when the deadline had passed.
+    pub tcp: Option<Result<Duration, TcpError>>,
+    /// Handshake time, when it completed.
+    pub handshake: Option<Duration>,
+    pub negotiated: Option<Negotiated>,
+    pub first_read: Option<FirstRead>,
+    pub http: Option<HttpHead>,
+    pub failure: Option<TlsFailure>,
+    /// Bytes sent before the server's first byte arrived (about the ClientHello's size).
+    pub hello_len: usize,
+    /// Bytes received in all.
+    pub received: usize,
+    /// The server's first bytes.
+    pub first_bytes: Vec<u8>,
+    /// What the diagnostic verifier saw.
+    pub capture: Capture,
+    pub took: Duration,
+}
+
+impl Attempt {
+    /// Whether the server answered in TLS: the handshake completed, or it refused in TLS.
+    pub fn answered(&self) -> bool {
+        self.failure
+            .as_ref()
+            .is_none_or(TlsFailure::server_spoke_tls)
+    }
+
+    /// The attempt in one line, for the details view.
+    pub fn summary(&self) -> String {
+        match (&self.failure, &self.negotiated) {
+            (Some(f), _) => format!("{}: {f}", self.variant),
+            (None, Some(n)) => format!(
+                "{}: {} {}{}",
+                self.variant,
+                n.version,
+                n.cipher,
+                n.group
+                    .as_ref()
+                    .map_or_else(String::new, |g| format!(" {g}"))
+            ),
+            (None, None) => format!("{}: no result", self.variant),
+        }
+    }
+}
+
+/// Everything the probe saw for one target.
+#[derive(Debug, Clone)]
+pub struct TlsReport {
+    pub host: String,
+    pub port: u16,
+    /// The SNI of the default hello.
+    pub sni: Option<String>,
+    /// The name the certificate must carry: the SNI, else the host.
+    pub name: String,
+    /// The local clock when the check started.
+    pub started_at: SystemTime,
+    pub took: Duration,
+    /// The default hello.
+    pub attempt: Attempt,
+    /// The variants tried, in order.
+    pub variants: Vec<Attempt>,
+    /// The chain as sent, from the first attempt that got one.
+    pub chain: Vec<ChainCert>,
+    /// The local clock when the chain was verified.
+    pub verified_at: Option<SystemTime>,
+    /// rustls's own verdict with every root (its first failure only).
+    pub rustls_verdict: Option<Result<(), String>>,
+    /// Every property, each source, at the local clock.
+    pub verdicts: Option<Verdicts>,
+}
+
+impl TlsReport {
+    /// The chain as DER, leaf first.
+    pub fn ders(&self) -> Vec<CertificateDer<'static>> {
+        self.chain.iter().map(|c| c.der.clone()).collect()
+    }
+
+    /// The first variant of the given kind.
+    pub fn variant(&self, pred: impl Fn(&Variant) -> bool) -> Option<&Attempt> {
+        self.variants.iter().find(|a| pred(&a.variant))
+    }
+
+    /// The `HEAD /` answer, from whichever attempt got one.
+    pub fn http(&self) -> Option<&HttpHead> {
+        self.attempt
+            .http
+            .as_ref()
+            .or_else(|| self.variants.iter().find_map(|a| a.http.as_ref()))
+    }
+}
+
+/// Judges the report's chain at `at` for `name` against `trust`. Pure: use it to re-verify
+/// at the true (consensus) time.
+pub fn verify_at(
+    report: &TlsReport,
+    name: Option<&str>,
+    at: SystemTime,
+    trust: &Trust,
+) -> Verdicts {
+    super::trust::judge(&report.ders(), name, at, trust)
+}
+
+/// Runs many checks, at most `bound` at a time, and returns the reports in the order given.
+pub async fn check_all(
+    jobs: &[(Target, Vec<IpAddr>)],
+    opts: &TlsOptions,
+    bound: usize,
+) -> Vec<TlsReport> {
+    futures::stream::iter(jobs.iter().map(|(t, addrs)| check(t, addrs, opts)))
+        .buffered(bound.max(1))
+        .collect()
+        .await
+}
+
+/// Checks `target` on `addrs` (from DNS, or its `connect` address). Never fails: every
+/// failure is in the report. Ends within about two timeouts.
+pub async fn check(target: &Target, addrs: &[IpAddr], opts: &TlsOptions) -> TlsReport {
+    let start = Instant::now();
+    let started_at = SystemTime::now();
+    let deadline = start + opts.timeout * 2;
+    let (mut attempt, mut variants) = if opts.variants {
+        default_and_variants(target, addrs, opts, start).await
+    } else {
+        (
+            run_attempt(Variant::Default, target, addrs, opts, deadline).await,
+            Vec::new(),
+        )
+    };
+    let chose_h2 = attempt
+        .negotiated
+        .as_ref()
+        .is_some_and(|n| n.alpn.as_deref() == Some("h2"));
+    if chose_h2 && attempt.failure.is_none() {
+        let h1 = run_attempt(Variant::Http11, target, addrs, opts, deadline).await;
+        if attempt.http.is_none() {
+            attempt.http.clone_from(&h1.http);
+        }
+        variants.push(h1);
+    }
+
+    // Only a hello with the target's own SNI shows the target's certificate: another name
+    // may get the server's default one.
+    let own_sni = target.sni_name();
+    let captured = std::iter::once(&attempt)
+        .chain(&variants)
+        .filter(|a| a.sni.as_deref() == own_sni)
+        .find(|a| !a.capture.chain.is_empty());
+    let name = target.sni_name().unwrap_or(&target.host).to_string();
+    let (chain, verified_at, rustls_verdict, verdicts) = match captured {
+        Some(a) => {
+            let at = a.capture.verified_at.map_or(started_at, |t| {
+                std::time::UNIX_EPOCH + Duration::from_secs(t.as_secs())
+            });
+            let verdicts = super::trust::judge(&a.capture.chain, Some(&name), at, &opts.trust);
+            (
+                parse_chain(&a.capture.chain),
+                Some(at),
+                a.capture.verdict.clone(),
+                Some(verdicts),
+            )
+        }
+        None => (Vec::new(), None, None, None),
+    };
+    TlsReport {
+        host: target.host.clone(),
+        port: target.port,
+        sni: target.sni_name().map(str::to_string),
+        name,
+        started_at,
+        took: start.elapsed(),
+        attempt,
+        variants,
+        chain,
+        verified_at,
+        rustls_verdict,
+        verdicts,
+    }
+}
+
+/// The default hello, and the variants that explain its failure.
+///
+/// A reset or close comes fast: the blocked-hello variants then run with a full timeout.
+/// Silence does not: so when the default hello has no answer after half a timeout, those
+/// variants start alongside it (and are dropped if it completes), and a silent target costs
+/// about one timeout, not two. Alerts are retried TLS 1.2-only and 1.3-only. Everything ends
+/// by two timeouts after `start`.
+async fn default_and_variants(
+    target: &Target,
+    addrs: &[IpAddr],
+    opts: &TlsOptions,
+    start: Instant,
+) -> (Attempt, Vec<Attempt>) {
+    let deadline = start + opts.timeout * 2;
+    let half = start + opts.timeout / 2;
+    let default = run_attempt(Variant::Default, target, addrs, opts, deadline);
+    let hedge = async {
+        tokio::time::sleep_until(half.into()).await;
+        let runs = blocked_variants(target, opts)
+            .into_iter()
+            .map(|v| run_attempt(v, target, addrs, opts, start + opts.timeout));
+        futures::future::join_all(runs).await
+    };
+    tokio::pin!(default, hedge);
+    let mut hedged = None;
+    let attempt = loop {
+        tokio::select! {
+            a = &mut default => break a,
+            v = &mut hedge, if hedged.is_none() => hedged = Some(v),
+        }
+    };
+    let variants = match &attempt.failure {
+        Some(f) if f.is_blocked() => match hedged {
+            Some(v) => v,
+            None if Instant::now() >= half => hedge.await,
+            None => {
+                let runs = blocked_variants(target, opts)
+                    .into_iter()
+                    .map(|v| run_attempt(v, target, addrs, opts, deadline));
+                futures::future::join_all(runs).await
+            }
+        },
+        Some(TlsFailure::Alert(_) | TlsFailure::Version(_)) => {
+            let runs = [Variant::Tls12Only, Variant::Tls13Only]
+                .into_iter()
+                .map(|v| run_attempt(v, target, addrs, opts, deadline));
+            futures::future::join_all(runs).await
+        }
+        _ => Vec::new(),
+    };
+    (attempt, variants)
+}
+
+/// The variants that split a blocked hello into its causes: size, and name.
+fn blocked_variants(target: &Target, opts: &TlsOptions) -> Vec<Variant> {
+    let mut v = vec![Variant::NoPostQuantum];
+    let sni = target.sni_name();
+    if let Some(alt) = &opts.alt_sni
+        && sni != Some(alt.as_str())
+    {
+        v.push(Variant::OtherSni(alt.clone()));
+    }
+    if sni.is_some() {
+        v.push(Variant::NoSni);
+    }
+    v
+}
+
+/// What the tap saw on the wire.
+#[derive(Debug, Default)]
+struct WireLog {
+    sent: usize,
+    received: usize,
+    /// Bytes sent when the first byte arrived.
+    sent_before_reply: Option<usize>,
+    first: Vec<u8>,
+}
+
+/// A stream that notes what passes through it.
+struct Tap<S> {
+    inner: S,
+    log: Arc<Mutex<WireLog>>,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = &poll {
+            let new = &buf.filled()[before..];
+            if !new.is_empty() {
+                let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
+                if log.sent_before_reply.is_none() {
+                    log.sent_before_reply = Some(log.sent);
+                }
+                log.received += new.len();
+                let room = FIRST_BYTES.saturating_sub(log.first.len());
+                log.first.extend_from_slice(&new[..new.len().min(room)]);
+            }
+        }
+        poll
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = &poll {
+            self.log.lock().unwrap_or_else(PoisonError::into_inner).sent += n;
+        }
+        poll
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// The earlier of `now + step` and `deadline`.
+fn step_deadline(step: Duration, deadline: Instant) -> Instant {
+    (Instant::now() + step).min(deadline)
+}
+
+/// Connects to the first addresses until one answers, each under the step timeout.
+async fn connect(
+    addrs: &[IpAddr],
+    port: u16,
+    timeout: Duration,
+    deadline: Instant,
+) -> (Option<SocketAddr>, Result<(TcpStream, Duration), TcpError>) {
+    let mut last = (None, Err(TcpError::NoAddress));
+    for ip in addrs.iter().take(2) {
+        let addr = SocketAddr::new(*ip, port);
+        let start = Instant::now();
+        let until = step_deadline(timeout, deadline);
+        let result = match tokio::time::timeout_at(until.into(), TcpStream::connect(addr)).await {
+            Err(_) => Err(TcpError::Timeout(start.elapsed())),
+            Ok(Ok(stream)) => Ok((stream, start.elapsed())),
+            Ok(Err(e)) => Err(classify_tcp(&e)),
+        };
+        let ok = result.is_ok();
+        last = (Some(addr), result);
+        if ok || Instant::now() >= deadline {
+            break;
+        }
+    }
+    last
+}
+
+async fn run_attempt(
+    variant: Variant,
+    target: &Target,
+    addrs: &[IpAddr],
+    opts: &TlsOptions,
+    deadline: Instant,
+) -> Attempt {
+    let start = Instant::now();
+    let recorder = Recorder::default();
+    let sni = variant.sni(target);
+    let mut a = Attempt {
+        variant: variant.clone(),
+        sni: sni.clone(),
+        addr: None,
+        tcp: None,
+        handshake: None,
+        negotiated: None,
+        first_read: None,
+        http: None,
+        failure: None,
+        hello_len: 0,
+        received: 0,
+        first_bytes: Vec::new(),
+        capture: Capture::default(),
+        took: Duration::ZERO,
+    };
+    let mut hello = variant.hello();
+    hello.send_sni = sni.is_some();
+    let config = match verifier::client_config(&hello, &opts.trust, &recorder) {
+        Ok(c) => c,
+        Err(e) => {
+            a.failure = Some(TlsFailure::Other(format!("cannot build the hello: {e}")));
+            return a;
+        }
+    };
+    if Instant::now() >= deadline {
+        a.failure = Some(TlsFailure::Timeout {
+            waited: Duration::ZERO,
+            received: 0,
+        });
+        return a;
+    }
+    let (addr, tcp) = connect(addrs, target.port, opts.timeout, deadline).await;
+    a.addr = addr;
+    let stream = match tcp {
+        Ok((stream, took)) => {
+            a.tcp = Some(Ok(took));
+            stream
+        }
+        Err(e) => {
+            a.tcp = Some(Err(e.clone()));
+            a.failure = Some(TlsFailure::Tcp(e));
+            a.took = start.elapsed();
+            return a;
+        }
+    };
+    let server_name = match server_name(sni.as_deref(), target, addr) {
+        Ok(n) => n,
+        Err(e) => {
+            a.failure = Some(TlsFailure::Other(e));
+            a.took = start.elapsed();
+            return a;
+        }
+    };
+    let log = Arc::new(Mutex::new(WireLog::default()));
+    let tap = Tap {
+        inner: stream,
+        log: log.clone(),
+    };
+    let connector = TlsConnector::from(Arc::new(config));
+    let hs_start = Instant::now();
+    let until = step_deadline(opts.timeout, deadline);
+    let handshake =
+        tokio::time::timeout_at(until.into(), connector.connect(server_name, tap)).await;
+    match handshake {
+        Err(_) => {
+            let received = log.lock().unwrap_or_else(PoisonError::into_inner).received;
+            a.failure = Some(TlsFailure::Timeout {
+                waited: hs_start.elapsed(),
+                received,
+            });
+        }
+        Ok(Err(e)) => {
+            let wire = log.lock().unwrap_or_else(PoisonError::into_inner);
+            a.failure = Some(classify(&e, &wire, &recorder.snapshot()));
+        }
+        Ok(Ok(mut tls)) => {
+            a.handshake = Some(hs_start.elapsed());
+            let negotiated = negotiated(tls.get_ref().1);
+            let h2 = negotiated.alpn.as_deref() == Some("h2");
+            a.negotiated = Some(negotiated);
+            let until = step_deadline(opts.timeout, deadline);
+            let (first, http) = if h2 {
+                (first_read(&mut tls, until).await, None)
+            } else {
+                head(&mut tls, target, until).await
+            };
+            if let FirstRead::Alert(alert) = &first {
+                let asked = recorder.snapshot().client_auth.is_some();
+                a.failure = Some(if asked {
+                    TlsFailure::ClientCertRequired {
+                        alert: Some(alert.clone()),
+                        after_handshake: true,
+                    }
+                } else {
+                    TlsFailure::Alert(alert.clone())
+                });
+            }
+            a.first_read = Some(first);
+            a.http = http;
+        }
+    }
+    let wire = log.lock().unwrap_or_else(PoisonError::into_inner);
+    a.hello_len = wire.sent_before_reply.unwrap_or(wire.sent);
+    a.received = wire.received;
+    a.first_bytes.clone_from(&wire.first);
+    drop(wire);
+    a.capture = recorder.snapshot();
+    a.took = start.elapsed();
+    a
+}
+
+/// The name given to rustls: the SNI, else the host (or the address) for verification only.
+fn server_name(
+    sni: Option<&str>,
+    target: &Target,
+    addr: Option<SocketAddr>,
+) -> Result<ServerName<'static>, String> {
+    if let Some(s) = sni {
+        return ServerName::try_from(s.to_string())
+            .map_err(|_| format!("cannot send SNI {s:?}: not a valid DNS name; fix `sni`"));
+    }
+    ServerName::try_from(target.host.clone())
+        .ok()
+        .or_else(|| addr.map(|a| ServerName::IpAddress(a.ip().into())))
+        .ok_or_else(|| format!("{:?} is not a valid host name", target.host))
+}
+
+fn negotiated(conn: &rustls::ClientConnection) -> Negotiated {
+    let group = conn
+        .negotiated_key_exchange_group()
+        .map(rustls::crypto::SupportedKxGroup::name);
+    Negotiated {
+        version: conn.protocol_version().map_or_else(
+            || "unknown".to_string(),
+            |v| format!("{v:?}").replace('_', "."),
+        ),
+        cipher: conn
+            .negotiated_cipher_suite()
+            .map_or_else(|| "unknown".to_string(), |s| format!("{:?}", s.suite())),
+        group: group.map(|g| format!("{g:?}")),
+        post_quantum: group == Some(rustls::NamedGroup::X25519MLKEM768),
+        alpn: conn
+            .alpn_protocol()
+            .map(|p| clean(&String::from_utf8_lossy(p))),
+    }
+}
+
+/// Whether bytes can start a TLS record: a known content type, then major version 3.
+fn looks_like_tls(first: &[u8]) -> bool {
+    match first {
+        [] => true,
+        [t] => (20..=24).contains(t),
+        [t, major, ..] => (20..=24).contains(t) && *major == 3,
+    }
+}
+
+/// Sorts a handshake error into what it means.
+fn classify(e: &io::Error, wire: &WireLog, capture: &Capture) -> TlsFailure {
+    if !looks_like_tls(&wire.first) {
+        return TlsFailure::NotTls {
+            first_bytes: wire.first.clone(),
+        };
+    }
+    let asked = capture.client_auth.is_some();
+    let rustls_error = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    if let Some(re) = rustls_error {
+        return match re {
+            rustls::Error::AlertReceived(desc) if asked => TlsFailure::ClientCertRequired {
+                alert: Some(Alert::new(*desc)),
+                after_handshake: false,
+            },
+            rustls::Error::AlertReceived(desc) => TlsFailure::Alert(Alert::new(*desc)),
+            rustls::Error::PeerIncompatible(p) if format!("{p:?}").contains("Version") => {
+                TlsFailure::Version(format!("{p:?}"))
+            }
+            rustls::Error::InvalidCertificate(_) | rustls::Error::PeerMisbehaved(_)
+                if capture.signature_error.is_some() =>
+            {
+                TlsFailure::Signature(capture.signature_error.clone().unwrap_or_default())
+            }
+            other => TlsFailure::Protocol(clean(&other.to_string())),
+        };
+    }
+    match e.kind() {
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe
+            if asked =>
+        {
+            TlsFailure::ClientCertRequired {
+                alert: None,
+                after_handshake: false,
+            }
+        }
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe => TlsFailure::Reset {
+            received: wire.received,
+        },
+        io::ErrorKind::UnexpectedEof if asked => TlsFailure::ClientCertRequired {
+            alert: None,
+            after_handshake: false,
+        },
+        io::ErrorKind::UnexpectedEof => TlsFailure::Closed {
+            received: wire.received,
+        },
+        _ => TlsFailure::Other(clean(&e.to_string())),
+    }
+}
+
+/// What a read error means after the handshake.
+fn read_failure(e: &io::Error, took: Duration) -> FirstRead {
+    if let Some(rustls::Error::AlertReceived(desc)) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        return FirstRead::Alert(Alert::new(*desc));
+    }
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => FirstRead::Closed { took },
+        _ => FirstRead::Error(clean(&e.to_string())),
+    }
+}
+
+/// Reads whatever the server sends first (an h2 server's SETTINGS), until `until`.
+async fn first_read<S: AsyncRead + Unpin>(stream: &mut S, until: Instant) -> FirstRead {
+    let start = Instant::now();
+    let mut buf = [0u8; 4096];
+    match tokio::time::timeout_at(until.into(), stream.read(&mut buf)).await {
+        Err(_) => FirstRead::Quiet {
+            waited: start.elapsed(),
+        },
+        Ok(Ok(0)) => FirstRead::Closed {
+            took: start.elapsed(),
+        },
+        Ok(Ok(n)) => FirstRead::Data {
+            took: start.elapsed(),
+            bytes: n,
+        },
+        Ok(Err(e)) => read_failure(&e, start.elapsed()),
+    }
+}
+
+/// Sends `HEAD /` and reads the response head, until `until`.
+async fn head<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    target: &Target,
+    until: Instant,
+) -> (FirstRead, Option<HttpHead>) {
+    let start = Instant::now();
+    let host = if target.host.contains(':') {
+        format!("[{}]", target.host)
+    } else {
+        target.host.clone()
+    };
+    let host = if target.port == 443 {
+        host
+    } else {
+        format!("{host}:{}", target.port)
+    };
+    let request = format!(
+        "HEAD / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: tlsdoctor-tui/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    let io = async {
+        stream.write_all(request.as_bytes()).await?;
+        stream.flush().await?;
+        let mut data = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            data.extend_from_slice(&buf[..n]);
+            if data.windows(4).any(|w| w == b"\r\n\r\n") || data.len() >= MAX_HEAD {
+                break;
+            }
+        }
+        Ok::<_, io::Error>(data)
+    };
+    match tokio::time::timeout_at(until.into(), io).await {
+        Err(_) => (
+            FirstRead::Quiet {
+                waited: start.elapsed(),
+            },
+            None,
+        ),
+        Ok(Err(e)) => (read_failure(&e, start.elapsed()), None),
+        Ok(Ok(data)) if data.is_empty() => (
+            FirstRead::Closed {
+                took: start.elapsed(),
+            },
+            None,
+        ),
+        Ok(Ok(data)) => {
+            let received_at = SystemTime::now();
+            (
+                FirstRead::Data {
+                    took: start.elapsed(),
+                    bytes: data.len(),
+                },
+                parse_head(&data, received_at),
+            )
+        }
+    }
+}
+
+/// The status line and `Date` of an HTTP/1.x response head.
+pub fn parse_head(data: &[u8], received_at: SystemTime) -> Option<HttpHead> {
+    let text = String::from_utf8_lossy(data);
+    let mut lines = text.split("\r\n");
+    let status_line = lines.next()?.trim();
+    if !status_line.starts_with("HTTP/") {
+        return None;
+    }
+    let status = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok());
+    let date_raw = lines.take_while(|l| !l.is_empty()).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case("date")
+            .then(|| v.trim().to_string())
+    });
+    Some(HttpHead {
+        status_line: clean(status_line),
+        status,
+        date: date_raw.as_deref().and_then(parse_http_date),
+        date_raw: date_raw.map(|d| clean(&d)),
+        received_at,
+    })
+}
+
+/// An HTTP date in the IMF-fixdate form every server must send:
+/// "Sun, 06 Nov 1994 08:49:37 GMT".
+pub fn parse_http_date(s: &str) -> Option<SystemTime> {
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    let [wkday, day, month, year, clock, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    if !wkday.ends_with(',') {
+        return None;
+    }
+    let day: u32 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| m == month)? as u32
+        + 1;
+    let year: i64 = year.parse().ok().filter(|y| *y >= 1970)?;
+    let hms: Vec<i64> = clock
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [h, m, sec] = hms.as_slice() else {
+        return None;
+    };
+    if !(0..24).contains(h) || !(0..60).contains(m) || !(0..=60).contains(sec) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(system_time(days * 86_400 + h * 3600 + m * 60 + sec))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_date_parses_imf_fixdate() {
+        let t = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        assert_eq!(super::super::cert::unix(t), 784_111_777);
+        assert!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT").is_none());
+        assert!(parse_http_date("Sun, 06 Nov 1994 25:49:37 GMT").is_none());
+        assert!(parse_http_date("").is_none());
+    }
+
+    #[test]
+    fn head_finds_status_and_date() {
+        let now = SystemTime::now();
+        let h = parse_head(
+            b"HTTP/1.1 301 Moved\r\nServer: x\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n",
+            now,
+        )
+        .unwrap();
+        assert_eq!(h.status, Some(301));
+        assert_eq!(h.status_line, "HTTP/1.1 301 Moved");
+        assert!(h.date.is_some());
+        assert!(parse_head(b"SSH-2.0-OpenSSH\r\n", now).is_none());
+    }
+
+    #[test]
+    fn tls_record_shape() {
+        assert!(looks_like_tls(&[0x16, 0x03, 0x03]));
+        assert!(looks_like_tls(&[0x15, 0x03]));
+        assert!(!looks_like_tls(b"HTTP/1.1 400"));
+        assert!(!looks_like_tls(b"SSH-2.0"));
+    }
+
+    #[test]
+    fn bytes_show_escaped() {
+        assert_eq!(show_bytes(b"HTTP/1.1\r\n\x1b"), "HTTP/1.1\\x0d\\x0a\\x1b");
+    }
+}

@@ -1,0 +1,596 @@
+//! The trust stores a chain is judged against, each on its own: Mozilla's roots
+//! (webpki-roots, what apps that ship their own store trust), the system store
+//! (rustls-native-certs, which honours SSL_CERT_FILE and SSL_CERT_DIR), and the configured
+//! `ca_file`. Comparing them is what exposes a locally installed interception root.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::RootCertStore;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, TrustAnchor};
+use x509_parser::prelude::FromDer;
+use x509_parser::x509::X509Name;
+
+use crate::sanitize::clean;
+
+/// Where a set of trusted roots came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    /// Mozilla's root program, as compiled into webpki-roots.
+    Mozilla,
+    /// The operating system's store (or SSL_CERT_FILE / SSL_CERT_DIR).
+    System,
+    /// The `ca_file` of the config or `--ca-file`.
+    CaFile(PathBuf),
+}
+
+impl SourceKind {
+    /// A short stable key for reports: "mozilla", "system", "ca_file".
+    pub fn key(&self) -> &'static str {
+        match self {
+            SourceKind::Mozilla => "mozilla",
+            SourceKind::System => "system",
+            SourceKind::CaFile(_) => "ca_file",
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceKind::Mozilla => f.write_str("Mozilla roots"),
+            SourceKind::System => f.write_str("system store"),
+            SourceKind::CaFile(p) => write!(f, "ca_file {}", p.display()),
+        }
+    }
+}
+
+/// One trust source: its roots, and what went wrong loading it.
+#[derive(Debug, Clone)]
+pub struct TrustSource {
+    pub kind: SourceKind,
+    pub anchors: Vec<TrustAnchor<'static>>,
+    /// Load problems, for the details view (an unreadable file, a certificate that does not
+    /// parse). A source with problems still holds whatever did load.
+    pub problems: Vec<String>,
+}
+
+impl TrustSource {
+    /// Mozilla's roots as compiled in.
+    pub fn mozilla() -> Self {
+        TrustSource {
+            kind: SourceKind::Mozilla,
+            anchors: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// The system store, as rustls-native-certs finds it (SSL_CERT_FILE and SSL_CERT_DIR
+    /// take precedence over the platform's default location).
+    pub fn system() -> Self {
+        let found = rustls_native_certs::load_native_certs();
+        let mut source = TrustSource::from_ders(SourceKind::System, &found.certs);
+        source
+            .problems
+            .extend(found.errors.iter().map(|e| clean(&e.to_string())));
+        if found.certs.is_empty() && source.problems.is_empty() {
+            source
+                .problems
+                .push("no system roots found (set SSL_CERT_FILE or SSL_CERT_DIR?)".to_string());
+        }
+        source
+    }
+
+    /// The roots in a PEM file.
+    pub fn ca_file(path: &Path) -> Self {
+        let kind = SourceKind::CaFile(path.to_path_buf());
+        match std::fs::read(path) {
+            Ok(pem) => TrustSource::from_pem(kind, &pem),
+            Err(e) => TrustSource {
+                kind,
+                anchors: Vec::new(),
+                problems: vec![format!(
+                    "cannot read ca_file {}: {e}; give a readable PEM file",
+                    path.display()
+                )],
+            },
+        }
+    }
+
+    /// The roots in PEM text, labelled `kind`.
+    pub fn from_pem(kind: SourceKind, pem: &[u8]) -> Self {
+        let mut ders = Vec::new();
+        let mut problems = Vec::new();
+        for item in CertificateDer::pem_slice_iter(pem) {
+            match item {
+                Ok(der) => ders.push(der),
+                Err(e) => problems.push(format!("{kind}: a PEM block does not parse: {e}")),
+            }
+        }
+        let mut source = TrustSource::from_ders(kind, &ders);
+        if ders.is_empty() {
+            source
+                .problems
+                .push(format!("{}: no certificate in it", source.kind));
+        }
+        source.problems.extend(problems);
+        source
+    }
+
+    /// The roots in DER certificates, labelled `kind`.
+    pub fn from_ders(kind: SourceKind, ders: &[CertificateDer<'_>]) -> Self {
+        let mut anchors = Vec::new();
+        let mut problems = Vec::new();
+        for der in ders {
+            match webpki::anchor_from_trusted_cert(der) {
+                Ok(a) => anchors.push(a.to_owned()),
+                Err(e) => problems.push(format!(
+                    "{kind}: a certificate is not usable as a root: {e}"
+                )),
+            }
+        }
+        TrustSource {
+            kind,
+            anchors,
+            problems,
+        }
+    }
+}
+
+/// Every trust source in use, and their union for the handshake-time verdict.
+#[derive(Debug, Clone)]
+pub struct Trust {
+    pub sources: Vec<TrustSource>,
+    /// All anchors of all sources: what a client trusting every source would accept.
+    pub combined: Arc<RootCertStore>,
+}
+
+impl Trust {
+    pub fn new(sources: Vec<TrustSource>) -> Self {
+        let roots = sources
+            .iter()
+            .flat_map(|s| s.anchors.iter().cloned())
+            .collect();
+        Trust {
+            sources,
+            combined: Arc::new(RootCertStore { roots }),
+        }
+    }
+
+    /// Mozilla's roots, the system store and, when given, the ca_file: what the product uses.
+    pub fn load(ca_file: Option<&Path>) -> Self {
+        let mut sources = vec![TrustSource::mozilla(), TrustSource::system()];
+        if let Some(path) = ca_file {
+            sources.push(TrustSource::ca_file(path));
+        }
+        Trust::new(sources)
+    }
+
+    /// The source of `kind`, if loaded.
+    pub fn source(&self, kind: &SourceKind) -> Option<&TrustSource> {
+        self.sources.iter().find(|s| &s.kind == kind)
+    }
+}
+
+/// The distinguished name of a trust anchor, readable ("CN=..., O=...").
+pub fn anchor_name(anchor: &TrustAnchor<'_>) -> String {
+    name_from_contents(anchor.subject.as_ref())
+}
+
+/// A distinguished name given as the contents of its outer SEQUENCE (how trust anchors and
+/// TLS CertificateRequest messages carry it), readable.
+pub fn name_from_contents(contents: &[u8]) -> String {
+    let mut der = vec![0x30];
+    let len = contents.len();
+    if len < 0x80 {
+        der.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        der.push(0x80 | bytes.len() as u8);
+        der.extend(bytes);
+    }
+    der.extend_from_slice(contents);
+    match X509Name::from_der(&der) {
+        Ok((_, name)) => clean(&name.to_string()),
+        Err(_) => "(a name that does not parse)".to_string(),
+    }
+}
+
+/// Which bound of its validity a certificate is outside of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeFault {
+    Expired,
+    NotYetValid,
+}
+
+/// One certificate of the chain that is not valid at the time checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeProblem {
+    /// Index in the chain as sent (0 is the leaf).
+    pub index: usize,
+    pub fault: TimeFault,
+    /// "leaf CN=example.com" and the like.
+    pub cert: String,
+    pub not_before: i64,
+    pub not_after: i64,
+}
+
+/// Why no path to a root of one source could be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathError {
+    /// No chain from the leaf ends at one of the source's roots.
+    UnknownIssuer,
+    /// The server's own certificate is a CA certificate (CA:TRUE), as `openssl req -x509` makes.
+    CaUsedAsEndEntity,
+    /// A signature uses an algorithm or key that is refused (SHA-1, RSA under 2048 bits).
+    Unsupported(String),
+    /// A signature does not verify.
+    BadSignature(String),
+    /// No single time at which every certificate of the chain is valid (an intermediate that
+    /// expired before the leaf was issued, say): a time problem, reported as one.
+    Time(String),
+    /// The source has no roots at all.
+    NoRoots,
+    Other(String),
+}
+
+impl fmt::Display for PathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PathError::UnknownIssuer => f.write_str("no path to any of its roots"),
+            PathError::CaUsedAsEndEntity => {
+                f.write_str("the server's certificate is a CA certificate (CaUsedAsEndEntity)")
+            }
+            PathError::Unsupported(e) => write!(f, "refused signature algorithm or key: {e}"),
+            PathError::BadSignature(e) => write!(f, "a signature does not verify: {e}"),
+            PathError::Time(e) => write!(f, "no time at which the whole chain is valid: {e}"),
+            PathError::NoRoots => f.write_str("no roots loaded"),
+            PathError::Other(e) => f.write_str(e),
+        }
+    }
+}
+
+/// One trust source's view of the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceVerdict {
+    pub source: SourceKind,
+    /// Path to a root, judged on its own (at a time inside the chain's validity, any
+    /// purpose): the root's name, or why there is none.
+    pub path: Result<String, PathError>,
+    /// webpki's complete verdict at the time checked, for the server's name: its first
+    /// failure only, as a client using this source alone would see it.
+    pub webpki: Result<(), String>,
+}
+
+/// Every property of a chain, each checked on its own, at one time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdicts {
+    /// The time checked, UNIX seconds.
+    pub at: i64,
+    /// Certificates on the chain as sent that are not valid at `at`.
+    pub time: Vec<TimeProblem>,
+    /// The name checked and the result; `None` when there was no name to check.
+    pub name: Option<(String, Result<(), String>)>,
+    /// Certificates whose extended key usage does not allow a TLS server.
+    pub purpose: Vec<String>,
+    /// Weak keys and signatures on the chain as sent.
+    pub weak: Vec<String>,
+    pub sources: Vec<SourceVerdict>,
+}
+
+impl Verdicts {
+    /// The sources with a path to one of their roots.
+    pub fn trusted_by(&self) -> impl Iterator<Item = &SourceVerdict> {
+        self.sources.iter().filter(|s| s.path.is_ok())
+    }
+
+    /// Whether some source has a path to a root.
+    pub fn has_path(&self) -> bool {
+        self.trusted_by().next().is_some()
+    }
+
+    /// The verdict of one source.
+    pub fn source(&self, key: &str) -> Option<&SourceVerdict> {
+        self.sources.iter().find(|s| s.source.key() == key)
+    }
+
+    /// Whether every property holds (and some source trusts the chain).
+    pub fn all_good(&self) -> bool {
+        self.time.is_empty()
+            && self.name.as_ref().is_none_or(|(_, r)| r.is_ok())
+            && self.purpose.is_empty()
+            && self.has_path()
+    }
+}
+
+/// The role of a chain certificate and its name, for messages: "leaf CN=example.com".
+pub fn describe(chain: &[crate::probe::cert::ChainCert], index: usize) -> String {
+    let role = if index == 0 {
+        "leaf"
+    } else {
+        "chain certificate"
+    };
+    match chain.get(index).map(|c| &c.info) {
+        Some(Ok(info)) if index > 0 && info.self_issued => format!("root {}", info.display_name()),
+        Some(Ok(info)) if index > 0 => format!("intermediate {}", info.display_name()),
+        Some(Ok(info)) => format!("{role} {}", info.display_name()),
+        _ => format!("{role} #{index}"),
+    }
+}
+
+/// The chain as sent, followed from the leaf by issuer names: indexes into `chain`. Extra
+/// certificates the server sent that are not on this path are left out.
+pub fn sent_path(chain: &[crate::probe::cert::ChainCert]) -> Vec<usize> {
+    let mut path = vec![0];
+    let Some(Ok(first)) = chain.first().map(|c| &c.info) else {
+        return if chain.is_empty() { Vec::new() } else { path };
+    };
+    let mut current = first;
+    while !current.self_issued {
+        let next = chain.iter().enumerate().find(|(i, c)| {
+            !path.contains(i)
+                && c.info
+                    .as_ref()
+                    .is_ok_and(|info| info.subject_der == current.issuer_der)
+        });
+        let Some((i, c)) = next else { break };
+        path.push(i);
+        let Ok(info) = &c.info else { break };
+        current = info;
+    }
+    path
+}
+
+/// Accepts any extended key usage, so the path check does not fail on purpose.
+struct AnyPurpose;
+
+impl webpki::ExtendedKeyUsageValidator for AnyPurpose {
+    fn validate(&self, _iter: webpki::KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
+        Ok(())
+    }
+}
+
+/// Judges `chain` (leaf first, as sent) at `at` for `name`, against each source in `trust`.
+/// Pure: the same inputs give the same verdicts, so it can re-judge at the true time.
+pub fn judge(
+    chain: &[CertificateDer<'static>],
+    name: Option<&str>,
+    at: std::time::SystemTime,
+    trust: &Trust,
+) -> Verdicts {
+    use crate::probe::cert::{ChainCert, unix};
+
+    let parsed: Vec<ChainCert> = chain.iter().cloned().map(ChainCert::new).collect();
+    let at = unix(at);
+    let path = sent_path(&parsed);
+    let infos: Vec<(usize, &crate::probe::cert::CertInfo)> = path
+        .iter()
+        .filter_map(|&i| parsed[i].info.as_ref().ok().map(|info| (i, info)))
+        .collect();
+
+    let time = infos
+        .iter()
+        .filter_map(|&(index, info)| {
+            let fault = if at < info.not_before {
+                TimeFault::NotYetValid
+            } else if at > info.not_after {
+                TimeFault::Expired
+            } else {
+                return None;
+            };
+            Some(TimeProblem {
+                index,
+                fault,
+                cert: describe(&parsed, index),
+                not_before: info.not_before,
+                not_after: info.not_after,
+            })
+        })
+        .collect();
+
+    let purpose = infos
+        .iter()
+        .filter(|(_, info)| !info.allows_server_auth())
+        .map(|&(index, info)| {
+            format!(
+                "{}: extended key usage {} does not include serverAuth",
+                describe(&parsed, index),
+                info.eku.as_deref().unwrap_or_default().join(", ")
+            )
+        })
+        .collect();
+
+    let weak = infos
+        .iter()
+        .flat_map(|&(index, info)| info.weaknesses().into_iter().map(move |w| (index, w)))
+        .map(|(index, w)| format!("{}: {w}", describe(&parsed, index)))
+        .collect();
+
+    // A time inside every validity period of the chain, so the path check does not fail on
+    // time; `at` itself when it already is (or when the periods do not overlap).
+    let lo = infos.iter().map(|(_, i)| i.not_before).max().unwrap_or(at);
+    let hi = infos.iter().map(|(_, i)| i.not_after).min().unwrap_or(at);
+    let path_time = if lo <= hi { at.clamp(lo, hi) } else { at };
+
+    let ee = chain.first().map(webpki::EndEntityCert::try_from);
+    let server_name = name.map(|n| {
+        rustls::pki_types::ServerName::try_from(n.to_string())
+            .map_err(|_| format!("{n:?} is not a valid DNS name or IP address"))
+    });
+    let name_result = match (name, &server_name, &ee) {
+        (None, _, _) | (_, None, _) => None,
+        (Some(n), Some(Err(e)), _) => Some((n.to_string(), Err(e.clone()))),
+        (Some(n), Some(Ok(sn)), Some(Ok(ee))) => Some((
+            n.to_string(),
+            ee.verify_is_valid_for_subject_name(sn)
+                .map_err(|_| name_mismatch(&parsed, n)),
+        )),
+        (Some(n), Some(Ok(_)), _) => Some((
+            n.to_string(),
+            Err("the server's certificate does not parse".to_string()),
+        )),
+    };
+
+    let algs = rustls::crypto::aws_lc_rs::default_provider()
+        .signature_verification_algorithms
+        .all;
+    let intermediates = chain.get(1..).unwrap_or_default();
+    let sources = trust
+        .sources
+        .iter()
+        .map(|source| {
+            let (path, webpki) = match &ee {
+                None => (
+                    Err(PathError::Other(
+                        "the server sent no certificate".to_string(),
+                    )),
+                    Err("no certificate".to_string()),
+                ),
+                Some(Err(e)) => (
+                    Err(PathError::Other(format!(
+                        "the certificate does not parse: {e}"
+                    ))),
+                    Err(format!("{e}")),
+                ),
+                Some(Ok(_)) if source.anchors.is_empty() => {
+                    (Err(PathError::NoRoots), Err("no roots loaded".to_string()))
+                }
+                Some(Ok(ee)) => {
+                    let path = ee
+                        .verify_for_usage(
+                            algs,
+                            &source.anchors,
+                            intermediates,
+                            unix_time(path_time),
+                            AnyPurpose,
+                            None,
+                            None,
+                        )
+                        .map(|p| anchor_name(p.anchor()))
+                        .map_err(|e| path_error(&e));
+                    let full = ee
+                        .verify_for_usage(
+                            algs,
+                            &source.anchors,
+                            intermediates,
+                            unix_time(at),
+                            webpki::KeyUsage::server_auth(),
+                            None,
+                            None,
+                        )
+                        .map(|_| ())
+                        .and_then(|()| match &server_name {
+                            Some(Ok(sn)) => ee.verify_is_valid_for_subject_name(sn),
+                            _ => Ok(()),
+                        })
+                        .map_err(|e| webpki_error_text(&e));
+                    (path, full)
+                }
+            };
+            SourceVerdict {
+                source: source.kind.clone(),
+                path,
+                webpki,
+            }
+        })
+        .collect();
+
+    Verdicts {
+        at,
+        time,
+        name: name_result,
+        purpose,
+        weak,
+        sources,
+    }
+}
+
+fn unix_time(secs: i64) -> rustls::pki_types::UnixTime {
+    rustls::pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+        secs.max(0).unsigned_abs(),
+    ))
+}
+
+fn path_error(e: &webpki::Error) -> PathError {
+    use webpki::Error as E;
+    match e {
+        E::UnknownIssuer => PathError::UnknownIssuer,
+        E::CaUsedAsEndEntity => PathError::CaUsedAsEndEntity,
+        E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            PathError::Unsupported(webpki_error_text(e))
+        }
+        E::InvalidSignatureForPublicKey | E::SignatureAlgorithmMismatch => {
+            PathError::BadSignature(webpki_error_text(e))
+        }
+        E::CertExpired { .. } | E::CertNotValidYet { .. } | E::InvalidCertValidity => {
+            PathError::Time(webpki_error_text(e))
+        }
+        other => PathError::Other(webpki_error_text(other)),
+    }
+}
+
+/// A webpki error for people: algorithm OIDs by name instead of bytes.
+pub fn webpki_error_text(e: &webpki::Error) -> String {
+    use webpki::Error as E;
+    match e {
+        E::UnsupportedSignatureAlgorithmContext(c) => format!(
+            "signature algorithm {} is not accepted",
+            algorithm_name(&c.signature_algorithm_id)
+        ),
+        E::UnsupportedSignatureAlgorithmForPublicKeyContext(c) => format!(
+            "signature algorithm {} is not accepted for a {} key",
+            algorithm_name(&c.signature_algorithm_id),
+            algorithm_name(&c.public_key_algorithm_id)
+        ),
+        E::InvalidSignatureForPublicKey => {
+            "a signature does not verify with its issuer's key (or the key is refused)".to_string()
+        }
+        E::CertExpired { time, not_after } => format!(
+            "a certificate expired at {} (checked at {})",
+            crate::probe::cert::rfc3339(not_after.as_secs() as i64),
+            crate::probe::cert::rfc3339(time.as_secs() as i64)
+        ),
+        E::CertNotValidYet { time, not_before } => format!(
+            "a certificate is valid only from {} (checked at {})",
+            crate::probe::cert::rfc3339(not_before.as_secs() as i64),
+            crate::probe::cert::rfc3339(time.as_secs() as i64)
+        ),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The short name of an AlgorithmIdentifier's OID (given as its DER, OID first).
+fn algorithm_name(der: &[u8]) -> String {
+    use x509_parser::oid_registry::Oid;
+    match der {
+        [6, len, rest @ ..] if rest.len() >= usize::from(*len) => {
+            crate::probe::cert::algorithm_name(&Oid::new(std::borrow::Cow::Borrowed(
+                &rest[..usize::from(*len)],
+            )))
+        }
+        _ => "(unknown)".to_string(),
+    }
+}
+/// Why the leaf does not match `name`: the names it does carry.
+fn name_mismatch(chain: &[crate::probe::cert::ChainCert], name: &str) -> String {
+    match chain.first().map(|c| &c.info) {
+        Some(Ok(info)) if info.sans.is_empty() => match &info.subject_cn {
+            Some(cn) => format!(
+                "{name:?} is not in the certificate: it has no subjectAltName, only the common name {cn:?}, which clients ignore"
+            ),
+            None => format!("{name:?} is not in the certificate: it names no host at all"),
+        },
+        Some(Ok(info)) => format!(
+            "{name:?} is not in the certificate, which is for: {}",
+            info.sans.join(", ")
+        ),
+        _ => format!("{name:?} is not in the certificate"),
+    }
+}
