@@ -580,7 +580,11 @@ impl Config {
         let mut out = Vec::with_capacity(self.targets.len());
         for t in std::mem::take(&mut self.targets) {
             let parent = out.len();
-            let alts = if t.alternative_of.is_none() { t.alternatives.clone() } else { Vec::new() };
+            let alts = if t.alternative_of.is_none() {
+                t.alternatives.clone()
+            } else {
+                Vec::new()
+            };
             out.push(t);
             for alt in alts {
                 let mut a = out[parent].clone();

@@ -397,7 +397,11 @@ fn the_nordvpn_preset_through_the_cli() {
     .resolve_config()
     .unwrap();
     // The server's alternatives follow it, to be run only when the user tries one.
-    let server = cfg.targets.iter().position(|t| t.name == "NordVPN server").unwrap();
+    let server = cfg
+        .targets
+        .iter()
+        .position(|t| t.name == "NordVPN server")
+        .unwrap();
     let alts: Vec<&str> = cfg
         .targets
         .iter()

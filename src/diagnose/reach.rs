@@ -298,7 +298,10 @@ pub fn across(targets: &[Target], done: &[bool], findings: &[Finding], out: &mut
     if failing.is_empty() {
         return;
     }
-    let primary = targets.iter().filter(|t| t.alternative_of.is_none()).count();
+    let primary = targets
+        .iter()
+        .filter(|t| t.alternative_of.is_none())
+        .count();
     if primary >= 2 && failing.len() == primary {
         let codes: Vec<Code> = failing.iter().map(|(_, _, f)| f.code).collect();
         let same = codes.iter().all(|c| *c == codes[0]);
@@ -353,7 +356,10 @@ pub fn across(targets: &[Target], done: &[bool], findings: &[Finding], out: &mut
             .zip('1'..='9')
             .map(|((j, a), key)| Fix {
                 key,
-                label: format!("try another server: {} (its result shows beside this one)", a.host),
+                label: format!(
+                    "try another server: {} (its result shows beside this one)",
+                    a.host
+                ),
                 command: None,
                 rerun: crate::probe::for_target(targets, j),
             })

@@ -4,8 +4,8 @@ use serde_json::{Value, json};
 
 use crate::app::Model;
 use crate::probe::clock::NtpError;
-use crate::probe::reach::CaptiveVerdict;
 use crate::probe::connect::{Dns, TcpAttempt, TcpError};
+use crate::probe::reach::CaptiveVerdict;
 use crate::sanitize::clean;
 
 fn ms(d: std::time::Duration) -> f64 {

@@ -107,7 +107,11 @@ pub fn report(model: &Model) -> String {
                     clean(&x.detail)
                 );
             }
-            for d in reach.dns_compare.iter().flat_map(|c| c.differences()) {
+            for d in reach
+                .dns_compare
+                .iter()
+                .flat_map(crate::probe::reach::DnsComparison::differences)
+            {
                 let _ = writeln!(s, "    DNS differs: {}", clean(&d));
             }
         }
