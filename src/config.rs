@@ -19,6 +19,10 @@ pub const EMBEDDED_DEFAULTS: &str = include_str!("defaults.toml");
 
 /// The default TCP port of a target.
 pub const DEFAULT_PORT: u16 = 443;
+/// How many network checks run at once unless `[network] concurrency` says otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 64;
+/// The server name a blocked handshake is retried with unless `[network] alt_sni` says otherwise.
+pub const DEFAULT_ALT_SNI: &str = "example.com";
 /// The NTP port.
 pub const NTP_PORT: u16 = 123;
 
@@ -47,6 +51,10 @@ pub struct NetworkConfig {
     pub captive_url: Option<String>,
     /// Nameservers asked directly, besides the system's, to compare DNS answers (`resolvers`).
     pub resolvers: Vec<SocketAddr>,
+    /// How many network checks run at once (`concurrency`, default 64).
+    pub concurrency: usize,
+    /// The other server name a blocked handshake is retried with (`alt_sni`; `""` skips it).
+    pub alt_sni: Option<String>,
 }
 
 /// One `[[targets]]` entry: a server and the checks to run against it.
@@ -483,6 +491,12 @@ impl Config {
                 .into_iter()
                 .map(|n| n.0)
                 .collect(),
+            concurrency: fnw.concurrency.or(dnw.concurrency).map_or(DEFAULT_CONCURRENCY, |c| c.0),
+            alt_sni: match fnw.alt_sni.or(dnw.alt_sni) {
+                Some(s) if s.0.is_empty() => None,
+                Some(s) => Some(s.0),
+                None => Some(DEFAULT_ALT_SNI.to_string()),
+            },
         };
         let raw_targets = file.targets.or(defaults.targets).unwrap_or_default();
         let mut targets = Vec::with_capacity(raw_targets.len());
@@ -693,6 +707,45 @@ struct RawNetwork {
     ca_file: Option<Spanned<PathBuf>>,
     captive_url: Option<Spanned<String>>,
     resolvers: Option<Vec<Nameserver>>,
+    concurrency: Option<Concurrency>,
+    alt_sni: Option<AltSni>,
+}
+
+/// `concurrency = N`: 1 to 4096.
+#[derive(Debug)]
+struct Concurrency(usize);
+
+impl<'de> Deserialize<'de> for Concurrency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        match usize::try_from(n) {
+            Ok(n @ 1..=4096) => Ok(Concurrency(n)),
+            _ => Err(de::Error::custom(format!(
+                "bad concurrency {n}: how many checks run at once, from 1 to 4096 (default {DEFAULT_CONCURRENCY})"
+            ))),
+        }
+    }
+}
+
+/// `alt_sni = "name"`: a DNS name, or "" for none.
+#[derive(Debug)]
+struct AltSni(String);
+
+impl<'de> Deserialize<'de> for AltSni {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let ok = s.is_empty()
+            || (s.len() <= 253
+                && !s.starts_with('.')
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'));
+        if ok {
+            Ok(AltSni(s))
+        } else {
+            Err(de::Error::custom(format!(
+                "bad alt_sni {s:?}: a DNS name such as \"example.com\", or \"\" to skip the SNI variant"
+            )))
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

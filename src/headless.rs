@@ -6,6 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::app::model::Env;
 use crate::app::{self, Effect, Model, Msg};
 use crate::config::Config;
+use crate::probe::ProbeContext;
 use crate::runtime::Probes;
 
 /// A bound on the whole run, past every probe's own timeouts, so it always ends.
@@ -15,8 +16,8 @@ fn deadline(config: &Config) -> Duration {
 
 /// Runs every check once and returns the finished model.
 pub async fn run_once(config: Arc<Config>, env: Env) -> Model {
+    let mut probes = Probes::new(ProbeContext::new(Arc::clone(&config), Arc::clone(&env.trust)));
     let mut model = Model::new(Arc::clone(&config), env, Instant::now(), SystemTime::now());
-    let mut probes = Probes::new(Arc::clone(&config));
     for fx in app::start(&mut model) {
         if let Effect::Start(id) = fx {
             probes.spawn(id);

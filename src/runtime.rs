@@ -16,7 +16,7 @@ use tokio::task::JoinSet;
 use crate::app::model::Env;
 use crate::app::{self, Effect, FixRun, Model, Msg};
 use crate::config::Config;
-use crate::probe::{self, ProbeEvent, ProbeId};
+use crate::probe::{self, ProbeContext, ProbeEvent, ProbeId};
 use crate::report;
 
 /// How often time advances in the model (spinners, elapsed times, the resample timer).
@@ -26,17 +26,17 @@ const FRAME: Duration = Duration::from_millis(100);
 
 /// The running probe tasks and the channel their events arrive on.
 pub struct Probes {
-    config: Arc<Config>,
+    ctx: ProbeContext,
     tasks: JoinSet<()>,
     tx: mpsc::UnboundedSender<ProbeEvent>,
     rx: mpsc::UnboundedReceiver<ProbeEvent>,
 }
 
 impl Probes {
-    pub fn new(config: Arc<Config>) -> Self {
+    pub fn new(ctx: ProbeContext) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         Probes {
-            config,
+            ctx,
             tasks: JoinSet::new(),
             tx,
             rx,
@@ -45,10 +45,10 @@ impl Probes {
 
     /// Starts probe `id` as a task; its event arrives through [`Probes::next`].
     pub fn spawn(&mut self, id: ProbeId) {
-        let config = Arc::clone(&self.config);
+        let ctx = self.ctx.clone();
         let tx = self.tx.clone();
         self.tasks.spawn(async move {
-            let event = probe::run(id, &config).await;
+            let event = probe::run(id, &ctx).await;
             let _ = tx.send(event);
         });
         // Reap finished tasks so the set does not grow over a long session.
@@ -159,7 +159,7 @@ pub async fn run_tui(config: Arc<Config>, env: Env) -> color_eyre::Result<Exit> 
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
     let mut input = Input::start();
-    let mut probes = Probes::new(Arc::clone(&config));
+    let mut probes = Probes::new(ProbeContext::new(Arc::clone(&config), Arc::clone(&env.trust)));
     let mut model = Model::new(config, env, Instant::now(), SystemTime::now());
     let effects = app::start(&mut model);
 

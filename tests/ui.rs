@@ -60,6 +60,7 @@ impl Scene {
             )),
             color,
             nordvpn_cli: false,
+            ..Env::default()
         };
         Scene {
             base,
@@ -581,9 +582,9 @@ fn verdict_in_words() {
     let (_, _, text) = ui::title::format_verdict(&healthy(false).model);
     assert_eq!(text, "all checks passed");
     let (_, _, text) = ui::title::format_verdict(&running().model);
-    // Two NTP servers, one of them done; the sync check; per target its connect and
+    // Two NTP servers, one of them done; the sync check; per target its connect, TLS and
     // reach checks, one connect done; the captive-portal check.
-    assert_eq!(text, "checking… 7 running");
+    assert_eq!(text, "checking… 9 running");
 }
 
 #[test]

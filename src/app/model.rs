@@ -10,6 +10,8 @@ use crate::diagnose::{self, Consensus, Finding};
 use crate::probe::clock::{NtpError, NtpReply, Offset};
 use crate::probe::connect::ConnectReport;
 use crate::probe::reach::{CaptiveResult, ReachReport};
+use crate::probe::tls::TlsReport;
+use crate::probe::trust::Trust;
 use crate::probe::sync::SyncStatus;
 use crate::probe::{ProbeId, ProbeOutcome};
 
@@ -164,6 +166,8 @@ pub enum Overlay {
 /// Facts about where we run, read once at start.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
+    /// The trust stores (Mozilla, the system's, `ca_file`), loaded once.
+    pub trust: Arc<Trust>,
     pub is_root: bool,
     pub log_path: Option<PathBuf>,
     pub color: bool,
@@ -186,6 +190,8 @@ pub struct Model {
     /// Per target: the OpenVPN/WireGuard probes and the DNS comparison.
     pub reach: Vec<Slot<Box<ReachReport>>>,
     pub captive: Slot<Box<CaptiveResult>>,
+    /// Per target: the TLS handshake and its variants.
+    pub tls: Vec<Slot<Box<TlsReport>>>,
     /// The consensus offset after each complete round, oldest first.
     pub history: VecDeque<Offset>,
     pub last_round: Option<Instant>,
@@ -210,6 +216,7 @@ impl Model {
             connect: (0..config.targets.len()).map(|_| Slot::default()).collect(),
             reach: (0..config.targets.len()).map(|_| Slot::default()).collect(),
             captive: Slot::default(),
+            tls: (0..config.targets.len()).map(|_| Slot::default()).collect(),
             config,
             env,
             now,
@@ -268,6 +275,7 @@ impl Model {
             ProbeId::Connect(i) => self.connect.get(i).map(|s| s as &dyn RunState),
             ProbeId::Reach(i) => self.reach.get(i).map(|s| s as &dyn RunState),
             ProbeId::Captive => Some(&self.captive),
+            ProbeId::Tls(i) => self.tls.get(i).map(|s| s as &dyn RunState),
         }
     }
 
@@ -278,6 +286,7 @@ impl Model {
             ProbeId::Connect(i) => self.connect.get_mut(i).map(|s| s as &mut dyn RunState),
             ProbeId::Reach(i) => self.reach.get_mut(i).map(|s| s as &mut dyn RunState),
             ProbeId::Captive => Some(&mut self.captive),
+            ProbeId::Tls(i) => self.tls.get_mut(i).map(|s| s as &mut dyn RunState),
         }
     }
 
@@ -290,6 +299,7 @@ impl Model {
             .chain(self.connect.iter().map(|s| s as &dyn RunState))
             .chain(self.reach.iter().map(|s| s as &dyn RunState))
             .chain(std::iter::once(&self.captive as &dyn RunState))
+            .chain(self.tls.iter().map(|s| s as &dyn RunState))
     }
 
     /// Whether probe `id` has a result (from this run or an earlier one).
@@ -344,6 +354,10 @@ impl Model {
                 .get_mut(i)
                 .is_some_and(|s| s.finish(r, at, took, now)),
             (ProbeId::Captive, ProbeOutcome::Captive(r)) => self.captive.finish(r, at, took, now),
+            (ProbeId::Tls(i), ProbeOutcome::Tls(r)) => self
+                .tls
+                .get_mut(i)
+                .is_some_and(|s| s.finish(r, at, took, now)),
             _ => false,
         }
     }

@@ -32,7 +32,8 @@ pub struct Consensus {
     /// The median offset of the good samples, falsetickers voted out.
     pub offset: Option<Offset>,
     pub source: TimeSource,
-    /// Indexes of the servers whose samples made the consensus.
+    /// What made the consensus: indexes of NTP servers (source `ntp`) or of targets whose
+    /// `Date` header was used (source `https-date`).
     pub used: Vec<usize>,
     /// Indexes of servers that answered but disagree with the others.
     pub falsetickers: Vec<usize>,
@@ -66,12 +67,7 @@ pub fn consensus(model: &Model) -> Consensus {
         .collect();
     let mut all: Vec<i64> = good.iter().map(|(_, o)| o.as_micros()).collect();
     let Some(mid) = median(&mut all) else {
-        return Consensus {
-            offset: None,
-            source: TimeSource::None,
-            used: Vec::new(),
-            falsetickers: Vec::new(),
-        };
+        return https_date_consensus(model);
     };
     let limit = FALSETICKER.as_micros() as i64;
     let (agree, disagree): (Vec<_>, Vec<_>) = good
@@ -91,6 +87,37 @@ pub fn consensus(model: &Model) -> Consensus {
         source: TimeSource::Ntp,
         used: used.iter().map(|(i, _)| *i).collect(),
         falsetickers: falsetickers.iter().map(|(i, _)| *i).collect(),
+    }
+}
+
+/// The fallback when no NTP server gave a usable time (UDP 123 blocked, say): the median of the
+/// `Date` headers of the HTTPS targets, good to about a second.
+fn https_date_consensus(model: &Model) -> Consensus {
+    let dated: Vec<(usize, Offset)> = model
+        .tls
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            s.value()
+                .and_then(|r| r.http())
+                .and_then(crate::probe::tls::HttpHead::date_offset)
+                .map(|o| (i, o))
+        })
+        .collect();
+    let mut all: Vec<i64> = dated.iter().map(|(_, o)| o.as_micros()).collect();
+    match median(&mut all) {
+        Some(mid) => Consensus {
+            offset: Some(Offset::from_micros(mid)),
+            source: TimeSource::HttpsDate,
+            used: dated.iter().map(|(i, _)| *i).collect(),
+            falsetickers: Vec::new(),
+        },
+        None => Consensus {
+            offset: None,
+            source: TimeSource::None,
+            used: Vec::new(),
+            falsetickers: Vec::new(),
+        },
     }
 }
 
@@ -145,19 +172,42 @@ pub fn rules(model: &Model, out: &mut Vec<Finding>) {
 fn offset_rule(model: &Model, c: &Consensus, out: &mut Vec<Finding>) {
     let Some(offset) = c.offset else { return };
     let size = offset.magnitude();
+    // A Date header has one-second resolution: a second more before calling it drift.
+    let drift = match c.source {
+        TimeSource::HttpsDate => DRIFT + Duration::from_secs(1),
+        TimeSource::Ntp | TimeSource::None => DRIFT,
+    };
     let (code, severity) = if size >= SKEW {
         (Code::ClockSkew, Severity::Error)
-    } else if size >= DRIFT {
+    } else if size >= drift {
         (Code::ClockDrift, Severity::Warning)
     } else {
         return;
     };
-    let mut evidence = vec![format!(
-        "consensus of {} NTP server(s): offset {offset} ({})",
-        c.used.len(),
-        offset.describe()
-    )];
-    for &i in &c.used {
+    let mut evidence = vec![match c.source {
+        TimeSource::HttpsDate => format!(
+            "no NTP server answered; the Date headers of {} HTTPS server(s) say: offset {offset} ({}), good to about one second",
+            c.used.len(),
+            offset.describe()
+        ),
+        TimeSource::Ntp | TimeSource::None => format!(
+            "consensus of {} NTP server(s): offset {offset} ({})",
+            c.used.len(),
+            offset.describe()
+        ),
+    }];
+    if c.source == TimeSource::HttpsDate {
+        for &i in &c.used {
+            if let Some(h) = model.tls[i].value().and_then(|r| r.http()) {
+                evidence.push(format!(
+                    "{}: Date: {}",
+                    model.config.targets[i].name,
+                    h.date_raw.as_deref().map(crate::sanitize::clean).unwrap_or_default()
+                ));
+            }
+        }
+    }
+    for &i in c.used.iter().filter(|_| c.source == TimeSource::Ntp) {
         if let Some(Ok(r)) = model.ntp[i].value() {
             evidence.push(format!(
                 "{} ({}): offset {}, round trip {}, stratum {}",

@@ -172,6 +172,7 @@ pub fn diagnose(model: &Model) -> Vec<Finding> {
     clock::rules(model, &mut out);
     transport::rules(model, &mut out);
     let targets = &model.config.targets;
+    handshakes(model, &mut out);
     let finished: Vec<TargetReach<'_>> = model
         .reach
         .iter()
@@ -219,6 +220,44 @@ pub fn diagnose(model: &Model) -> Vec<Finding> {
             .then(a.target.cmp(&b.target))
     });
     out
+}
+
+/// The TLS findings of every target with a finished handshake check. The connect check
+/// already judges the TLS port's TCP connect, so the handshake's own TCP failures are left to
+/// it; a certificate that fails only because of the clock joins the clock's `clock-skew`.
+fn handshakes(model: &Model, out: &mut Vec<Finding>) {
+    let consensus = model.consensus().offset;
+    let mut clock_explains = Vec::new();
+    for (i, slot) in model.tls.iter().enumerate() {
+        let Some(report) = slot.value() else { continue };
+        let target = &model.config.targets[i];
+        let found = tls::findings(
+            i,
+            target,
+            report,
+            consensus,
+            model.wall,
+            &model.env.trust,
+            model.env.is_root,
+        );
+        for f in found {
+            match f.code {
+                Code::TcpRefused | Code::TcpTimeout if model.connect[i].value().is_some() => {}
+                Code::ClockSkew => clock_explains.push(f),
+                _ => out.push(f),
+            }
+        }
+    }
+    match out.iter_mut().find(|f| f.code == Code::ClockSkew && f.target.is_none()) {
+        Some(skew) => {
+            for f in clock_explains {
+                let name = f.target.unwrap_or_default();
+                skew.evidence.push(format!("{name}: {}", f.summary));
+                skew.evidence.extend(f.evidence.into_iter().map(|e| format!("{name}: {e}")));
+            }
+        }
+        None => out.extend(clock_explains),
+    }
 }
 
 /// A target's findings name its connect check; re-running it means all of the target's checks.

@@ -10,9 +10,12 @@ pub mod tls;
 pub mod trust;
 pub mod verifier;
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::config::Config;
+use tokio::sync::Semaphore;
+
+use crate::config::{Config, ProbeSpec};
 
 /// Which check a probe event belongs to. Indexes point into the config's lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -26,6 +29,8 @@ pub enum ProbeId {
     /// The reachability probes (OpenVPN, WireGuard) and the DNS comparison of
     /// `config.targets[i]`.
     Reach(usize),
+    /// The TLS handshake (with its variants) and HTTP `HEAD` of `config.targets[i]`.
+    Tls(usize),
     /// The plain-HTTP captive-portal check.
     Captive,
 }
@@ -38,6 +43,7 @@ pub enum ProbeOutcome {
     Connect(Box<connect::ConnectReport>),
     Reach(Box<reach::ReachReport>),
     Captive(Box<reach::CaptiveResult>),
+    Tls(Box<tls::TlsReport>),
 }
 
 /// A probe's report to the runtime.
@@ -51,9 +57,34 @@ pub struct ProbeEvent {
     pub outcome: ProbeOutcome,
 }
 
-/// Runs the probe `id` to completion against `config`. Never panics on network failure.
-pub async fn run(id: ProbeId, config: &Config) -> ProbeEvent {
+/// What every probe may need: the config, the trust stores, and the bound on how many
+/// network checks run at once.
+#[derive(Debug, Clone)]
+pub struct ProbeContext {
+    pub config: Arc<Config>,
+    pub trust: Arc<trust::Trust>,
+    limit: Arc<Semaphore>,
+}
+
+impl ProbeContext {
+    pub fn new(config: Arc<Config>, trust: Arc<trust::Trust>) -> Self {
+        let limit = Arc::new(Semaphore::new(config.network.concurrency.max(1)));
+        ProbeContext { config, trust, limit }
+    }
+}
+
+/// Runs the probe `id` to completion. Never panics on network failure. Network checks wait
+/// for a place under `[network] concurrency`; the clock probes do not.
+pub async fn run(id: ProbeId, ctx: &ProbeContext) -> ProbeEvent {
+    let config = &*ctx.config;
+    let _permit = match id {
+        ProbeId::Connect(_) | ProbeId::Reach(_) | ProbeId::Tls(_) | ProbeId::Captive => {
+            ctx.limit.acquire().await.ok()
+        }
+        ProbeId::Ntp(_) | ProbeId::SyncService => None,
+    };
     let start = std::time::Instant::now();
+    let timeout = config.network.timeout;
     let outcome = match id {
         ProbeId::Ntp(i) => {
             let server = &config.clock.servers[i];
@@ -61,17 +92,19 @@ pub async fn run(id: ProbeId, config: &Config) -> ProbeEvent {
         }
         ProbeId::SyncService => ProbeOutcome::SyncService(Box::new(sync::detect().await)),
         ProbeId::Connect(i) => {
-            let target = &config.targets[i];
-            ProbeOutcome::Connect(Box::new(
-                connect::check(target, config.network.timeout).await,
-            ))
+            ProbeOutcome::Connect(Box::new(connect::check(&config.targets[i], timeout).await))
         }
         ProbeId::Reach(i) => ProbeOutcome::Reach(Box::new(reach::check_target(config, i).await)),
+        ProbeId::Tls(i) => {
+            let target = &config.targets[i];
+            let dns = connect::resolve(target, timeout).await;
+            let mut opts = tls::TlsOptions::new(timeout, Arc::clone(&ctx.trust));
+            opts.alt_sni.clone_from(&config.network.alt_sni);
+            ProbeOutcome::Tls(Box::new(tls::check(target, dns.addrs(), &opts).await))
+        }
         ProbeId::Captive => {
             let url = config.network.captive_url.as_deref().unwrap_or_default();
-            ProbeOutcome::Captive(Box::new(
-                reach::captive_portal(url, config.network.timeout).await,
-            ))
+            ProbeOutcome::Captive(Box::new(reach::captive_portal(url, timeout).await))
         }
     };
     ProbeEvent {
@@ -101,6 +134,9 @@ pub fn all_probes(config: &Config) -> Vec<ProbeId> {
 /// The probes of target `i`: what `r` re-runs for it.
 pub fn for_target(targets: &[crate::config::Target], i: usize) -> Vec<ProbeId> {
     let mut ids = vec![ProbeId::Connect(i)];
+    if targets.get(i).is_some_and(|t| t.probes.contains(&ProbeSpec::Tls)) {
+        ids.push(ProbeId::Tls(i));
+    }
     if targets.get(i).is_some_and(reach::wants_reach) {
         ids.push(ProbeId::Reach(i));
     }

@@ -30,10 +30,7 @@ use super::verifier::{self, Capture, HelloConfig, Recorder};
 use crate::config::Target;
 use crate::sanitize::clean;
 
-/// How many targets run at once by default.
-pub const DEFAULT_CONCURRENCY: usize = 64;
-/// The other server name tried when the default hello is blocked.
-pub const DEFAULT_ALT_SNI: &str = "example.com";
+pub use crate::config::{DEFAULT_ALT_SNI, DEFAULT_CONCURRENCY};
 /// How many of the server's first bytes are kept as evidence.
 const FIRST_BYTES: usize = 64;
 /// How much of an HTTP response head is read at most.

@@ -147,6 +147,13 @@ pub struct Trust {
     pub combined: Arc<RootCertStore>,
 }
 
+impl Default for Trust {
+    /// No roots at all.
+    fn default() -> Self {
+        Trust::new(Vec::new())
+    }
+}
+
 impl Trust {
     pub fn new(sources: Vec<TrustSource>) -> Self {
         let roots = sources

@@ -6,6 +6,7 @@ use crate::app::Model;
 use crate::probe::clock::NtpError;
 use crate::probe::connect::{Dns, TcpAttempt, TcpError};
 use crate::probe::reach::CaptiveVerdict;
+use crate::probe::tls::TlsReport;
 use crate::sanitize::clean;
 
 fn ms(d: std::time::Duration) -> f64 {
@@ -77,7 +78,8 @@ pub fn report(model: &Model) -> Value {
             Some(json!({
                 "name": clean(&t.name), "host": clean(&t.host), "port": t.port,
                 "alternative_of": t.alternative_of.map(|p| clean(&model.config.targets[p].name)),
-                "dns": dns, "dns_differences": dns_differences, "tls": null, "reach": reach,
+                "dns": dns, "dns_differences": dns_differences,
+                "tls": model.tls[i].value().map(|r| tls_entry(r)), "reach": reach,
             }))
         })
         .collect();
@@ -120,6 +122,70 @@ pub fn report(model: &Model) -> Value {
         })),
         "targets": targets,
         "findings": findings,
+    })
+}
+
+/// Unix seconds as RFC 3339, or `null` when out of range.
+fn rfc3339(secs: i64) -> Value {
+    u64::try_from(secs)
+        .ok()
+        .and_then(|s| std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(s)))
+        .map_or(Value::Null, |t| json!(humantime::format_rfc3339_seconds(t).to_string()))
+}
+
+/// The `tls` object of a target.
+fn tls_entry(r: &TlsReport) -> Value {
+    let a = &r.attempt;
+    let n = a.negotiated.as_ref();
+    let chain: Vec<Value> = r
+        .chain
+        .iter()
+        .map(|c| match &c.info {
+            Ok(i) => json!({
+                "subject": clean(&i.subject), "issuer": clean(&i.issuer),
+                "sans": i.sans.iter().map(|x| clean(x)).collect::<Vec<_>>(),
+                "not_before": rfc3339(i.not_before), "not_after": rfc3339(i.not_after),
+                "key": i.key.to_string(), "signature_algorithm": i.signature_algorithm,
+                "sha256": i.sha256, "ca": i.ca,
+            }),
+            Err(e) => json!({ "error": clean(e) }),
+        })
+        .collect();
+    let trust: Vec<Value> = r
+        .verdicts
+        .iter()
+        .flat_map(|v| v.sources.iter())
+        .map(|s| {
+            json!({
+                "source": s.source.key(),
+                "trusted": s.path.is_ok(),
+                "root": s.path.as_ref().ok().map(|x| clean(x)),
+                "path_error": s.path.as_ref().err().map(|e| clean(&e.to_string())),
+                "verdict": match &s.webpki { Ok(()) => "ok".to_string(), Err(e) => clean(e) },
+            })
+        })
+        .collect();
+    json!({
+        "status": if a.failure.is_none() { "ok" } else { "failed" },
+        "error": a.failure.as_ref().map(|f| clean(&f.to_string())),
+        "version": n.map(|n| n.version.clone()),
+        "cipher": n.map(|n| n.cipher.clone()),
+        "group": n.and_then(|n| n.group.clone()),
+        "post_quantum": n.map(|n| n.post_quantum),
+        "alpn": n.and_then(|n| n.alpn.clone()),
+        "sni": r.sni.as_deref().map(clean),
+        "address": a.addr.map(|x| x.to_string()),
+        "handshake_ms": a.handshake.map(ms),
+        "http": r.http().map(|h| json!({
+            "status_line": clean(&h.status_line),
+            "date": h.date_raw.as_deref().map(clean),
+            "date_offset_ms": h.date_offset().map(crate::probe::clock::Offset::as_millis_f64),
+        })),
+        "chain": chain,
+        "trust": trust,
+        "variants": r.variants.iter().map(|v| json!({
+            "variant": v.variant.to_string(), "result": clean(&v.summary()),
+        })).collect::<Vec<_>>(),
     })
 }
 

@@ -6,6 +6,7 @@ use crate::app::Model;
 use crate::probe::clock::human_duration;
 use crate::probe::connect::Dns;
 use crate::probe::reach::CaptiveVerdict;
+use crate::probe::tls::TlsReport;
 use crate::sanitize::clean;
 
 /// The whole report as text.
@@ -97,6 +98,9 @@ pub fn report(model: &Model) -> String {
             let at = a.addr.map(|x| format!(" ({x})")).unwrap_or_default();
             let _ = writeln!(s, "    TCP {:<5}{res}{at}", a.port);
         }
+        if let Some(tls) = model.tls[i].value() {
+            tls_lines(&mut s, tls);
+        }
         if let Some(reach) = model.reach[i].value() {
             for x in &reach.results {
                 let _ = writeln!(
@@ -164,4 +168,57 @@ pub fn report(model: &Model) -> String {
         }
     }
     s
+}
+
+fn tls_lines(s: &mut String, r: &TlsReport) {
+    let a = &r.attempt;
+    let line = match (&a.failure, &a.negotiated) {
+        (None, Some(n)) => format!(
+            "{} {}, {}{}, ALPN {}{}",
+            n.version,
+            n.cipher,
+            n.group.as_deref().unwrap_or("?"),
+            if n.post_quantum { " (post-quantum)" } else { "" },
+            n.alpn.as_deref().unwrap_or("none"),
+            a.handshake.map(|d| format!(", in {}", human_duration(d))).unwrap_or_default()
+        ),
+        (Some(f), _) => format!("failed: {}", clean(&f.to_string())),
+        (None, None) => "no handshake".to_string(),
+    };
+    let _ = writeln!(s, "    TLS      {line}");
+    if let Some(h) = r.http() {
+        let date = h.date_raw.as_deref().map(|d| format!(", Date: {}", clean(d))).unwrap_or_default();
+        let _ = writeln!(s, "    HTTP     {}{date}", clean(&h.status_line));
+    }
+    for (k, c) in r.chain.iter().enumerate() {
+        match &c.info {
+            Ok(i) => {
+                let _ = writeln!(
+                    s,
+                    "    cert {k}   {} (issuer {}), {}, SANs: {}",
+                    clean(&i.subject),
+                    clean(&i.issuer),
+                    i.key,
+                    if i.sans.is_empty() { "none".to_string() } else { clean(&i.sans.join(", ")) }
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(s, "    cert {k}   unreadable: {}", clean(e));
+            }
+        }
+    }
+    if let Some(v) = &r.verdicts {
+        let trust: Vec<String> = v
+            .sources
+            .iter()
+            .map(|src| match &src.path {
+                Ok(root) => format!("{}: trusted ({})", src.source.key(), clean(root)),
+                Err(e) => format!("{}: {}", src.source.key(), clean(&e.to_string())),
+            })
+            .collect();
+        let _ = writeln!(s, "    trust    {}", trust.join(" · "));
+    }
+    for v in &r.variants {
+        let _ = writeln!(s, "    retry    {}: {}", v.variant, clean(&v.summary()));
+    }
 }
