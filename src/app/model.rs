@@ -255,6 +255,18 @@ impl Model {
         self.selected[pane.index()].min(self.rows(pane).saturating_sub(1))
     }
 
+    /// Whether target `i` is an alternative server that has never run: none of its checks
+    /// has started or finished. It runs only when the user tries it.
+    pub fn untried_alternative(&self, i: usize) -> bool {
+        let fresh = |id: ProbeId| !self.has_result(id) && !self.is_running(id);
+        self.config
+            .targets
+            .get(i)
+            .is_some_and(|t| t.alternative_of.is_some())
+            && fresh(ProbeId::Connect(i))
+            && fresh(ProbeId::Reach(i))
+    }
+
     /// The finding under the cursor in the Findings pane.
     pub fn selected_finding(&self) -> Option<&Finding> {
         self.findings.get(self.selection(Pane::Findings))
