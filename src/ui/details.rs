@@ -302,7 +302,10 @@ fn dns_comparison_doc(doc: &mut Doc, t: &crate::config::Target, r: &ReachReport)
 
 fn captive_doc(doc: &mut Doc, model: &Model) {
     let Some(c) = model.captive.value() else {
-        doc.field("captive check", &super::reach::format_captive(model));
+        doc.field(
+            "captive check",
+            &super::reach::format_captive_verdict(model),
+        );
         return;
     };
     let verdict = match &c.verdict {

@@ -165,14 +165,16 @@ pub fn format_tags(r: &ReachResult) -> Option<String> {
 
 /// The captive-portal check in one line: its verdict, then the URL.
 pub fn format_captive(model: &Model) -> String {
+    format!("captive check: {}", format_captive_verdict(model))
+}
+
+/// The captive-portal check's verdict (or why there is none) and its URL.
+pub fn format_captive_verdict(model: &Model) -> String {
     let url = model.config.network.captive_url.as_deref().map(clean);
     let slot = &model.captive;
     if let Some(since) = slot.running_since {
         let url = url.unwrap_or_default();
-        return format!(
-            "captive check: {} checking {url}",
-            format_running(elapsed(model, since))
-        );
+        return format!("{} checking {url}", format_running(elapsed(model, since)));
     }
     match (slot.value(), url) {
         (Some(c), _) => {
@@ -184,13 +186,13 @@ pub fn format_captive(model: &Model) -> String {
                 CaptiveVerdict::Captive(why) => format!("CAPTIVE PORTAL: {}", clean(why)),
                 CaptiveVerdict::Unknown(why) => format!("could not tell: {}", clean(why)),
             };
-            format!("captive check: {verdict} · {}", clean(&c.url))
+            format!("{verdict} · {}", clean(&c.url))
         }
         (None, Some(url)) if crate::probe::wants_captive_check(&model.config) => {
-            format!("captive check: not run yet · {url}")
+            format!("not run yet · {url}")
         }
-        (None, Some(_)) => "captive check: not run (there is no target to explain)".to_string(),
-        (None, None) => "captive check: off (captive_url = \"\" in the config)".to_string(),
+        (None, Some(_)) => "not run (there is no target to explain)".to_string(),
+        (None, None) => "off (captive_url = \"\" in the config)".to_string(),
     }
 }
 
