@@ -491,7 +491,10 @@ impl Config {
                 .into_iter()
                 .map(|n| n.0)
                 .collect(),
-            concurrency: fnw.concurrency.or(dnw.concurrency).map_or(DEFAULT_CONCURRENCY, |c| c.0),
+            concurrency: fnw
+                .concurrency
+                .or(dnw.concurrency)
+                .map_or(DEFAULT_CONCURRENCY, |c| c.0),
             alt_sni: match fnw.alt_sni.or(dnw.alt_sni) {
                 Some(s) if s.0.is_empty() => None,
                 Some(s) => Some(s.0),
@@ -737,7 +740,8 @@ impl<'de> Deserialize<'de> for AltSni {
         let ok = s.is_empty()
             || (s.len() <= 253
                 && !s.starts_with('.')
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'));
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'));
         if ok {
             Ok(AltSni(s))
         } else {

@@ -16,7 +16,10 @@ fn deadline(config: &Config) -> Duration {
 
 /// Runs every check once and returns the finished model.
 pub async fn run_once(config: Arc<Config>, env: Env) -> Model {
-    let mut probes = Probes::new(ProbeContext::new(Arc::clone(&config), Arc::clone(&env.trust)));
+    let mut probes = Probes::new(ProbeContext::new(
+        Arc::clone(&config),
+        Arc::clone(&env.trust),
+    ));
     let mut model = Model::new(Arc::clone(&config), env, Instant::now(), SystemTime::now());
     for fx in app::start(&mut model) {
         if let Effect::Start(id) = fx {

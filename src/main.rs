@@ -38,7 +38,9 @@ fn main() -> ExitCode {
     };
     let headless = cli.once || cli.json || !std::io::stdout().is_terminal();
     let (log_path, _log_guard) = logging::init();
-    let trust = Arc::new(tlsdoctor_tui::probe::trust::Trust::load(config.network.ca_file.as_deref()));
+    let trust = Arc::new(tlsdoctor_tui::probe::trust::Trust::load(
+        config.network.ca_file.as_deref(),
+    ));
     let env = Env {
         trust,
         is_root: fix::is_root(),

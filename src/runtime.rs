@@ -159,7 +159,10 @@ pub async fn run_tui(config: Arc<Config>, env: Env) -> color_eyre::Result<Exit> 
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
     let mut input = Input::start();
-    let mut probes = Probes::new(ProbeContext::new(Arc::clone(&config), Arc::clone(&env.trust)));
+    let mut probes = Probes::new(ProbeContext::new(
+        Arc::clone(&config),
+        Arc::clone(&env.trust),
+    ));
     let mut model = Model::new(config, env, Instant::now(), SystemTime::now());
     let effects = app::start(&mut model);
 

@@ -20,6 +20,10 @@ use tlsdoctor_tui::config::Config;
 use tlsdoctor_tui::diagnose::{Code, Finding, Severity};
 use tlsdoctor_tui::probe::clock::{NtpError, NtpReply, Offset};
 use tlsdoctor_tui::probe::connect::{ConnectReport, Dns, TcpAttempt, TcpError};
+use tlsdoctor_tui::probe::reach::dns::{Answer, Direct};
+use tlsdoctor_tui::probe::reach::{
+    CaptiveResult, CaptiveVerdict, DnsComparison, ReachReport, ReachResult, ReachStatus,
+};
 use tlsdoctor_tui::probe::sync::{SyncStatus, Timedatectl, ToolAnswer};
 use tlsdoctor_tui::probe::{ProbeEvent, ProbeId, ProbeOutcome};
 use tlsdoctor_tui::ui::{self, format};
@@ -51,7 +55,9 @@ struct Scene {
 
 impl Scene {
     fn new(toml: &str, color: bool) -> Self {
-        let config = Config::from_toml(toml, Path::new("test.toml")).expect("test config");
+        let mut config = Config::from_toml(toml, Path::new("test.toml")).expect("test config");
+        // As the command line does: each alternative server right after its target.
+        config.expand_alternatives();
         let base = Instant::now();
         let env = Env {
             is_root: false,
@@ -114,6 +120,14 @@ impl Scene {
             ProbeOutcome::Connect(Box::new(r)),
             at_ms,
         );
+    }
+
+    fn reach(&mut self, i: usize, r: ReachReport, at_ms: u64) {
+        self.probe(ProbeId::Reach(i), ProbeOutcome::Reach(Box::new(r)), at_ms);
+    }
+
+    fn captive(&mut self, c: CaptiveResult, at_ms: u64) {
+        self.probe(ProbeId::Captive, ProbeOutcome::Captive(Box::new(c)), at_ms);
     }
 
     fn tick(&mut self, ms: u64) {
@@ -314,6 +328,274 @@ fn running() -> Scene {
     s
 }
 
+const REACH_CONFIG: &str = r#"
+[clock]
+servers = ["ntp1.example.net"]
+
+[network]
+captive_url = "http://192.0.2.80/generate_204"
+
+[[targets]]
+name   = "nl"
+host   = "nl1.vpn.example.com"
+probes = ["tcp:443", "openvpn-udp:1194"]
+
+[[targets]]
+name   = "de"
+host   = "de1.vpn.example.com"
+probes = ["tcp:80", "openvpn-udp:1194", "wireguard:51820"]
+"#;
+
+const ALTERNATIVES_CONFIG: &str = r#"
+[clock]
+servers = ["ntp1.example.net"]
+
+[network]
+captive_url = "http://192.0.2.80/generate_204"
+
+[[targets]]
+name   = "api"
+host   = "198.51.100.7"
+probes = ["tcp:443"]
+
+[[targets]]
+name         = "vpn"
+host         = "vpn1.example.com"
+probes       = ["openvpn-udp:1194"]
+alternatives = ["vpn2.example.com", "vpn3.example.com"]
+"#;
+
+/// A reachability result as the probes word it.
+fn reach_result(
+    spec: &str,
+    to: &str,
+    status: ReachStatus,
+    openvpn: bool,
+    signed: Option<&'static str>,
+    detail: &str,
+    took: Duration,
+) -> ReachResult {
+    let probe: tlsdoctor_tui::config::ProbeSpec = spec.parse().expect("test probe");
+    let addr = SocketAddr::new(ip(to), probe.port().expect("a probe with a port"));
+    ReachResult {
+        probe,
+        addr,
+        port: addr.port(),
+        status,
+        is_openvpn: openvpn,
+        signed,
+        detail: detail.to_string(),
+        took,
+    }
+}
+
+/// The system resolver and one nameserver asked directly, with their answers.
+fn compare(host: &str, system: &str, direct: &str) -> DnsComparison {
+    let answer = |a: &str, ms: u64| Answer::Addrs {
+        addrs: vec![ip(a)],
+        took: Duration::from_millis(ms),
+    };
+    DnsComparison {
+        host: host.to_string(),
+        system: answer(system, 9),
+        direct: vec![Direct {
+            server: addr("192.0.2.53:53"),
+            answer: answer(direct, 14),
+        }],
+    }
+}
+
+/// Two VPN servers: one whose OpenVPN UDP port answers a tls-auth signed probe, one whose
+/// UDP ports are silent, TCP port closed and DNS contradicted; and a captive portal.
+fn reach_probes() -> Scene {
+    let mut s = Scene::new(REACH_CONFIG, false);
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", SMALL, 21_400, 2, "192.0.2.1")),
+        20,
+    );
+    s.sync(true, 30);
+    s.connect(
+        0,
+        ConnectReport {
+            dns: resolved(&["192.0.2.10"], 7),
+            tcp: vec![tcp("192.0.2.10:443", Ok(ms(18)))],
+        },
+        40,
+    );
+    s.reach(
+        0,
+        ReachReport {
+            dns: resolved(&["192.0.2.10"], 7),
+            results: vec![reach_result(
+                "openvpn-udp:1194",
+                "192.0.2.10",
+                ReachStatus::Open,
+                true,
+                Some("tls-auth"),
+                "OpenVPN answers: a server reset acking our session (tls-auth, HMAC-SHA256) after 14.0 ms",
+                ms(14),
+            )],
+            dns_compare: Some(compare("nl1.vpn.example.com", "192.0.2.10", "192.0.2.10")),
+        },
+        50,
+    );
+    s.connect(
+        1,
+        ConnectReport {
+            dns: resolved(&["198.51.100.20"], 9),
+            tcp: vec![tcp("198.51.100.20:80", Err(TcpError::Refused))],
+        },
+        60,
+    );
+    s.reach(
+        1,
+        ReachReport {
+            dns: resolved(&["198.51.100.20"], 9),
+            results: vec![
+                reach_result(
+                    "openvpn-udp:1194",
+                    "198.51.100.20",
+                    ReachStatus::OpenOrFiltered,
+                    false,
+                    None,
+                    "no reply to 3 resets within 5.0 s: filtered, or the server requires tls-auth/tls-crypt",
+                    Duration::from_secs(5),
+                ),
+                reach_result(
+                    "wireguard:51820",
+                    "198.51.100.20",
+                    ReachStatus::OpenOrFiltered,
+                    false,
+                    None,
+                    "no reply to 3 initiations within 5.0 s: WireGuard never answers a packet it cannot authenticate, so silence cannot tell an open port from a filtered one",
+                    Duration::from_secs(5),
+                ),
+            ],
+            dns_compare: Some(compare(
+                "de1.vpn.example.com",
+                "198.51.100.20",
+                "198.51.100.21",
+            )),
+        },
+        70,
+    );
+    s.captive(
+        CaptiveResult {
+            url: "http://192.0.2.80/generate_204".to_string(),
+            verdict: CaptiveVerdict::Captive("302 redirect to http://192.0.2.1/login".to_string()),
+            status: Some(302),
+            location: Some("http://192.0.2.1/login".to_string()),
+            took: ms(31),
+        },
+        80,
+    );
+    s
+}
+
+/// The vpn's OpenVPN UDP port is closed where the api works: "try another server". The first
+/// alternative has been tried and answers; the second has not.
+fn alternatives() -> Scene {
+    let mut s = Scene::new(ALTERNATIVES_CONFIG, false);
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", SMALL, 21_400, 2, "192.0.2.1")),
+        20,
+    );
+    s.sync(true, 30);
+    s.connect(
+        0,
+        ConnectReport {
+            dns: Dns::Skipped(ip("198.51.100.7")),
+            tcp: vec![tcp("198.51.100.7:443", Ok(ms(25)))],
+        },
+        40,
+    );
+    s.connect(
+        1,
+        ConnectReport {
+            dns: resolved(&["192.0.2.21"], 6),
+            tcp: vec![],
+        },
+        50,
+    );
+    s.reach(
+        1,
+        ReachReport {
+            dns: resolved(&["192.0.2.21"], 6),
+            results: vec![reach_result(
+                "openvpn-udp:1194",
+                "192.0.2.21",
+                ReachStatus::Closed,
+                false,
+                None,
+                "ICMP port unreachable: nothing listens on UDP 1194 (or a firewall rejects)",
+                ms(2),
+            )],
+            dns_compare: Some(compare("vpn1.example.com", "192.0.2.21", "192.0.2.21")),
+        },
+        60,
+    );
+    s.captive(
+        CaptiveResult {
+            url: "http://192.0.2.80/generate_204".to_string(),
+            verdict: CaptiveVerdict::Open,
+            status: Some(204),
+            location: None,
+            took: ms(22),
+        },
+        70,
+    );
+    s
+}
+
+/// Tries the first alternative from the fixes of the `single-target-failing` finding.
+fn try_first_alternative(s: &mut Scene) {
+    let at = s
+        .model
+        .findings
+        .iter()
+        .position(|f| f.code == Code::SingleTargetFailing)
+        .expect("the vpn fails where the api works");
+    s.chars("4");
+    for _ in 0..at {
+        s.key(KeyCode::Down);
+    }
+    s.chars("f1");
+    assert!(s.model.is_running(ProbeId::Connect(2)));
+    assert!(s.model.is_running(ProbeId::Reach(2)));
+    assert!(!s.model.is_running(ProbeId::Reach(3)));
+}
+
+/// The alternative's answers.
+fn alternative_answers(s: &mut Scene) {
+    s.connect(
+        2,
+        ConnectReport {
+            dns: resolved(&["192.0.2.22"], 5),
+            tcp: vec![],
+        },
+        1300,
+    );
+    s.reach(
+        2,
+        ReachReport {
+            dns: resolved(&["192.0.2.22"], 5),
+            results: vec![reach_result(
+                "openvpn-udp:1194",
+                "192.0.2.22",
+                ReachStatus::Open,
+                true,
+                None,
+                "OpenVPN answers: a server reset acking our session after 11.0 ms",
+                ms(11),
+            )],
+            dns_compare: Some(compare("vpn2.example.com", "192.0.2.22", "192.0.2.22")),
+        },
+        1400,
+    );
+}
+
 // ---- snapshots ------------------------------------------------------------------------------
 
 #[test]
@@ -419,6 +701,314 @@ fn stacked_layout_gives_the_focused_pane_the_height() {
     insta::assert_snapshot!("skew_findings_focused_80x24", s.screen(80, 24));
 }
 
+#[test]
+fn reach_probe_screens() {
+    let mut s = reach_probes();
+    s.chars("3");
+    let screen = s.screen(120, 40);
+    for want in [
+        "openvpn-udp:1194 open     14ms",
+        "proven open · OpenVPN answered · signed",
+        "openvpn-udp:1194 open-or-filtered 5.00s",
+        "no reply: filtered, or the server",
+        "requires tls-auth/tls-crypt · unsigned",
+        "wireguard:51820  open-or-filtered 5.00s",
+        "WireGuard never answers a stranger",
+        "tcp:80           closed",
+        "! DNS differs: 192.0.2.53:53 says",
+        "CAPTIVE PORTAL: 302 redirect to",
+    ] {
+        assert!(screen.contains(want), "{want:?} is not on\n{screen}");
+    }
+    insta::assert_snapshot!("reach_probes_120x40", screen);
+    insta::assert_snapshot!("reach_probes_80x24", s.screen(80, 24));
+}
+
+#[test]
+fn reach_probe_details_screens() {
+    let mut s = reach_probes();
+    s.chars("3j");
+    s.key(KeyCode::Enter);
+    assert_eq!(s.model.overlay, Some(Overlay::Details(Pane::Reach)));
+    let screen = s.screen(120, 40);
+    for want in [
+        "cannot tell an open port from a filtered one",
+        "system resolver: 198.51.100.20",
+        "192.0.2.53:53: 198.51.100.21",
+        "CAPTIVE PORTAL",
+    ] {
+        assert!(screen.contains(want), "{want:?} is not on\n{screen}");
+    }
+    insta::assert_snapshot!("reach_details_120x40", screen);
+    insta::assert_snapshot!("reach_details_80x24", s.screen(80, 24));
+}
+
+#[test]
+fn alternative_screens() {
+    const UNTRIED: &str = "not tried (f on the finding to try it)";
+    let mut s = alternatives();
+    s.chars("3");
+    let screen = s.screen(120, 40);
+    // Both alternatives, in the Reachability and the Handshakes pane alike.
+    assert_eq!(screen.matches(UNTRIED).count(), 4, "{screen}");
+    insta::assert_snapshot!("reach_alternatives_untried_120x40", screen);
+    insta::assert_snapshot!("reach_alternatives_untried_80x24", s.screen(80, 24));
+    s.chars("2");
+    let hand = s.screen(80, 24);
+    assert_eq!(hand.matches(UNTRIED).count(), 2, "{hand}");
+
+    try_first_alternative(&mut s);
+    s.tick(1250);
+    s.chars("3");
+    let running = s.screen(80, 24);
+    assert!(
+        running.contains("↳ alternative: vpn2.example.com  ⠙ 1.2s"),
+        "{running}"
+    );
+    insta::assert_snapshot!("reach_alternative_running_80x24", running);
+
+    alternative_answers(&mut s);
+    let screen = s.screen(120, 40);
+    assert_eq!(screen.matches(UNTRIED).count(), 2, "{screen}");
+    insta::assert_snapshot!("reach_alternatives_tried_120x40", screen);
+    insta::assert_snapshot!("reach_alternatives_tried_80x24", s.screen(80, 24));
+    s.chars("2");
+    insta::assert_snapshot!("handshakes_alternatives_tried_120x40", s.screen(120, 40));
+}
+
+#[test]
+fn reach_summary_counts_every_probe() {
+    let s = reach_probes();
+    assert_eq!(
+        ui::reach::summary(&s.model).to_string(),
+        "probes: 2 open, 1 closed, 2 open-or-filtered · DNS differs for 1 target · CAPTIVE PORTAL"
+    );
+    // Stacked, with another pane focused, the line is the pane.
+    assert!(
+        s.screen(80, 24)
+            .contains(" probes: 2 open, 1 closed, 2 open-or-filtered · DNS differs for 1 target"),
+        "{}",
+        s.screen(80, 24)
+    );
+    let mut r = alternatives();
+    assert_eq!(
+        ui::reach::summary(&r.model).to_string(),
+        "probes: 1 open, 1 closed · captive check: no portal"
+    );
+    try_first_alternative(&mut r);
+    assert_eq!(
+        ui::reach::summary(&r.model).to_string(),
+        "probes: 1 open, 1 closed, 2 running · captive check: no portal"
+    );
+    alternative_answers(&mut r);
+    assert_eq!(
+        ui::reach::summary(&r.model).to_string(),
+        "probes: 2 open, 1 closed · captive check: no portal"
+    );
+    let fresh = Scene::new(REACH_CONFIG, false);
+    assert_eq!(
+        ui::reach::summary(&fresh.model).to_string(),
+        "probes: not checked yet"
+    );
+}
+
+#[test]
+fn reach_text_from_the_network_is_cleaned() {
+    let mut s = Scene::new(REACH_CONFIG, false);
+    s.reach(
+        1,
+        ReachReport {
+            dns: resolved(&["198.51.100.20"], 9),
+            results: vec![reach_result(
+                "openvpn-udp:1194",
+                "198.51.100.20",
+                ReachStatus::Other,
+                false,
+                None,
+                "something else answers: 5 bytes \"\x1b[2Jhi\"",
+                ms(3),
+            )],
+            dns_compare: Some(DnsComparison {
+                host: "de1.vpn.example.com".to_string(),
+                system: Answer::Addrs {
+                    addrs: vec![ip("198.51.100.20")],
+                    took: ms(9),
+                },
+                direct: vec![Direct {
+                    server: addr("192.0.2.53:53"),
+                    answer: Answer::NoAddress {
+                        why: "gone\x1b]0;pwned\x07".to_string(),
+                        took: ms(4),
+                    },
+                }],
+            }),
+        },
+        20,
+    );
+    s.captive(
+        CaptiveResult {
+            url: "http://192.0.2.80/generate_204".to_string(),
+            verdict: CaptiveVerdict::Captive("302 redirect to http://x/\x1b[31mlogin".to_string()),
+            status: Some(302),
+            location: Some("http://x/\x1b[31mlogin".to_string()),
+            took: ms(5),
+        },
+        30,
+    );
+    s.chars("3j");
+    let mut screens = vec![s.screen(80, 24), s.screen(120, 40)];
+    s.key(KeyCode::Enter);
+    screens.push(s.screen(120, 40));
+    for screen in &screens {
+        assert!(!screen.contains('\x1b'), "{screen}");
+        assert!(!screen.contains('\x07'), "{screen}");
+    }
+    assert!(screens[2].contains("gone]0;pwned"), "{}", screens[2]);
+    assert!(
+        screens[2].contains("something else answers"),
+        "{}",
+        screens[2]
+    );
+    assert!(
+        screens[0].contains("something answers, but not as OpenVPN"),
+        "{}",
+        screens[0]
+    );
+}
+
+#[test]
+fn reach_statuses_say_what_they_prove() {
+    let r = |spec: &str, status, openvpn, signed| {
+        reach_result(spec, "192.0.2.1", status, openvpn, signed, "", ms(1))
+    };
+    let words = |x: ReachResult| ui::reach::format_reach_status(&x);
+    assert_eq!(
+        words(r(
+            "wireguard:51820",
+            ReachStatus::OpenOrFiltered,
+            false,
+            None
+        )),
+        "WireGuard never answers a stranger: only a closed port can be proven"
+    );
+    assert_eq!(
+        words(r(
+            "openvpn-udp:1194",
+            ReachStatus::OpenOrFiltered,
+            false,
+            None
+        )),
+        "no reply: filtered, or the server requires tls-auth/tls-crypt"
+    );
+    assert_eq!(
+        words(r(
+            "openvpn-udp:1194",
+            ReachStatus::OpenOrFiltered,
+            false,
+            Some("tls-crypt")
+        )),
+        "no reply even signed: filtered, or the server does not take our tls-crypt key"
+    );
+    assert_eq!(
+        words(r("openvpn-tcp:443", ReachStatus::Open, true, None)),
+        "proven open"
+    );
+    assert!(
+        words(r("openvpn-tcp:443", ReachStatus::Open, false, None))
+            .contains("OpenVPN is not proven")
+    );
+    assert!(
+        words(r("wireguard:51820", ReachStatus::Closed, false, None)).starts_with("proven closed")
+    );
+    assert!(words(r("wireguard:51820", ReachStatus::Other, false, None)).contains("not WireGuard"));
+    assert!(
+        words(r("openvpn-udp:1194", ReachStatus::Error, false, None))
+            .contains("says nothing about the server")
+    );
+    assert_eq!(
+        ui::reach::format_tags(&r(
+            "openvpn-udp:1194",
+            ReachStatus::Open,
+            true,
+            Some("tls-auth")
+        ))
+        .as_deref(),
+        Some("OpenVPN answered · signed tls-auth")
+    );
+    assert_eq!(
+        ui::reach::format_tags(&r("openvpn-tcp:443", ReachStatus::Other, false, None)).as_deref(),
+        Some("unsigned")
+    );
+    assert_eq!(
+        ui::reach::format_tags(&r(
+            "wireguard:51820",
+            ReachStatus::OpenOrFiltered,
+            false,
+            None
+        )),
+        None
+    );
+}
+
+#[test]
+fn captive_check_in_words() {
+    let toml = "[network]\ncaptive_url = \"\"\n[[targets]]\nhost = \"vpn.example.com\"\n";
+    let off = Scene::new(toml, false);
+    assert_eq!(
+        ui::reach::format_captive(&off.model),
+        "captive check: off (captive_url = \"\" in the config)"
+    );
+    let mut s = Scene::new(REACH_CONFIG, false);
+    assert_eq!(
+        ui::reach::format_captive(&s.model),
+        "captive check: not run yet · http://192.0.2.80/generate_204"
+    );
+    app::start(&mut s.model);
+    s.tick(1250);
+    assert_eq!(
+        ui::reach::format_captive(&s.model),
+        "captive check: ⠹ 1.2s checking http://192.0.2.80/generate_204"
+    );
+    s.captive(
+        CaptiveResult {
+            url: "http://192.0.2.80/generate_204".to_string(),
+            verdict: CaptiveVerdict::Unknown(
+                "192.0.2.80 closed the connection without an answer".to_string(),
+            ),
+            status: None,
+            location: None,
+            took: ms(5),
+        },
+        1300,
+    );
+    assert_eq!(
+        ui::reach::format_captive(&s.model),
+        "captive check: could not tell: 192.0.2.80 closed the connection without an answer · http://192.0.2.80/generate_204"
+    );
+}
+
+#[test]
+fn wrapping_with_a_limit() {
+    assert_eq!(
+        format::wrap_clipped("one two three", 7, 2),
+        ["one two", "three"]
+    );
+    assert_eq!(
+        format::wrap_clipped("one two three four", 7, 2),
+        ["one two", "three…"]
+    );
+    assert_eq!(format::wrap_clipped("one two three", 7, 1), ["one tw…"]);
+    assert_eq!(format::wrap_clipped("", 7, 0), [""]);
+    assert_eq!(
+        format::format_alternative("b.example.com"),
+        "↳ alternative: b.example.com"
+    );
+    assert_eq!(
+        format::format_untried(Some("f")),
+        "not tried (f on the finding to try it)"
+    );
+}
+
 // ---- behaviour ------------------------------------------------------------------------------
 
 #[test]
@@ -431,7 +1021,11 @@ fn tiny_and_odd_sizes_never_panic() {
     let mut details = skewed(false);
     details.chars("4");
     details.key(KeyCode::Enter);
-    scenes.extend([help, confirm, details]);
+    scenes.extend([help, confirm, details, reach_probes(), alternatives()]);
+    let mut reach_details = reach_probes();
+    reach_details.chars("3j");
+    reach_details.key(KeyCode::Enter);
+    scenes.push(reach_details);
     for s in &scenes {
         for w in [0, 1, 2, 5, 10, 20, 33, 60, 79, 99, 100, 140] {
             for h in [0, 1, 2, 3, 5, 7, 9, 12, 15, 24, 50] {

@@ -10,9 +10,9 @@ use crate::diagnose::{self, Consensus, Finding};
 use crate::probe::clock::{NtpError, NtpReply, Offset};
 use crate::probe::connect::ConnectReport;
 use crate::probe::reach::{CaptiveResult, ReachReport};
+use crate::probe::sync::SyncStatus;
 use crate::probe::tls::TlsReport;
 use crate::probe::trust::Trust;
-use crate::probe::sync::SyncStatus;
 use crate::probe::{ProbeId, ProbeOutcome};
 
 /// How many consensus offsets the sparkline keeps.
@@ -260,6 +260,18 @@ impl Model {
     /// The selected row of `pane` (clamped).
     pub fn selection(&self, pane: Pane) -> usize {
         self.selected[pane.index()].min(self.rows(pane).saturating_sub(1))
+    }
+
+    /// Whether target `i` is an alternative server that has never run: none of its checks
+    /// has started or finished. It runs only when the user tries it.
+    pub fn untried_alternative(&self, i: usize) -> bool {
+        let fresh = |id: ProbeId| !self.has_result(id) && !self.is_running(id);
+        self.config
+            .targets
+            .get(i)
+            .is_some_and(|t| t.alternative_of.is_some())
+            && fresh(ProbeId::Connect(i))
+            && fresh(ProbeId::Reach(i))
     }
 
     /// The finding under the cursor in the Findings pane.

@@ -202,7 +202,10 @@ fn offset_rule(model: &Model, c: &Consensus, out: &mut Vec<Finding>) {
                 evidence.push(format!(
                     "{}: Date: {}",
                     model.config.targets[i].name,
-                    h.date_raw.as_deref().map(crate::sanitize::clean).unwrap_or_default()
+                    h.date_raw
+                        .as_deref()
+                        .map(crate::sanitize::clean)
+                        .unwrap_or_default()
                 ));
             }
         }

@@ -248,12 +248,16 @@ fn handshakes(model: &Model, out: &mut Vec<Finding>) {
             }
         }
     }
-    match out.iter_mut().find(|f| f.code == Code::ClockSkew && f.target.is_none()) {
+    match out
+        .iter_mut()
+        .find(|f| f.code == Code::ClockSkew && f.target.is_none())
+    {
         Some(skew) => {
             for f in clock_explains {
                 let name = f.target.unwrap_or_default();
                 skew.evidence.push(format!("{name}: {}", f.summary));
-                skew.evidence.extend(f.evidence.into_iter().map(|e| format!("{name}: {e}")));
+                skew.evidence
+                    .extend(f.evidence.into_iter().map(|e| format!("{name}: {e}")));
             }
         }
         None => out.extend(clock_explains),

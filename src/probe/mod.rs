@@ -69,7 +69,11 @@ pub struct ProbeContext {
 impl ProbeContext {
     pub fn new(config: Arc<Config>, trust: Arc<trust::Trust>) -> Self {
         let limit = Arc::new(Semaphore::new(config.network.concurrency.max(1)));
-        ProbeContext { config, trust, limit }
+        ProbeContext {
+            config,
+            trust,
+            limit,
+        }
     }
 }
 
@@ -134,7 +138,10 @@ pub fn all_probes(config: &Config) -> Vec<ProbeId> {
 /// The probes of target `i`: what `r` re-runs for it.
 pub fn for_target(targets: &[crate::config::Target], i: usize) -> Vec<ProbeId> {
     let mut ids = vec![ProbeId::Connect(i)];
-    if targets.get(i).is_some_and(|t| t.probes.contains(&ProbeSpec::Tls)) {
+    if targets
+        .get(i)
+        .is_some_and(|t| t.probes.contains(&ProbeSpec::Tls))
+    {
         ids.push(ProbeId::Tls(i));
     }
     if targets.get(i).is_some_and(reach::wants_reach) {

@@ -130,7 +130,9 @@ fn rfc3339(secs: i64) -> Value {
     u64::try_from(secs)
         .ok()
         .and_then(|s| std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(s)))
-        .map_or(Value::Null, |t| json!(humantime::format_rfc3339_seconds(t).to_string()))
+        .map_or(Value::Null, |t| {
+            json!(humantime::format_rfc3339_seconds(t).to_string())
+        })
 }
 
 /// The `tls` object of a target.

@@ -178,16 +178,26 @@ fn tls_lines(s: &mut String, r: &TlsReport) {
             n.version,
             n.cipher,
             n.group.as_deref().unwrap_or("?"),
-            if n.post_quantum { " (post-quantum)" } else { "" },
+            if n.post_quantum {
+                " (post-quantum)"
+            } else {
+                ""
+            },
             n.alpn.as_deref().unwrap_or("none"),
-            a.handshake.map(|d| format!(", in {}", human_duration(d))).unwrap_or_default()
+            a.handshake
+                .map(|d| format!(", in {}", human_duration(d)))
+                .unwrap_or_default()
         ),
         (Some(f), _) => format!("failed: {}", clean(&f.to_string())),
         (None, None) => "no handshake".to_string(),
     };
     let _ = writeln!(s, "    TLS      {line}");
     if let Some(h) = r.http() {
-        let date = h.date_raw.as_deref().map(|d| format!(", Date: {}", clean(d))).unwrap_or_default();
+        let date = h
+            .date_raw
+            .as_deref()
+            .map(|d| format!(", Date: {}", clean(d)))
+            .unwrap_or_default();
         let _ = writeln!(s, "    HTTP     {}{date}", clean(&h.status_line));
     }
     for (k, c) in r.chain.iter().enumerate() {
@@ -199,7 +209,11 @@ fn tls_lines(s: &mut String, r: &TlsReport) {
                     clean(&i.subject),
                     clean(&i.issuer),
                     i.key,
-                    if i.sans.is_empty() { "none".to_string() } else { clean(&i.sans.join(", ")) }
+                    if i.sans.is_empty() {
+                        "none".to_string()
+                    } else {
+                        clean(&i.sans.join(", "))
+                    }
                 );
             }
             Err(e) => {

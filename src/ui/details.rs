@@ -1,5 +1,7 @@
 //! The details window for the selected row of a pane: every field of an NTP reply (or why
-//! there is none), a target's DNS answer and TCP attempts, a finding's evidence and fixes.
+//! there is none), a target's DNS answer and TCP attempts, a target's every reachability probe
+//! with what its status proves, the DNS comparison and the captive-portal check, a finding's
+//! evidence and fixes.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -16,6 +18,7 @@ use crate::app::keys::Action;
 use crate::app::{Done, Model, Pane, Slot};
 use crate::config::Sni;
 use crate::probe::clock::human_duration;
+use crate::probe::reach::{CaptiveVerdict, ReachReport, is_reach_probe, wants_reach};
 use crate::sanitize::clean;
 
 /// The widest the window gets, so lines stay readable on wide terminals.
@@ -179,14 +182,243 @@ fn target_doc(doc: &mut Doc, model: &Model, i: usize) -> String {
                 );
             }
         }
+        None if model.untried_alternative(i) => doc.field("status", &untried_words()),
         None => doc.field("status", "no result yet"),
     }
     run_fields(doc, model, slot);
-    if t.name == host_port(t) {
-        format!(" {} ", t.name)
-    } else {
-        format!(" {}: {} ", t.name, host_port(t))
+    target_title(t)
+}
+
+/// An alternative server that has not run, and how to run it (keys from the key map).
+fn untried_words() -> String {
+    match (key_label(Action::Fixes), key_label(Action::Retry)) {
+        (Some(f), Some(r)) => format!(
+            "not tried: press {f} on the finding that offers it, or {r} here, to run its checks"
+        ),
+        _ => "not tried: run it from the fixes of the finding that offers it".to_string(),
     }
+}
+
+/// The title of a target's window: its name, and where it is when the name does not say.
+fn target_title(t: &crate::config::Target) -> String {
+    if t.name == host_port(t) {
+        format!(" {} ", clean(&t.name))
+    } else {
+        format!(" {}: {} ", clean(&t.name), host_port(t))
+    }
+}
+
+/// When the latest of a target's runs finished, and whether one runs now.
+fn target_run_fields(doc: &mut Doc, model: &Model, i: usize) {
+    let connect = &model.connect[i];
+    let reach = &model.reach[i];
+    let last = [
+        connect.last.as_ref().map(|d| (d.at, d.took)),
+        reach.last.as_ref().map(|d| (d.at, d.took)),
+    ]
+    .into_iter()
+    .flatten()
+    .max_by_key(|(at, _)| *at);
+    if let Some((at, took)) = last {
+        doc.field(
+            "checked at",
+            &format!(
+                "{} (local clock), took {}",
+                format_time(at),
+                format_ms(took)
+            ),
+        );
+    }
+    let since = [connect.running_since, reach.running_since]
+        .into_iter()
+        .flatten()
+        .min();
+    if let Some(since) = since {
+        doc.field(
+            "running",
+            &format!("for {}", human_duration(super::elapsed(model, since))),
+        );
+    }
+}
+
+/// One probe: its label, status and the facts of its run on the first line, then what the
+/// status proves and the probe's own words, whole.
+fn probe_entry(doc: &mut Doc, label: &str, status: &str, style: Style, facts: &[String]) {
+    let theme = doc.theme;
+    let mut spans = vec![
+        Span::styled(format!("{label}  "), theme.heading()),
+        Span::styled(status.to_string(), style),
+    ];
+    for f in facts {
+        spans.push(Span::raw(format!(" · {f}")));
+    }
+    let line = Line::from(spans);
+    if line.width() <= doc.width {
+        doc.line(line);
+    } else {
+        doc.line(Line::from(line.spans[..2].to_vec()));
+        doc.para("    ", &facts.join(" · "), Style::new());
+    }
+}
+
+/// Why a target has no DNS comparison.
+fn no_comparison(t: &crate::config::Target) -> &'static str {
+    if t.connect.is_some() {
+        "not done: the config gives the address to connect to"
+    } else if t.host.parse::<std::net::IpAddr>().is_ok() {
+        "not needed: the target is an address"
+    } else {
+        "not done: no nameserver to ask directly (none in /etc/resolv.conf, no `resolvers` in the config)"
+    }
+}
+
+fn dns_comparison_doc(doc: &mut Doc, t: &crate::config::Target, r: &ReachReport) {
+    let Some(c) = &r.dns_compare else {
+        doc.field("DNS compared", no_comparison(t));
+        return;
+    };
+    doc.field(
+        "DNS compared",
+        &format!("system resolver: {}", clean(&c.system.words())),
+    );
+    for d in &c.direct {
+        let verdict = if super::reach::contradicts(c, d) {
+            " — contradicts the system resolver"
+        } else {
+            ""
+        };
+        doc.field(
+            "",
+            &format!("{}: {}{verdict}", d.server, clean(&d.answer.words())),
+        );
+    }
+    if c.differences().is_empty() {
+        doc.field(
+            "",
+            "no contradiction: the answers share an address, or one side gave none to compare",
+        );
+    }
+}
+
+fn captive_doc(doc: &mut Doc, model: &Model) {
+    let Some(c) = model.captive.value() else {
+        doc.field(
+            "captive check",
+            &super::reach::format_captive_verdict(model),
+        );
+        return;
+    };
+    let verdict = match &c.verdict {
+        CaptiveVerdict::Open => "no portal: the expected answer came".to_string(),
+        CaptiveVerdict::Captive(why) => format!("CAPTIVE PORTAL: {}", clean(why)),
+        CaptiveVerdict::Unknown(why) => format!("could not tell: {}", clean(why)),
+    };
+    doc.field("captive check", &verdict);
+    let status = c
+        .status
+        .map_or_else(|| "no HTTP answer".to_string(), |s| format!("HTTP {s}"));
+    let location = c
+        .location
+        .as_deref()
+        .map(|l| format!(", location {}", clean(l)))
+        .unwrap_or_default();
+    doc.field(
+        "",
+        &format!(
+            "{}: {status} in {}{location}",
+            clean(&c.url),
+            format_ms(c.took)
+        ),
+    );
+    if let Some(since) = model.captive.running_since {
+        doc.field(
+            "",
+            &format!(
+                "running again for {}",
+                human_duration(super::elapsed(model, since))
+            ),
+        );
+    }
+}
+
+fn reach_doc(doc: &mut Doc, model: &Model, i: usize) -> String {
+    let t = &model.config.targets[i];
+    let theme = doc.theme;
+    if let Some(parent) = t.alternative_of.and_then(|p| model.config.targets.get(p)) {
+        doc.field(
+            "alternative of",
+            &format!("{} ({})", clean(&parent.name), host_port(parent)),
+        );
+    }
+    if model.untried_alternative(i) {
+        let probes: Vec<String> = t.probes.iter().map(ToString::to_string).collect();
+        doc.field("probes", &probes.join(", "));
+        doc.field("status", &untried_words());
+        return target_title(t);
+    }
+    let reach = model.reach[i].value();
+    let dns = reach
+        .map(|r| &r.dns)
+        .or_else(|| model.connect[i].value().map(|r| &r.dns));
+    if let Some(dns) = dns {
+        doc.field("DNS", &format_dns(t, dns));
+    }
+    doc.line(Line::raw(""));
+    match model.connect[i].value() {
+        Some(r) => {
+            for a in &r.tcp {
+                let (state, detail) = super::reach::format_port(a);
+                let style = if state == "open" {
+                    theme.ok()
+                } else {
+                    theme.error()
+                };
+                probe_entry(doc, &format!("tcp:{}", a.port), state, style, &[detail]);
+            }
+        }
+        None if !t.tcp_ports().is_empty() => {
+            doc.para("", "TCP ports: no result yet", theme.dim());
+        }
+        None => {}
+    }
+    match reach {
+        Some(r) => {
+            for x in &r.results {
+                let mut facts = vec![format!("{} to {}", format_ms(x.took), x.addr)];
+                facts.extend(super::reach::format_tags(x));
+                probe_entry(
+                    doc,
+                    &x.probe.to_string(),
+                    x.status.as_str(),
+                    super::reach::status_style(x.status, theme),
+                    &facts,
+                );
+                doc.para("    ", &super::reach::format_reach_status(x), Style::new());
+                doc.para("    ", &clean(&x.detail), theme.dim());
+            }
+            if r.results.is_empty() && t.probes.iter().any(|s| is_reach_probe(*s)) {
+                doc.para(
+                    "",
+                    "OpenVPN/WireGuard probes: not run, DNS gave no address",
+                    theme.dim(),
+                );
+            }
+            doc.line(Line::raw(""));
+            dns_comparison_doc(doc, t, r);
+        }
+        None if wants_reach(t) => {
+            doc.para(
+                "",
+                "OpenVPN/WireGuard probes and DNS comparison: no result yet",
+                theme.dim(),
+            );
+            doc.line(Line::raw(""));
+        }
+        None => doc.line(Line::raw("")),
+    }
+    captive_doc(doc, model);
+    target_run_fields(doc, model, i);
+    target_title(t)
 }
 
 fn finding_doc(doc: &mut Doc, model: &Model, i: usize) -> String {
@@ -247,7 +479,8 @@ pub fn lines(
     let mut doc = Doc::new(theme, width);
     let title = match pane {
         Pane::Clock => clock_doc(&mut doc, model, i),
-        Pane::Handshakes | Pane::Reach => target_doc(&mut doc, model, i),
+        Pane::Handshakes => target_doc(&mut doc, model, i),
+        Pane::Reach => reach_doc(&mut doc, model, i),
         Pane::Findings => finding_doc(&mut doc, model, i),
     };
     Some((title, doc.lines))

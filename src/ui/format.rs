@@ -169,3 +169,36 @@ pub fn wrap_words(s: &str, width: usize) -> Vec<String> {
     lines.push(cur);
     lines
 }
+
+/// `s` word-wrapped to `width`, at most `max_lines` lines; when it is cut, the last line ends
+/// with "…". Always at least one line.
+pub fn wrap_clipped(s: &str, width: usize, max_lines: usize) -> Vec<String> {
+    let mut lines = wrap_words(s, width);
+    let max = max_lines.max(1);
+    if lines.len() > max {
+        // The next line's first word did not fit on this one, so the two together overflow
+        // and `fit` marks the cut.
+        let joined = format!("{} {}", lines[max - 1], lines[max]);
+        lines.truncate(max);
+        let cut = fit(&joined, width.max(1));
+        lines[max - 1] = match cut.strip_suffix('…') {
+            Some(head) => format!("{}…", head.trim_end()),
+            None => cut,
+        };
+    }
+    lines
+}
+
+/// The head of an alternative server's row: marked as standing in for the target above it.
+pub fn format_alternative(host: &str) -> String {
+    format!("↳ alternative: {}", clean(host))
+}
+
+/// Why an alternative server's row is empty, and how to try it (`fixes_key` opens the fixes of
+/// the finding that offers it).
+pub fn format_untried(fixes_key: Option<&str>) -> String {
+    match fixes_key {
+        Some(k) => format!("not tried ({k} on the finding to try it)"),
+        None => "not tried (try it from the fixes of its finding)".to_string(),
+    }
+}

@@ -7,9 +7,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{ListItem, Paragraph};
 
-use super::format::{format_ms, format_running, pad};
+use super::format::{format_alternative, format_ms, format_running, format_untried, pad};
 use super::theme::Theme;
-use super::{elapsed, pane_block, render_list};
+use super::{elapsed, key_label, pane_block, render_list};
+use crate::app::keys::Action;
 use crate::app::{Model, Pane, Slot};
 use crate::config::{HostPort, Target};
 use crate::probe::clock::human_duration;
@@ -105,10 +106,12 @@ fn tcp_line(target: &Target, report: &ConnectReport) -> String {
     }
 }
 
-/// The widths of the name and address columns, from the targets.
+/// The widths of the name and address columns, from the targets (an alternative server's row
+/// names its host instead, so its long name does not widen the column).
 pub fn column_widths(targets: &[Target]) -> (usize, usize) {
     let name = targets
         .iter()
+        .filter(|t| t.alternative_of.is_none())
         .map(|t| t.name.chars().count())
         .max()
         .unwrap_or(0);
@@ -122,11 +125,27 @@ pub fn column_widths(targets: &[Target]) -> (usize, usize) {
 
 fn item(
     model: &Model,
+    i: usize,
     target: &Target,
     slot: &Slot<Box<ConnectReport>>,
     widths: (usize, usize),
     theme: Theme,
 ) -> ListItem<'static> {
+    // Alternative servers sit indented under the target they stand in for, as in the
+    // Reachability pane; one that never ran says how to try it.
+    let alt = target.alternative_of.is_some();
+    if model.untried_alternative(i) {
+        return ListItem::new(vec![
+            Line::styled(
+                format!("  {}", format_alternative(&host_port(target))),
+                theme.dim(),
+            ),
+            Line::styled(
+                format!("      {}", format_untried(key_label(Action::Fixes))),
+                theme.dim(),
+            ),
+        ]);
+    }
     let (word, style) = match (slot.running_since, slot.value()) {
         (Some(since), _) => (format_running(elapsed(model, since)), theme.running()),
         (None, Some(r)) => {
@@ -135,12 +154,17 @@ fn item(
         }
         (None, None) => ("not run".to_string(), theme.dim()),
     };
-    let head = Line::from(vec![
-        Span::raw(format!(
-            "{}  {}  ",
+    let name = if alt {
+        format!("  {}", format_alternative(&host_port(target)))
+    } else {
+        format!(
+            "{}  {}",
             pad(&target.name, widths.0),
             pad(&host_port(target), widths.1)
-        )),
+        )
+    };
+    let head = Line::from(vec![
+        Span::raw(format!("{name}  ")),
         Span::styled(word, style),
     ]);
     let value = if slot.is_running() {
@@ -148,7 +172,8 @@ fn item(
     } else {
         Style::new()
     };
-    let label = |l: &'static str| Span::styled(format!("  {l}  "), theme.heading());
+    let indent = if alt { "  " } else { "" };
+    let label = |l: &'static str| Span::styled(format!("{indent}  {l}  "), theme.heading());
     let mut lines = vec![head];
     match slot.value() {
         Some(r) => {
@@ -190,7 +215,8 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
         .targets
         .iter()
         .zip(&model.connect)
-        .map(|(t, s)| item(model, t, s, widths, theme))
+        .enumerate()
+        .map(|(i, (t, s))| item(model, i, t, s, widths, theme))
         .collect();
     render_list(
         frame,
@@ -204,7 +230,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
 
 /// The pane in one line, for the stacked layout: "3 targets: 2 ok, 1 failing".
 pub fn summary(model: &Model) -> Line<'static> {
-    let n = model.config.targets.len();
+    let untried = (0..model.config.targets.len())
+        .filter(|i| model.untried_alternative(*i))
+        .count();
+    let n = model.config.targets.len() - untried;
     if n == 0 {
         return Line::raw("no targets");
     }
@@ -231,6 +260,12 @@ pub fn summary(model: &Model) -> Line<'static> {
     }
     if running > 0 {
         parts.push(format!("{running} running"));
+    }
+    if untried > 0 {
+        parts.push(format!(
+            "{untried} alternative{} not tried",
+            if untried == 1 { "" } else { "s" }
+        ));
     }
     Line::raw(format!(
         "{n} target{}: {}",

@@ -27,7 +27,7 @@ const GRID_MIN_WIDTH: u16 = 100;
 /// The grid also needs this many rows between the title and the footer.
 const GRID_MIN_HEIGHT: u16 = 14;
 /// The marker in front of the selected row, and its width on screen.
-const SELECTED: &str = "▶ ";
+pub const SELECTED: &str = "▶ ";
 pub const SELECTED_WIDTH: u16 = 2;
 
 /// Draws the whole screen.
