@@ -86,6 +86,19 @@ pub enum Code {
 }
 
 impl Code {
+    /// Where a finding stands among those of the same severity: the causes people should
+    /// check first come first — the clock, then software or a network in the middle, then
+    /// what is true of every target — so the headline names the root cause.
+    pub fn rank(self) -> u8 {
+        match self {
+            Code::ClockSkew => 0,
+            Code::TlsInterception => 1,
+            Code::CaptivePortal => 2,
+            Code::AllTargetsFailing => 3,
+            _ => 4,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Code::ClockSkew => "clock-skew",
@@ -216,6 +229,7 @@ pub fn diagnose(model: &Model) -> Vec<Finding> {
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
+            .then(a.code.rank().cmp(&b.code.rank()))
             .then(a.code.cmp(&b.code))
             .then(a.target.cmp(&b.target))
     });
