@@ -37,6 +37,9 @@ pub struct Consensus {
     pub used: Vec<usize>,
     /// Indexes of servers that answered but disagree with the others.
     pub falsetickers: Vec<usize>,
+    /// The servers that answered disagree and no majority agrees: no time is claimed, and
+    /// `used` lists them all.
+    pub split: bool,
 }
 
 /// The median of `values` (the mean of the middle two for an even count).
@@ -73,20 +76,26 @@ pub fn consensus(model: &Model) -> Consensus {
     let (agree, disagree): (Vec<_>, Vec<_>) = good
         .iter()
         .partition(|(_, o)| (o.as_micros() - mid).abs() <= limit);
-    // Only a majority that agrees can vote the others out: with two camps of equal size (or
-    // no two servers alike) the median agrees with nobody, and nobody is known to be wrong.
-    let (used, falsetickers) = if good.len() >= 3 && agree.len() * 2 > good.len() {
-        (agree, disagree)
-    } else {
-        (good.iter().collect(), Vec::new())
-    };
-    let mut kept: Vec<i64> = used.iter().map(|(_, o)| o.as_micros()).collect();
+    // Only a majority that agrees makes a consensus and can vote the others out. With two
+    // camps of equal size (or no two servers alike) the median agrees with nobody: nobody is
+    // known to be right, so no time is claimed.
+    if agree.len() * 2 <= good.len() {
+        return Consensus {
+            offset: None,
+            source: TimeSource::None,
+            used: good.iter().map(|(i, _)| *i).collect(),
+            falsetickers: Vec::new(),
+            split: true,
+        };
+    }
+    let mut kept: Vec<i64> = agree.iter().map(|(_, o)| o.as_micros()).collect();
     let offset = median(&mut kept).map(Offset::from_micros);
     Consensus {
         offset,
         source: TimeSource::Ntp,
-        used: used.iter().map(|(i, _)| *i).collect(),
-        falsetickers: falsetickers.iter().map(|(i, _)| *i).collect(),
+        used: agree.iter().map(|(i, _)| *i).collect(),
+        falsetickers: disagree.iter().map(|(i, _)| *i).collect(),
+        split: false,
     }
 }
 
@@ -111,12 +120,14 @@ fn https_date_consensus(model: &Model) -> Consensus {
             source: TimeSource::HttpsDate,
             used: dated.iter().map(|(i, _)| *i).collect(),
             falsetickers: Vec::new(),
+            split: false,
         },
         None => Consensus {
             offset: None,
             source: TimeSource::None,
             used: Vec::new(),
             falsetickers: Vec::new(),
+            split: false,
         },
     }
 }
@@ -246,6 +257,38 @@ fn offset_rule(model: &Model, c: &Consensus, out: &mut Vec<Finding>) {
 }
 
 fn bad_servers(model: &Model, c: &Consensus, out: &mut Vec<Finding>) {
+    if c.split {
+        let evidence: Vec<String> = c
+            .used
+            .iter()
+            .filter_map(|&i| match model.ntp[i].value() {
+                Some(Ok(r)) => Some(format!(
+                    "{}: offset {} ({})",
+                    model.config.clock.servers[i],
+                    r.offset,
+                    r.offset.describe()
+                )),
+                _ => None,
+            })
+            .collect();
+        out.push(Finding {
+            code: Code::NtpBadServer,
+            severity: Severity::Warning,
+            target: None,
+            summary: "the NTP servers disagree and no majority agrees: the true time is unknown"
+                .to_string(),
+            evidence,
+            fixes: vec![Fix {
+                key: 'r',
+                label:
+                    "ask the servers again (add servers to [clock] servers so a majority can vote)"
+                        .to_string(),
+                command: None,
+                rerun: clock_probes(model),
+            }],
+            probes: clock_probes(model),
+        });
+    }
     for (i, slot) in model.ntp.iter().enumerate() {
         let server = &model.config.clock.servers[i];
         let why = match slot.value() {
@@ -538,23 +581,33 @@ mod tests {
         let m = with_offsets(&[0, 10 * SEC]);
         let c = consensus(&m);
         assert!(c.falsetickers.is_empty());
-        assert_eq!(c.offset, Some(Offset::from_micros(5 * SEC)));
-        assert_eq!(codes(&m), vec![Code::ClockDrift]);
+        // Neither is voted out, and their midpoint is a time nobody gave: none is claimed.
+        assert!(c.split);
+        assert_eq!(c.offset, None);
+        assert_eq!(codes(&m), vec![Code::NtpBadServer]);
     }
 
     #[test]
-    fn without_a_majority_nobody_is_voted_out() {
+    fn without_a_majority_no_time_is_claimed() {
         // Two camps of two: the median sits between them and agrees with nobody.
         let m = with_offsets(&[0, 0, 10 * SEC, 10 * SEC]);
         let c = consensus(&m);
-        assert!(c.falsetickers.is_empty(), "{c:?}");
+        assert!(c.split && c.falsetickers.is_empty(), "{c:?}");
         assert_eq!(c.used, vec![0, 1, 2, 3]);
-        assert_eq!(c.offset, Some(Offset::from_micros(5 * SEC)));
-        assert_eq!(codes(&m), vec![Code::ClockDrift]);
+        assert_eq!(c.offset, None);
+        assert_eq!(codes(&m), vec![Code::NtpBadServer]);
+        assert!(m.findings[0].summary.contains("disagree"));
+        assert_eq!(m.findings[0].evidence.len(), 4);
         // Three camps of one: the same.
         let c = consensus(&with_offsets(&[0, 5 * SEC, 10 * SEC]));
-        assert!(c.falsetickers.is_empty(), "{c:?}");
-        assert_eq!(c.offset, Some(Offset::from_micros(5 * SEC)));
+        assert!(c.split && c.offset.is_none(), "{c:?}");
+        // Two servers three hours apart: which one is right cannot be told.
+        let c = consensus(&with_offsets(&[0, 3 * 3600 * SEC]));
+        assert!(c.split && c.offset.is_none(), "{c:?}");
+        // Two servers a second apart agree: their midpoint.
+        let c = consensus(&with_offsets(&[0, SEC]));
+        assert!(!c.split);
+        assert_eq!(c.offset, Some(Offset::from_micros(SEC / 2)));
     }
 
     #[test]
