@@ -100,13 +100,19 @@ impl Target {
         }
     }
 
+    /// The port the TLS handshake dials: the `connect` address's port when it has one (as
+    /// curl's `--connect-to` does: `port` stays the port the server is known by), else `port`.
+    pub fn tls_port(&self) -> u16 {
+        self.connect.map_or(self.port, |c| c.port())
+    }
+
     /// The TCP ports this target's checks connect to, in order, without repeats: the TLS port
     /// first, then every `tcp:N`.
     pub fn tcp_ports(&self) -> Vec<u16> {
         let mut ports = Vec::new();
         for probe in &self.probes {
             let port = match probe {
-                ProbeSpec::Tls => self.port,
+                ProbeSpec::Tls => self.tls_port(),
                 ProbeSpec::Tcp(p) => *p,
                 _ => continue,
             };
@@ -926,7 +932,8 @@ key_direction = 0
             ]
         );
         assert_eq!(t.key_direction, KeyDirection(0));
-        assert_eq!(t.tcp_ports(), vec![8443, 80]);
+        assert_eq!(t.tls_port(), 9443);
+        assert_eq!(t.tcp_ports(), vec![9443, 80]);
     }
 
     #[test]

@@ -75,7 +75,7 @@ impl Ctx<'_> {
 
     fn endpoint(&self) -> String {
         self.report.attempt.addr.map_or_else(
-            || format!("{}:{}", self.target.host, self.target.port),
+            || format!("{}:{}", self.target.host, self.target.tls_port()),
             |a| a.to_string(),
         )
     }
@@ -119,7 +119,7 @@ fn handshake(cx: &Ctx<'_>, failure: &TlsFailure, out: &mut Vec<Finding>) {
             &format!("{at} refused the connection"),
             vec![format!(
                 "TCP connect to {at}: reset: nothing listens on port {}, or a firewall rejects it",
-                cx.target.port
+                cx.target.tls_port()
             )],
             Vec::new(),
         )),
@@ -156,7 +156,7 @@ fn handshake(cx: &Ctx<'_>, failure: &TlsFailure, out: &mut Vec<Finding>) {
                     'p',
                     format!(
                         "check the port: {} does not speak TLS (HTTPS is usually 443)",
-                        cx.target.port
+                        cx.target.tls_port()
                     ),
                 )],
             ));

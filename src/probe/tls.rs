@@ -761,7 +761,7 @@ async fn run_attempt(
         });
         return a;
     }
-    let (addr, tcp) = connect(addrs, target.port, opts.timeout, deadline).await;
+    let (addr, tcp) = connect(addrs, target.tls_port(), opts.timeout, deadline).await;
     a.addr = addr;
     let stream = match tcp {
         Ok((stream, took)) => {

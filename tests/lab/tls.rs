@@ -359,8 +359,9 @@ pub fn http_date(t: OffsetDateTime) -> String {
     )
 }
 
-/// Serves TLS on an accepted stream: the handshake, then a minimal HTTP answer to any request.
-async fn serve_tls(acceptor: TlsAcceptor, stream: TcpStream) {
+/// Serves TLS on an accepted stream: the handshake, then a minimal HTTP answer to any request,
+/// whose `Date` header is `date_skew` away from the local clock.
+async fn serve_tls(acceptor: TlsAcceptor, stream: TcpStream, date_skew: time::Duration) {
     let Ok(Ok(mut tls)) = tokio::time::timeout(PEER_WAIT, acceptor.accept(stream)).await else {
         return;
     };
@@ -383,7 +384,7 @@ async fn serve_tls(acceptor: TlsAcceptor, stream: TcpStream) {
     }
     let answer = format!(
         "HTTP/1.1 200 OK\r\nDate: {}\r\nServer: tlsdoctor-lab\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        http_date(OffsetDateTime::now_utc())
+        http_date(OffsetDateTime::now_utc() + date_skew)
     );
     let _ = tls.write_all(answer.as_bytes()).await;
     let _ = tls.shutdown().await;
@@ -391,8 +392,14 @@ async fn serve_tls(acceptor: TlsAcceptor, stream: TcpStream) {
 
 /// A TLS server (HTTP/1.1 behind it) with `config`.
 pub async fn tls_server(config: Arc<ServerConfig>) -> Peer {
+    tls_server_dated(config, time::Duration::ZERO).await
+}
+
+/// A TLS server whose HTTP `Date` header is `skew` away from the local clock (a server with
+/// the true time, seen from a machine whose clock is wrong by `-skew`).
+pub async fn tls_server_dated(config: Arc<ServerConfig>, skew: time::Duration) -> Peer {
     let acceptor = TlsAcceptor::from(config);
-    spawn_peer(move |stream| serve_tls(acceptor.clone(), stream)).await
+    spawn_peer(move |stream| serve_tls(acceptor.clone(), stream, skew)).await
 }
 
 // ---- hostile peers -------------------------------------------------------------------------
@@ -623,7 +630,7 @@ pub async fn gated(gate: Gate, config: Arc<ServerConfig>) -> Peer {
                 reset(&s);
                 return;
             }
-            serve_tls(acceptor, s).await;
+            serve_tls(acceptor, s, time::Duration::ZERO).await;
         }
     })
     .await
