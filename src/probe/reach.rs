@@ -391,7 +391,9 @@ pub async fn check_target(config: &crate::config::Config, i: usize) -> ReachRepo
         }
     };
     let compare = async {
-        if target.connect.is_some() || target.host.parse::<IpAddr>().is_ok() {
+        // Only an answer can be contradicted; a failed lookup is the connect check's
+        // dns-failure, and asking further nameservers about it proves nothing more.
+        if target.connect.is_some() || target.host.parse::<IpAddr>().is_ok() || !dns.is_ok() {
             return None;
         }
         let mut servers = system_nameservers();
