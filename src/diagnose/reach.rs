@@ -343,7 +343,10 @@ pub fn across(targets: &[Target], done: &[bool], findings: &[Finding], out: &mut
         });
         return;
     }
-    if working.is_empty() {
+    // "One server fails where others work" holds while the failing ones are fewer than the
+    // working ones; when most fail, each failure speaks for itself and "switch server" is no
+    // advice.
+    if working.is_empty() || failing.len() >= working.len() {
         return;
     }
     let works: Vec<&str> = working.iter().map(|t| t.name.as_str()).collect();

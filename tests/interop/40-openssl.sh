@@ -184,16 +184,22 @@ tlsdoctor ca_file -u SSL_CERT_FILE -u SSL_CERT_DIR
 for name in "${NAMES[@]}"; do
   check "$name: ${EXPECT[$name]}" yields ca_file "$name" "${EXPECT[$name]}"
 done
-# Every failing target fails where the good ones work: single-target-failing on each, only.
-single_target_failing_on_failing_rows() {
-  local want="" got name
-  for name in "${NAMES[@]}"; do [[ ${EXPECT[$name]} != - ]] && want+="$name "; done
+# single-target-failing is for a few failing servers among working ones; here most fail, so
+# each failure speaks for itself and none of them gets it.
+single_target_failing_where_due() {
+  local failing=0 working=0 name got want=""
+  for name in "${NAMES[@]}"; do
+    if [[ ${EXPECT[$name]} != - ]]; then failing=$((failing + 1)); else working=$((working + 1)); fi
+  done
+  if ((failing < working)); then
+    for name in "${NAMES[@]}"; do [[ ${EXPECT[$name]} != - ]] && want+="$name "; done
+  fi
   got=$(json_get "$WORK/ca_file.json" \
     "' '.join(t['name'] for t in d['targets'] if any(f['code'] == 'single-target-failing' and f['target'] == t['name'] for f in d['findings']))")
   want=${want% }
-  [[ $got == "$want" ]] || { note "single-target-failing on [$got], want [$want]" && return 1; }
+  [[ $got == "$want" ]] || { note "single-target-failing on [$got], want [$want] ($failing failing, $working working)" && return 1; }
 }
-check "single-target-failing on exactly the failing servers" single_target_failing_on_failing_rows
+check "single-target-failing only while the failing servers are fewer" single_target_failing_where_due
 check "tls12-only negotiates TLSv1.2" version ca_file tls12-only TLSv1.2
 check "tls13-only negotiates TLSv1.3" version ca_file tls13-only TLSv1.3
 check "client-cert-tls13: the handshake completes (TLSv1.3), the alert comes after" \
