@@ -110,13 +110,14 @@ pub async fn resolve(target: &Target, timeout: Duration) -> Dns {
     if let Ok(ip) = target.host.parse::<IpAddr>() {
         return Dns::Skipped(ip);
     }
+    lookup(&target.host, timeout).await
+}
+
+/// Asks the system resolver (getaddrinfo) for `host`, under `timeout`: every address once, in
+/// its order.
+pub async fn lookup(host: &str, timeout: Duration) -> Dns {
     let start = Instant::now();
-    match tokio::time::timeout(
-        timeout,
-        tokio::net::lookup_host((target.host.as_str(), target.port)),
-    )
-    .await
-    {
+    match tokio::time::timeout(timeout, tokio::net::lookup_host((host, 0))).await {
         Err(_) => Dns::Timeout(timeout),
         Ok(Err(e)) => Dns::Failed {
             error: dns_error_text(&e),

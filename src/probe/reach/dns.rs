@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::{UdpOutcome, udp_exchange};
 use crate::probe::clock::human_duration;
+use crate::probe::connect::Dns;
 
 /// DNS record types asked for.
 const TYPE_A: u16 = 1;
@@ -166,39 +167,14 @@ pub async fn dns_compare(host: &str, resolvers: &[SocketAddr], timeout: Duration
 }
 
 async fn system_answer(host: &str, timeout: Duration) -> Answer {
-    let start = Instant::now();
-    match tokio::time::timeout(timeout, tokio::net::lookup_host((host, 0))).await {
-        Err(_) => Answer::Timeout(timeout),
-        Ok(Err(e)) => {
-            let s = e.to_string();
-            let s = s
-                .strip_prefix("failed to lookup address information: ")
-                .unwrap_or(&s)
-                .to_string();
-            Answer::NoAddress {
-                why: s,
-                took: start.elapsed(),
-            }
-        }
-        Ok(Ok(addrs)) => {
-            let mut ips: Vec<IpAddr> = Vec::new();
-            for a in addrs {
-                if !ips.contains(&a.ip()) {
-                    ips.push(a.ip());
-                }
-            }
-            if ips.is_empty() {
-                Answer::NoAddress {
-                    why: "no address".to_string(),
-                    took: start.elapsed(),
-                }
-            } else {
-                Answer::Addrs {
-                    addrs: ips,
-                    took: start.elapsed(),
-                }
-            }
-        }
+    match crate::probe::connect::lookup(host, timeout).await {
+        Dns::Resolved { addrs, took } => Answer::Addrs { addrs, took },
+        Dns::Skipped(ip) => Answer::Addrs {
+            addrs: vec![ip],
+            took: Duration::ZERO,
+        },
+        Dns::Failed { error, took } => Answer::NoAddress { why: error, took },
+        Dns::Timeout(d) => Answer::Timeout(d),
     }
 }
 
