@@ -5,9 +5,10 @@
 //!
 //! The scenarios are separate runs because some rules look at everything at once: the clock
 //! consensus re-judges every certificate, and `single-target-failing` / `all-targets-failing`
-//! compare the targets of one run. `single-target-failing` (written `S` below) is only given
-//! while the failing targets are fewer than the working ones, as in the concurrency run; in
-//! the TLS and reach runs most targets fail, and each failure speaks for itself.
+//! compare the targets of one run. `single-target-failing` (written `S` below) is given for a
+//! lone failing target or while the failing ones are fewer than the working ones, as in the
+//! concurrency run; in the TLS and reach runs most targets fail, and each failure speaks for
+//! itself.
 
 mod lab;
 

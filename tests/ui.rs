@@ -1366,3 +1366,691 @@ fn layout_grid_and_stack() {
     let c = ui::centered(Rect::new(0, 0, 10, 5), 40, 3);
     assert_eq!(c, Rect::new(0, 1, 10, 3));
 }
+
+// ---- TLS ------------------------------------------------------------------------------------
+
+/// Certificates that are byte-identical on every run: fixed RSA keys (tests/fixtures/ui; RSA
+/// PKCS#1 v1.5 signatures are deterministic), fixed serials, dates fixed around `wall()`. So
+/// the fingerprints, the verdicts and the findings in the snapshots never change.
+mod pki {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose, SerialNumber,
+    };
+    use rustls::pki_types::CertificateDer;
+    use time::OffsetDateTime;
+
+    pub const DAY: i64 = 86_400;
+    pub const HOUR: i64 = 3_600;
+
+    /// A fixed test key.
+    pub enum Key {
+        Root,
+        Issuing,
+        Leaf,
+        /// An Ed25519 key from a fixed seed, for a root that is only ever trusted, never shown.
+        Seed(u8),
+    }
+
+    fn key(k: &Key) -> KeyPair {
+        let pem = match k {
+            Key::Root => include_str!("fixtures/ui/root.key"),
+            Key::Issuing => include_str!("fixtures/ui/issuing.key"),
+            Key::Leaf => include_str!("fixtures/ui/leaf.key"),
+            Key::Seed(seed) => {
+                // A PKCS#8 v1 document around the seed.
+                let mut der = vec![
+                    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04,
+                    0x22, 0x04, 0x20,
+                ];
+                der.extend([*seed; 32]);
+                return KeyPair::try_from(der.as_slice()).expect("a fixed Ed25519 key");
+            }
+        };
+        KeyPair::from_pem(pem).expect("a fixture key")
+    }
+
+    /// `secs` after `wall()`.
+    fn at(secs: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(1_700_000_000 + secs).expect("a test date")
+    }
+
+    pub struct Ca {
+        pub cert: CertificateDer<'static>,
+        issuer: Issuer<'static, KeyPair>,
+    }
+
+    fn ca_params(cn: &str, serial: u64, from: i64, to: i64) -> CertificateParams {
+        let mut p = CertificateParams::default();
+        p.distinguished_name = rcgen::DistinguishedName::new();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.distinguished_name
+            .push(DnType::OrganizationName, "Example Trust");
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        p.serial_number = Some(SerialNumber::from(serial));
+        p.not_before = at(from);
+        p.not_after = at(to);
+        p
+    }
+
+    /// A self-signed root.
+    pub fn root(cn: &str, k: &Key, serial: u64) -> Ca {
+        let key = key(k);
+        let params = ca_params(cn, serial, -400 * DAY, 3000 * DAY);
+        let cert = params.self_signed(&key).expect("self-sign the root");
+        Ca {
+            cert: cert.der().clone(),
+            issuer: Issuer::new(params, key),
+        }
+    }
+
+    impl Ca {
+        pub fn intermediate(&self, cn: &str, k: &Key, serial: u64) -> Ca {
+            let key = key(k);
+            let params = ca_params(cn, serial, -300 * DAY, 1500 * DAY);
+            let cert = params
+                .signed_by(&key, &self.issuer)
+                .expect("sign the intermediate");
+            Ca {
+                cert: cert.der().clone(),
+                issuer: Issuer::new(params, key),
+            }
+        }
+
+        /// A server certificate for `sans` with the leaf key, valid from `from` to `to`
+        /// seconds after `wall()`.
+        pub fn leaf(
+            &self,
+            sans: &[&str],
+            serial: u64,
+            from: i64,
+            to: i64,
+        ) -> CertificateDer<'static> {
+            let names: Vec<String> = sans.iter().map(|s| (*s).to_string()).collect();
+            let mut p = CertificateParams::new(names).expect("valid SANs");
+            p.distinguished_name = rcgen::DistinguishedName::new();
+            p.distinguished_name.push(DnType::CommonName, sans[0]);
+            p.serial_number = Some(SerialNumber::from(serial));
+            p.not_before = at(from);
+            p.not_after = at(to);
+            p.is_ca = IsCa::ExplicitNoCa;
+            p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+            p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+            p.signed_by(&key(&Key::Leaf), &self.issuer)
+                .expect("sign the leaf")
+                .der()
+                .clone()
+        }
+    }
+}
+
+use pki::{DAY, HOUR};
+use rustls::pki_types::CertificateDer;
+use tlsdoctor_tui::probe::tls::{
+    Attempt, FirstRead, HttpHead, Negotiated, TlsFailure, TlsReport, Variant, parse_http_date,
+};
+use tlsdoctor_tui::probe::trust::{SourceKind, Trust, TrustSource};
+
+const TLS_CONFIG: &str = r#"
+[clock]
+servers = ["ntp1.example.net", "ntp2.example.net"]
+
+[network]
+captive_url = ""
+
+[[targets]]
+name   = "api"
+host   = "api.example.com"
+probes = ["tls", "tcp:80"]
+
+[[targets]]
+name   = "vpn"
+host   = "vpn.example.com"
+probes = ["tls"]
+
+[[targets]]
+name   = "nl"
+host   = "nl1.vpn.example.com"
+probes = ["openvpn-udp:1194"]
+"#;
+
+/// The certificates of the TLS scenes, and the stores that trust them: Mozilla's and the
+/// system's hold the root; the ca_file holds a root that signed none of them.
+struct Certs {
+    issuing: pki::Ca,
+    trust: Trust,
+}
+
+impl Certs {
+    fn new() -> Self {
+        let root = pki::root("Example Root CA", &pki::Key::Root, 1);
+        let issuing = root.intermediate("Example Issuing CA 1", &pki::Key::Issuing, 2);
+        let other = pki::root("Corp Extra Root", &pki::Key::Seed(9), 9);
+        let trust = Trust::new(vec![
+            TrustSource::from_ders(SourceKind::Mozilla, std::slice::from_ref(&root.cert)),
+            TrustSource::from_ders(SourceKind::System, std::slice::from_ref(&root.cert)),
+            TrustSource::from_ders(
+                SourceKind::CaFile(PathBuf::from("/etc/tlsdoctor/extra-roots.pem")),
+                std::slice::from_ref(&other.cert),
+            ),
+        ]);
+        Certs { issuing, trust }
+    }
+
+    /// A leaf for `host` and the intermediate, as a good server sends them.
+    fn chain(&self, host: &str, seed: u8, from: i64, to: i64) -> Vec<CertificateDer<'static>> {
+        let www = format!("www.{host}");
+        vec![
+            self.issuing
+                .leaf(&[host, www.as_str()], u64::from(seed), from, to),
+            self.issuing.cert.clone(),
+        ]
+    }
+}
+
+/// An attempt that got no further than `failure`, or the handshake that `negotiated` says.
+fn attempt(variant: Variant, sni: &str, to: &str, hello_len: usize) -> Attempt {
+    Attempt {
+        variant,
+        sni: Some(sni.to_string()),
+        addr: Some(addr(to)),
+        tcp: Some(Ok(ms(23))),
+        handshake: None,
+        negotiated: None,
+        first_read: None,
+        http: None,
+        failure: None,
+        hello_len,
+        received: 0,
+        first_bytes: Vec::new(),
+        capture: tlsdoctor_tui::probe::verifier::Capture::default(),
+        took: ms(60),
+    }
+}
+
+/// `a` completed: TLS 1.3 with `group`, ALPN http/1.1, and a `HEAD /` answered with `date`.
+fn completed(mut a: Attempt, group: &str, date: Option<&str>) -> Attempt {
+    a.handshake = Some(ms(31));
+    a.negotiated = Some(Negotiated {
+        version: "TLSv1.3".to_string(),
+        cipher: "TLS13_AES_256_GCM_SHA384".to_string(),
+        group: Some(group.to_string()),
+        post_quantum: group == "X25519MLKEM768",
+        alpn: Some("http/1.1".to_string()),
+    });
+    a.first_read = Some(FirstRead::Data {
+        took: ms(12),
+        bytes: 212,
+    });
+    a.http = Some(HttpHead {
+        status_line: "HTTP/1.1 200 OK".to_string(),
+        status: Some(200),
+        date_raw: date.map(str::to_string),
+        date: date.and_then(parse_http_date),
+        received_at: wall(),
+    });
+    a.received = 4_310;
+    a
+}
+
+/// A report for `host` from its attempts and the chain it captured, judged as the probe does.
+fn report(
+    host: &str,
+    attempt: Attempt,
+    variants: Vec<Attempt>,
+    chain: &[CertificateDer<'static>],
+    trust: &Trust,
+) -> TlsReport {
+    let verdicts = (!chain.is_empty())
+        .then(|| tlsdoctor_tui::probe::trust::judge(chain, Some(host), wall(), trust));
+    TlsReport {
+        host: host.to_string(),
+        port: 443,
+        sni: Some(host.to_string()),
+        name: host.to_string(),
+        started_at: wall(),
+        took: ms(95),
+        attempt,
+        variants,
+        chain: tlsdoctor_tui::probe::cert::parse_chain(chain),
+        verified_at: Some(wall()),
+        rustls_verdict: None,
+        verdicts,
+    }
+}
+
+/// The NTP servers agree on `offset_us`; the sync service is on; every target resolves and
+/// connects.
+fn tls_scene(certs: &Certs, offset_us: i64) -> Scene {
+    let mut s = Scene::new(TLS_CONFIG, false);
+    s.model.env.trust = Arc::new(certs.trust.clone());
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", offset_us, 21_400, 2, "192.0.2.1")),
+        20,
+    );
+    s.ntp(
+        1,
+        Ok(reply("192.0.2.20:123", offset_us + 700, 18_100, 1, "GPS")),
+        25,
+    );
+    s.sync(true, 30);
+    s.connect(
+        0,
+        ConnectReport {
+            dns: resolved(&["93.184.216.34"], 12),
+            tcp: vec![
+                tcp("93.184.216.34:443", Ok(ms(23))),
+                tcp("93.184.216.34:80", Ok(ms(21))),
+            ],
+        },
+        40,
+    );
+    s.connect(
+        1,
+        ConnectReport {
+            dns: resolved(&["198.51.100.7"], 8),
+            tcp: vec![tcp("198.51.100.7:443", Ok(ms(31)))],
+        },
+        45,
+    );
+    s.connect(
+        2,
+        ConnectReport {
+            dns: resolved(&["192.0.2.30"], 6),
+            tcp: vec![],
+        },
+        50,
+    );
+    s
+}
+
+fn tls(s: &mut Scene, i: usize, r: TlsReport, at_ms: u64) {
+    s.probe(ProbeId::Tls(i), ProbeOutcome::Tls(Box::new(r)), at_ms);
+}
+
+/// api: TLS 1.3 with the post-quantum group, a leaf and its intermediate, 41 days left.
+fn api_good(certs: &Certs) -> TlsReport {
+    let host = "api.example.com";
+    let a = completed(
+        attempt(Variant::Default, host, "93.184.216.34:443", 1_612),
+        "X25519MLKEM768",
+        Some("Tue, 14 Nov 2023 22:13:21 GMT"),
+    );
+    report(
+        host,
+        a,
+        vec![],
+        &certs.chain(host, 3, -49 * DAY, 41 * DAY + 5 * HOUR),
+        &certs.trust,
+    )
+}
+
+/// vpn: TLS 1.3 with the classic X25519, 200 days left.
+fn vpn_good(certs: &Certs) -> TlsReport {
+    let host = "vpn.example.com";
+    let a = completed(
+        attempt(Variant::Default, host, "198.51.100.7:443", 1_612),
+        "X25519",
+        Some("Tue, 14 Nov 2023 22:13:20 GMT"),
+    );
+    report(
+        host,
+        a,
+        vec![],
+        &certs.chain(host, 4, -20 * DAY, 200 * DAY),
+        &certs.trust,
+    )
+}
+
+/// vpn: the default hello is reset; without the post-quantum share it works; another SNI and
+/// none are reset too (they are as large).
+fn vpn_reset(certs: &Certs) -> TlsReport {
+    let host = "vpn.example.com";
+    let to = "198.51.100.7:443";
+    let mut a = attempt(Variant::Default, host, to, 1_612);
+    a.failure = Some(TlsFailure::Reset { received: 0 });
+    let small = completed(
+        attempt(Variant::NoPostQuantum, host, to, 380),
+        "X25519",
+        None,
+    );
+    let mut other = attempt(
+        Variant::OtherSni("example.com".to_string()),
+        "example.com",
+        to,
+        1_608,
+    );
+    other.failure = Some(TlsFailure::Reset { received: 0 });
+    let mut none = attempt(Variant::NoSni, host, to, 1_590);
+    none.sni = None;
+    none.failure = Some(TlsFailure::Reset { received: 0 });
+    report(
+        host,
+        a,
+        vec![small, other, none],
+        &certs.chain(host, 4, -20 * DAY, 200 * DAY),
+        &certs.trust,
+    )
+}
+
+/// A good TLS 1.3 handshake with the post-quantum group (api), a classic one (vpn), and a
+/// target with UDP checks only (nl).
+fn tls_good() -> Scene {
+    let certs = Certs::new();
+    let mut s = tls_scene(&certs, SMALL);
+    tls(&mut s, 0, api_good(&certs), 60);
+    tls(&mut s, 1, vpn_good(&certs), 70);
+    s
+}
+
+/// Focuses the Handshakes pane and selects `row`; returns the screens at 80x24 and 120x40.
+fn handshake_row(s: &mut Scene, row: usize) -> String {
+    s.chars("2");
+    s.model.selected[Pane::Handshakes.index()] = 0;
+    for _ in 0..row {
+        s.key(KeyCode::Down);
+    }
+    s.screen(80, 24) + &s.screen(120, 40)
+}
+
+/// The handshake snapshots: the pane (focused, its row selected) at both sizes, then the
+/// details of the row at both sizes.
+fn handshake_snapshots(s: &mut Scene, name: &str) {
+    insta::assert_snapshot!(format!("{name}_80x24"), s.screen(80, 24));
+    insta::assert_snapshot!(format!("{name}_120x40"), s.screen(120, 40));
+    s.key(KeyCode::Enter);
+    assert_eq!(s.model.overlay, Some(Overlay::Details(Pane::Handshakes)));
+    insta::assert_snapshot!(format!("{name}_details_80x24"), s.screen(80, 24));
+    insta::assert_snapshot!(format!("{name}_details_120x40"), s.screen(120, 40));
+}
+
+/// Everything a details window shows, scrolled page by page to its end (at 80x24).
+fn whole_details(s: &mut Scene) -> String {
+    s.model.overlay_scroll = 0;
+    let mut all = String::new();
+    for _ in 0..30 {
+        all.push_str(&s.screen(80, 24));
+        let before = s.screen(80, 24);
+        s.key(KeyCode::PageDown);
+        if s.screen(80, 24) == before {
+            break;
+        }
+    }
+    all
+}
+
+#[test]
+fn tls_good_screens() {
+    let mut s = tls_good();
+    assert!(s.model.findings.is_empty(), "{:?}", s.model.findings);
+    let pane = handshake_row(&mut s, 0);
+    for want in [
+        "TLSv1.3 in 31ms · TLS13_AES_256_GCM_SHA384 ·",
+        "X25519MLKEM768 (post-quantum hybrid)",
+        "HTTP  1.1 200 OK · Date Tue, 14 Nov 2023 22:13:21 GMT",
+        "api.example.com ← Example Issuing CA 1 · expires in 41 d",
+        "mozilla ✓ · system ✓ · ca-file ✗ unknown issuer",
+    ] {
+        assert!(pane.contains(want), "{want:?} is not on\n{pane}");
+    }
+    // The target with UDP checks only: its host, no made-up port or TLS line.
+    assert!(pane.contains("nl   nl1.vpn.example.com"), "{pane}");
+    assert!(!pane.contains("nl1.vpn.example.com:443"), "{pane}");
+    handshake_snapshots(&mut s, "tls_good");
+    let all = whole_details(&mut s);
+    for want in [
+        "#0 leaf api.example.com",
+        "#1 intermediate Example Issuing CA 1",
+        "api.example.com, www.api.example.com",
+        "RSA 2048 bits",
+        "sha256WithRSAEncryption",
+        "SHA-256",
+        "serverAuth",
+        "yes (basicConstraints CA:TRUE)",
+        "✓ trusted: a path to CN=Example Root CA",
+        "time (true)",
+        "first read 12ms (212 bytes)",
+    ] {
+        assert!(all.contains(want), "{want:?} is not in the details\n{all}");
+    }
+    s.model.overlay_scroll = 0;
+    s.key(KeyCode::PageDown);
+    insta::assert_snapshot!("tls_good_details_page2_80x24", s.screen(80, 24));
+}
+
+#[test]
+fn tls_expired_screens() {
+    let certs = Certs::new();
+    let mut s = tls_scene(&certs, SMALL);
+    let host = "api.example.com";
+    let a = completed(
+        attempt(Variant::Default, host, "93.184.216.34:443", 1_612),
+        "X25519MLKEM768",
+        Some("Tue, 14 Nov 2023 22:13:21 GMT"),
+    );
+    let chain = certs.chain(host, 5, -93 * DAY, -3 * DAY - 4 * HOUR);
+    tls(&mut s, 0, report(host, a, vec![], &chain, &certs.trust), 60);
+    tls(&mut s, 1, vpn_good(&certs), 70);
+    assert!(
+        s.model
+            .findings
+            .iter()
+            .any(|f| f.code == Code::CertExpired && f.target.as_deref() == Some("api")),
+        "{:?}",
+        s.model.findings
+    );
+    let pane = handshake_row(&mut s, 0);
+    assert!(pane.contains("api.example.com:443  expired"), "{pane}");
+    assert!(pane.contains("expired 3 d ago"), "{pane}");
+    assert!(
+        pane.contains("mozilla ✗ expired · system ✗ expired"),
+        "{pane}"
+    );
+    handshake_snapshots(&mut s, "tls_expired");
+    let all = whole_details(&mut s);
+    assert!(all.contains("cert-expired"), "{all}");
+    assert!(all.contains("the true time agrees"), "{all}");
+}
+
+#[test]
+fn tls_reset_screens() {
+    let certs = Certs::new();
+    let mut s = tls_scene(&certs, SMALL);
+    tls(&mut s, 0, api_good(&certs), 60);
+    tls(&mut s, 1, vpn_reset(&certs), 70);
+    assert!(
+        s.model
+            .findings
+            .iter()
+            .any(|f| f.code == Code::MiddleboxLargeHello),
+        "{:?}",
+        s.model.findings
+    );
+    let pane = handshake_row(&mut s, 1);
+    assert!(pane.contains("vpn.example.com:443  reset"), "{pane}");
+    assert!(
+        pane.contains("works without the post-quantum share"),
+        "{pane}"
+    );
+    handshake_snapshots(&mut s, "tls_reset");
+    let all = whole_details(&mut s);
+    for want in [
+        "✓ without the post-quantum key share: TLSv1.3",
+        "✗ with SNI \"example.com\": connection reset",
+        "middlebox-large-hello",
+    ] {
+        assert!(all.contains(want), "{want:?} is not in the details\n{all}");
+    }
+}
+
+#[test]
+fn tls_clock_explained_screens() {
+    let certs = Certs::new();
+    // The local clock is 3 h behind; the certificate was issued 1 h ago in true time, so by
+    // the local clock it is valid only in 2 h.
+    let mut s = tls_scene(&certs, SKEW);
+    let host = "api.example.com";
+    let a = completed(
+        attempt(Variant::Default, host, "93.184.216.34:443", 1_612),
+        "X25519MLKEM768",
+        Some("Wed, 15 Nov 2023 01:13:20 GMT"),
+    );
+    let chain = certs.chain(host, 6, 2 * HOUR, 90 * DAY);
+    tls(&mut s, 0, report(host, a, vec![], &chain, &certs.trust), 60);
+    tls(&mut s, 1, vpn_good(&certs), 70);
+    assert!(
+        !s.model
+            .findings
+            .iter()
+            .any(|f| f.code == Code::CertNotYetValid),
+        "the clock explains it: {:?}",
+        s.model.findings
+    );
+    let pane = handshake_row(&mut s, 0);
+    assert!(pane.contains("api.example.com:443  clock"), "{pane}");
+    assert!(pane.contains("not valid for another 2 h"), "{pane}");
+    assert!(
+        pane.contains("at the true time (+3h00m00.2s): expires in 89 d"),
+        "{pane}"
+    );
+    handshake_snapshots(&mut s, "tls_clock");
+    s.key(KeyCode::PageDown);
+    s.key(KeyCode::PageDown);
+    let verdicts = s.screen(80, 24);
+    assert!(verdicts.contains("time (true)"), "{verdicts}");
+    insta::assert_snapshot!("tls_clock_details_page3_80x24", verdicts);
+    let all = whole_details(&mut s);
+    for want in [
+        "time (local)",
+        "time (true)",
+        "clock-skew",
+        "your clock says",
+    ] {
+        assert!(all.contains(want), "{want:?} is not in the details\n{all}");
+    }
+}
+
+#[test]
+fn https_date_consensus_in_the_clock_pane() {
+    let certs = Certs::new();
+    let mut s = tls_scene(&certs, SMALL);
+    // A second round where no NTP server answers: UDP 123 is blocked.
+    s.ntp(0, Err(NtpError::Timeout(Duration::from_secs(2))), 80);
+    s.ntp(1, Err(NtpError::Timeout(Duration::from_secs(2))), 85);
+    tls(&mut s, 0, api_good(&certs), 90);
+    tls(&mut s, 1, vpn_good(&certs), 95);
+    assert_eq!(
+        ui::clock::format_consensus(&s.model),
+        "consensus +1.00s: local clock is 1.0 s behind · from the Date headers of 2 HTTPS servers, ±1 s (no NTP server answered)"
+    );
+    s.chars("1");
+    insta::assert_snapshot!("https_date_80x24", s.screen(80, 24));
+    insta::assert_snapshot!("https_date_120x40", s.screen(120, 40));
+}
+
+#[test]
+fn running_tls_shows_a_spinner() {
+    let certs = Certs::new();
+    let mut s = tls_scene(&certs, SMALL);
+    s.chars("2R");
+    s.tick(1250);
+    let pane = s.screen(120, 40);
+    assert!(pane.contains("api.example.com:443  ⠹ 1.2s"), "{pane}");
+    assert!(pane.contains("handshaking…"), "{pane}");
+}
+
+#[test]
+fn tls_text_from_the_network_is_cleaned() {
+    let certs = Certs::new();
+    let mut s = tls_scene(&certs, SMALL);
+    let host = "api.example.com";
+    let mut a = attempt(Variant::Default, host, "93.184.216.34:443", 1_612);
+    a.failure = Some(TlsFailure::Other("bad\x1b[2Jthing".to_string()));
+    let mut r = report(host, a, vec![], &[], &certs.trust);
+    r.attempt.http = Some(HttpHead {
+        status_line: "HTTP/1.1 200 \x1b]0;pwned\x07OK".to_string(),
+        status: Some(200),
+        date_raw: Some("Tue\x1b[31m".to_string()),
+        date: None,
+        received_at: wall(),
+    });
+    tls(&mut s, 0, r, 60);
+    s.chars("2");
+    let mut screens = vec![s.screen(80, 24), s.screen(120, 40)];
+    s.key(KeyCode::Enter);
+    screens.push(whole_details(&mut s));
+    for screen in &screens {
+        assert!(!screen.contains('\x1b'), "{screen}");
+        assert!(!screen.contains('\x07'), "{screen}");
+    }
+    assert!(screens[1].contains("bad[2Jthing"), "{}", screens[1]);
+}
+
+#[test]
+fn validity_and_spans_in_words() {
+    assert_eq!(format::format_span(41 * 86_400 + 5 * 3600), "41 d");
+    assert_eq!(format::format_span(86_400 + 6 * 3600), "1 d 6 h");
+    assert_eq!(format::format_span(3 * 3600 + 5 * 60), "3 h 5 min");
+    assert_eq!(format::format_span(2 * 3600), "2 h");
+    assert_eq!(format::format_span(720), "12 min");
+    assert_eq!(format::format_span(40), "40 s");
+    assert_eq!(
+        format::format_validity(0, 100 * 86_400, 59 * 86_400),
+        "expires in 41 d"
+    );
+    assert_eq!(
+        format::format_validity(0, 100, 100 + 3 * 86_400),
+        "expired 3 d ago"
+    );
+    assert_eq!(
+        format::format_validity(7200, 9000, 0),
+        "not valid for another 2 h"
+    );
+}
+
+#[test]
+fn overlay_scroll_position_in_words() {
+    assert_eq!(
+        ui::details::format_scroll(0, 20, 64),
+        " lines 1–20 of 64 · PgDn more "
+    );
+    assert_eq!(
+        ui::details::format_scroll(10, 20, 64),
+        " lines 11–30 of 64 · PgUp back · PgDn more "
+    );
+    assert_eq!(
+        ui::details::format_scroll(44, 20, 64),
+        " lines 45–64 of 64 · PgUp back "
+    );
+}
+
+#[test]
+fn tls_screens_at_odd_sizes_never_panic() {
+    let mut details = tls_good();
+    handshake_row(&mut details, 0);
+    details.key(KeyCode::Enter);
+    let mut scrolled = tls_good();
+    handshake_row(&mut scrolled, 1);
+    scrolled.key(KeyCode::Enter);
+    scrolled.model.overlay_scroll = u16::MAX;
+    let mut help = tls_good();
+    help.chars("?");
+    help.model.overlay_scroll = 500;
+    let mut pane = tls_good();
+    handshake_row(&mut pane, 2);
+    for s in [&details, &scrolled, &help, &pane] {
+        for w in [0, 1, 2, 5, 10, 20, 33, 60, 79, 99, 100, 140] {
+            for h in [0, 1, 2, 3, 5, 7, 9, 12, 15, 24, 50] {
+                let _ = s.buffer(w, h);
+            }
+        }
+    }
+    // Scrolled past the end, the window shows the end of the text.
+    let end = scrolled.screen(80, 24);
+    assert!(end.contains("checked at"), "{end}");
+    assert!(!end.contains("PgDn more"), "{end}");
+    let help_end = help.screen(80, 24);
+    assert!(help_end.contains("log "), "{help_end}");
+}

@@ -14,6 +14,9 @@ pub enum Action {
     Up,
     Down,
     Details,
+    /// Scroll the help or details window by a page.
+    PageUp,
+    PageDown,
     Close,
     Retry,
     RetryAll,
@@ -33,6 +36,8 @@ pub enum Key {
     BackTab,
     Up,
     Down,
+    PageUp,
+    PageDown,
     Enter,
     Esc,
     CtrlC,
@@ -49,6 +54,8 @@ impl Key {
             (Key::BackTab, KeyCode::Tab) => ev.modifiers.contains(KeyModifiers::SHIFT),
             (Key::Up, KeyCode::Up)
             | (Key::Down, KeyCode::Down)
+            | (Key::PageUp, KeyCode::PageUp)
+            | (Key::PageDown, KeyCode::PageDown)
             | (Key::Enter, KeyCode::Enter)
             | (Key::Esc, KeyCode::Esc) => true,
             _ => false,
@@ -145,6 +152,20 @@ pub const BINDINGS: &[Binding] = &[
         "details",
     ),
     b(
+        &[Key::PageUp],
+        "PgUp",
+        Action::PageUp,
+        "scroll the help or details window up a page",
+        "",
+    ),
+    b(
+        &[Key::PageDown],
+        "PgDn",
+        Action::PageDown,
+        "scroll the help or details window down a page",
+        "",
+    ),
+    b(
         &[Key::Esc],
         "Esc",
         Action::Close,
@@ -223,6 +244,11 @@ pub const CLOSE_KEYS: &[(&str, &str)] = &[
     ("q", "quit"),
 ];
 
+/// The footer words for the keys that scroll the help and details windows, whose labels come
+/// from the key map.
+const SCROLL_HINTS: &[(Action, &str)] =
+    &[(Action::PageUp, "page up"), (Action::PageDown, "page down")];
+
 /// The main-screen action for a key press, if any.
 pub fn action_for(ev: &KeyEvent) -> Option<Action> {
     if ev.kind == KeyEventKind::Release {
@@ -239,7 +265,17 @@ pub fn hints(model: &Model) -> Vec<(&'static str, &'static str)> {
     match model.overlay {
         Some(Overlay::Fixes { .. }) => FIXES_KEYS.to_vec(),
         Some(Overlay::Confirm { .. }) => CONFIRM_KEYS.to_vec(),
-        Some(Overlay::Help | Overlay::Details(_)) => CLOSE_KEYS.to_vec(),
+        Some(Overlay::Help | Overlay::Details(_)) => {
+            let scroll = SCROLL_HINTS.iter().filter_map(|(action, word)| {
+                BINDINGS
+                    .iter()
+                    .find(|b| b.action == *action)
+                    .map(|b| (b.label, *word))
+            });
+            let mut keys = CLOSE_KEYS.to_vec();
+            keys.splice(2..2, scroll);
+            keys
+        }
         None => BINDINGS
             .iter()
             .filter(|b| !b.hint.is_empty())

@@ -199,6 +199,9 @@ pub struct Model {
     pub focus: Pane,
     pub selected: [usize; 4],
     pub overlay: Option<Overlay>,
+    /// How many lines the help or details window is scrolled down (the view clamps it to the
+    /// text).
+    pub overlay_scroll: u16,
     /// A short message for the footer and when it was set.
     pub flash: Option<(String, Instant)>,
     /// Derived from the observations after every update.
@@ -227,6 +230,7 @@ impl Model {
             focus: Pane::Clock,
             selected: [0; 4],
             overlay: None,
+            overlay_scroll: 0,
             flash: None,
             findings: Vec::new(),
             quit: false,

@@ -12,6 +12,9 @@ use crate::probe::{self, ProbeId};
 
 /// How long a footer message stays.
 const FLASH_FOR: Duration = Duration::from_secs(6);
+/// How many lines PgUp/PgDn scroll the help or details window: half of its height at 80x24,
+/// so a page keeps some context on every screen size.
+pub const PAGE: u16 = 10;
 
 /// Starts every check, as at launch.
 pub fn start(model: &mut Model) -> Vec<Effect> {
@@ -147,6 +150,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
         }
         Action::Close => model.overlay = None,
         Action::Help => {
+            model.overlay_scroll = 0;
             model.overlay = if model.overlay == Some(Overlay::Help) {
                 None
             } else {
@@ -162,6 +166,11 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
             };
         }
         Action::Up | Action::Down => {
+            // With the details window open the selection moves, and its details start at
+            // the top.
+            if matches!(model.overlay, Some(Overlay::Details(_))) {
+                model.overlay_scroll = 0;
+            }
             let rows = model.rows(focus);
             let sel = model.selection(focus);
             model.selected[focus.index()] = match action {
@@ -169,7 +178,17 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
                 _ => (sel + 1).min(rows.saturating_sub(1)),
             };
         }
+        Action::PageUp | Action::PageDown
+            if matches!(model.overlay, Some(Overlay::Help | Overlay::Details(_))) =>
+        {
+            model.overlay_scroll = if action == Action::PageUp {
+                model.overlay_scroll.saturating_sub(PAGE)
+            } else {
+                model.overlay_scroll.saturating_add(PAGE)
+            };
+        }
         Action::Details => {
+            model.overlay_scroll = 0;
             model.overlay = match model.overlay {
                 Some(Overlay::Details(_)) => None,
                 None if model.rows(focus) > 0 => Some(Overlay::Details(focus)),
@@ -551,6 +570,38 @@ mod tests {
         assert!(m.paused);
         assert_eq!(update(&mut m, key('q')), vec![Effect::Quit]);
         assert!(m.quit);
+    }
+
+    #[test]
+    fn page_keys_scroll_the_help_and_details_windows_only() {
+        let mut m = model();
+        start(&mut m);
+        update(&mut m, code(KeyCode::PageDown));
+        assert_eq!(m.overlay_scroll, 0, "no window, nothing to scroll");
+        update(&mut m, code(KeyCode::Enter));
+        update(&mut m, code(KeyCode::PageDown));
+        update(&mut m, code(KeyCode::PageDown));
+        assert_eq!(m.overlay_scroll, 2 * PAGE);
+        update(&mut m, code(KeyCode::PageUp));
+        assert_eq!(m.overlay_scroll, PAGE);
+        // Another row's details start at the top, as do the details opened again.
+        update(&mut m, key('j'));
+        assert_eq!(m.overlay_scroll, 0);
+        assert_eq!(m.selection(Pane::Clock), 1);
+        update(&mut m, code(KeyCode::PageDown));
+        update(&mut m, code(KeyCode::Esc));
+        update(&mut m, code(KeyCode::Enter));
+        assert_eq!(m.overlay, Some(Overlay::Details(Pane::Clock)));
+        assert_eq!(m.overlay_scroll, 0);
+        update(&mut m, code(KeyCode::PageUp));
+        assert_eq!(m.overlay_scroll, 0);
+        update(&mut m, code(KeyCode::Esc));
+        update(&mut m, key('?'));
+        update(&mut m, code(KeyCode::PageDown));
+        assert_eq!(m.overlay_scroll, PAGE, "the help scrolls too");
+        update(&mut m, key('?'));
+        update(&mut m, key('?'));
+        assert_eq!(m.overlay_scroll, 0);
     }
 
     #[test]

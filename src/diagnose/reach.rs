@@ -343,10 +343,10 @@ pub fn across(targets: &[Target], done: &[bool], findings: &[Finding], out: &mut
         });
         return;
     }
-    // "One server fails where others work" holds while the failing ones are fewer than the
-    // working ones; when most fail, each failure speaks for itself and "switch server" is no
-    // advice.
-    if working.is_empty() || failing.len() >= working.len() {
+    // "One server fails where others work" holds for a lone failure, or while the failing
+    // ones are fewer than the working ones; when most fail, each failure speaks for itself and
+    // "switch server" is no advice.
+    if working.is_empty() || (failing.len() > 1 && failing.len() >= working.len()) {
         return;
     }
     let works: Vec<&str> = working.iter().map(|t| t.name.as_str()).collect();

@@ -13,6 +13,7 @@ use super::format::{format_ms, format_running, format_sparkline, pad};
 use super::theme::Theme;
 use super::{SELECTED_WIDTH, elapsed, indent, pane_block, render_list, wrapped_height};
 use crate::app::{Model, Pane};
+use crate::diagnose::TimeSource;
 use crate::probe::clock::{NtpError, Offset};
 use crate::sanitize::clean;
 
@@ -182,6 +183,14 @@ pub fn format_consensus(model: &Model) -> String {
         .filter(|s| matches!(s.value(), Some(Ok(_))))
         .count();
     match c.offset {
+        Some(o) if c.source == TimeSource::HttpsDate => {
+            let n = c.used.len();
+            format!(
+                "consensus {o}: {} · from the Date headers of {n} HTTPS server{}, ±1 s (no NTP server answered)",
+                o.describe(),
+                if n == 1 { "" } else { "s" }
+            )
+        }
         Some(o) => {
             let mut s = format!(
                 "consensus {o}: {} · {} of {} servers",
@@ -256,9 +265,16 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
     // Under the table: the consensus, the sync service and the history, word-wrapped; the
     // table keeps at least one row and the consensus comes first when space is short.
     let text = indent(inner, SELECTED_WIDTH);
-    let consensus_style = match model.consensus().offset {
+    // A Date header has one-second resolution: the diagnosis allows a second more before it
+    // calls that drift, and so does the colour.
+    let consensus = model.consensus();
+    let drift = match consensus.source {
+        TimeSource::HttpsDate => crate::diagnose::clock::DRIFT + std::time::Duration::from_secs(1),
+        TimeSource::Ntp | TimeSource::None => crate::diagnose::clock::DRIFT,
+    };
+    let consensus_style = match consensus.offset {
         Some(o) if o.magnitude() >= crate::diagnose::clock::SKEW => theme.error(),
-        Some(o) if o.magnitude() >= crate::diagnose::clock::DRIFT => theme.warning(),
+        Some(o) if o.magnitude() >= drift => theme.warning(),
         Some(_) => theme.ok(),
         None => theme.dim(),
     };

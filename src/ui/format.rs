@@ -3,6 +3,9 @@
 use std::time::{Duration, SystemTime};
 
 use crate::diagnose::{Finding, Severity};
+use crate::probe::clock::Offset;
+use crate::probe::tls::{Attempt, Negotiated, Variant};
+use crate::probe::trust::{PathError, SourceKind, SourceVerdict, TimeFault, Verdicts};
 use crate::sanitize::clean;
 
 /// The spinner's frames; one frame per 100 ms of a probe's running time.
@@ -201,4 +204,145 @@ pub fn format_untried(fixes_key: Option<&str>) -> String {
         Some(k) => format!("not tried ({k} on the finding to try it)"),
         None => "not tried (try it from the fixes of its finding)".to_string(),
     }
+}
+
+/// A span of time in the fewest words that still tell it: "41 d", "1 d 6 h", "3 h 5 min",
+/// "12 min", "40 s".
+pub fn format_span(secs: u64) -> String {
+    const DAY: u64 = 86_400;
+    match secs {
+        s if s >= 2 * DAY => format!("{} d", s / DAY),
+        s if s >= DAY => match (s % DAY) / 3600 {
+            0 => "1 d".to_string(),
+            h => format!("1 d {h} h"),
+        },
+        s if s >= 3600 => match (s % 3600) / 60 {
+            0 => format!("{} h", s / 3600),
+            m => format!("{} h {m} min", s / 3600),
+        },
+        s if s >= 60 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
+/// Where `at` (UNIX seconds) falls in a certificate's validity: "expires in 41 d", "expired
+/// 3 d ago", "not valid for another 2 h".
+pub fn format_validity(not_before: i64, not_after: i64, at: i64) -> String {
+    if at < not_before {
+        format!(
+            "not valid for another {}",
+            format_span((not_before - at).unsigned_abs())
+        )
+    } else if at > not_after {
+        format!(
+            "expired {} ago",
+            format_span((at - not_after).unsigned_abs())
+        )
+    } else {
+        format!(
+            "expires in {}",
+            format_span((not_after - at).unsigned_abs())
+        )
+    }
+}
+
+/// What a handshake settled on: "TLSv1.3 · TLS13_AES_256_GCM_SHA384 · X25519MLKEM768
+/// (post-quantum hybrid) · ALPN h2".
+pub fn format_negotiated(n: &Negotiated) -> String {
+    let group = match (&n.group, n.post_quantum) {
+        (Some(g), true) => format!("{} (post-quantum hybrid)", clean(g)),
+        (Some(g), false) => clean(g),
+        (None, _) => "key exchange unknown".to_string(),
+    };
+    let alpn = n
+        .alpn
+        .as_deref()
+        .map_or_else(|| "no ALPN".to_string(), |a| format!("ALPN {}", clean(a)));
+    format!(
+        "{} · {} · {group} · {alpn}",
+        clean(&n.version),
+        clean(&n.cipher)
+    )
+}
+
+/// How a retried hello differed from the default one, to follow "works" or "fails".
+pub fn format_variant(v: &Variant) -> String {
+    match v {
+        Variant::Default => "with the default hello".to_string(),
+        Variant::NoPostQuantum => "without the post-quantum share".to_string(),
+        Variant::OtherSni(name) => format!("with another SNI ({})", clean(name)),
+        Variant::NoSni => "without SNI".to_string(),
+        Variant::Tls12Only => "with TLS 1.2 only".to_string(),
+        Variant::Tls13Only => "with TLS 1.3 only".to_string(),
+        Variant::Http11 => "with ALPN http/1.1 only".to_string(),
+    }
+}
+
+/// A retried hello's result in a few words: "works without the post-quantum share".
+pub fn format_variant_result(a: &Attempt) -> String {
+    let verdict = if a.failure.is_none() {
+        "works"
+    } else {
+        "fails"
+    };
+    format!("{verdict} {}", format_variant(&a.variant))
+}
+
+/// A trust source as the panes name it: "mozilla", "system", "ca-file".
+pub fn source_name(kind: &SourceKind) -> &'static str {
+    match kind {
+        SourceKind::Mozilla => "mozilla",
+        SourceKind::System => "system",
+        SourceKind::CaFile(_) => "ca-file",
+    }
+}
+
+/// Why there is no path to a source's roots, in two or three words.
+pub fn format_path_error(e: &PathError) -> &'static str {
+    match e {
+        PathError::UnknownIssuer => "unknown issuer",
+        PathError::CaUsedAsEndEntity => "CA cert as leaf",
+        PathError::Unsupported(_) => "refused algorithm",
+        PathError::BadSignature(_) => "bad signature",
+        PathError::Time(_) => "chain dates",
+        PathError::NoRoots => "no roots",
+        PathError::Other(_) => "no path",
+    }
+}
+
+/// One source's verdict in a word: "✓", or "✗" and the first reason a client using only this
+/// source refuses the chain at the time of `v`.
+pub fn format_source_verdict(v: &Verdicts, s: &SourceVerdict) -> String {
+    if s.webpki.is_ok() {
+        return "✓".to_string();
+    }
+    let why = match &s.path {
+        Err(e) => format_path_error(e),
+        Ok(_) => match v.time.first().map(|p| p.fault) {
+            Some(TimeFault::Expired) => "expired",
+            Some(TimeFault::NotYetValid) => "not yet valid",
+            None if v.name.as_ref().is_some_and(|(_, r)| r.is_err()) => "wrong host",
+            None if !v.purpose.is_empty() => "wrong purpose",
+            None => "refused",
+        },
+    };
+    format!("✗ {why}")
+}
+
+/// Every source's verdict in one line: "mozilla ✓ · system ✓ · ca-file ✗ unknown issuer".
+pub fn format_trust(v: &Verdicts) -> String {
+    if v.sources.is_empty() {
+        return "no trust store loaded".to_string();
+    }
+    v.sources
+        .iter()
+        .map(|s| format!("{} {}", source_name(&s.source), format_source_verdict(v, s)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// `t` moved by a clock offset: the true time for a local time.
+pub fn shifted(t: SystemTime, o: Offset) -> SystemTime {
+    let d = Duration::from_micros(o.as_micros().unsigned_abs());
+    if o.as_micros() >= 0 { t + d } else { t - d }
 }

@@ -1,24 +1,38 @@
 //! The Handshakes pane: per target, the phases of a connection as far as they have been
-//! checked: the DNS answer and the TCP connect to the target's port.
+//! checked: the DNS answer, the TCP connects, the TLS handshake (what it negotiated, or how it
+//! failed and what the retried hellos showed), the HTTP answer, and the leaf certificate with
+//! its validity and the verdict of each trust source.
+
+use std::time::Instant;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{ListItem, Paragraph};
+use ratatui::widgets::Paragraph;
 
-use super::format::{format_alternative, format_ms, format_running, format_untried, pad};
+use super::format::{
+    format_alternative, format_ms, format_negotiated, format_running, format_trust, format_untried,
+    format_validity, format_variant, format_variant_result, pad, shifted, wrap_words,
+};
 use super::theme::Theme;
-use super::{elapsed, key_label, pane_block, render_list};
+use super::{SELECTED, SELECTED_WIDTH, elapsed, key_label, pane_block};
 use crate::app::keys::Action;
-use crate::app::{Model, Pane, Slot};
-use crate::config::{HostPort, Target};
-use crate::probe::clock::human_duration;
+use crate::app::{Model, Pane};
+use crate::config::{HostPort, ProbeSpec, Target};
+use crate::diagnose::Code;
+use crate::diagnose::tls::EXPIRING_SOON;
+use crate::probe::cert::CertInfo;
+use crate::probe::clock::{Offset, human_duration};
 use crate::probe::connect::{ConnectReport, Dns, TcpAttempt, TcpError};
+use crate::probe::tls::{TlsFailure, TlsReport, Variant, verify_at};
+use crate::probe::trust::{TimeFault, Verdicts};
 use crate::sanitize::clean;
 
 /// The widest a target's name or address gets in the row's first line.
 const MAX_NAME_WIDTH: usize = 24;
+/// The width of the phase labels ("DNS", "trust").
+const LABEL_WIDTH: usize = 5;
 
 /// `host:port` of a target, IPv6 in brackets.
 pub fn host_port(t: &Target) -> String {
@@ -27,6 +41,21 @@ pub fn host_port(t: &Target) -> String {
         port: Some(t.port),
     }
     .to_string()
+}
+
+/// Whether the target's checks include the TLS handshake.
+pub fn has_tls(t: &Target) -> bool {
+    t.probes.contains(&ProbeSpec::Tls)
+}
+
+/// Where a target is, as far as its checks go: `host:port` when the TLS handshake runs on that
+/// port, else the host alone (its TCP lines name the ports it really checks).
+pub fn address(t: &Target) -> String {
+    if has_tls(t) {
+        host_port(t)
+    } else {
+        clean(&t.host)
+    }
 }
 
 /// The DNS phase in words.
@@ -73,37 +102,167 @@ pub fn format_tcp(result: &Result<std::time::Duration, TcpError>) -> (&'static s
     }
 }
 
+/// A TCP attempt in words: "192.0.2.1:443 connected in 23ms".
+pub fn format_attempt(a: &TcpAttempt) -> String {
+    let addr = a
+        .addr
+        .map_or_else(|| format!("port {}", a.port), |x| x.to_string());
+    format!("{addr} {}", format_tcp(&a.result).1)
+}
+
 /// The TCP attempt to the target's own port, if its checks include one.
 pub fn main_attempt<'a>(target: &Target, report: &'a ConnectReport) -> Option<&'a TcpAttempt> {
     report.tcp.iter().find(|a| a.port == target.port)
 }
 
-/// A target's status word and how it looks.
-fn status(target: &Target, report: &ConnectReport, theme: Theme) -> (&'static str, Style) {
-    if !report.dns.is_ok() {
-        return ("dns", theme.error());
-    }
-    match main_attempt(target, report).map(|a| &a.result) {
-        Some(Ok(_)) => ("ok", theme.ok()),
-        Some(r) => (format_tcp(r).0, theme.error()),
-        None => ("dns ok", theme.ok()),
+/// A TLS failure as a short status word.
+pub fn failure_word(f: &TlsFailure) -> &'static str {
+    match f {
+        TlsFailure::Tcp(e) => format_tcp(&Err(e.clone())).0,
+        TlsFailure::Reset { .. } => "reset",
+        TlsFailure::Timeout { .. } => "timeout",
+        TlsFailure::Closed { .. } => "closed",
+        TlsFailure::NotTls { .. } => "not tls",
+        TlsFailure::Alert(_) => "alert",
+        TlsFailure::ClientCertRequired { .. } => "client cert",
+        TlsFailure::Version(_) => "version",
+        TlsFailure::Signature(_) => "signature",
+        TlsFailure::Protocol(_) | TlsFailure::Other(_) => "tls error",
     }
 }
 
-/// The TCP phase line of a target.
-fn tcp_line(target: &Target, report: &ConnectReport) -> String {
-    match main_attempt(target, report) {
-        Some(a) => {
-            let addr = a
-                .addr
-                .map_or_else(|| format!("port {}", a.port), |x| x.to_string());
-            format!("{addr} {}", format_tcp(&a.result).1)
-        }
-        None => format!(
-            "port {} not checked: the target has no \"tls\" probe",
-            target.port
-        ),
+/// A chain judged at the local clock and, when the clock pane has a consensus, at the true
+/// time: the same judgement the diagnosis makes, so the pane and the findings agree.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub local: Verdicts,
+    /// The consensus offset and the verdicts at the local clock moved by it.
+    pub truth: Option<(Offset, Verdicts)>,
+}
+
+impl Judged {
+    /// The verdicts that decide: at the true time when it is known.
+    pub fn decisive(&self) -> &Verdicts {
+        self.truth.as_ref().map_or(&self.local, |(_, v)| v)
     }
+
+    /// The certificate fails on time at the local clock only: the clock is wrong, not it.
+    pub fn clock_explains(&self) -> bool {
+        self.truth
+            .as_ref()
+            .is_some_and(|(_, t)| !self.local.time.is_empty() && t.time.is_empty())
+    }
+}
+
+/// Judges the chain of a report (none when the server sent no certificate).
+pub fn judge(model: &Model, report: &TlsReport) -> Option<Judged> {
+    if report.chain.is_empty() {
+        return None;
+    }
+    let name = Some(report.name.as_str());
+    let trust = &model.env.trust;
+    let local = verify_at(report, name, model.wall, trust);
+    let truth = model
+        .consensus()
+        .offset
+        .map(|o| (o, verify_at(report, name, shifted(model.wall, o), trust)));
+    Some(Judged { local, truth })
+}
+
+/// The leaf certificate, when it parsed.
+pub fn leaf(report: &TlsReport) -> Option<&CertInfo> {
+    report.chain.first().and_then(|c| c.info.as_ref().ok())
+}
+
+/// How the chain fares, as a status word, when the handshake itself worked.
+fn cert_status(
+    model: &Model,
+    target: &Target,
+    report: &TlsReport,
+    judged: &Judged,
+    theme: Theme,
+) -> (&'static str, Style) {
+    let v = judged.decisive();
+    let intercepted = model
+        .findings
+        .iter()
+        .any(|f| f.code == Code::TlsInterception && f.target.as_deref() == Some(&target.name));
+    if judged.clock_explains() {
+        return ("clock", theme.error());
+    }
+    if intercepted {
+        return ("intercepted", theme.error());
+    }
+    match v.time.first().map(|p| p.fault) {
+        Some(TimeFault::Expired) => return ("expired", theme.error()),
+        Some(TimeFault::NotYetValid) => return ("not yet valid", theme.error()),
+        None => {}
+    }
+    if v.name.as_ref().is_some_and(|(_, r)| r.is_err()) {
+        return ("wrong host", theme.error());
+    }
+    if !v.has_path() {
+        return ("untrusted", theme.error());
+    }
+    if !v.purpose.is_empty() {
+        return ("bad purpose", theme.error());
+    }
+    if !v.weak.is_empty() {
+        return ("weak", theme.warning());
+    }
+    let soon = leaf(report).is_some_and(|l| l.not_after - v.at < EXPIRING_SOON.as_secs() as i64);
+    if soon {
+        return ("expiring", theme.warning());
+    }
+    ("ok", theme.ok())
+}
+
+/// A target's status word and how it looks, from its finished checks.
+fn status(model: &Model, i: usize, judged: Option<&Judged>, theme: Theme) -> (&'static str, Style) {
+    let target = &model.config.targets[i];
+    let connect = model.connect[i].value();
+    if connect.is_some_and(|r| !r.dns.is_ok()) {
+        return ("dns", theme.error());
+    }
+    if has_tls(target)
+        && let Some(report) = model.tls[i].value()
+    {
+        let tcp_failed = connect
+            .and_then(|r| main_attempt(target, r))
+            .and_then(|a| a.result.as_ref().err());
+        if let Some(e) = tcp_failed {
+            return (format_tcp(&Err(e.clone())).0, theme.error());
+        }
+        return match (&report.attempt.failure, judged) {
+            (Some(f), _) => (failure_word(f), theme.error()),
+            (None, Some(j)) => cert_status(model, target, report, j, theme),
+            (None, None) => ("no cert", theme.error()),
+        };
+    }
+    let Some(r) = connect else {
+        return ("not run", theme.dim());
+    };
+    let ports: Vec<&TcpAttempt> = if has_tls(target) {
+        main_attempt(target, r).into_iter().collect()
+    } else {
+        r.tcp.iter().collect()
+    };
+    match ports.iter().find_map(|a| a.result.as_ref().err()) {
+        Some(e) => (format_tcp(&Err(e.clone())).0, theme.error()),
+        None if ports.is_empty() => ("dns ok", theme.ok()),
+        None => ("ok", theme.ok()),
+    }
+}
+
+/// When the earliest of a target's running checks started.
+fn running_since(model: &Model, i: usize) -> Option<Instant> {
+    let tls = model.tls[i]
+        .running_since
+        .filter(|_| has_tls(&model.config.targets[i]));
+    [model.connect[i].running_since, tls]
+        .into_iter()
+        .flatten()
+        .min()
 }
 
 /// The widths of the name and address columns, from the targets (an alternative server's row
@@ -117,81 +276,312 @@ pub fn column_widths(targets: &[Target]) -> (usize, usize) {
         .unwrap_or(0);
     let addr = targets
         .iter()
-        .map(|t| host_port(t).chars().count())
+        .map(|t| address(t).chars().count())
         .max()
         .unwrap_or(0);
     (name.min(MAX_NAME_WIDTH), addr.min(MAX_NAME_WIDTH))
 }
 
+/// The TLS phase in words: what was negotiated and how long it took, or the failure.
+pub fn format_handshake(report: &TlsReport) -> String {
+    let a = &report.attempt;
+    match (&a.failure, &a.negotiated) {
+        (Some(f), _) => format!("failed: {}", clean(&f.to_string())),
+        (None, Some(n)) => {
+            let took = a
+                .handshake
+                .map(|d| format!(" in {}", format_ms(d)))
+                .unwrap_or_default();
+            let n = format_negotiated(n);
+            match n.split_once(" · ") {
+                Some((version, rest)) => format!("{version}{took} · {rest}"),
+                None => n,
+            }
+        }
+        (None, None) => "no handshake".to_string(),
+    }
+}
+
+/// What the retried hellos showed, for a failed handshake: "works without the post-quantum
+/// share · fails without SNI". `None` when none was tried.
+pub fn format_variants(report: &TlsReport) -> Option<String> {
+    let tried: Vec<String> = report
+        .variants
+        .iter()
+        .filter(|a| a.variant != Variant::Http11)
+        .map(format_variant_result)
+        .collect();
+    (report.attempt.failure.is_some() && !tried.is_empty()).then(|| tried.join(" · "))
+}
+
+/// The `HEAD /` answer after its label "HTTP": "1.1 200 OK · Date Tue, 14 Nov 2023
+/// 22:13:21 GMT".
+pub fn format_http(report: &TlsReport) -> Option<String> {
+    let h = report.http()?;
+    let status = clean(&h.status_line);
+    let status = status.strip_prefix("HTTP/").unwrap_or(&status);
+    let date = h
+        .date_raw
+        .as_deref()
+        .map(|d| format!(" · Date {}", clean(d)))
+        .unwrap_or_default();
+    Some(format!("{status}{date}{}", http_source(report)))
+}
+
+/// Which hello got the `HEAD /` answer, when it was not the default one: " (to the hello
+/// without the post-quantum share)".
+pub fn http_source(report: &TlsReport) -> String {
+    if report.attempt.http.is_some() {
+        return String::new();
+    }
+    report
+        .variants
+        .iter()
+        .find(|a| a.http.is_some())
+        .map(|a| format!(" (to the hello {})", format_variant(&a.variant)))
+        .unwrap_or_default()
+}
+
+/// The leaf in one line: "api.example.com ← Lab Intermediate CA · expires in 41 d".
+pub fn format_leaf(leaf: &CertInfo, at: i64) -> String {
+    format!(
+        "{} ← {} · {}",
+        clean(leaf.display_name()),
+        clean(leaf.issuer_name()),
+        format_validity(leaf.not_before, leaf.not_after, at)
+    )
+}
+
+/// The certificate at the true time, when its verdict differs from the local clock's:
+/// "at the true time (+3h00m00.2s): expires in 41 d · mozilla ✓ · system ✓".
+pub fn format_truth(report: &TlsReport, judged: &Judged) -> Option<String> {
+    let (offset, truth) = judged.truth.as_ref()?;
+    let local = &judged.local;
+    let leaf = leaf(report)?;
+    let words = |v: &Verdicts| {
+        (
+            format_validity(leaf.not_before, leaf.not_after, v.at),
+            format_trust(v),
+        )
+    };
+    let (local_time, local_trust) = words(local);
+    let (true_time, true_trust) = words(truth);
+    let differs = local.time.is_empty() != truth.time.is_empty()
+        || local_time.split(' ').next() != true_time.split(' ').next()
+        || local_trust != true_trust;
+    differs.then(|| format!("at the true time ({offset}): {true_time} · {true_trust}"))
+}
+
+/// Builds a row's lines: a label column, and text wrapped beside it.
+struct Rows {
+    lines: Vec<Line<'static>>,
+    indent: &'static str,
+    width: usize,
+    theme: Theme,
+}
+
+impl Rows {
+    fn phase(&mut self, label: &str, text: &str, style: Style) {
+        let lead = format!("{}  {label:<LABEL_WIDTH$} ", self.indent);
+        let lead_w = lead.chars().count();
+        for (k, part) in wrap_words(text, self.width.saturating_sub(lead_w))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if k == 0 {
+                lead.clone()
+            } else {
+                " ".repeat(lead_w)
+            };
+            self.lines.push(Line::from(vec![
+                Span::styled(lead, self.theme.heading()),
+                Span::styled(part, style),
+            ]));
+        }
+    }
+}
+
+/// The lines of a target's TLS check.
+fn tls_lines(rows: &mut Rows, model: &Model, i: usize, judged: Option<&Judged>) {
+    let slot = &model.tls[i];
+    let theme = rows.theme;
+    let Some(report) = slot.value() else {
+        if slot.is_running() {
+            rows.phase("TLS", "handshaking…", theme.dim());
+        }
+        return;
+    };
+    let stale = slot.is_running();
+    let value = |style: Style| if stale { theme.dim() } else { style };
+    let failed = report.attempt.failure.is_some();
+    let hs_style = if failed { theme.error() } else { Style::new() };
+    rows.phase("TLS", &format_handshake(report), value(hs_style));
+    if let Some(v) = format_variants(report) {
+        rows.phase("", &v, value(Style::new()));
+    }
+    if let Some(h) = format_http(report) {
+        rows.phase("HTTP", &h, value(Style::new()));
+    }
+    match (report.chain.first().map(|c| &c.info), judged) {
+        (Some(Ok(leaf)), Some(j)) => {
+            rows.phase("cert", &format_leaf(leaf, j.local.at), value(Style::new()));
+            rows.phase("trust", &format_trust(&j.local), value(Style::new()));
+            if let Some(t) = format_truth(report, j) {
+                rows.phase("", &t, value(theme.warning()));
+            }
+        }
+        (Some(Err(e)), _) => {
+            rows.phase(
+                "cert",
+                &format!("unreadable: {}", clean(e)),
+                value(theme.error()),
+            );
+        }
+        _ => {}
+    }
+}
+
+/// A target's lines under its head: its phases, as far as they ran.
+fn phase_lines(rows: &mut Rows, model: &Model, i: usize, judged: Option<&Judged>) {
+    let target = &model.config.targets[i];
+    let slot = &model.connect[i];
+    let theme = rows.theme;
+    let value = if slot.is_running() {
+        theme.dim()
+    } else {
+        Style::new()
+    };
+    match slot.value() {
+        Some(r) => {
+            rows.phase("DNS", &format_dns(target, &r.dns), value);
+            for (k, a) in r.tcp.iter().enumerate() {
+                rows.phase(if k == 0 { "TCP" } else { "" }, &format_attempt(a), value);
+            }
+            if r.tcp.is_empty() && target.tcp_ports().is_empty() {
+                let probes: Vec<String> = target.probes.iter().map(ToString::to_string).collect();
+                rows.phase(
+                    "TCP",
+                    &format!(
+                        "none: its checks ({}) are in the Reachability pane",
+                        probes.join(", ")
+                    ),
+                    theme.dim(),
+                );
+            }
+        }
+        None if slot.is_running() => rows.phase("DNS", "resolving and connecting…", theme.dim()),
+        None => {}
+    }
+    if has_tls(target) {
+        tls_lines(rows, model, i, judged);
+    }
+}
+
 fn item(
     model: &Model,
     i: usize,
-    target: &Target,
-    slot: &Slot<Box<ConnectReport>>,
     widths: (usize, usize),
+    width: usize,
     theme: Theme,
-) -> ListItem<'static> {
+) -> Vec<Line<'static>> {
+    let target = &model.config.targets[i];
     // Alternative servers sit indented under the target they stand in for, as in the
     // Reachability pane; one that never ran says how to try it.
     let alt = target.alternative_of.is_some();
     if model.untried_alternative(i) {
-        return ListItem::new(vec![
+        return vec![
             Line::styled(
-                format!("  {}", format_alternative(&host_port(target))),
+                format!("  {}", format_alternative(&address(target))),
                 theme.dim(),
             ),
             Line::styled(
                 format!("      {}", format_untried(key_label(Action::Fixes))),
                 theme.dim(),
             ),
-        ]);
+        ];
     }
-    let (word, style) = match (slot.running_since, slot.value()) {
-        (Some(since), _) => (format_running(elapsed(model, since)), theme.running()),
-        (None, Some(r)) => {
-            let (w, s) = status(target, r, theme);
+    let judged = model.tls[i]
+        .value()
+        .filter(|_| has_tls(target))
+        .and_then(|r| judge(model, r));
+    let (word, style) = match running_since(model, i) {
+        Some(since) => (format_running(elapsed(model, since)), theme.running()),
+        None => {
+            let (w, s) = status(model, i, judged.as_ref(), theme);
             (w.to_string(), s)
         }
-        (None, None) => ("not run".to_string(), theme.dim()),
     };
     let name = if alt {
-        format!("  {}", format_alternative(&host_port(target)))
+        format!("  {}", format_alternative(&address(target)))
     } else {
         format!(
             "{}  {}",
-            pad(&target.name, widths.0),
-            pad(&host_port(target), widths.1)
+            pad(&clean(&target.name), widths.0),
+            pad(&address(target), widths.1)
         )
     };
     let head = Line::from(vec![
         Span::raw(format!("{name}  ")),
         Span::styled(word, style),
     ]);
-    let value = if slot.is_running() {
-        theme.dim()
-    } else {
-        Style::new()
+    let mut rows = Rows {
+        lines: vec![head],
+        indent: if alt { "  " } else { "" },
+        width,
+        theme,
     };
-    let indent = if alt { "  " } else { "" };
-    let label = |l: &'static str| Span::styled(format!("{indent}  {l}  "), theme.heading());
-    let mut lines = vec![head];
-    match slot.value() {
-        Some(r) => {
-            lines.push(Line::from(vec![
-                label("DNS"),
-                Span::styled(format_dns(target, &r.dns), value),
-            ]));
-            lines.push(Line::from(vec![
-                label("TCP"),
-                Span::styled(tcp_line(target, r), value),
-            ]));
+    phase_lines(&mut rows, model, i, judged.as_ref());
+    rows.lines
+}
+
+/// The targets' rows, scrolled so the selected one is in view (its top, when it is taller
+/// than the pane), marked and highlighted when the pane has the focus. Unlike ratatui's
+/// `List`, a row that does not fit whole still shows its first lines, so the pane never
+/// hides that more targets follow.
+fn render_rows(
+    frame: &mut Frame,
+    area: Rect,
+    rows: Vec<Vec<Line<'static>>>,
+    selected: usize,
+    focused: bool,
+    theme: Theme,
+) {
+    let height = usize::from(area.height);
+    let sel_start: usize = rows.iter().take(selected).map(Vec::len).sum();
+    let sel_end = sel_start + rows.get(selected).map_or(0, Vec::len);
+    let total: usize = rows.iter().map(Vec::len).sum();
+    // The top stays in view while the selected row fits under it; else the selected row
+    // comes to the top (as far as the rows below fill the pane), so the next rows show too.
+    let offset = if sel_end <= height {
+        0
+    } else {
+        sel_start.min(total.saturating_sub(height))
+    };
+    let mut lines = Vec::with_capacity(sel_end.max(height));
+    for (k, row) in rows.into_iter().enumerate() {
+        for (j, line) in row.into_iter().enumerate() {
+            let marker = if focused && k == selected && j == 0 {
+                SELECTED
+            } else {
+                "  "
+            };
+            let mut spans = vec![Span::raw(marker)];
+            spans.extend(line.spans);
+            lines.push(Line::from(spans).style(line.style));
         }
-        None if slot.is_running() => {
-            lines.push(Line::styled("  resolving and connecting…", theme.dim()));
-        }
-        None => {}
     }
-    ListItem::new(lines)
+    let scroll = u16::try_from(offset).unwrap_or(u16::MAX);
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), area);
+    if focused {
+        let top = sel_start.saturating_sub(offset).min(height);
+        let bottom = sel_end.saturating_sub(offset).min(height);
+        let highlight = Rect {
+            y: area.y + u16::try_from(top).unwrap_or(u16::MAX),
+            height: u16::try_from(bottom - top).unwrap_or(u16::MAX),
+            ..area
+        };
+        frame.buffer_mut().set_style(highlight, theme.selected());
+    }
 }
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
@@ -210,25 +600,21 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
         return;
     }
     let widths = column_widths(&model.config.targets);
-    let items = model
-        .config
-        .targets
-        .iter()
-        .zip(&model.connect)
-        .enumerate()
-        .map(|(i, (t, s))| item(model, i, t, s, widths, theme))
+    let width = usize::from(inner.width.saturating_sub(SELECTED_WIDTH));
+    let rows = (0..model.config.targets.len())
+        .map(|i| item(model, i, widths, width, theme))
         .collect();
-    render_list(
+    render_rows(
         frame,
         inner,
-        items,
-        Some(model.selection(Pane::Handshakes)),
+        rows,
+        model.selection(Pane::Handshakes),
         focused,
         theme,
     );
 }
 
-/// The pane in one line, for the stacked layout: "3 targets: 2 ok, 1 failing".
+/// The pane in one line, for the stacked layout: "3 targets: 2 ok, 1 failing (vpn reset)".
 pub fn summary(model: &Model) -> Line<'static> {
     let untried = (0..model.config.targets.len())
         .filter(|i| model.untried_alternative(*i))
@@ -237,17 +623,28 @@ pub fn summary(model: &Model) -> Line<'static> {
     if n == 0 {
         return Line::raw("no targets");
     }
+    let theme = Theme::new(false);
     let mut ok = 0;
     let mut failing = Vec::new();
+    let mut warned = Vec::new();
     let mut running = 0;
-    for (t, slot) in model.config.targets.iter().zip(&model.connect) {
-        if slot.is_running() {
+    for (i, t) in model.config.targets.iter().enumerate() {
+        if model.untried_alternative(i) {
+            continue;
+        }
+        if running_since(model, i).is_some() {
             running += 1;
-        } else if let Some(r) = slot.value() {
-            match status(t, r, Theme::new(false)).0 {
-                "ok" | "dns ok" => ok += 1,
-                word => failing.push(format!("{} {word}", t.name)),
-            }
+            continue;
+        }
+        let judged = model.tls[i]
+            .value()
+            .filter(|_| has_tls(t))
+            .and_then(|r| judge(model, r));
+        match status(model, i, judged.as_ref(), theme).0 {
+            "ok" | "dns ok" => ok += 1,
+            "not run" => {}
+            word @ ("weak" | "expiring") => warned.push(format!("{} {word}", clean(&t.name))),
+            word => failing.push(format!("{} {word}", clean(&t.name))),
         }
     }
     let mut parts = vec![format!("{ok} ok")];
@@ -256,6 +653,13 @@ pub fn summary(model: &Model) -> Line<'static> {
             "{} failing ({})",
             failing.len(),
             failing.join(", ")
+        ));
+    }
+    if !warned.is_empty() {
+        parts.push(format!(
+            "{} with warnings ({})",
+            warned.len(),
+            warned.join(", ")
         ));
     }
     if running > 0 {

@@ -5,7 +5,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 use super::format::wrap_words;
 use super::theme::Theme;
@@ -17,7 +16,7 @@ use crate::app::{Model, Pane};
 pub fn meaning(pane: Pane) -> &'static str {
     match pane {
         Pane::Clock => "NTP servers, consensus offset, sync service, history",
-        Pane::Handshakes => "per target, the DNS answer and the TCP connect",
+        Pane::Handshakes => "DNS, TCP, TLS and the certificate per target",
         Pane::Reach => "TCP ports per target: open, closed, filtered",
         Pane::Findings => "the diagnosis, worst first, with its fixes",
     }
@@ -88,5 +87,5 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     );
     let rect = centered(area, width, (lines.len() as u16).saturating_add(2));
     let inner = window(frame, rect, " Help ".to_string(), theme);
-    frame.render_widget(Paragraph::new(lines), inner);
+    super::details::render_scrolled(frame, rect, inner, lines, model.overlay_scroll, theme);
 }
