@@ -235,6 +235,9 @@ pub fn algorithm_name(oid: &Oid<'_>) -> String {
         "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption".to_string(),
         "1.2.840.10045.4.1" => "ecdsa-with-SHA1".to_string(),
         "1.2.840.10040.4.3" => "dsa-with-SHA1".to_string(),
+        // RFC 8410: the registry's crypto set leaves these out.
+        "1.3.101.112" => "ed25519".to_string(),
+        "1.3.101.113" => "ed448".to_string(),
         id => oid_registry::OidRegistry::default()
             .with_all_crypto()
             .get(oid)
@@ -398,6 +401,13 @@ pub fn rfc3339(secs: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn ed25519_has_a_name() {
+        let oid = Oid::from(&[1, 3, 101, 112]).expect("an OID");
+        assert_eq!(algorithm_name(&oid), "ed25519");
+    }
+
     use super::*;
 
     #[test]
