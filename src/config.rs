@@ -123,6 +123,16 @@ impl Target {
         ports
     }
 
+    /// The OpenVPN and WireGuard probes, in the order of `probes` (TLS and TCP ports belong to
+    /// the connect and handshake checks).
+    pub fn reach_probes(&self) -> Vec<ProbeSpec> {
+        self.probes
+            .iter()
+            .copied()
+            .filter(|s| s.is_reach())
+            .collect()
+    }
+
     /// The name sent in the TLS SNI extension, if any.
     pub fn sni_name(&self) -> Option<&str> {
         match &self.sni {
@@ -174,6 +184,15 @@ impl ProbeSpec {
             ProbeSpec::OpenvpnTcp(_) => "openvpn-tcp",
             ProbeSpec::Wireguard(_) => "wireguard",
         }
+    }
+
+    /// Whether the reachability check runs it (OpenVPN, WireGuard); TLS and TCP ports belong
+    /// to the handshake and connect checks.
+    pub fn is_reach(self) -> bool {
+        matches!(
+            self,
+            ProbeSpec::OpenvpnUdp(_) | ProbeSpec::OpenvpnTcp(_) | ProbeSpec::Wireguard(_)
+        )
     }
 
     /// The port the probe uses, when it names one.

@@ -357,16 +357,13 @@ pub struct ReachReport {
 
 /// Whether `spec` is run by [`check_target`] (TLS and TCP ports are the connect check's).
 pub fn is_reach_probe(spec: ProbeSpec) -> bool {
-    matches!(
-        spec,
-        ProbeSpec::OpenvpnUdp(_) | ProbeSpec::OpenvpnTcp(_) | ProbeSpec::Wireguard(_)
-    )
+    spec.is_reach()
 }
 
 /// Whether a target has anything for [`check_target`] to do: a UDP/OpenVPN probe, or a name
 /// whose DNS answers can be compared.
 pub fn wants_reach(target: &crate::config::Target) -> bool {
-    target.probes.iter().any(|s| is_reach_probe(*s))
+    !target.reach_probes().is_empty()
         || (target.connect.is_none() && target.host.parse::<IpAddr>().is_err())
 }
 
@@ -376,12 +373,7 @@ pub async fn check_target(config: &crate::config::Config, i: usize) -> ReachRepo
     let target = &config.targets[i];
     let timeout = config.network.timeout;
     let dns = crate::probe::connect::resolve(target, timeout).await;
-    let specs: Vec<ProbeSpec> = target
-        .probes
-        .iter()
-        .copied()
-        .filter(|s| is_reach_probe(*s))
-        .collect();
+    let specs = target.reach_probes();
     let results = async {
         match dns.addrs().first() {
             Some(ip) if !specs.is_empty() => {

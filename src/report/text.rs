@@ -4,7 +4,6 @@ use std::fmt::Write as _;
 
 use crate::app::Model;
 use crate::probe::clock::human_duration;
-use crate::probe::connect::Dns;
 use crate::probe::reach::CaptiveVerdict;
 use crate::probe::tls::TlsReport;
 use crate::sanitize::clean;
@@ -75,20 +74,8 @@ pub fn report(model: &Model) -> String {
             let _ = writeln!(s, "    not run");
             continue;
         };
-        let dns = match &r.dns {
-            Dns::Skipped(ip) => format!("skipped (connect to {ip})"),
-            Dns::Resolved { addrs, took } => format!(
-                "{} in {}",
-                addrs
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                human_duration(*took)
-            ),
-            Dns::Failed { error, .. } => format!("failed: {}", clean(error)),
-            Dns::Timeout(d) => format!("no answer within {}", human_duration(*d)),
-        };
+        // The same words as the Handshakes pane.
+        let dns = crate::ui::handshakes::format_dns(t, &r.dns);
         let _ = writeln!(s, "    DNS      {dns}");
         for a in &r.tcp {
             let res = match &a.result {

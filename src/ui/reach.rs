@@ -353,12 +353,7 @@ fn reach_lines(rows: &Rows, item: &mut Item, i: usize) {
     let (model, theme) = (rows.model, rows.theme);
     let target = &model.config.targets[i];
     let slot = &model.reach[i];
-    let specs: Vec<ProbeSpec> = target
-        .probes
-        .iter()
-        .copied()
-        .filter(|s| is_reach_probe(*s))
-        .collect();
+    let specs = target.reach_probes();
     let missing = |rows: &Rows, item: &mut Item, word: Span<'static>, why: &str| {
         for spec in &specs {
             item.lines.push(Line::from(vec![
