@@ -76,23 +76,30 @@ fn nordvpn(key: char, label: &str, args: &[&str], i: usize) -> Fix {
     }
 }
 
+/// `nordvpn set technology openvpn`: leave NordLynx (WireGuard) for OpenVPN.
+fn nordvpn_openvpn(i: usize) -> Fix {
+    nordvpn(
+        't',
+        "NordVPN: use OpenVPN instead of NordLynx",
+        &["set", "technology", "openvpn"],
+        i,
+    )
+}
+
+/// `nordvpn set protocol tcp`: OpenVPN over TCP.
+fn nordvpn_tcp(i: usize) -> Fix {
+    nordvpn(
+        'p',
+        "NordVPN: use OpenVPN over TCP",
+        &["set", "protocol", "tcp"],
+        i,
+    )
+}
+
 /// The way to OpenVPN over TCP: the nordvpn commands where that CLI is installed.
 fn to_openvpn_tcp(ctx: Context, i: usize, tcp_port: u16) -> Vec<Fix> {
     if ctx.nordvpn_cli {
-        vec![
-            nordvpn(
-                't',
-                "NordVPN: use OpenVPN instead of NordLynx",
-                &["set", "technology", "openvpn"],
-                i,
-            ),
-            nordvpn(
-                'p',
-                "NordVPN: use OpenVPN over TCP",
-                &["set", "protocol", "tcp"],
-                i,
-            ),
-        ]
+        vec![nordvpn_openvpn(i), nordvpn_tcp(i)]
     } else {
         vec![advice(
             'o',
@@ -156,19 +163,9 @@ fn target_rules(t: &TargetReach<'_>, ctx: Context, out: &mut Vec<Finding>) {
         let finding = match (r.probe, r.status) {
             (ProbeSpec::Wireguard(port), ReachStatus::Closed) => {
                 let mut fixes = if ctx.nordvpn_cli {
-                    let mut f = vec![nordvpn(
-                        't',
-                        "NordVPN: use OpenVPN instead of NordLynx",
-                        &["set", "technology", "openvpn"],
-                        i,
-                    )];
+                    let mut f = vec![nordvpn_openvpn(i)];
                     if !openvpn_udp_works {
-                        f.push(nordvpn(
-                            'p',
-                            "NordVPN: use OpenVPN over TCP",
-                            &["set", "protocol", "tcp"],
-                            i,
-                        ));
+                        f.push(nordvpn_tcp(i));
                     }
                     f
                 } else {
