@@ -8,26 +8,6 @@ pub fn is_root() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
-/// `argv` as one line a user can paste into a POSIX shell.
-pub fn shell_join(argv: &[String]) -> String {
-    argv.iter()
-        .map(|a| shell_quote(a))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn shell_quote(arg: &str) -> String {
-    let plain = !arg.is_empty()
-        && arg
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
-    if plain {
-        arg.to_string()
-    } else {
-        format!("'{}'", arg.replace('\'', r"'\''"))
-    }
-}
-
 /// Runs `argv` with the terminal's stdin/stdout/stderr (so `sudo` can prompt) and waits.
 /// Returns the exit status (-1 when killed by a signal).
 pub fn run_in_terminal(argv: &[String]) -> Result<i32, String> {
@@ -37,21 +17,4 @@ pub fn run_in_terminal(argv: &[String]) -> Result<i32, String> {
         .status()
         .map_err(|e| format!("{prog}: {e}"))?;
     Ok(status.code().unwrap_or(-1))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quoting() {
-        let argv: Vec<String> = ["sudo", "timedatectl", "set-ntp", "true"]
-            .map(String::from)
-            .to_vec();
-        assert_eq!(shell_join(&argv), "sudo timedatectl set-ntp true");
-        assert_eq!(
-            shell_join(&["a b".to_string(), "it's".to_string()]),
-            r"'a b' 'it'\''s'"
-        );
-    }
 }

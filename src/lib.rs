@@ -18,5 +18,5 @@ pub mod presets;
 pub mod probe;
 pub mod report;
 pub mod runtime;
-pub mod sanitize;
+pub mod text;
 pub mod ui;

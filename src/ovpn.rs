@@ -61,7 +61,7 @@ impl StaticKey {
                         line: n,
                         message: format!(
                             "expected {KEY_BEGIN:?} before any key data, found {:?}",
-                            crate::sanitize::clean(short(line))
+                            crate::text::clean(short(line))
                         ),
                     });
                 }
@@ -79,7 +79,7 @@ impl StaticKey {
                     line: n,
                     message: format!(
                         "{:?} is not hexadecimal key data",
-                        crate::sanitize::clean(&bad.to_string())
+                        crate::text::clean(&bad.to_string())
                     ),
                 });
             }
@@ -628,7 +628,7 @@ impl Profile {
 }
 
 fn clean(s: &str) -> String {
-    crate::sanitize::clean(s)
+    crate::text::clean(s)
 }
 
 fn parse_port(p: &str) -> Result<u16, String> {

@@ -267,7 +267,7 @@ fn export(model: &Model) -> Result<PathBuf, String> {
 fn run_fix(terminal: &mut DefaultTerminal, input: &Input, run: &FixRun) -> Result<i32, String> {
     input.pause();
     ratatui::restore();
-    let cmd = crate::fix::shell_join(&run.argv);
+    let cmd = crate::text::shell_join(&run.argv);
     println!(
         "tlsdoctor-tui: running the fix \"{}\":\n  $ {cmd}\n",
         run.label

@@ -1286,9 +1286,12 @@ fn counts_and_headlines() {
         format::format_headline(&named),
         "10.0.0.1:1 refused the connection"
     );
-    assert_eq!(format::uncapitalise("NTP server"), "NTP server");
-    assert_eq!(format::uncapitalise("Clock"), "clock");
-    assert_eq!(format::uncapitalise(""), "");
+    assert_eq!(
+        tlsdoctor_tui::text::uncapitalise("NTP server"),
+        "NTP server"
+    );
+    assert_eq!(tlsdoctor_tui::text::uncapitalise("Clock"), "clock");
+    assert_eq!(tlsdoctor_tui::text::uncapitalise(""), "");
 }
 
 #[test]

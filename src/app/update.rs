@@ -7,8 +7,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::keys::{self, Action};
 use super::model::{HISTORY_LEN, Model, Overlay, Pane};
 use super::msg::{Effect, FixRun, Msg};
-use crate::fix::shell_join;
 use crate::probe::{self, ProbeId};
+use crate::text::shell_join;
 
 /// How long a footer message stays.
 const FLASH_FOR: Duration = Duration::from_secs(6);

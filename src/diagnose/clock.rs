@@ -8,7 +8,8 @@ use serde::Serialize;
 use super::{Code, Finding, Fix, Severity, privileged};
 use crate::app::Model;
 use crate::probe::ProbeId;
-use crate::probe::clock::{NtpError, Offset, human_duration};
+use crate::probe::clock::{NtpError, Offset};
+use crate::text::{capitalise, human_duration};
 
 /// At or above this the clock is wrong enough to break certificates: `clock-skew`.
 pub const SKEW: Duration = Duration::from_secs(5 * 60);
@@ -215,7 +216,7 @@ fn offset_rule(model: &Model, c: &Consensus, out: &mut Vec<Finding>) {
                     model.config.targets[i].name,
                     h.date_raw
                         .as_deref()
-                        .map(crate::sanitize::clean)
+                        .map(crate::text::clean)
                         .unwrap_or_default()
                 ));
             }
@@ -382,12 +383,6 @@ fn unsynced(model: &Model, out: &mut Vec<Finding>) {
         fixes,
         probes: vec![ProbeId::SyncService],
     });
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
 }
 
 #[cfg(test)]

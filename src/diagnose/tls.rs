@@ -13,11 +13,13 @@ use crate::config::Target;
 use crate::interception::{self, Interceptor};
 use crate::probe::ProbeId;
 use crate::probe::cert::{CertInfo, rfc3339};
-use crate::probe::clock::{Offset, human_duration};
+use crate::probe::clock::Offset;
 use crate::probe::connect::TcpError;
-use crate::probe::tls::{TlsFailure, TlsReport, Variant, show_bytes, verify_at};
+use crate::probe::tls::{TlsFailure, TlsReport, Variant, verify_at};
 use crate::probe::trust::{PathError, TimeFault, Trust, Verdicts};
-use crate::sanitize::clean;
+use crate::text::clean;
+use crate::text::human_duration;
+use crate::text::show_bytes;
 
 /// A leaf that expires sooner than this gets `cert-expiring-soon`.
 pub const EXPIRING_SOON: Duration = Duration::from_secs(14 * 86_400);

@@ -60,7 +60,7 @@ pub fn rules(model: &Model, out: &mut Vec<Finding>) {
                     Code::TcpTimeout,
                     format!(
                         "{addr} did not answer within {}",
-                        crate::probe::clock::human_duration(*d)
+                        crate::text::human_duration(*d)
                     ),
                     "no answer at all: a firewall drops the packets, or the host is down",
                 ),

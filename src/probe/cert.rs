@@ -14,8 +14,8 @@ use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::X509Name;
 
-use crate::probe::clock::human_duration;
-use crate::sanitize::clean;
+use crate::text::clean;
+use crate::text::human_duration;
 
 /// RSA keys below this many bits are weak (and refused by modern clients).
 pub const MIN_RSA_BITS: usize = 2048;

@@ -11,6 +11,7 @@ use sntpc::{NtpContext, NtpUdpSocket, StdTimestampGen};
 use tokio::net::UdpSocket;
 
 use crate::config::{HostPort, NTP_PORT};
+use crate::text::human_duration;
 
 /// A signed clock offset, server time minus local time: positive means the local clock is
 /// behind. Kept in microseconds, the resolution SNTP gives.
@@ -86,31 +87,6 @@ impl fmt::Display for Offset {
                 )
             }
         }
-    }
-}
-
-/// A duration in words for people: "3 h 0 m 0.2 s", "1 m 30.0 s", "12.3 ms", "2 d 4 h".
-/// Rounded to a tenth before the unit is chosen, so 59.99 s reads "1 m 0.0 s".
-pub fn human_duration(d: Duration) -> String {
-    let secs = d.as_secs();
-    if secs >= 86_400 {
-        return format!("{} d {} h", secs / 86_400, (secs / 3600) % 24);
-    }
-    let tenth_s = (d.as_micros() + 50_000) / 100_000;
-    let (s, t) = ((tenth_s / 10) % 60, tenth_s % 10);
-    if tenth_s >= 36_000 {
-        format!(
-            "{} h {} m {s}.{t} s",
-            tenth_s / 36_000,
-            (tenth_s / 600) % 60
-        )
-    } else if tenth_s >= 600 {
-        format!("{} m {s}.{t} s", tenth_s / 600)
-    } else if tenth_s >= 10 {
-        format!("{}.{t} s", tenth_s / 10)
-    } else {
-        let tenth_ms = (d.as_nanos() + 50_000) / 100_000;
-        format!("{}.{} ms", tenth_ms / 10, tenth_ms % 10)
     }
 }
 

@@ -61,11 +61,9 @@ impl std::fmt::Display for TcpError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TcpError::Refused => f.write_str("connection refused"),
-            TcpError::Timeout(d) => write!(
-                f,
-                "no answer within {}",
-                crate::probe::clock::human_duration(*d)
-            ),
+            TcpError::Timeout(d) => {
+                write!(f, "no answer within {}", crate::text::human_duration(*d))
+            }
             TcpError::Unreachable(e) => write!(f, "unreachable: {e}"),
             TcpError::NoAddress => f.write_str("no address to connect to"),
             TcpError::Other(e) => f.write_str(e),

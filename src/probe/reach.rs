@@ -33,8 +33,8 @@ use tokio::net::UdpSocket;
 
 use crate::config::ProbeSpec;
 use crate::ovpn::TlsWrap;
-use crate::probe::clock::human_duration;
 use crate::probe::connect::connect_port;
+use crate::text::human_duration;
 
 /// What a probe could establish about its port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -303,7 +303,7 @@ pub fn describe_bytes(data: &[u8]) -> String {
         .count();
     let more = if data.len() > head.len() { "…" } else { "" };
     if !head.is_empty() && printable * 10 >= head.len() * 8 {
-        let text = crate::sanitize::clean(&String::from_utf8_lossy(head));
+        let text = crate::text::clean(&String::from_utf8_lossy(head));
         format!("{} bytes {:?}{more}", data.len(), text.trim())
     } else {
         let hex: Vec<String> = head.iter().take(16).map(|b| format!("{b:02x}")).collect();

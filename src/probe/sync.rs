@@ -4,7 +4,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::sanitize::clean;
+use crate::text::clean;
 
 /// What one tool told us.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +92,7 @@ async fn ask<T>(
         Err(_) => {
             return ToolAnswer::Failed(format!(
                 "no answer within {}",
-                crate::probe::clock::human_duration(timeout)
+                crate::text::human_duration(timeout)
             ));
         }
         Ok(Err(e)) => return ToolAnswer::Failed(format!("{program} failed: {e}")),

@@ -8,7 +8,6 @@
 //! retries TLS 1.2-only and 1.3-only. Everything runs under one deadline of two timeouts.
 
 use std::fmt;
-use std::fmt::Write as _;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
@@ -28,7 +27,7 @@ use super::connect::{TcpError, classify as classify_tcp};
 pub use super::trust::{Trust, Verdicts};
 use super::verifier::{self, Capture, HelloConfig, Recorder};
 use crate::config::Target;
-use crate::sanitize::clean;
+use crate::text::{clean, show_bytes};
 
 pub use crate::config::{DEFAULT_ALT_SNI, DEFAULT_CONCURRENCY};
 /// How many of the server's first bytes are kept as evidence.
@@ -326,7 +325,7 @@ impl fmt::Display for TlsFailure {
             TlsFailure::Timeout { waited, received } => write!(
                 f,
                 "no TLS answer within {} ({received} bytes received)",
-                super::clock::human_duration(*waited)
+                crate::text::human_duration(*waited)
             ),
             TlsFailure::Closed { received } => write!(
                 f,
@@ -356,19 +355,6 @@ impl fmt::Display for TlsFailure {
             TlsFailure::Other(e) => f.write_str(e),
         }
     }
-}
-
-/// Bytes as text for people: printable ASCII as is, the rest as `\xNN`.
-pub fn show_bytes(bytes: &[u8]) -> String {
-    let mut s = String::new();
-    for &b in bytes {
-        if b == b' ' || b.is_ascii_graphic() {
-            s.push(b as char);
-        } else {
-            let _ = write!(s, "\\x{b:02x}");
-        }
-    }
-    clean(&s)
 }
 
 /// One connection with one kind of hello.
@@ -1132,10 +1118,5 @@ mod tests {
         assert!(looks_like_tls(&[0x15, 0x03]));
         assert!(!looks_like_tls(b"HTTP/1.1 400"));
         assert!(!looks_like_tls(b"SSH-2.0"));
-    }
-
-    #[test]
-    fn bytes_show_escaped() {
-        assert_eq!(show_bytes(b"HTTP/1.1\r\n\x1b"), "HTTP/1.1\\x0d\\x0a\\x1b");
     }
 }

@@ -13,7 +13,7 @@ use rustls::pki_types::{CertificateDer, TrustAnchor};
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::X509Name;
 
-use crate::sanitize::clean;
+use crate::text::clean;
 
 /// Where a set of trusted roots came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -7,7 +7,7 @@ use crate::probe::clock::NtpError;
 use crate::probe::connect::{Dns, TcpAttempt, TcpError};
 use crate::probe::reach::CaptiveVerdict;
 use crate::probe::tls::TlsReport;
-use crate::sanitize::clean;
+use crate::text::clean;
 
 fn ms(d: std::time::Duration) -> f64 {
     (d.as_secs_f64() * 1e6).round() / 1e3

@@ -3,10 +3,10 @@
 use std::fmt::Write as _;
 
 use crate::app::Model;
-use crate::probe::clock::human_duration;
 use crate::probe::reach::CaptiveVerdict;
 use crate::probe::tls::TlsReport;
-use crate::sanitize::clean;
+use crate::text::clean;
+use crate::text::human_duration;
 
 /// The whole report as text.
 pub fn report(model: &Model) -> String {
@@ -145,7 +145,7 @@ pub fn report(model: &Model) -> String {
                         "      fix [{}] {}: {}",
                         x.key,
                         x.label,
-                        crate::fix::shell_join(argv)
+                        crate::text::shell_join(argv)
                     );
                 }
                 None => {

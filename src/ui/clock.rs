@@ -15,7 +15,7 @@ use super::{SELECTED_WIDTH, elapsed, indent, pane_block, render_list, wrapped_he
 use crate::app::{Model, Pane};
 use crate::diagnose::TimeSource;
 use crate::probe::clock::{NtpError, Offset};
-use crate::sanitize::clean;
+use crate::text::clean;
 
 /// The widest a server name gets in the table.
 const MAX_SERVER_WIDTH: usize = 24;

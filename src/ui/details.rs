@@ -25,11 +25,11 @@ use crate::app::keys::Action;
 use crate::app::{Done, Model, Pane, Slot};
 use crate::config::Sni;
 use crate::probe::cert::rfc3339;
-use crate::probe::clock::human_duration;
 use crate::probe::reach::{CaptiveVerdict, ReachReport, is_reach_probe, wants_reach};
 use crate::probe::tls::TlsReport;
 use crate::probe::trust::{SourceVerdict, TimeProblem, Verdicts, describe};
-use crate::sanitize::clean;
+use crate::text::clean;
+use crate::text::human_duration;
 
 /// The widest the window gets, so lines stay readable on wide terminals.
 const MAX_WIDTH: u16 = 100;

@@ -11,7 +11,7 @@ use super::theme::Theme;
 use super::{pane_block, render_list};
 use crate::app::{Model, Pane};
 use crate::diagnose::Finding;
-use crate::sanitize::clean;
+use crate::text::clean;
 
 /// What the target column says for a finding about this machine.
 pub const LOCAL: &str = "local";

@@ -11,7 +11,7 @@ use super::{WINDOW_FRAME, centered, render_list, window, wrapped_height};
 use crate::app::Model;
 use crate::app::keys::CONFIRM_KEYS;
 use crate::diagnose::Fix;
-use crate::fix::shell_join;
+use crate::text::shell_join;
 
 /// The widest a fixes window gets.
 const MAX_WIDTH: u16 = 100;

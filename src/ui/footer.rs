@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use super::theme::Theme;
 use crate::app::Model;
 use crate::app::keys::hints;
-use crate::sanitize::clean;
+use crate::text::clean;
 
 /// Between two hints.
 const SEP: &str = "  ";

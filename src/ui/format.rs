@@ -6,7 +6,7 @@ use crate::diagnose::{Finding, Severity};
 use crate::probe::clock::Offset;
 use crate::probe::tls::{Attempt, Negotiated, Variant};
 use crate::probe::trust::{PathError, SourceKind, SourceVerdict, TimeFault, Verdicts};
-use crate::sanitize::clean;
+use crate::text::{clean, uncapitalise};
 
 /// The spinner's frames; one frame per 100 ms of a probe's running time.
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -88,17 +88,6 @@ pub fn format_headline(f: &Finding) -> String {
         Some(t) if !head.contains(t.as_str()) => format!("{t}: {head}"),
         Some(_) => head,
         None => head,
-    }
-}
-
-/// `s` with a lower-case first letter, unless the second letter is upper case too ("DNS").
-pub fn uncapitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    match (chars.next(), chars.next()) {
-        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => {
-            a.to_lowercase().chain(s.chars().skip(1)).collect()
-        }
-        _ => s.to_string(),
     }
 }
 

@@ -23,11 +23,12 @@ use crate::config::{HostPort, ProbeSpec, Target};
 use crate::diagnose::Code;
 use crate::diagnose::tls::EXPIRING_SOON;
 use crate::probe::cert::CertInfo;
-use crate::probe::clock::{Offset, human_duration};
+use crate::probe::clock::Offset;
 use crate::probe::connect::{ConnectReport, Dns, TcpAttempt, TcpError};
 use crate::probe::tls::{TlsFailure, TlsReport, Variant, verify_at};
 use crate::probe::trust::{TimeFault, Verdicts};
-use crate::sanitize::clean;
+use crate::text::clean;
+use crate::text::human_duration;
 
 /// The widest a target's name or address gets in the row's first line.
 const MAX_NAME_WIDTH: usize = 24;

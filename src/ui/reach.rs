@@ -34,13 +34,13 @@ use super::{SELECTED, SELECTED_WIDTH, elapsed, key_label, pane_block};
 use crate::app::keys::Action;
 use crate::app::{Model, Pane};
 use crate::config::{ProbeSpec, Target};
-use crate::probe::clock::human_duration;
 use crate::probe::connect::{TcpAttempt, TcpError};
 use crate::probe::reach::dns::{Answer, Direct};
 use crate::probe::reach::{
     CaptiveVerdict, DnsComparison, ReachResult, ReachStatus, is_reach_probe,
 };
-use crate::sanitize::clean;
+use crate::text::clean;
+use crate::text::human_duration;
 
 /// The width of the status column (longer words push the rest of the line right).
 const STATUS_WIDTH: usize = 8;

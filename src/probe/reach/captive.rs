@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::probe::clock::human_duration;
-use crate::sanitize::clean;
+use crate::text::clean;
+use crate::text::human_duration;
 
 /// The URL checked when the config names none: Google's, which answers 204.
 pub const DEFAULT_URL: &str = "http://connectivitycheck.gstatic.com/generate_204";

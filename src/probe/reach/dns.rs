@@ -9,8 +9,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use super::{UdpOutcome, udp_exchange};
-use crate::probe::clock::human_duration;
 use crate::probe::connect::Dns;
+use crate::text::human_duration;
 
 /// DNS record types asked for.
 const TYPE_A: u16 = 1;

@@ -24,8 +24,8 @@ use tokio::net::TcpStream;
 
 use super::{ReachStatus, UdpOutcome, Verdict, describe_bytes, udp_exchange};
 use crate::ovpn::{Digest, TlsWrap};
-use crate::probe::clock::human_duration;
 use crate::probe::connect::{TcpError, classify};
+use crate::text::human_duration;
 
 /// The client's hard reset, key method 2.
 pub const P_CONTROL_HARD_RESET_CLIENT_V2: u8 = 7;

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::{ReachStatus, UdpOutcome, Verdict, describe_bytes, udp_exchange};
-use crate::probe::clock::human_duration;
+use crate::text::human_duration;
 
 /// Bytes in a handshake initiation.
 pub const INITIATION_LEN: usize = 148;
