@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::config::{self, Config, ConfigError, HostPort, Resolve, Target};
 
@@ -42,7 +42,7 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub ovpn: Vec<PathBuf>,
 
-    /// Per-step network timeout [default: 5s].
+    /// Per-step network timeout (the default, `[network] timeout`, is filled in by [`command`]).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
 
@@ -57,6 +57,28 @@ pub struct Cli {
     /// No colours (also when NO_COLOR is set).
     #[arg(long)]
     pub no_color: bool,
+}
+
+/// The command line's definition, with the defaults that live in `defaults.toml` written
+/// into its help.
+pub fn command() -> clap::Command {
+    let defaults = Config::defaults();
+    let timeout = humantime::format_duration(defaults.network.timeout);
+    Cli::command().mut_arg("timeout", |a| {
+        a.help(format!("Per-step network timeout [default: {timeout}]"))
+    })
+}
+
+impl Cli {
+    /// Parses `args` (the program name first) against [`command`].
+    pub fn try_parse_args<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = command().try_get_matches_from(args)?;
+        Cli::from_arg_matches(&matches)
+    }
 }
 
 fn parse_host_port(s: &str) -> Result<HostPort, String> {
@@ -112,12 +134,12 @@ impl Cli {
             cfg.targets = self.targets.iter().map(Target::from_host_port).collect();
         }
         for spec in &self.preset {
-            for target in crate::presets::targets(spec)? {
+            for target in crate::config::presets::targets(spec)? {
                 add_target(&mut cfg, target);
             }
         }
         for path in &self.ovpn {
-            let target = crate::ovpn::load_profile(path)
+            let target = crate::config::ovpn::load_profile(path)
                 .map_err(ConfigError)?
                 .target();
             add_target(&mut cfg, target);

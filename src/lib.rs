@@ -13,8 +13,6 @@ pub mod fix;
 pub mod headless;
 pub mod interception;
 pub mod logging;
-pub mod ovpn;
-pub mod presets;
 pub mod probe;
 pub mod report;
 pub mod runtime;

@@ -4,8 +4,6 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
-
 use tlsdoctor_tui::app::model::Env;
 use tlsdoctor_tui::cli::Cli;
 use tlsdoctor_tui::{fix, headless, logging, report, runtime};
@@ -14,7 +12,7 @@ use tlsdoctor_tui::{fix, headless, logging, report, runtime};
 const CANNOT_RUN: u8 = 3;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_args(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

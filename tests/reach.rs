@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use lab::openvpn::{OpenvpnResponder, test_key};
 use lab::udp::{AnsweringUdp, Hangup, HangupTcp, SilentUdp, closed_tcp_port, closed_udp_port};
 use tlsdoctor_tui::config::ProbeSpec;
-use tlsdoctor_tui::ovpn::{Digest, Direction, StaticKey, TlsWrap};
+use tlsdoctor_tui::config::{Digest, Direction, StaticKey, TlsWrap};
 use tlsdoctor_tui::probe::reach::{self, ReachResult, ReachStatus};
 
 const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -469,7 +469,7 @@ async fn captive_portal_check_and_finding() {
     let page = HttpServer::start(HttpAnswer::LoginPage).await;
     let closed = closed_tcp_port().await;
 
-    let r = captive_portal(&open.url(), ANSWER).await;
+    let r = captive_portal(&open.url().parse().unwrap(), ANSWER).await;
     println!("{r:?}");
     assert_eq!(
         (r.verdict.clone(), r.status),
@@ -479,7 +479,7 @@ async fn captive_portal_check_and_finding() {
     captive(&r, &[], &mut out);
     assert!(out.is_empty());
 
-    let r = captive_portal(&redirect.url(), ANSWER).await;
+    let r = captive_portal(&redirect.url().parse().unwrap(), ANSWER).await;
     println!("{r:?}");
     assert_eq!(r.status, Some(302));
     assert_eq!(
@@ -505,7 +505,7 @@ async fn captive_portal_check_and_finding() {
         out[0].summary
     );
 
-    let r = captive_portal(&page.url(), ANSWER).await;
+    let r = captive_portal(&page.url().parse().unwrap(), ANSWER).await;
     println!("{r:?}");
     assert!(
         matches!(&r.verdict, CaptiveVerdict::Captive(w) if w.contains("Log in to Lab WiFi")),
@@ -513,7 +513,11 @@ async fn captive_portal_check_and_finding() {
     );
 
     // No answer at all is not a portal: the check cannot tell.
-    let r = captive_portal(&format!("http://{closed}/generate_204"), ANSWER).await;
+    let r = captive_portal(
+        &format!("http://{closed}/generate_204").parse().unwrap(),
+        ANSWER,
+    )
+    .await;
     println!("{r:?}");
     assert!(matches!(r.verdict, CaptiveVerdict::Unknown(_)), "{r:?}");
     let mut none = Vec::new();

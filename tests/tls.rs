@@ -15,12 +15,15 @@ use rcgen::ExtendedKeyUsagePurpose;
 use tlsdoctor_tui::config::{HostPort, Sni, Target};
 use tlsdoctor_tui::diagnose::tls::findings;
 use tlsdoctor_tui::probe::clock::Offset;
-use tlsdoctor_tui::probe::tls::{
-    Attempt, FirstRead, TlsOptions, TlsReport, Variant, check, check_all,
-};
+use tlsdoctor_tui::probe::tls::{Attempt, FirstRead, TlsOptions, TlsReport, Variant, check};
 use tlsdoctor_tui::probe::trust::{SourceKind, Trust, TrustSource};
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+/// Every check at once, the reports in the order of `jobs`.
+async fn check_all(jobs: &[(Target, Vec<IpAddr>)], opts: &TlsOptions) -> Vec<TlsReport> {
+    futures::future::join_all(jobs.iter().map(|(t, addrs)| check(t, addrs, opts))).await
+}
 
 /// A target "localhost:port" that connects to 127.0.0.1.
 fn target(name: &str, port: u16) -> Target {
@@ -301,13 +304,17 @@ async fn every_peer_yields_exactly_its_code() {
         expect: &["tcp-refused"],
     });
 
-    let opts = TlsOptions::new(Duration::from_secs(2), lab.trust.clone());
+    let opts = TlsOptions::new(
+        Duration::from_secs(2),
+        lab.trust.clone(),
+        Some("example.com".to_string()),
+    );
     let jobs: Vec<(Target, Vec<IpAddr>)> = rows
         .iter()
         .map(|r| (r.target.clone(), vec![LOCALHOST]))
         .collect();
     let start = Instant::now();
-    let reports = check_all(&jobs, &opts, 64).await;
+    let reports = check_all(&jobs, &opts).await;
     println!("{} targets checked in {:?}", rows.len(), start.elapsed());
 
     let mut wrong = Vec::new();
@@ -378,7 +385,11 @@ async fn every_peer_yields_exactly_its_code() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_clock_explains_the_certificate() {
     let lab = lab_trust();
-    let opts = TlsOptions::new(Duration::from_secs(2), lab.trust.clone());
+    let opts = TlsOptions::new(
+        Duration::from_secs(2),
+        lab.trust.clone(),
+        Some("example.com".to_string()),
+    );
     let three_hours = time::Duration::hours(3);
     // Issued "in three hours": this clock is 3 h 5 m behind the true time.
     let (chain, key) = lab
@@ -440,7 +451,11 @@ async fn strings_from_certificates_are_cleaned() {
     let (chain, key) = lab.pki.chain(&spec);
     let peer = server(ServerSpec::new(chain, key)).await;
     let t = target("evil", peer.addr.port());
-    let opts = TlsOptions::new(Duration::from_secs(2), lab.trust.clone());
+    let opts = TlsOptions::new(
+        Duration::from_secs(2),
+        lab.trust.clone(),
+        Some("example.com".to_string()),
+    );
     let report = check(&t, &[LOCALHOST], &opts).await;
     let leaf = report.chain[0].info.as_ref().unwrap();
     assert_eq!(leaf.subject_cn.as_deref(), Some("evil[2Jname"));
@@ -469,9 +484,13 @@ async fn many_targets_run_concurrently() {
         jobs.push((target(&format!("t{i}"), peer.addr.port()), vec![LOCALHOST]));
         peers.push(peer);
     }
-    let opts = TlsOptions::new(Duration::from_secs(2), lab.trust.clone());
+    let opts = TlsOptions::new(
+        Duration::from_secs(2),
+        lab.trust.clone(),
+        Some("example.com".to_string()),
+    );
     let start = Instant::now();
-    let reports = check_all(&jobs, &opts, 64).await;
+    let reports = check_all(&jobs, &opts).await;
     println!(
         "20 targets (5 silent), timeout 2 s: {:?} (about one timeout expected)",
         start.elapsed()
@@ -494,7 +513,11 @@ async fn no_sni_sends_none() {
     .await;
     let mut t = target("no-sni", peer.addr.port());
     t.sni = Sni::None;
-    let opts = TlsOptions::new(Duration::from_secs(2), lab.trust.clone());
+    let opts = TlsOptions::new(
+        Duration::from_secs(2),
+        lab.trust.clone(),
+        Some("example.com".to_string()),
+    );
     let report = check(&t, &[LOCALHOST], &opts).await;
     assert!(
         report.attempt.failure.is_none(),
@@ -510,7 +533,11 @@ async fn an_h2_server_gives_its_date_over_http11() {
     let (chain, key) = lab.pki.chain(&LeafSpec::localhost());
     let peer = server(ServerSpec::new(chain, key).h2()).await;
     let t = target("h2", peer.addr.port());
-    let opts = TlsOptions::new(Duration::from_secs(2), lab.trust.clone());
+    let opts = TlsOptions::new(
+        Duration::from_secs(2),
+        lab.trust.clone(),
+        Some("example.com".to_string()),
+    );
     let report = check(&t, &[LOCALHOST], &opts).await;
     let negotiated = report.attempt.negotiated.as_ref().unwrap();
     assert_eq!(negotiated.alpn.as_deref(), Some("h2"));

@@ -1491,7 +1491,7 @@ mod pki {
 use pki::{DAY, HOUR};
 use rustls::pki_types::CertificateDer;
 use tlsdoctor_tui::probe::tls::{
-    Attempt, FirstRead, HttpHead, Negotiated, TlsFailure, TlsReport, Variant, parse_http_date,
+    Attempt, FirstRead, HttpHead, Negotiated, TlsFailure, TlsReport, Variant,
 };
 use tlsdoctor_tui::probe::trust::{SourceKind, Trust, TrustSource};
 
@@ -1590,7 +1590,7 @@ fn completed(mut a: Attempt, group: &str, date: Option<&str>) -> Attempt {
         status_line: "HTTP/1.1 200 OK".to_string(),
         status: Some(200),
         date_raw: date.map(str::to_string),
-        date: date.and_then(parse_http_date),
+        date: date.and_then(tlsdoctor_tui::probe::http::parse_date),
         received_at: wall(),
     });
     a.received = 4_310;

@@ -4,6 +4,7 @@
 pub mod cert;
 pub mod clock;
 pub mod connect;
+pub mod http;
 pub mod reach;
 pub mod sync;
 pub mod tls;
@@ -102,14 +103,17 @@ pub async fn run(id: ProbeId, ctx: &ProbeContext) -> ProbeEvent {
         ProbeId::Tls(i) => {
             let target = &config.targets[i];
             let dns = connect::resolve(target, timeout).await;
-            let mut opts = tls::TlsOptions::new(timeout, Arc::clone(&ctx.trust));
-            opts.alt_sni.clone_from(&config.network.alt_sni);
+            let opts = tls::TlsOptions::new(
+                timeout,
+                Arc::clone(&ctx.trust),
+                config.network.alt_sni.clone(),
+            );
             ProbeOutcome::Tls(Box::new(tls::check(target, dns.addrs(), &opts).await))
         }
-        ProbeId::Captive => {
-            let url = config.network.captive_url.as_deref().unwrap_or_default();
-            ProbeOutcome::Captive(Box::new(reach::captive_portal(url, timeout).await))
-        }
+        ProbeId::Captive => match &config.network.captive_url {
+            Some(url) => ProbeOutcome::Captive(Box::new(reach::captive_portal(url, timeout).await)),
+            None => unreachable!("the captive check runs only with a URL"),
+        },
     };
     ProbeEvent {
         id,

@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 
 use crate::config::ProbeSpec;
-use crate::ovpn::TlsWrap;
+use crate::config::TlsWrap;
 use crate::probe::connect::connect_port;
 use crate::text::human_duration;
 

@@ -170,7 +170,12 @@ pub fn format_captive(model: &Model) -> String {
 
 /// The captive-portal check's verdict (or why there is none) and its URL.
 pub fn format_captive_verdict(model: &Model) -> String {
-    let url = model.config.network.captive_url.as_deref().map(clean);
+    let url = model
+        .config
+        .network
+        .captive_url
+        .as_ref()
+        .map(|u| clean(&u.to_string()));
     let slot = &model.captive;
     if let Some(since) = slot.running_since {
         let url = url.unwrap_or_default();

@@ -1,62 +1,18 @@
 //! The captive-portal check: a plain-HTTP GET of a URL that answers `204 No Content` (or a
 //! known short body) on an open network. A redirect, a `511`, or a page instead means a
-//! portal answers in the server's place. Hand-written HTTP/1.1 with a bounded read.
+//! portal answers in the server's place. Over [`crate::probe::http`], with a bounded read.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::text::clean;
-use crate::text::human_duration;
+use crate::config::HttpUrl;
+use crate::probe::http::{self, Response};
+use crate::text::{clean, human_duration};
 
-/// The URL checked when the config names none: Google's, which answers 204.
-pub const DEFAULT_URL: &str = "http://connectivitycheck.gstatic.com/generate_204";
 /// The most of an answer that is read.
 const MAX_ANSWER: usize = 64 * 1024;
-
-/// A parsed `http://host[:port]/path` URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpUrl {
-    pub host: String,
-    pub port: u16,
-    /// The path and query, starting with `/`.
-    pub path: String,
-}
-
-/// Parses a plain-HTTP URL; the error quotes it and says what is accepted.
-pub fn parse_url(url: &str) -> Result<HttpUrl, String> {
-    let bad = |why: &str| {
-        format!(
-            "bad captive-portal URL {url:?}: {why}; use a plain http:// URL that answers 204, e.g. {DEFAULT_URL:?}"
-        )
-    };
-    let rest = url.strip_prefix("http://").ok_or_else(|| {
-        if url.starts_with("https://") {
-            bad("it must be plain http (a portal cannot redirect https)")
-        } else {
-            bad("it must start with http://")
-        }
-    })?;
-    let (authority, path) = match rest.find(['/', '?']) {
-        Some(i) if rest.as_bytes()[i] == b'/' => (&rest[..i], rest[i..].to_string()),
-        Some(i) => (&rest[..i], format!("/{}", &rest[i..])),
-        None => (rest, "/".to_string()),
-    };
-    if authority.contains('@') {
-        return Err(bad("user names in the URL are not supported"));
-    }
-    let hp: crate::config::HostPort = authority.parse().map_err(|e: String| bad(&e))?;
-    if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(bad("the path has a space or control character"));
-    }
-    Ok(HttpUrl {
-        host: hp.host,
-        port: hp.port.unwrap_or(80),
-        path,
-    })
-}
 
 /// What the check concluded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +38,7 @@ pub struct CaptiveResult {
 }
 
 /// GETs `url` over plain HTTP within `timeout` and judges the answer.
-pub async fn captive_portal(url: &str, timeout: Duration) -> CaptiveResult {
+pub async fn captive_portal(url: &HttpUrl, timeout: Duration) -> CaptiveResult {
     let start = Instant::now();
     let (verdict, status, location) =
         match tokio::time::timeout(timeout, fetch_and_judge(url)).await {
@@ -97,7 +53,7 @@ pub async fn captive_portal(url: &str, timeout: Duration) -> CaptiveResult {
             ),
         };
     CaptiveResult {
-        url: url.to_string(),
+        url: clean(&url.to_string()),
         verdict,
         status,
         location,
@@ -105,19 +61,16 @@ pub async fn captive_portal(url: &str, timeout: Duration) -> CaptiveResult {
     }
 }
 
-async fn fetch_and_judge(url: &str) -> (CaptiveVerdict, Option<u16>, Option<String>) {
-    let parsed = match parse_url(url) {
-        Ok(u) => u,
-        Err(e) => return (CaptiveVerdict::Unknown(e), None, None),
-    };
-    let raw = match fetch(&parsed).await {
+async fn fetch_and_judge(url: &HttpUrl) -> (CaptiveVerdict, Option<u16>, Option<String>) {
+    let raw = match fetch(url).await {
         Ok(raw) => raw,
         Err(e) => return (CaptiveVerdict::Unknown(e), None, None),
     };
-    match parse_response(&raw) {
+    match http::parse(&raw) {
         Some(resp) => {
             let verdict = judge(&resp);
-            (verdict, Some(resp.status), resp.location.map(|l| clean(&l)))
+            let location = resp.header("location").map(str::to_string);
+            (verdict, Some(resp.status), location)
         }
         None => (
             CaptiveVerdict::Captive(format!(
@@ -141,88 +94,14 @@ async fn fetch(url: &HttpUrl) -> Result<Vec<u8>, String> {
     let mut stream = TcpStream::connect(addr)
         .await
         .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-    let host = if url.host.contains(':') {
-        format!("[{}]", url.host)
-    } else {
-        url.host.clone()
-    };
-    let host = if url.port == 80 {
-        host
-    } else {
-        format!("{host}:{}", url.port)
-    };
-    let request = format!(
-        "GET {} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: tlsdoctor-tui\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-        url.path
-    );
-    stream
-        .write_all(request.as_bytes())
+    let request = http::request("GET", &url.host, url.port, 80, &url.path);
+    let raw = http::exchange(&mut stream, &request, true, MAX_ANSWER)
         .await
-        .map_err(|e| format!("sending the request to {addr}: {e}"))?;
-    let mut raw = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(resp) = parse_response(&raw)
-            && resp.complete
-        {
-            break;
-        }
-        if raw.len() >= MAX_ANSWER {
-            break;
-        }
-        match stream.read(&mut chunk).await {
-            Ok(0) => break,
-            Ok(n) => raw.extend_from_slice(&chunk[..n.min(MAX_ANSWER - raw.len())]),
-            Err(e) if raw.is_empty() => return Err(format!("reading the answer from {addr}: {e}")),
-            Err(_) => break,
-        }
-    }
+        .map_err(|e| format!("asking {addr}: {e}"))?;
     if raw.is_empty() {
         return Err(format!("{addr} closed the connection without an answer"));
     }
     Ok(raw)
-}
-
-/// The parts of an HTTP response the verdict needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Response {
-    status: u16,
-    location: Option<String>,
-    body: Vec<u8>,
-    /// The whole body (by Content-Length, or no body expected) has arrived.
-    complete: bool,
-}
-
-fn parse_response(raw: &[u8]) -> Option<Response> {
-    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(&raw[..end]);
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next()?;
-    let mut parts = status_line.splitn(3, ' ');
-    if !parts.next()?.starts_with("HTTP/1.") {
-        return None;
-    }
-    let status: u16 = parts.next()?.parse().ok()?;
-    let mut location = None;
-    let mut length = None;
-    for line in lines {
-        if let Some((name, value)) = line.split_once(':') {
-            let name = name.trim().to_ascii_lowercase();
-            if name == "location" {
-                location = Some(value.trim().to_string());
-            } else if name == "content-length" {
-                length = value.trim().parse::<usize>().ok();
-            }
-        }
-    }
-    let body = raw[end + 4..].to_vec();
-    let complete = status == 204 || status == 304 || length.is_some_and(|n| body.len() >= n);
-    Some(Response {
-        status,
-        location,
-        body,
-        complete,
-    })
 }
 
 /// Bodies that connectivity checks answer on an open network (Firefox's, Apple's).
@@ -240,8 +119,8 @@ fn judge(resp: &Response) -> CaptiveVerdict {
             "200 with a page ({}) where an empty 204 was expected: a login page",
             super::describe_bytes(&resp.body)
         )),
-        301 | 302 | 303 | 307 | 308 => CaptiveVerdict::Captive(match &resp.location {
-            Some(l) => format!("{} redirect to {}", resp.status, clean(l)),
+        301 | 302 | 303 | 307 | 308 => CaptiveVerdict::Captive(match resp.header("location") {
+            Some(l) => format!("{} redirect to {l}", resp.status),
             None => format!("{} redirect", resp.status),
         }),
         511 => CaptiveVerdict::Captive(
@@ -257,31 +136,8 @@ fn judge(resp: &Response) -> CaptiveVerdict {
 mod tests {
     use super::*;
 
-    #[test]
-    fn urls() {
-        assert_eq!(
-            parse_url("http://connectivitycheck.gstatic.com/generate_204").unwrap(),
-            HttpUrl {
-                host: "connectivitycheck.gstatic.com".to_string(),
-                port: 80,
-                path: "/generate_204".to_string()
-            }
-        );
-        let u = parse_url("http://127.0.0.1:8080").unwrap();
-        assert_eq!((u.port, u.path.as_str()), (8080, "/"));
-        let u = parse_url("http://[::1]:81?x=1").unwrap();
-        assert_eq!(
-            (u.host.as_str(), u.port, u.path.as_str()),
-            ("::1", 81, "/?x=1")
-        );
-        assert!(parse_url("https://a/").unwrap_err().contains("plain http"));
-        assert!(parse_url("ftp://a/").unwrap_err().contains("http://"));
-        assert!(parse_url("http://a:0/").is_err());
-        assert!(parse_url("http://a/b c").is_err());
-    }
-
     fn verdict(raw: &str) -> CaptiveVerdict {
-        judge(&parse_response(raw.as_bytes()).unwrap())
+        judge(&http::parse(raw.as_bytes()).unwrap())
     }
 
     #[test]
@@ -310,7 +166,5 @@ mod tests {
             verdict("HTTP/1.1 503 Busy\r\n\r\n"),
             CaptiveVerdict::Unknown(_)
         ));
-        assert_eq!(parse_response(b"SSH-2.0-OpenSSH\r\n\r\n"), None);
-        assert_eq!(parse_response(b"HTTP/1.1 200 OK\r\n"), None);
     }
 }

@@ -23,7 +23,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::{ReachStatus, UdpOutcome, Verdict, describe_bytes, udp_exchange};
-use crate::ovpn::{Digest, TlsWrap};
+use crate::config::static_key::{Digest, TlsWrap};
 use crate::probe::connect::{TcpError, classify};
 use crate::text::human_duration;
 
@@ -530,7 +530,7 @@ pub(crate) fn tcp_connect_failed(e: &TcpError, addr: SocketAddr) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ovpn::{Direction, StaticKey};
+    use crate::config::static_key::{Direction, StaticKey};
 
     fn key() -> StaticKey {
         let mut b = [0u8; 256];

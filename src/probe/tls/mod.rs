@@ -15,21 +15,24 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
-use futures::StreamExt;
 use rustls::pki_types::{CertificateDer, ServerName};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use super::cert::{ChainCert, days_from_civil, parse_chain, system_time};
+use super::cert::{ChainCert, parse_chain};
 use super::clock::Offset;
 use super::connect::{TcpError, classify as classify_tcp};
+use super::http;
 pub use super::trust::{Trust, Verdicts};
 use super::verifier::{self, Capture, HelloConfig, Recorder};
-use crate::config::Target;
-use crate::text::{clean, show_bytes};
+use crate::config::{HTTPS_PORT, Target};
+use crate::text::clean;
+pub use failure::{Alert, FirstRead, TlsFailure, alert_name};
+use failure::{classify, read_failure};
 
-pub use crate::config::{DEFAULT_ALT_SNI, DEFAULT_CONCURRENCY};
+mod failure;
+
 /// How many of the server's first bytes are kept as evidence.
 const FIRST_BYTES: usize = 64;
 /// How much of an HTTP response head is read at most.
@@ -48,11 +51,12 @@ pub struct TlsOptions {
 }
 
 impl TlsOptions {
-    pub fn new(timeout: Duration, trust: Arc<Trust>) -> Self {
+    /// Every variant on; `alt_sni` as `[network] alt_sni` gives it.
+    pub fn new(timeout: Duration, trust: Arc<Trust>, alt_sni: Option<String>) -> Self {
         TlsOptions {
             timeout,
             trust,
-            alt_sni: Some(DEFAULT_ALT_SNI.to_string()),
+            alt_sni,
             variants: true,
         }
     }
@@ -134,27 +138,6 @@ pub struct Negotiated {
     pub alpn: Option<String>,
 }
 
-/// The one bounded read after the handshake.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FirstRead {
-    /// The server sent application data.
-    Data {
-        took: Duration,
-        bytes: usize,
-    },
-    /// The server closed the connection.
-    Closed {
-        took: Duration,
-    },
-    /// Nothing arrived before the deadline (not a failure: some servers wait for the client).
-    Quiet {
-        waited: Duration,
-    },
-    /// A fatal alert arrived instead of data (TLS 1.3 client-certificate refusals land here).
-    Alert(Alert),
-    Error(String),
-}
-
 /// The answer to `HEAD /`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpHead {
@@ -170,6 +153,18 @@ pub struct HttpHead {
 }
 
 impl HttpHead {
+    /// The status and `Date` of a response head (its values already cleaned by the parser).
+    pub fn new(r: &http::Response, received_at: SystemTime) -> Self {
+        let date_raw = r.header("date").map(str::to_string);
+        HttpHead {
+            status_line: r.status_line.clone(),
+            status: Some(r.status),
+            date: date_raw.as_deref().and_then(http::parse_date),
+            date_raw,
+            received_at,
+        }
+    }
+
     /// The server's clock minus ours, from the `Date` header: positive means the local clock
     /// is behind. `Date` is truncated to the second, so half a second is added; the result
     /// is good to about one second.
@@ -180,180 +175,6 @@ impl HttpHead {
             Err(e) => -(e.duration().as_micros() as i64),
         };
         Some(Offset::from_micros(micros))
-    }
-}
-
-/// A TLS alert, by number and IANA name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Alert {
-    pub code: u8,
-    pub name: String,
-}
-
-impl Alert {
-    fn new(desc: rustls::AlertDescription) -> Self {
-        let code = u8::from(desc);
-        Alert {
-            code,
-            name: alert_name(code).to_string(),
-        }
-    }
-
-    pub fn is_protocol_version(&self) -> bool {
-        self.code == 70
-    }
-}
-
-impl fmt::Display for Alert {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.name, self.code)
-    }
-}
-
-/// The IANA name of a TLS alert.
-pub fn alert_name(code: u8) -> &'static str {
-    match code {
-        0 => "close_notify",
-        10 => "unexpected_message",
-        20 => "bad_record_mac",
-        21 => "decryption_failed",
-        22 => "record_overflow",
-        30 => "decompression_failure",
-        40 => "handshake_failure",
-        41 => "no_certificate",
-        42 => "bad_certificate",
-        43 => "unsupported_certificate",
-        44 => "certificate_revoked",
-        45 => "certificate_expired",
-        46 => "certificate_unknown",
-        47 => "illegal_parameter",
-        48 => "unknown_ca",
-        49 => "access_denied",
-        50 => "decode_error",
-        51 => "decrypt_error",
-        60 => "export_restriction",
-        70 => "protocol_version",
-        71 => "insufficient_security",
-        80 => "internal_error",
-        86 => "inappropriate_fallback",
-        90 => "user_canceled",
-        100 => "no_renegotiation",
-        109 => "missing_extension",
-        110 => "unsupported_extension",
-        111 => "certificate_unobtainable",
-        112 => "unrecognized_name",
-        113 => "bad_certificate_status_response",
-        114 => "bad_certificate_hash_value",
-        115 => "unknown_psk_identity",
-        116 => "certificate_required",
-        120 => "no_application_protocol",
-        121 => "ech_required",
-        _ => "unknown alert",
-    }
-}
-
-/// Why an attempt did not end in a working TLS connection.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TlsFailure {
-    /// TCP did not connect; no hello was sent.
-    Tcp(TcpError),
-    /// The connection was reset after the ClientHello.
-    Reset {
-        received: usize,
-    },
-    /// No complete answer before the deadline.
-    Timeout {
-        waited: Duration,
-        received: usize,
-    },
-    /// The server closed the connection without a TLS answer.
-    Closed {
-        received: usize,
-    },
-    /// The server answered, but not in TLS (plain HTTP, SSH, ...): its first bytes.
-    NotTls {
-        first_bytes: Vec<u8>,
-    },
-    /// A fatal alert ended the handshake.
-    Alert(Alert),
-    /// The server asked for a client certificate and refused to go on without one.
-    ClientCertRequired {
-        alert: Option<Alert>,
-        /// Under TLS 1.3 the refusal comes after the handshake, on the first read.
-        after_handshake: bool,
-    },
-    /// No protocol version in common (refused on our side).
-    Version(String),
-    /// The server's handshake signature did not verify (its key may be refused).
-    Signature(String),
-    /// The server broke the protocol.
-    Protocol(String),
-    Other(String),
-}
-
-impl TlsFailure {
-    /// Whether the server answered in TLS (so the network let the hello through).
-    pub fn server_spoke_tls(&self) -> bool {
-        matches!(
-            self,
-            TlsFailure::Alert(_)
-                | TlsFailure::ClientCertRequired { .. }
-                | TlsFailure::Version(_)
-                | TlsFailure::Signature(_)
-        )
-    }
-
-    /// Reset, closed or silent after the hello: what a middlebox does.
-    pub fn is_blocked(&self) -> bool {
-        matches!(
-            self,
-            TlsFailure::Reset { .. } | TlsFailure::Timeout { .. } | TlsFailure::Closed { .. }
-        )
-    }
-}
-
-impl fmt::Display for TlsFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TlsFailure::Tcp(e) => write!(f, "TCP: {e}"),
-            TlsFailure::Reset { received } => {
-                write!(
-                    f,
-                    "connection reset after the ClientHello ({received} bytes received)"
-                )
-            }
-            TlsFailure::Timeout { waited, received } => write!(
-                f,
-                "no TLS answer within {} ({received} bytes received)",
-                crate::text::human_duration(*waited)
-            ),
-            TlsFailure::Closed { received } => write!(
-                f,
-                "connection closed after the ClientHello ({received} bytes received)"
-            ),
-            TlsFailure::NotTls { first_bytes } => {
-                write!(f, "not TLS: the server sent {:?}", show_bytes(first_bytes))
-            }
-            TlsFailure::Alert(a) => write!(f, "the server sent the fatal alert {a}"),
-            TlsFailure::ClientCertRequired {
-                alert,
-                after_handshake,
-            } => {
-                let when = if *after_handshake {
-                    "after the handshake"
-                } else {
-                    "during the handshake"
-                };
-                match alert {
-                    Some(a) => write!(f, "the server requires a client certificate ({a} {when})"),
-                    None => write!(f, "the server requires a client certificate ({when})"),
-                }
-            }
-            TlsFailure::Version(e) => write!(f, "no common protocol version: {e}"),
-            TlsFailure::Signature(e) => write!(f, "the handshake signature does not verify: {e}"),
-            TlsFailure::Protocol(e) => write!(f, "protocol error: {e}"),
-            TlsFailure::Other(e) => f.write_str(e),
-        }
     }
 }
 
@@ -465,18 +286,6 @@ pub fn verify_at(
     trust: &Trust,
 ) -> Verdicts {
     super::trust::judge(&report.ders(), name, at, trust)
-}
-
-/// Runs many checks, at most `bound` at a time, and returns the reports in the order given.
-pub async fn check_all(
-    jobs: &[(Target, Vec<IpAddr>)],
-    opts: &TlsOptions,
-    bound: usize,
-) -> Vec<TlsReport> {
-    futures::stream::iter(jobs.iter().map(|(t, addrs)| check(t, addrs, opts)))
-        .buffered(bound.max(1))
-        .collect()
-        .await
 }
 
 /// Checks `target` on `addrs` (from DNS, or its `connect` address). Never fails: every
@@ -614,12 +423,12 @@ fn blocked_variants(target: &Target, opts: &TlsOptions) -> Vec<Variant> {
 
 /// What the tap saw on the wire.
 #[derive(Debug, Default)]
-struct WireLog {
-    sent: usize,
-    received: usize,
+pub(crate) struct WireLog {
+    pub(super) sent: usize,
+    pub(super) received: usize,
     /// Bytes sent when the first byte arrived.
-    sent_before_reply: Option<usize>,
-    first: Vec<u8>,
+    pub(super) sent_before_reply: Option<usize>,
+    pub(super) first: Vec<u8>,
 }
 
 /// A stream that notes what passes through it.
@@ -863,85 +672,6 @@ fn negotiated(conn: &rustls::ClientConnection) -> Negotiated {
     }
 }
 
-/// Whether bytes can start a TLS record: a known content type, then major version 3.
-fn looks_like_tls(first: &[u8]) -> bool {
-    match first {
-        [] => true,
-        [t] => (20..=24).contains(t),
-        [t, major, ..] => (20..=24).contains(t) && *major == 3,
-    }
-}
-
-/// Sorts a handshake error into what it means.
-fn classify(e: &io::Error, wire: &WireLog, capture: &Capture) -> TlsFailure {
-    if !looks_like_tls(&wire.first) {
-        return TlsFailure::NotTls {
-            first_bytes: wire.first.clone(),
-        };
-    }
-    let asked = capture.client_auth.is_some();
-    let rustls_error = e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
-    if let Some(re) = rustls_error {
-        return match re {
-            rustls::Error::AlertReceived(desc) if asked => TlsFailure::ClientCertRequired {
-                alert: Some(Alert::new(*desc)),
-                after_handshake: false,
-            },
-            rustls::Error::AlertReceived(desc) => TlsFailure::Alert(Alert::new(*desc)),
-            rustls::Error::PeerIncompatible(p) if format!("{p:?}").contains("Version") => {
-                TlsFailure::Version(format!("{p:?}"))
-            }
-            rustls::Error::InvalidCertificate(_) | rustls::Error::PeerMisbehaved(_)
-                if capture.signature_error.is_some() =>
-            {
-                TlsFailure::Signature(capture.signature_error.clone().unwrap_or_default())
-            }
-            other => TlsFailure::Protocol(clean(&other.to_string())),
-        };
-    }
-    match e.kind() {
-        io::ErrorKind::ConnectionReset
-        | io::ErrorKind::ConnectionAborted
-        | io::ErrorKind::BrokenPipe
-            if asked =>
-        {
-            TlsFailure::ClientCertRequired {
-                alert: None,
-                after_handshake: false,
-            }
-        }
-        io::ErrorKind::ConnectionReset
-        | io::ErrorKind::ConnectionAborted
-        | io::ErrorKind::BrokenPipe => TlsFailure::Reset {
-            received: wire.received,
-        },
-        io::ErrorKind::UnexpectedEof if asked => TlsFailure::ClientCertRequired {
-            alert: None,
-            after_handshake: false,
-        },
-        io::ErrorKind::UnexpectedEof => TlsFailure::Closed {
-            received: wire.received,
-        },
-        _ => TlsFailure::Other(clean(&e.to_string())),
-    }
-}
-
-/// What a read error means after the handshake.
-fn read_failure(e: &io::Error, took: Duration) -> FirstRead {
-    if let Some(rustls::Error::AlertReceived(desc)) = e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    {
-        return FirstRead::Alert(Alert::new(*desc));
-    }
-    match e.kind() {
-        io::ErrorKind::UnexpectedEof => FirstRead::Closed { took },
-        _ => FirstRead::Error(clean(&e.to_string())),
-    }
-}
-
 /// Reads whatever the server sends first (an h2 server's SETTINGS), until `until`.
 async fn first_read<S: AsyncRead + Unpin>(stream: &mut S, until: Instant) -> FirstRead {
     let start = Instant::now();
@@ -968,37 +698,8 @@ async fn head<S: AsyncRead + AsyncWrite + Unpin>(
     until: Instant,
 ) -> (FirstRead, Option<HttpHead>) {
     let start = Instant::now();
-    let host = if target.host.contains(':') {
-        format!("[{}]", target.host)
-    } else {
-        target.host.clone()
-    };
-    let host = if target.port == 443 {
-        host
-    } else {
-        format!("{host}:{}", target.port)
-    };
-    let request = format!(
-        "HEAD / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: tlsdoctor-tui/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-        env!("CARGO_PKG_VERSION")
-    );
-    let io = async {
-        stream.write_all(request.as_bytes()).await?;
-        stream.flush().await?;
-        let mut data = Vec::new();
-        let mut buf = [0u8; 4096];
-        loop {
-            let n = stream.read(&mut buf).await?;
-            if n == 0 {
-                break;
-            }
-            data.extend_from_slice(&buf[..n]);
-            if data.windows(4).any(|w| w == b"\r\n\r\n") || data.len() >= MAX_HEAD {
-                break;
-            }
-        }
-        Ok::<_, io::Error>(data)
-    };
+    let request = http::request("HEAD", &target.host, target.port, HTTPS_PORT, "/");
+    let io = http::exchange(stream, &request, false, MAX_HEAD);
     match tokio::time::timeout_at(until.into(), io).await {
         Err(_) => (
             FirstRead::Quiet {
@@ -1020,103 +721,8 @@ async fn head<S: AsyncRead + AsyncWrite + Unpin>(
                     took: start.elapsed(),
                     bytes: data.len(),
                 },
-                parse_head(&data, received_at),
+                http::parse(&data).map(|r| HttpHead::new(&r, received_at)),
             )
         }
-    }
-}
-
-/// The status line and `Date` of an HTTP/1.x response head.
-pub fn parse_head(data: &[u8], received_at: SystemTime) -> Option<HttpHead> {
-    let text = String::from_utf8_lossy(data);
-    let mut lines = text.split("\r\n");
-    let status_line = lines.next()?.trim();
-    if !status_line.starts_with("HTTP/") {
-        return None;
-    }
-    let status = status_line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok());
-    let date_raw = lines.take_while(|l| !l.is_empty()).find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.trim()
-            .eq_ignore_ascii_case("date")
-            .then(|| v.trim().to_string())
-    });
-    Some(HttpHead {
-        status_line: clean(status_line),
-        status,
-        date: date_raw.as_deref().and_then(parse_http_date),
-        date_raw: date_raw.map(|d| clean(&d)),
-        received_at,
-    })
-}
-
-/// An HTTP date in the IMF-fixdate form every server must send:
-/// "Sun, 06 Nov 1994 08:49:37 GMT".
-pub fn parse_http_date(s: &str) -> Option<SystemTime> {
-    let parts: Vec<&str> = s.split_whitespace().collect();
-    let [wkday, day, month, year, clock, "GMT"] = parts.as_slice() else {
-        return None;
-    };
-    if !wkday.ends_with(',') {
-        return None;
-    }
-    let day: u32 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|m| m == month)? as u32
-        + 1;
-    let year: i64 = year.parse().ok().filter(|y| *y >= 1970)?;
-    let hms: Vec<i64> = clock
-        .split(':')
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
-    let [h, m, sec] = hms.as_slice() else {
-        return None;
-    };
-    if !(0..24).contains(h) || !(0..60).contains(m) || !(0..=60).contains(sec) {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    Some(system_time(days * 86_400 + h * 3600 + m * 60 + sec))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn http_date_parses_imf_fixdate() {
-        let t = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
-        assert_eq!(super::super::cert::unix(t), 784_111_777);
-        assert!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT").is_none());
-        assert!(parse_http_date("Sun, 06 Nov 1994 25:49:37 GMT").is_none());
-        assert!(parse_http_date("").is_none());
-    }
-
-    #[test]
-    fn head_finds_status_and_date() {
-        let now = SystemTime::now();
-        let h = parse_head(
-            b"HTTP/1.1 301 Moved\r\nServer: x\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n",
-            now,
-        )
-        .unwrap();
-        assert_eq!(h.status, Some(301));
-        assert_eq!(h.status_line, "HTTP/1.1 301 Moved");
-        assert!(h.date.is_some());
-        assert!(parse_head(b"SSH-2.0-OpenSSH\r\n", now).is_none());
-    }
-
-    #[test]
-    fn tls_record_shape() {
-        assert!(looks_like_tls(&[0x16, 0x03, 0x03]));
-        assert!(looks_like_tls(&[0x15, 0x03]));
-        assert!(!looks_like_tls(b"HTTP/1.1 400"));
-        assert!(!looks_like_tls(b"SSH-2.0"));
     }
 }

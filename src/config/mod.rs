@@ -12,17 +12,23 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer};
 use toml::Spanned;
 
-use crate::ovpn::{Digest, StaticKey, TlsWrap};
+pub mod ovpn;
+pub mod presets;
+pub mod static_key;
+pub mod url;
 
-/// The defaults compiled into the binary: used when no config file exists.
+pub use static_key::{Digest, Direction, KeyDirection, StaticKey, TlsWrap};
+pub use url::HttpUrl;
+
+/// The defaults compiled into the binary: used when no config file exists, and the only place
+/// a default value lives (a key a config file leaves out takes its value from here).
 pub const EMBEDDED_DEFAULTS: &str = include_str!("defaults.toml");
+/// Why loading panics if `defaults.toml` misses a key (a test proves it does not).
+const DEFAULTS_SET_EVERY_KEY: &str = "defaults.toml sets every [clock] and [network] key";
 
-/// The default TCP port of a target.
-pub const DEFAULT_PORT: u16 = 443;
-/// How many network checks run at once unless `[network] concurrency` says otherwise.
-pub const DEFAULT_CONCURRENCY: usize = 64;
-/// The server name a blocked handshake is retried with unless `[network] alt_sni` says otherwise.
-pub const DEFAULT_ALT_SNI: &str = "example.com";
+/// The HTTPS port: a target's port when neither the config nor the command line gives one (the
+/// CLI contract: `host[:port]`, port 443 by default).
+pub const HTTPS_PORT: u16 = 443;
 /// The NTP port.
 pub const NTP_PORT: u16 = 123;
 
@@ -48,10 +54,10 @@ pub struct NetworkConfig {
     pub timeout: Duration,
     pub ca_file: Option<PathBuf>,
     /// The plain-HTTP URL of the captive-portal check (`captive_url`; `""` turns it off).
-    pub captive_url: Option<String>,
+    pub captive_url: Option<HttpUrl>,
     /// Nameservers asked directly, besides the system's, to compare DNS answers (`resolvers`).
     pub resolvers: Vec<SocketAddr>,
-    /// How many network checks run at once (`concurrency`, default 64).
+    /// How many network checks run at once (`concurrency`).
     pub concurrency: usize,
     /// The other server name a blocked handshake is retried with (`alt_sni`; `""` skips it).
     pub alt_sni: Option<String>,
@@ -84,7 +90,7 @@ pub struct Target {
 impl Target {
     /// A target for `host[:port]` as given on the command line: a TLS check on its port.
     pub fn from_host_port(hp: &HostPort) -> Self {
-        let port = hp.port.unwrap_or(DEFAULT_PORT);
+        let port = hp.port.unwrap_or(HTTPS_PORT);
         Target {
             name: hp.to_string(),
             host: hp.host.clone(),
@@ -257,16 +263,6 @@ impl FromStr for ProbeSpec {
             }
         };
         Ok(spec)
-    }
-}
-
-/// OpenVPN's `key-direction` for a tls-auth key: 0 on servers, 1 on clients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyDirection(pub u8);
-
-impl Default for KeyDirection {
-    fn default() -> Self {
-        KeyDirection(1)
     }
 }
 
@@ -476,62 +472,47 @@ impl Config {
                 .into_iter()
                 .map(|s| s.0)
                 .collect(),
-            interval: fc
-                .interval
-                .or(dc.interval)
-                .map_or(Duration::from_secs(30), |d| d.0),
-            timeout: fc
-                .timeout
-                .or(dc.timeout)
-                .map_or(Duration::from_secs(2), |d| d.0),
+            interval: fc.interval.or(dc.interval).expect(DEFAULTS_SET_EVERY_KEY).0,
+            timeout: fc.timeout.or(dc.timeout).expect(DEFAULTS_SET_EVERY_KEY).0,
         };
         let ca_file = match fnw.ca_file {
             Some(p) => Some(check_file(&p, path, src, "ca_file")?),
             None => dnw.ca_file.map(Spanned::into_inner),
         };
-        let captive_url = match fnw.captive_url {
+        let captive_url = match fnw.captive_url.or(dnw.captive_url) {
             Some(u) if u.get_ref().is_empty() => None,
-            Some(u) => {
-                crate::probe::reach::captive::parse_url(u.get_ref())
-                    .map_err(|e| at(path, src, u.span().start, &format!("captive_url: {e}")))?;
-                Some(u.into_inner())
-            }
-            None => match dnw.captive_url.map(Spanned::into_inner) {
-                Some(u) if u.is_empty() => None,
-                Some(u) => Some(u),
-                None => Some(crate::probe::reach::captive::DEFAULT_URL.to_string()),
-            },
+            Some(u) => Some(
+                u.get_ref()
+                    .parse::<HttpUrl>()
+                    .map_err(|e| at(path, src, u.span().start, &format!("captive_url: {e}")))?,
+            ),
+            None => panic!("{DEFAULTS_SET_EVERY_KEY}"),
         };
         let network = NetworkConfig {
-            timeout: fnw
-                .timeout
-                .or(dnw.timeout)
-                .map_or(Duration::from_secs(5), |d| d.0),
+            timeout: fnw.timeout.or(dnw.timeout).expect(DEFAULTS_SET_EVERY_KEY).0,
             ca_file,
             captive_url,
             resolvers: fnw
                 .resolvers
                 .or(dnw.resolvers)
-                .unwrap_or_default()
+                .expect(DEFAULTS_SET_EVERY_KEY)
                 .into_iter()
                 .map(|n| n.0)
                 .collect(),
             concurrency: fnw
                 .concurrency
                 .or(dnw.concurrency)
-                .map_or(DEFAULT_CONCURRENCY, |c| c.0),
-            alt_sni: match fnw.alt_sni.or(dnw.alt_sni) {
-                Some(s) if s.0.is_empty() => None,
-                Some(s) => Some(s.0),
-                None => Some(DEFAULT_ALT_SNI.to_string()),
-            },
+                .expect(DEFAULTS_SET_EVERY_KEY)
+                .0,
+            alt_sni: Some(fnw.alt_sni.or(dnw.alt_sni).expect(DEFAULTS_SET_EVERY_KEY).0)
+                .filter(|s| !s.is_empty()),
         };
         let raw_targets = file.targets.or(defaults.targets).unwrap_or_default();
         let mut targets = Vec::with_capacity(raw_targets.len());
         for t in raw_targets {
             let span = t.span();
             let t = t.into_inner();
-            let port = t.port.unwrap_or(DEFAULT_PORT);
+            let port = t.port.unwrap_or(HTTPS_PORT);
             if port == 0 {
                 return Err(at(
                     path,
@@ -749,7 +730,7 @@ impl<'de> Deserialize<'de> for Concurrency {
         match usize::try_from(n) {
             Ok(n @ 1..=4096) => Ok(Concurrency(n)),
             _ => Err(de::Error::custom(format!(
-                "bad concurrency {n}: how many checks run at once, from 1 to 4096 (default {DEFAULT_CONCURRENCY})"
+                "bad concurrency {n}: how many checks run at once, from 1 to 4096"
             ))),
         }
     }
@@ -1009,7 +990,7 @@ key_direction = 0
         assert!(matches!(
             t.tls_wrap,
             Some(TlsWrap::Auth {
-                direction: crate::ovpn::Direction::Normal,
+                direction: crate::config::Direction::Normal,
                 digest: Digest::Sha1,
                 ..
             })
@@ -1025,15 +1006,15 @@ key_direction = 0
     #[test]
     fn network_captive_url_and_resolvers() {
         let n = Config::defaults().network;
-        assert_eq!(
-            n.captive_url.as_deref(),
-            Some(crate::probe::reach::captive::DEFAULT_URL)
-        );
+        assert!(n.captive_url.is_some());
         assert!(n.resolvers.is_empty());
         let n = load("[network]\ncaptive_url = \"http://127.0.0.1:8080/204\"\nresolvers = [\"9.9.9.9\", \"[::1]:5353\"]\n")
             .unwrap()
             .network;
-        assert_eq!(n.captive_url.as_deref(), Some("http://127.0.0.1:8080/204"));
+        assert_eq!(
+            n.captive_url.map(|u| u.to_string()).as_deref(),
+            Some("http://127.0.0.1:8080/204")
+        );
         assert_eq!(
             n.resolvers,
             vec![
