@@ -8,7 +8,7 @@
 //!
 //! It runs until Ctrl-C (or SIGTERM). Nothing leaves loopback.
 
-#[path = "../tests/lab/mod.rs"]
+#[path = "../tests/it/lab/mod.rs"]
 mod lab;
 
 use std::fmt::Write as _;

@@ -1,12 +1,13 @@
-//! `--once`: the same probes, model and diagnosis as the dashboard, run to completion once.
+//! `--once`: the same probes, observations and diagnosis as the dashboard, run to completion
+//! once. The diagnosis is derived once, at the end: nothing reads it while the probes run.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::app::model::Env;
-use crate::app::{self, Effect, Model, Msg};
+use crate::app::{Env, Model};
 use crate::config::Config;
-use crate::probe::ProbeContext;
+use crate::diagnose::{Machine, Observations};
+use crate::probe::{self, ProbeContext};
 use crate::runtime::Probes;
 
 /// A bound on the whole run, past every probe's own timeouts, so it always ends.
@@ -15,34 +16,33 @@ fn deadline(config: &Config) -> Duration {
 }
 
 /// Runs every check once and returns the finished model.
-pub async fn run_once(config: Arc<Config>, env: Env) -> Model {
+pub async fn run_once(config: Arc<Config>, machine: Machine) -> Model {
     let mut probes = Probes::new(ProbeContext::new(
         Arc::clone(&config),
-        Arc::clone(&env.trust),
+        Arc::clone(&machine.trust),
     ));
-    let mut model = Model::new(Arc::clone(&config), env, Instant::now(), SystemTime::now());
-    for fx in app::start(&mut model) {
-        if let Effect::Start(id) = fx {
-            probes.spawn(id);
+    let mut obs = Observations::new(Arc::clone(&config), machine);
+    for id in probe::all_probes(&config) {
+        if obs.request(id, Instant::now()) {
+            probes.spawn(id, obs.dns_for(id));
         }
     }
     let until = tokio::time::Instant::now() + deadline(&config);
-    while !model.idle() {
+    while !obs.idle() {
         let Ok(Some(event)) = tokio::time::timeout_at(until, probes.next()).await else {
             tracing::warn!("headless run hit its deadline with probes still running");
             break;
         };
-        let msg = Msg::Probe {
-            event: Box::new(event),
-            at: Instant::now(),
-        };
-        for fx in app::update(&mut model, msg) {
-            if let Effect::Start(id) = fx {
-                probes.spawn(id);
-            }
+        let start = obs.record(
+            event.id,
+            event.outcome,
+            event.finished_at,
+            event.took,
+            Instant::now(),
+        );
+        for id in start {
+            probes.spawn(id, obs.dns_for(id));
         }
     }
-    model.wall = SystemTime::now();
-    model.refresh();
-    model
+    Model::from_observations(obs, Env::default(), Instant::now(), SystemTime::now())
 }

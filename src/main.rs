@@ -4,8 +4,9 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use tlsdoctor_tui::app::model::Env;
+use tlsdoctor_tui::app::Env;
 use tlsdoctor_tui::cli::Cli;
+use tlsdoctor_tui::diagnose::Machine;
 use tlsdoctor_tui::{fix, headless, logging, report, runtime};
 
 /// Exit code when the tool could not run (bad usage, bad config, internal error).
@@ -39,12 +40,14 @@ fn main() -> ExitCode {
     let trust = Arc::new(tlsdoctor_tui::probe::trust::Trust::load(
         config.network.ca_file.as_deref(),
     ));
-    let env = Env {
+    let machine = Machine {
         trust,
         is_root: fix::is_root(),
+        nordvpn_cli: tlsdoctor_tui::probe::reach::find_program("nordvpn").is_some(),
+    };
+    let env = Env {
         log_path,
         color: !cli.colorless(),
-        nordvpn_cli: tlsdoctor_tui::probe::reach::find_program("nordvpn").is_some(),
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -59,7 +62,7 @@ fn main() -> ExitCode {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rt.block_on(async {
             if headless {
-                let model = headless::run_once(config, env).await;
+                let model = headless::run_once(config, machine).await;
                 if cli.json {
                     let json = report::json::report(&model);
                     println!(
@@ -69,9 +72,9 @@ fn main() -> ExitCode {
                 } else {
                     print!("{}", report::text::report(&model));
                 }
-                Ok(ExitCode::from(report::exit_code(&model.findings)))
+                Ok(ExitCode::from(report::exit_code(model.findings())))
             } else {
-                runtime::run_tui(config, env).await.map(|exit| {
+                runtime::run_tui(config, machine, env).await.map(|exit| {
                     if let runtime::Exit::Signal(name) = exit {
                         eprintln!("tlsdoctor-tui: stopped by {name}");
                     }

@@ -13,9 +13,10 @@ use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::app::model::Env;
-use crate::app::{self, Effect, FixRun, Model, Msg};
+use crate::app::{self, Effect, Env, FixRun, Model, Msg};
 use crate::config::Config;
+use crate::diagnose::Machine;
+use crate::probe::connect::Dns;
 use crate::probe::{self, ProbeContext, ProbeEvent, ProbeId};
 use crate::report;
 
@@ -43,12 +44,14 @@ impl Probes {
         }
     }
 
-    /// Starts probe `id` as a task; its event arrives through [`Probes::next`].
-    pub fn spawn(&mut self, id: ProbeId) {
+    /// Starts probe `id` as a task, with its target's DNS answer `dns` when it uses one; its
+    /// event arrives through [`Probes::next`].
+    pub fn spawn(&mut self, id: ProbeId, dns: Option<&Dns>) {
         let ctx = self.ctx.clone();
         let tx = self.tx.clone();
+        let dns = dns.cloned();
         self.tasks.spawn(async move {
-            let event = probe::run(id, &ctx).await;
+            let event = probe::run(id, &ctx, dns.as_ref()).await;
             let _ = tx.send(event);
         });
         // Reap finished tasks so the set does not grow over a long session.
@@ -148,22 +151,23 @@ pub enum Exit {
 }
 
 /// Runs the dashboard until the user quits or a signal arrives. The terminal is restored on
-/// every way out, panics included (the hook installed by `ratatui::init`).
-pub async fn run_tui(config: Arc<Config>, env: Env) -> color_eyre::Result<Exit> {
+/// every way out, panics included (the hook `ratatui::try_init` installs, once).
+pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_eyre::Result<Exit> {
     use tokio::signal::unix::{SignalKind, signal};
 
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
 
-    let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
+    let mut terminal = ratatui::try_init()
+        .map_err(|e| color_eyre::eyre::eyre!("cannot set up the terminal: {e}"))?;
     let mut input = Input::start();
     let mut probes = Probes::new(ProbeContext::new(
         Arc::clone(&config),
-        Arc::clone(&env.trust),
+        Arc::clone(&machine.trust),
     ));
-    let mut model = Model::new(config, env, Instant::now(), SystemTime::now());
+    let mut model = Model::new(config, machine, env, Instant::now(), SystemTime::now());
     let effects = app::start(&mut model);
 
     let mut ticker = tokio::time::interval(TICK);
@@ -174,11 +178,11 @@ pub async fn run_tui(config: Arc<Config>, env: Env) -> color_eyre::Result<Exit> 
         .unwrap_or_else(Instant::now);
     let mut pending: Vec<Effect> = effects;
 
-    let exit = loop {
+    let exit = 'run: loop {
         for fx in std::mem::take(&mut pending) {
             match fx {
-                Effect::Start(id) => probes.spawn(id),
-                Effect::Quit => {}
+                Effect::Start(id) => probes.spawn(id, model.obs.dns_for(id)),
+                Effect::Quit => break 'run Exit::Quit,
                 Effect::Copy(text) => {
                     copy_osc52(&mut terminal, &text);
                     pending.extend(app::update(&mut model, Msg::Copied(text)));
@@ -189,14 +193,10 @@ pub async fn run_tui(config: Arc<Config>, env: Env) -> color_eyre::Result<Exit> 
                 }
                 Effect::RunFix(run) => {
                     let result = run_fix(&mut terminal, &input, &run);
-                    terminal.clear()?;
                     pending.extend(app::update(&mut model, Msg::FixFinished { run, result }));
                 }
             }
             dirty = true;
-        }
-        if model.quit {
-            break Exit::Quit;
         }
         if dirty && last_frame.elapsed() >= FRAME {
             terminal.draw(|f| crate::ui::render(f, &model))?;
@@ -263,7 +263,8 @@ fn export(model: &Model) -> Result<PathBuf, String> {
     Ok(std::env::current_dir().map_or(json_path.clone(), |d| d.join(&json_path)))
 }
 
-/// Leaves the TUI, runs the confirmed command in the real terminal, waits for Enter, comes back.
+/// Leaves the TUI, runs the confirmed command in the real terminal, waits for Enter, comes back
+/// (to the same terminal: no second panic hook).
 fn run_fix(terminal: &mut DefaultTerminal, input: &Input, run: &FixRun) -> Result<i32, String> {
     input.pause();
     ratatui::restore();
@@ -279,7 +280,17 @@ fn run_fix(terminal: &mut DefaultTerminal, input: &Input, run: &FixRun) -> Resul
     }
     let mut line = String::new();
     let _ = io::stdin().read_line(&mut line);
-    *terminal = ratatui::init();
+    if let Err(e) = reenter(terminal) {
+        tracing::error!("cannot set the terminal up again after a fix: {e}");
+    }
     input.resume();
     result
+}
+
+/// Takes the terminal back after a command ran in it: raw mode, the alternate screen, a full
+/// redraw.
+fn reenter(terminal: &mut DefaultTerminal) -> io::Result<()> {
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    terminal.clear()
 }

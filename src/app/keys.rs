@@ -5,7 +5,33 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::model::{Model, Overlay, Pane};
 
-/// What a key asks for on the main screen.
+/// Which window has the keys: each binding lists the modes it works in, so a window's own
+/// keys and the fix keys can never be caught by another binding first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The panes.
+    Main,
+    /// The help or details window.
+    Window,
+    /// The fixes of a finding: besides these bindings, each fix's own key picks it.
+    Fixes,
+    /// A command waiting for y/n.
+    Confirm,
+}
+
+impl Mode {
+    /// The mode of what is on screen.
+    pub fn of(overlay: Option<&Overlay>) -> Mode {
+        match overlay {
+            None => Mode::Main,
+            Some(Overlay::Help | Overlay::Details(_)) => Mode::Window,
+            Some(Overlay::Fixes { .. }) => Mode::Fixes,
+            Some(Overlay::Confirm { .. }) => Mode::Confirm,
+        }
+    }
+}
+
+/// What a key asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     NextPane,
@@ -21,10 +47,16 @@ pub enum Action {
     Retry,
     RetryAll,
     Fixes,
+    /// Pick the highlighted fix.
+    Choose,
     Copy,
     Export,
     Pause,
     Help,
+    /// Run the command waiting for confirmation.
+    Yes,
+    /// Do not run it: back to the fixes.
+    No,
     Quit,
 }
 
@@ -70,16 +102,27 @@ pub struct Binding {
     /// How the keys are written for people.
     pub label: &'static str,
     pub action: Action,
+    /// Where the keys do this.
+    pub modes: &'static [Mode],
     /// What it does, for the help screen.
     pub help: &'static str,
     /// A short word for the footer, or "" to leave it out of the footer.
     pub hint: &'static str,
 }
 
+const MAIN: &[Mode] = &[Mode::Main];
+const PANES_AND_WINDOWS: &[Mode] = &[Mode::Main, Mode::Window];
+const LISTS: &[Mode] = &[Mode::Main, Mode::Window, Mode::Fixes];
+const WINDOW: &[Mode] = &[Mode::Window];
+const FIXES: &[Mode] = &[Mode::Fixes];
+const CONFIRM: &[Mode] = &[Mode::Confirm];
+const ALL: &[Mode] = &[Mode::Main, Mode::Window, Mode::Fixes, Mode::Confirm];
+
 const fn b(
     keys: &'static [Key],
     label: &'static str,
     action: Action,
+    modes: &'static [Mode],
     help: &'static str,
     hint: &'static str,
 ) -> Binding {
@@ -87,201 +130,83 @@ const fn b(
         keys,
         label,
         action,
+        modes,
         help,
         hint,
     }
 }
 
-/// The main screen's key map.
+/// The one key map, every mode's keys. A key may have a row per mode where it does or says
+/// something else; the footer shows a mode's hints in this order.
+#[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
-    b(&[Key::Tab], "Tab", Action::NextPane, "next pane", "pane"),
-    b(
-        &[Key::BackTab],
-        "S-Tab",
-        Action::PrevPane,
-        "previous pane",
-        "",
-    ),
-    b(
-        &[Key::Char('1')],
-        "1",
-        Action::Focus(Pane::Clock),
-        "Clock pane",
-        "",
-    ),
-    b(
-        &[Key::Char('2')],
-        "2",
-        Action::Focus(Pane::Handshakes),
-        "Handshakes pane",
-        "",
-    ),
-    b(
-        &[Key::Char('3')],
-        "3",
-        Action::Focus(Pane::Reach),
-        "Reachability pane",
-        "",
-    ),
-    b(
-        &[Key::Char('4')],
-        "4",
-        Action::Focus(Pane::Findings),
-        "Findings pane",
-        "",
-    ),
-    b(
-        &[Key::Up, Key::Char('k')],
-        "↑/k",
-        Action::Up,
-        "select the row above",
-        "",
-    ),
-    b(
-        &[Key::Down, Key::Char('j')],
-        "↓/j",
-        Action::Down,
-        "select the row below",
-        "select",
-    ),
-    b(
-        &[Key::Enter],
-        "Enter",
-        Action::Details,
-        "details of the selected row (reply, timings, evidence)",
-        "details",
-    ),
-    b(
-        &[Key::PageUp],
-        "PgUp",
-        Action::PageUp,
-        "scroll the help or details window up a page",
-        "",
-    ),
-    b(
-        &[Key::PageDown],
-        "PgDn",
-        Action::PageDown,
-        "scroll the help or details window down a page",
-        "",
-    ),
-    b(
-        &[Key::Esc],
-        "Esc",
-        Action::Close,
-        "close the window on top",
-        "",
-    ),
-    b(
-        &[Key::Char('r')],
-        "r",
-        Action::Retry,
-        "re-run the selected check",
-        "retry",
-    ),
-    b(
-        &[Key::Char('R')],
-        "R",
-        Action::RetryAll,
-        "re-run every check",
-        "all",
-    ),
-    b(
-        &[Key::Char('f')],
-        "f",
-        Action::Fixes,
-        "fixes for the selected finding",
-        "fixes",
-    ),
-    b(
-        &[Key::Char('c')],
-        "c",
-        Action::Copy,
-        "copy the selected finding's fix command (OSC 52)",
-        "",
-    ),
-    b(
-        &[Key::Char('e')],
-        "e",
-        Action::Export,
-        "export the report (JSON and text) to the current directory",
-        "",
-    ),
-    b(
-        &[Key::Char('p')],
-        "p",
-        Action::Pause,
-        "pause or resume live clock sampling",
-        "pause",
-    ),
-    b(&[Key::Char('?')], "?", Action::Help, "this help", "help"),
-    b(
-        &[Key::Char('q'), Key::CtrlC],
-        "q/C-c",
-        Action::Quit,
-        "quit",
-        "quit",
-    ),
+    b(&[Key::Tab], "Tab", Action::NextPane, MAIN, "next pane", "pane"),
+    b(&[Key::BackTab], "S-Tab", Action::PrevPane, MAIN, "previous pane", ""),
+    b(&[Key::Char('1')], "1", Action::Focus(Pane::Clock), MAIN, "Clock pane", ""),
+    b(&[Key::Char('2')], "2", Action::Focus(Pane::Handshakes), MAIN, "Handshakes pane", ""),
+    b(&[Key::Char('3')], "3", Action::Focus(Pane::Reach), MAIN, "Reachability pane", ""),
+    b(&[Key::Char('4')], "4", Action::Focus(Pane::Findings), MAIN, "Findings pane", ""),
+    b(&[Key::Esc], "Esc", Action::Close, WINDOW, "close the window on top", "close"),
+    b(&[Key::Up, Key::Char('k')], "↑/k", Action::Up, LISTS, "select the row above", ""),
+    b(&[Key::Down, Key::Char('j')], "↓/j", Action::Down, &[Mode::Main, Mode::Fixes], "select the row below", "select"),
+    b(&[Key::Down, Key::Char('j')], "↓/j", Action::Down, WINDOW, "select the row below (its details follow)", "move"),
+    b(&[Key::Enter], "Enter", Action::Details, MAIN, "details of the selected row (reply, timings, evidence)", "details"),
+    b(&[Key::Enter], "Enter", Action::Details, WINDOW, "close the details", ""),
+    b(&[Key::Enter], "Enter/key", Action::Choose, FIXES, "run the highlighted fix, or the one whose key is pressed (a command asks first)", "run (asks first)"),
+    b(&[Key::PageUp], "PgUp", Action::PageUp, WINDOW, "scroll the help or details window up a page", "page up"),
+    b(&[Key::PageDown], "PgDn", Action::PageDown, WINDOW, "scroll the help or details window down a page", "page down"),
+    b(&[Key::Char('r')], "r", Action::Retry, PANES_AND_WINDOWS, "re-run the selected check", "retry"),
+    b(&[Key::Char('R')], "R", Action::RetryAll, MAIN, "re-run every check", "all"),
+    b(&[Key::Char('f')], "f", Action::Fixes, MAIN, "fixes for the selected finding", "fixes"),
+    b(&[Key::Char('y'), Key::Char('Y')], "y", Action::Yes, CONFIRM, "run the command", "run it"),
+    b(&[Key::Char('n'), Key::Char('N'), Key::Esc], "n/Esc", Action::No, CONFIRM, "do not run it", "cancel"),
+    b(&[Key::Char('c')], "c", Action::Copy, MAIN, "copy the selected finding's fix command (OSC 52)", ""),
+    b(&[Key::Char('c')], "c", Action::Copy, &[Mode::Fixes, Mode::Confirm], "copy the fix's command (OSC 52)", "copy command"),
+    b(&[Key::Esc], "Esc", Action::Close, FIXES, "close the fixes", "close"),
+    b(&[Key::Char('e')], "e", Action::Export, MAIN, "export the report (JSON and text) to the current directory", ""),
+    b(&[Key::Char('p')], "p", Action::Pause, MAIN, "pause or resume live clock sampling", "pause"),
+    b(&[Key::Char('?')], "?", Action::Help, MAIN, "this help", "help"),
+    b(&[Key::Char('?')], "?", Action::Help, WINDOW, "close the help", ""),
+    b(&[Key::Char('q'), Key::CtrlC], "q/C-c", Action::Quit, ALL, "quit", "quit"),
 ];
 
-/// Keys inside the fixes window: (label, what it does).
-pub const FIXES_KEYS: &[(&str, &str)] = &[
-    ("↑↓", "select"),
-    ("Enter/key", "run (asks first)"),
-    ("c", "copy command"),
-    ("Esc", "close"),
-];
-
-/// Keys when a command waits for confirmation.
-pub const CONFIRM_KEYS: &[(&str, &str)] =
-    &[("y", "run it"), ("n/Esc", "cancel"), ("c", "copy command")];
-
-/// Keys in the help and details windows.
-pub const CLOSE_KEYS: &[(&str, &str)] = &[
-    ("Esc", "close"),
-    ("↑↓", "move"),
-    ("r", "retry"),
-    ("q", "quit"),
-];
-
-/// The footer words for the keys that scroll the help and details windows, whose labels come
-/// from the key map.
-const SCROLL_HINTS: &[(Action, &str)] =
-    &[(Action::PageUp, "page up"), (Action::PageDown, "page down")];
-
-/// The main-screen action for a key press, if any.
-pub fn action_for(ev: &KeyEvent) -> Option<Action> {
+/// The action of a key press in `mode`, if any.
+pub fn action_for(mode: Mode, ev: &KeyEvent) -> Option<Action> {
     if ev.kind == KeyEventKind::Release {
         return None;
     }
     BINDINGS
         .iter()
+        .filter(|b| b.modes.contains(&mode))
         .find(|b| b.keys.iter().any(|k| k.matches(ev)))
         .map(|b| b.action)
 }
 
+/// Whether `ch` is taken by a binding in `mode`: a fix's own key must not be, or it could
+/// never be pressed in the fixes window.
+pub fn reserved(mode: Mode, ch: char) -> bool {
+    BINDINGS
+        .iter()
+        .filter(|b| b.modes.contains(&mode))
+        .any(|b| b.keys.contains(&Key::Char(ch)))
+}
+
+/// The bindings of `mode`, in table order.
+pub fn bindings(mode: Mode) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS.iter().filter(move |b| b.modes.contains(&mode))
+}
+
+/// The label of the key that triggers `action` in `mode`.
+pub fn label(mode: Mode, action: Action) -> Option<&'static str> {
+    bindings(mode).find(|b| b.action == action).map(|b| b.label)
+}
+
 /// The footer hints for what is on screen now.
 pub fn hints(model: &Model) -> Vec<(&'static str, &'static str)> {
-    match model.overlay {
-        Some(Overlay::Fixes { .. }) => FIXES_KEYS.to_vec(),
-        Some(Overlay::Confirm { .. }) => CONFIRM_KEYS.to_vec(),
-        Some(Overlay::Help | Overlay::Details(_)) => {
-            let scroll = SCROLL_HINTS.iter().filter_map(|(action, word)| {
-                BINDINGS
-                    .iter()
-                    .find(|b| b.action == *action)
-                    .map(|b| (b.label, *word))
-            });
-            let mut keys = CLOSE_KEYS.to_vec();
-            keys.splice(2..2, scroll);
-            keys
-        }
-        None => BINDINGS
-            .iter()
-            .filter(|b| !b.hint.is_empty())
-            .map(|b| (b.label, b.hint))
-            .collect(),
-    }
+    bindings(Mode::of(model.overlay.as_ref()))
+        .filter(|b| !b.hint.is_empty())
+        .map(|b| (b.label, b.hint))
+        .collect()
 }
 
 #[cfg(test)]
@@ -294,44 +219,72 @@ mod tests {
 
     #[test]
     fn keys_map_to_actions() {
+        let main = |code, m| action_for(Mode::Main, &key(code, m));
         assert_eq!(
-            action_for(&key(KeyCode::Char('q'), KeyModifiers::NONE)),
+            main(KeyCode::Char('q'), KeyModifiers::NONE),
             Some(Action::Quit)
         );
         assert_eq!(
-            action_for(&key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            main(KeyCode::Char('c'), KeyModifiers::CONTROL),
             Some(Action::Quit)
         );
         assert_eq!(
-            action_for(&key(KeyCode::Char('c'), KeyModifiers::NONE)),
+            main(KeyCode::Char('c'), KeyModifiers::NONE),
             Some(Action::Copy)
         );
         assert_eq!(
-            action_for(&key(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            main(KeyCode::BackTab, KeyModifiers::SHIFT),
             Some(Action::PrevPane)
         );
         assert_eq!(
-            action_for(&key(KeyCode::Char('j'), KeyModifiers::NONE)),
+            main(KeyCode::Char('j'), KeyModifiers::NONE),
             Some(Action::Down)
         );
         assert_eq!(
-            action_for(&key(KeyCode::Char('3'), KeyModifiers::NONE)),
+            main(KeyCode::Char('3'), KeyModifiers::NONE),
             Some(Action::Focus(Pane::Reach))
         );
+        assert_eq!(main(KeyCode::Char('x'), KeyModifiers::NONE), None);
+        assert_eq!(main(KeyCode::Char('y'), KeyModifiers::NONE), None);
+        let confirm = |code, m| action_for(Mode::Confirm, &key(code, m));
         assert_eq!(
-            action_for(&key(KeyCode::Char('x'), KeyModifiers::NONE)),
-            None
+            confirm(KeyCode::Char('y'), KeyModifiers::NONE),
+            Some(Action::Yes)
+        );
+        assert_eq!(confirm(KeyCode::Esc, KeyModifiers::NONE), Some(Action::No));
+        assert_eq!(
+            confirm(KeyCode::Char('c'), KeyModifiers::CONTROL),
+            Some(Action::Quit),
+            "Ctrl-C quits from every window, before c copies"
+        );
+        assert_eq!(
+            action_for(Mode::Fixes, &key(KeyCode::Enter, KeyModifiers::NONE)),
+            Some(Action::Choose)
         );
     }
 
     #[test]
-    fn every_key_is_bound_once() {
-        let all: Vec<Key> = BINDINGS
-            .iter()
-            .flat_map(|b| b.keys.iter().copied())
-            .collect();
-        for (i, k) in all.iter().enumerate() {
-            assert!(!all[i + 1..].contains(k), "{k:?} is bound twice");
+    fn no_key_is_bound_twice_in_a_mode() {
+        for mode in [Mode::Main, Mode::Window, Mode::Fixes, Mode::Confirm] {
+            let all: Vec<Key> = bindings(mode)
+                .flat_map(|b| b.keys.iter().copied())
+                .collect();
+            for (i, k) in all.iter().enumerate() {
+                assert!(
+                    !all[i + 1..].contains(k),
+                    "{k:?} is bound twice in {mode:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_fixes_window_reserves_its_own_keys() {
+        for ch in ['j', 'k', 'c', 'q'] {
+            assert!(reserved(Mode::Fixes, ch), "{ch}");
+        }
+        for ch in ['r', 't', 's', '1'] {
+            assert!(!reserved(Mode::Fixes, ch), "{ch}");
         }
     }
 }

@@ -7,6 +7,6 @@ pub mod msg;
 pub mod update;
 
 pub use keys::{Action, Binding};
-pub use model::{Done, Model, Overlay, Pane, Slot};
+pub use model::{Env, Model, Overlay, Pane};
 pub use msg::{Effect, FixRun, Msg};
 pub use update::{start, update};

@@ -4,9 +4,11 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::keys::{self, Action};
+use super::keys::{self, Action, Mode};
 use super::model::{HISTORY_LEN, Model, Overlay, Pane};
 use super::msg::{Effect, FixRun, Msg};
+use crate::diagnose::Fix;
+use crate::probe::slot::Slot;
 use crate::probe::{self, ProbeId};
 use crate::text::shell_join;
 
@@ -19,7 +21,7 @@ pub const PAGE: u16 = 10;
 /// Starts every check, as at launch.
 pub fn start(model: &mut Model) -> Vec<Effect> {
     model.last_round = Some(model.now);
-    let ids = probe::all_probes(&model.config);
+    let ids = probe::all_probes(model.config());
     let fx = request_all(model, &ids);
     model.refresh();
     fx
@@ -47,16 +49,15 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             let event = *event;
             let id = event.id;
-            let mut fx = Vec::new();
-            if model.record(id, event.outcome, event.finished_at, event.took) {
-                fx.push(Effect::Start(id));
-            }
-            if matches!(id, ProbeId::Ntp(_))
-                && !model.ntp.iter().any(super::model::Slot::is_running)
-            {
+            let start =
+                model
+                    .obs
+                    .record(id, event.outcome, event.finished_at, event.took, model.now);
+            if matches!(id, ProbeId::Ntp(_)) && !model.obs.ntp.iter().any(Slot::is_running) {
+                model.refresh();
                 record_history(model);
             }
-            fx
+            start.into_iter().map(Effect::Start).collect()
         }
         Msg::FixFinished { run, result } => {
             let text = match result {
@@ -89,8 +90,9 @@ fn flash(model: &mut Model, text: String) {
 }
 
 fn request_all(model: &mut Model, ids: &[ProbeId]) -> Vec<Effect> {
+    let now = model.now;
     ids.iter()
-        .filter(|id| model.request(**id))
+        .filter(|id| model.obs.request(**id, now))
         .map(|id| Effect::Start(*id))
         .collect()
 }
@@ -99,18 +101,18 @@ fn request_all(model: &mut Model, ids: &[ProbeId]) -> Vec<Effect> {
 fn resample_if_due(model: &mut Model) -> Vec<Effect> {
     let due = model
         .last_round
-        .is_none_or(|t| model.now.duration_since(t) >= model.config.clock.interval);
+        .is_none_or(|t| model.now.duration_since(t) >= model.config().clock.interval);
     if model.paused || !due {
         return Vec::new();
     }
     model.last_round = Some(model.now);
-    let mut ids: Vec<ProbeId> = (0..model.ntp.len()).map(ProbeId::Ntp).collect();
+    let mut ids: Vec<ProbeId> = (0..model.obs.ntp.len()).map(ProbeId::Ntp).collect();
     ids.push(ProbeId::SyncService);
     request_all(model, &ids)
 }
 
 fn record_history(model: &mut Model) {
-    if let Some(offset) = model.consensus().offset {
+    if let Some(offset) = model.derived.clock.consensus.offset {
         if model.history.len() == HISTORY_LEN {
             model.history.pop_front();
         }
@@ -122,32 +124,27 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
-    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-        model.quit = true;
-        return vec![Effect::Quit];
+    let mode = Mode::of(model.overlay.as_ref());
+    if let Some(action) = keys::action_for(mode, &key) {
+        return on_action(model, mode, action);
     }
-    match model.overlay.clone() {
-        Some(Overlay::Confirm { fix }) => return on_confirm_key(model, key, fix),
-        Some(Overlay::Fixes { selected }) => {
-            if let Some(fx) = on_fixes_key(model, key, selected) {
-                return fx;
+    // In the fixes window, a fix's own key picks it (the key map reserves its keys).
+    match (mode, key.code) {
+        (Mode::Fixes, KeyCode::Char(ch)) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            let fixes = selected_fixes(model);
+            match fixes.iter().position(|f| f.key == ch) {
+                Some(i) => choose(model, &fixes, i),
+                None => Vec::new(),
             }
         }
-        _ => {}
+        _ => Vec::new(),
     }
-    let Some(action) = keys::action_for(&key) else {
-        return Vec::new();
-    };
-    on_action(model, action)
 }
 
-fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
+fn on_action(model: &mut Model, mode: Mode, action: Action) -> Vec<Effect> {
     let focus = model.focus;
     match action {
-        Action::Quit => {
-            model.quit = true;
-            return vec![Effect::Quit];
-        }
+        Action::Quit => return vec![Effect::Quit],
         Action::Close => model.overlay = None,
         Action::Help => {
             model.overlay_scroll = 0;
@@ -157,13 +154,18 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
                 Some(Overlay::Help)
             };
         }
-        Action::NextPane | Action::PrevPane | Action::Focus(_) if model.overlay.is_none() => {
-            model.focus = match action {
-                Action::NextPane => focus.next(),
-                Action::PrevPane => focus.prev(),
-                Action::Focus(p) => p,
-                _ => focus,
-            };
+        Action::NextPane => model.focus = focus.next(),
+        Action::PrevPane => model.focus = focus.prev(),
+        Action::Focus(p) => model.focus = p,
+        Action::Up | Action::Down if mode == Mode::Fixes => {
+            let n = selected_fixes(model).len();
+            if let Some(Overlay::Fixes { selected }) = &mut model.overlay {
+                *selected = if action == Action::Up {
+                    selected.saturating_sub(1)
+                } else {
+                    (*selected + 1).min(n.saturating_sub(1))
+                };
+            }
         }
         Action::Up | Action::Down => {
             // With the details window open the selection moves, and its details start at
@@ -178,15 +180,8 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
                 _ => (sel + 1).min(rows.saturating_sub(1)),
             };
         }
-        Action::PageUp | Action::PageDown
-            if matches!(model.overlay, Some(Overlay::Help | Overlay::Details(_))) =>
-        {
-            model.overlay_scroll = if action == Action::PageUp {
-                model.overlay_scroll.saturating_sub(PAGE)
-            } else {
-                model.overlay_scroll.saturating_add(PAGE)
-            };
-        }
+        Action::PageUp => model.overlay_scroll = model.overlay_scroll.saturating_sub(PAGE),
+        Action::PageDown => model.overlay_scroll = model.overlay_scroll.saturating_add(PAGE),
         Action::Details => {
             model.overlay_scroll = 0;
             model.overlay = match model.overlay {
@@ -208,10 +203,10 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
         }
         Action::RetryAll => {
             model.last_round = Some(model.now);
-            let ids = probe::all_probes(&model.config);
+            let ids = probe::all_probes(model.config());
             return request_all(model, &ids);
         }
-        Action::Fixes if model.overlay.is_none() => {
+        Action::Fixes => {
             model.focus = Pane::Findings;
             match model.selected_finding() {
                 Some(f) if !f.fixes.is_empty() => {
@@ -224,22 +219,15 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
                 None => flash(model, "no finding selected".to_string()),
             }
         }
-        Action::Copy => {
-            let cmd = model
-                .selected_finding()
-                .and_then(|f| f.fixes.iter().find_map(|x| x.command.as_ref()))
-                .map(|argv| shell_join(argv));
-            return match cmd {
-                Some(text) => vec![Effect::Copy(text)],
-                None => {
-                    flash(
-                        model,
-                        "the selected finding has no command to copy".to_string(),
-                    );
-                    Vec::new()
+        Action::Choose => {
+            if let Some(Overlay::Fixes { selected }) = model.overlay {
+                let fixes = selected_fixes(model);
+                if selected < fixes.len() {
+                    return choose(model, &fixes, selected);
                 }
-            };
+            }
         }
+        Action::Copy => return copy(model, mode),
         Action::Export => return vec![Effect::Export],
         Action::Pause => {
             model.paused = !model.paused;
@@ -250,7 +238,12 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
             };
             flash(model, text.to_string());
         }
-        _ => {}
+        Action::Yes => return confirm(model),
+        Action::No => {
+            if let Some(Overlay::Confirm { fix }) = model.overlay {
+                model.overlay = Some(Overlay::Fixes { selected: fix });
+            }
+        }
     }
     Vec::new()
 }
@@ -267,108 +260,82 @@ fn selected_probes(model: &Model) -> Vec<ProbeId> {
     let sel = model.selection(pane);
     match pane {
         Pane::Clock => vec![ProbeId::Ntp(sel), ProbeId::SyncService],
-        Pane::Handshakes | Pane::Reach => probe::for_target(&model.config.targets, sel),
+        Pane::Handshakes | Pane::Reach => probe::for_target(sel),
         Pane::Findings => model
-            .findings
+            .findings()
             .get(sel)
             .map(|f| f.probes.clone())
             .unwrap_or_default(),
     }
 }
 
-/// Keys inside the fixes window; `None` lets the main key map handle the key.
-fn on_fixes_key(model: &mut Model, key: KeyEvent, selected: usize) -> Option<Vec<Effect>> {
-    let fixes = model
+/// The fixes of the selected finding.
+fn selected_fixes(model: &Model) -> Vec<Fix> {
+    model
         .selected_finding()
         .map(|f| f.fixes.clone())
-        .unwrap_or_default();
-    if fixes.is_empty() {
+        .unwrap_or_default()
+}
+
+/// Picks fix `i`: a command asks for confirmation first; a re-run starts; advice stays
+/// advice.
+fn choose(model: &mut Model, fixes: &[Fix], i: usize) -> Vec<Effect> {
+    let fix = &fixes[i];
+    if fix.command.is_some() {
+        model.overlay = Some(Overlay::Confirm { fix: i });
+        Vec::new()
+    } else if !fix.rerun.is_empty() {
         model.overlay = None;
-        return None;
-    }
-    let selected = selected.min(fixes.len() - 1);
-    let choose = |model: &mut Model, i: usize| {
-        let fix = &fixes[i];
-        if fix.command.is_some() {
-            model.overlay = Some(Overlay::Confirm { fix: i });
-            Some(Vec::new())
-        } else if !fix.rerun.is_empty() {
-            model.overlay = None;
-            flash(model, format!("{}…", fix.label));
-            Some(request_all(model, &fix.rerun))
-        } else {
-            model.overlay = Some(Overlay::Fixes { selected: i });
-            flash(model, format!("no command to run: {}", fix.label));
-            Some(Vec::new())
-        }
-    };
-    match key.code {
-        KeyCode::Up | KeyCode::Char('k') => {
-            model.overlay = Some(Overlay::Fixes {
-                selected: selected.saturating_sub(1),
-            });
-            Some(Vec::new())
-        }
-        KeyCode::Down | KeyCode::Char('j') => {
-            model.overlay = Some(Overlay::Fixes {
-                selected: (selected + 1).min(fixes.len() - 1),
-            });
-            Some(Vec::new())
-        }
-        KeyCode::Enter => choose(model, selected),
-        KeyCode::Esc => {
-            model.overlay = None;
-            Some(Vec::new())
-        }
-        KeyCode::Char('c') => Some(copy_fix(model, &fixes[selected])),
-        KeyCode::Char(ch) => fixes
-            .iter()
-            .position(|f| f.key == ch)
-            .and_then(|i| choose(model, i)),
-        _ => None,
+        flash(model, format!("{}…", fix.label));
+        request_all(model, &fix.rerun)
+    } else {
+        model.overlay = Some(Overlay::Fixes { selected: i });
+        flash(model, format!("no command to run: {}", fix.label));
+        Vec::new()
     }
 }
 
-fn copy_fix(model: &mut Model, fix: &crate::diagnose::Fix) -> Vec<Effect> {
-    match &fix.command {
-        Some(argv) => vec![Effect::Copy(shell_join(argv))],
+/// The fix the copy key means in `mode`: the highlighted or waiting one in the fixes and
+/// confirm windows, else the selected finding's first command.
+fn copy(model: &mut Model, mode: Mode) -> Vec<Effect> {
+    let fixes = selected_fixes(model);
+    let fix = match (mode, &model.overlay) {
+        (Mode::Fixes, Some(Overlay::Fixes { selected })) => fixes.get(*selected),
+        (Mode::Confirm, Some(Overlay::Confirm { fix })) => fixes.get(*fix),
+        _ => fixes.iter().find(|f| f.command.is_some()),
+    };
+    match fix {
+        Some(Fix {
+            command: Some(argv),
+            ..
+        }) => vec![Effect::Copy(shell_join(argv))],
+        Some(f) => {
+            flash(model, format!("no command to copy: {}", f.label));
+            Vec::new()
+        }
         None => {
-            flash(model, format!("no command to copy: {}", fix.label));
+            flash(
+                model,
+                "the selected finding has no command to copy".to_string(),
+            );
             Vec::new()
         }
     }
 }
 
-fn on_confirm_key(model: &mut Model, key: KeyEvent, fix: usize) -> Vec<Effect> {
-    let Some(chosen) = model
-        .selected_finding()
-        .and_then(|f| f.fixes.get(fix))
-        .cloned()
-    else {
-        model.overlay = None;
+/// `y` on a waiting command: run it.
+fn confirm(model: &mut Model) -> Vec<Effect> {
+    let Some(Overlay::Confirm { fix }) = model.overlay else {
         return Vec::new();
     };
-    match key.code {
-        KeyCode::Char('y' | 'Y') => {
-            model.overlay = None;
-            match chosen.command {
-                Some(argv) => vec![Effect::RunFix(FixRun {
-                    label: chosen.label,
-                    argv,
-                    rerun: chosen.rerun,
-                })],
-                None => Vec::new(),
-            }
-        }
-        KeyCode::Char('n' | 'N') | KeyCode::Esc => {
-            model.overlay = Some(Overlay::Fixes { selected: fix });
-            Vec::new()
-        }
-        KeyCode::Char('c') => copy_fix(model, &chosen),
-        KeyCode::Char('q') => {
-            model.quit = true;
-            vec![Effect::Quit]
-        }
+    model.overlay = None;
+    match selected_fixes(model).into_iter().nth(fix) {
+        Some(Fix {
+            command: Some(argv),
+            label,
+            rerun,
+            ..
+        }) => vec![Effect::RunFix(FixRun { label, argv, rerun })],
         _ => Vec::new(),
     }
 }
@@ -385,6 +352,7 @@ mod tests {
     use crate::app::model::Env;
     use crate::config::Config;
     use crate::diagnose::Code;
+    use crate::diagnose::Machine;
     use crate::probe::clock::{NtpReply, Offset};
     use crate::probe::{ProbeEvent, ProbeOutcome};
 
@@ -396,10 +364,8 @@ mod tests {
         ];
         Model::new(
             Arc::new(cfg),
-            Env {
-                is_root: false,
-                ..Env::default()
-            },
+            Machine::default(),
+            Env::default(),
             Instant::now(),
             SystemTime::UNIX_EPOCH,
         )
@@ -450,7 +416,7 @@ mod tests {
     fn start_runs_every_probe_once() {
         let mut m = model();
         let fx = start(&mut m);
-        let ids = probe::all_probes(&m.config);
+        let ids = probe::all_probes(m.config());
         assert_eq!(
             fx,
             ids.iter().map(|id| Effect::Start(*id)).collect::<Vec<_>>()
@@ -469,11 +435,11 @@ mod tests {
                 "a running probe is not started again"
             );
         }
-        assert!(m.ntp[0].queued);
+        assert!(m.obs.ntp[0].queued);
         // The run finishes: exactly one queued run starts.
         assert_eq!(ntp_done(&mut m, 0, 0), vec![Effect::Start(ProbeId::Ntp(0))]);
         assert!(ntp_done(&mut m, 0, 0).is_empty());
-        assert!(!m.ntp[0].is_running());
+        assert!(!m.obs.ntp[0].is_running());
     }
 
     #[test]
@@ -520,7 +486,7 @@ mod tests {
             fx.contains(&Effect::Start(ProbeId::Ntp(0)))
                 && fx.contains(&Effect::Start(ProbeId::Ntp(1)))
         );
-        assert!(m.sync.queued);
+        assert!(m.obs.sync.queued);
     }
 
     #[test]
@@ -569,7 +535,6 @@ mod tests {
         update(&mut m, key('p'));
         assert!(m.paused);
         assert_eq!(update(&mut m, key('q')), vec![Effect::Quit]);
-        assert!(m.quit);
     }
 
     #[test]
@@ -610,7 +575,7 @@ mod tests {
         start(&mut m);
         ntp_done(&mut m, 0, 0);
         ntp_done(&mut m, 1, 0);
-        let interval = m.config.clock.interval;
+        let interval = m.config().clock.interval;
         let t0 = m.now;
         let wall = SystemTime::UNIX_EPOCH;
         assert!(

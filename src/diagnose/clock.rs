@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::observations::Observations;
 use super::{Code, Finding, Fix, Severity, privileged};
-use crate::app::Model;
 use crate::probe::ProbeId;
 use crate::probe::clock::{NtpError, Offset};
 use crate::text::{capitalise, human_duration};
@@ -19,16 +19,17 @@ pub const DRIFT: Duration = Duration::from_secs(1);
 pub const FALSETICKER: Duration = Duration::from_secs(1);
 
 /// Where the consensus time came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum TimeSource {
     Ntp,
     HttpsDate,
+    #[default]
     None,
 }
 
 /// The clock's verdict from the samples at hand.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Consensus {
     /// The median offset of the good samples, falsetickers voted out.
     pub offset: Option<Offset>,
@@ -57,9 +58,49 @@ fn median(values: &mut [i64]) -> Option<i64> {
     })
 }
 
-/// The consensus of the NTP samples in `model`.
-pub fn consensus(model: &Model) -> Consensus {
-    let good: Vec<(usize, Offset)> = model
+/// The clock's verdict: the consensus and how bad its offset is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Clock {
+    pub consensus: Consensus,
+    /// `clock-skew` (an error), `clock-drift` (a warning), or fine/unknown (`None`).
+    pub verdict: Option<(Code, Severity)>,
+}
+
+impl Clock {
+    /// The clock's verdict from the samples in `obs`.
+    pub fn of(obs: &Observations) -> Self {
+        let consensus = consensus(obs);
+        let verdict = offset_verdict(&consensus);
+        Clock { consensus, verdict }
+    }
+
+    /// The severity of the offset, if it is wrong enough to matter.
+    pub fn severity(&self) -> Option<Severity> {
+        self.verdict.map(|(_, s)| s)
+    }
+}
+
+/// How bad the consensus offset is: at or above [`SKEW`] `clock-skew`, at or above the drift
+/// threshold `clock-drift` (a `Date` header has one-second resolution: a second more before
+/// calling that drift).
+fn offset_verdict(c: &Consensus) -> Option<(Code, Severity)> {
+    let size = c.offset?.magnitude();
+    let drift = match c.source {
+        TimeSource::HttpsDate => DRIFT + Duration::from_secs(1),
+        TimeSource::Ntp | TimeSource::None => DRIFT,
+    };
+    if size >= SKEW {
+        Some((Code::ClockSkew, Severity::Error))
+    } else if size >= drift {
+        Some((Code::ClockDrift, Severity::Warning))
+    } else {
+        None
+    }
+}
+
+/// The consensus of the NTP samples in `obs`.
+pub fn consensus(obs: &Observations) -> Consensus {
+    let good: Vec<(usize, Offset)> = obs
         .ntp
         .iter()
         .enumerate()
@@ -71,7 +112,7 @@ pub fn consensus(model: &Model) -> Consensus {
         .collect();
     let mut all: Vec<i64> = good.iter().map(|(_, o)| o.as_micros()).collect();
     let Some(mid) = median(&mut all) else {
-        return https_date_consensus(model);
+        return https_date_consensus(obs);
     };
     let limit = FALSETICKER.as_micros() as i64;
     let (agree, disagree): (Vec<_>, Vec<_>) = good
@@ -102,13 +143,14 @@ pub fn consensus(model: &Model) -> Consensus {
 
 /// The fallback when no NTP server gave a usable time (UDP 123 blocked, say): the median of the
 /// `Date` headers of the HTTPS targets, good to about a second.
-fn https_date_consensus(model: &Model) -> Consensus {
-    let dated: Vec<(usize, Offset)> = model
-        .tls
+fn https_date_consensus(obs: &Observations) -> Consensus {
+    let dated: Vec<(usize, Offset)> = obs
+        .targets
         .iter()
         .enumerate()
-        .filter_map(|(i, s)| {
-            s.value()
+        .filter_map(|(i, t)| {
+            t.tls
+                .value()
                 .and_then(|r| r.http())
                 .and_then(crate::probe::tls::HttpHead::date_offset)
                 .map(|o| (i, o))
@@ -134,22 +176,23 @@ fn https_date_consensus(model: &Model) -> Consensus {
 }
 
 /// The checks a clock fix should re-run.
-fn clock_probes(model: &Model) -> Vec<ProbeId> {
-    let mut ids: Vec<ProbeId> = (0..model.ntp.len()).map(ProbeId::Ntp).collect();
+fn clock_probes(obs: &Observations) -> Vec<ProbeId> {
+    let mut ids: Vec<ProbeId> = (0..obs.ntp.len()).map(ProbeId::Ntp).collect();
     ids.push(ProbeId::SyncService);
     ids
 }
 
 /// The fixes for a wrong clock, given what this machine has.
-fn clock_fixes(model: &Model) -> Vec<Fix> {
-    let rerun = clock_probes(model);
-    let sync = model.sync.value();
+fn clock_fixes(obs: &Observations) -> Vec<Fix> {
+    let rerun = clock_probes(obs);
+    let is_root = obs.machine.is_root;
+    let sync = obs.sync.value();
     let mut fixes = Vec::new();
     if sync.is_some_and(|s| s.chrony_running()) {
         fixes.push(Fix {
             key: 'm',
             label: "step the clock now with chrony".to_string(),
-            command: Some(privileged(model.env.is_root, &["chronyc", "makestep"])),
+            command: Some(privileged(is_root, &["chronyc", "makestep"])),
             rerun: rerun.clone(),
         });
     }
@@ -157,10 +200,7 @@ fn clock_fixes(model: &Model) -> Vec<Fix> {
         fixes.push(Fix {
             key: 't',
             label: "turn on automatic time sync (systemd-timesyncd or chrony)".to_string(),
-            command: Some(privileged(
-                model.env.is_root,
-                &["timedatectl", "set-ntp", "true"],
-            )),
+            command: Some(privileged(is_root, &["timedatectl", "set-ntp", "true"])),
             rerun: rerun.clone(),
         });
     }
@@ -173,29 +213,20 @@ fn clock_fixes(model: &Model) -> Vec<Fix> {
     fixes
 }
 
-pub fn rules(model: &Model, out: &mut Vec<Finding>) {
-    let c = consensus(model);
-    offset_rule(model, &c, out);
-    bad_servers(model, &c, out);
-    unreachable(model, out);
-    unsynced(model, out);
+/// The clock's findings.
+pub fn rules(obs: &Observations, clock: &Clock, out: &mut Vec<Finding>) {
+    let c = &clock.consensus;
+    out.extend(offset_rule(obs, clock));
+    bad_servers(obs, c, out);
+    out.extend(ntp_unreachable(obs));
+    out.extend(clock_unsynced(obs));
 }
 
-fn offset_rule(model: &Model, c: &Consensus, out: &mut Vec<Finding>) {
-    let Some(offset) = c.offset else { return };
-    let size = offset.magnitude();
-    // A Date header has one-second resolution: a second more before calling it drift.
-    let drift = match c.source {
-        TimeSource::HttpsDate => DRIFT + Duration::from_secs(1),
-        TimeSource::Ntp | TimeSource::None => DRIFT,
-    };
-    let (code, severity) = if size >= SKEW {
-        (Code::ClockSkew, Severity::Error)
-    } else if size >= drift {
-        (Code::ClockDrift, Severity::Warning)
-    } else {
-        return;
-    };
+/// `clock-skew` or `clock-drift`, from the consensus.
+fn offset_rule(obs: &Observations, clock: &Clock) -> Option<Finding> {
+    let c = &clock.consensus;
+    let offset = c.offset?;
+    let (code, severity) = clock.verdict?;
     let mut evidence = vec![match c.source {
         TimeSource::HttpsDate => format!(
             "no NTP server answered; the Date headers of {} HTTPS server(s) say: offset {offset} ({}), good to about one second",
@@ -210,10 +241,10 @@ fn offset_rule(model: &Model, c: &Consensus, out: &mut Vec<Finding>) {
     }];
     if c.source == TimeSource::HttpsDate {
         for &i in &c.used {
-            if let Some(h) = model.tls[i].value().and_then(|r| r.http()) {
+            if let Some(h) = obs.targets[i].tls.value().and_then(|r| r.http()) {
                 evidence.push(format!(
                     "{}: Date: {}",
-                    model.config.targets[i].name,
+                    obs.config.targets[i].name,
                     h.date_raw
                         .as_deref()
                         .map(crate::text::clean)
@@ -223,10 +254,10 @@ fn offset_rule(model: &Model, c: &Consensus, out: &mut Vec<Finding>) {
         }
     }
     for &i in c.used.iter().filter(|_| c.source == TimeSource::Ntp) {
-        if let Some(Ok(r)) = model.ntp[i].value() {
+        if let Some(Ok(r)) = obs.ntp[i].value() {
             evidence.push(format!(
                 "{} ({}): offset {}, round trip {}, stratum {}",
-                model.config.clock.servers[i],
+                obs.config.clock.servers[i],
                 r.addr,
                 r.offset,
                 human_duration(r.rtt),
@@ -246,26 +277,28 @@ fn offset_rule(model: &Model, c: &Consensus, out: &mut Vec<Finding>) {
             SKEW.as_secs() / 60
         )
     };
-    out.push(Finding {
+    Some(Finding {
         code,
         severity,
         target: None,
         summary,
         evidence,
-        fixes: clock_fixes(model),
-        probes: clock_probes(model),
-    });
+        fixes: clock_fixes(obs),
+        probes: clock_probes(obs),
+    })
 }
 
-fn bad_servers(model: &Model, c: &Consensus, out: &mut Vec<Finding>) {
+/// `ntp-bad-server`: servers that disagree with no majority, servers that answered badly,
+/// and falsetickers.
+fn bad_servers(obs: &Observations, c: &Consensus, out: &mut Vec<Finding>) {
     if c.split {
         let evidence: Vec<String> = c
             .used
             .iter()
-            .filter_map(|&i| match model.ntp[i].value() {
+            .filter_map(|&i| match obs.ntp[i].value() {
                 Some(Ok(r)) => Some(format!(
                     "{}: offset {} ({})",
-                    model.config.clock.servers[i],
+                    obs.config.clock.servers[i],
                     r.offset,
                     r.offset.describe()
                 )),
@@ -285,13 +318,13 @@ fn bad_servers(model: &Model, c: &Consensus, out: &mut Vec<Finding>) {
                     "ask the servers again (add servers to [clock] servers so a majority can vote)"
                         .to_string(),
                 command: None,
-                rerun: clock_probes(model),
+                rerun: clock_probes(obs),
             }],
-            probes: clock_probes(model),
+            probes: clock_probes(obs),
         });
     }
-    for (i, slot) in model.ntp.iter().enumerate() {
-        let server = &model.config.clock.servers[i];
+    for (i, slot) in obs.ntp.iter().enumerate() {
+        let server = &obs.config.clock.servers[i];
         let why = match slot.value() {
             Some(Err(e)) if e.answered() => e.to_string(),
             Some(Ok(r)) if c.falsetickers.contains(&i) => format!(
@@ -321,24 +354,25 @@ fn bad_servers(model: &Model, c: &Consensus, out: &mut Vec<Finding>) {
     }
 }
 
-fn unreachable(model: &Model, out: &mut Vec<Finding>) {
-    if model.ntp.is_empty() || model.ntp.iter().any(|s| s.value().is_none()) {
-        return;
+/// `ntp-unreachable`: every server has finished, none answered, and some stayed silent.
+fn ntp_unreachable(obs: &Observations) -> Option<Finding> {
+    if obs.ntp.is_empty() || obs.ntp.iter().any(|s| s.value().is_none()) {
+        return None;
     }
-    let results: Vec<&Result<_, NtpError>> = model.ntp.iter().filter_map(|s| s.value()).collect();
+    let results: Vec<&Result<_, NtpError>> = obs.ntp.iter().filter_map(|s| s.value()).collect();
     let silent = results
         .iter()
         .filter(|r| matches!(r, Err(e) if !e.answered()))
         .count();
     if results.iter().any(|r| r.is_ok()) || silent == 0 {
-        return;
+        return None;
     }
     let evidence = results
         .iter()
-        .zip(&model.config.clock.servers)
+        .zip(&obs.config.clock.servers)
         .filter_map(|(r, s)| r.as_ref().err().map(|e| format!("{s}: {e}")))
         .collect();
-    out.push(Finding {
+    Some(Finding {
         code: Code::NtpUnreachable,
         severity: Severity::Warning,
         target: None,
@@ -349,18 +383,17 @@ fn unreachable(model: &Model, out: &mut Vec<Finding>) {
             key: 'r',
             label: "ask the servers again".to_string(),
             command: None,
-            rerun: clock_probes(model),
+            rerun: clock_probes(obs),
         }],
-        probes: clock_probes(model),
-    });
+        probes: clock_probes(obs),
+    })
 }
 
-fn unsynced(model: &Model, out: &mut Vec<Finding>) {
-    let Some(sync) = model.sync.value() else {
-        return;
-    };
+/// `clock-unsynced`: a sync service answered that it does not keep the clock right.
+fn clock_unsynced(obs: &Observations) -> Option<Finding> {
+    let sync = obs.sync.value()?;
     if sync.active() != Some(false) {
-        return;
+        return None;
     }
     let mut fixes = Vec::new();
     if sync.has_timedatectl() {
@@ -368,13 +401,13 @@ fn unsynced(model: &Model, out: &mut Vec<Finding>) {
             key: 't',
             label: "turn on automatic time sync".to_string(),
             command: Some(privileged(
-                model.env.is_root,
+                obs.machine.is_root,
                 &["timedatectl", "set-ntp", "true"],
             )),
             rerun: vec![ProbeId::SyncService],
         });
     }
-    out.push(Finding {
+    Some(Finding {
         code: Code::ClockUnsynced,
         severity: Severity::Warning,
         target: None,
@@ -382,7 +415,7 @@ fn unsynced(model: &Model, out: &mut Vec<Finding>) {
         evidence: vec![sync.summary()],
         fixes,
         probes: vec![ProbeId::SyncService],
-    });
+    })
 }
 
 #[cfg(test)]
@@ -393,15 +426,14 @@ mod tests {
     use std::time::{Instant, SystemTime};
 
     use super::*;
-    use crate::app::model::Env;
-    use crate::app::{self, Effect, Msg};
     use crate::config::Config;
+    use crate::diagnose::observations::Machine;
     use crate::probe::clock::NtpReply;
     use crate::probe::sync::{ChronyTracking, SyncStatus, Timedatectl, ToolAnswer};
-    use crate::probe::{ProbeEvent, ProbeOutcome};
+    use crate::probe::{ProbeOutcome, all_probes};
 
-    /// A model with `n` NTP servers and no targets, every probe started.
-    fn model(n: usize) -> Model {
+    /// Observations of `n` NTP servers and no targets, every probe started.
+    fn model(n: usize) -> Observations {
         let servers: Vec<String> = (0..n)
             .map(|i| format!("\"127.0.0.1:{}\"", 11_000 + i))
             .collect();
@@ -410,14 +442,12 @@ mod tests {
             servers.join(", ")
         );
         let config = Config::from_toml(&toml, Path::new("test.toml")).unwrap();
-        let mut m = Model::new(
-            Arc::new(config),
-            Env::default(),
-            Instant::now(),
-            SystemTime::now(),
-        );
-        let started = app::start(&mut m);
-        assert_eq!(started.len(), n + 1);
+        let mut m = Observations::new(Arc::new(config), Machine::default());
+        let ids = all_probes(&m.config);
+        assert_eq!(ids.len(), n + 1);
+        for id in ids {
+            assert!(m.request(id, Instant::now()));
+        }
         m
     }
 
@@ -438,28 +468,22 @@ mod tests {
         }
     }
 
-    fn feed(m: &mut Model, id: ProbeId, outcome: ProbeOutcome) -> Vec<Effect> {
-        let event = ProbeEvent {
+    fn feed(m: &mut Observations, id: ProbeId, outcome: ProbeOutcome) {
+        m.record(
             id,
-            finished_at: SystemTime::now(),
-            took: Duration::from_millis(1),
             outcome,
-        };
-        app::update(
-            m,
-            Msg::Probe {
-                event: Box::new(event),
-                at: m.now,
-            },
-        )
+            SystemTime::now(),
+            Duration::from_millis(1),
+            Instant::now(),
+        );
     }
 
-    fn ntp(m: &mut Model, i: usize, r: Result<NtpReply, NtpError>) {
+    fn ntp(m: &mut Observations, i: usize, r: Result<NtpReply, NtpError>) {
         feed(m, ProbeId::Ntp(i), ProbeOutcome::Ntp(r));
     }
 
     fn sync(
-        m: &mut Model,
+        m: &mut Observations,
         timedatectl: ToolAnswer<Timedatectl>,
         chrony: ToolAnswer<ChronyTracking>,
     ) {
@@ -475,7 +499,7 @@ mod tests {
     }
 
     /// A model whose servers answered with these offsets, and no sync tool installed.
-    fn with_offsets(offsets: &[i64]) -> Model {
+    fn with_offsets(offsets: &[i64]) -> Observations {
         let mut m = model(offsets.len());
         for (i, o) in offsets.iter().enumerate() {
             ntp(&mut m, i, Ok(reply(i, *o)));
@@ -484,8 +508,12 @@ mod tests {
         m
     }
 
-    fn codes(m: &Model) -> Vec<Code> {
-        m.findings.iter().map(|f| f.code).collect()
+    fn findings(m: &Observations) -> Vec<Finding> {
+        crate::diagnose::diagnose(m).findings
+    }
+
+    fn codes(m: &Observations) -> Vec<Code> {
+        findings(m).iter().map(|f| f.code).collect()
     }
 
     const SEC: i64 = 1_000_000;
@@ -493,7 +521,7 @@ mod tests {
     #[test]
     fn nothing_is_claimed_before_the_answers() {
         let m = model(2);
-        assert!(m.findings.is_empty());
+        assert!(findings(&m).is_empty());
         let c = consensus(&m);
         assert_eq!((c.offset, c.source), (None, TimeSource::None));
     }
@@ -531,7 +559,8 @@ mod tests {
     #[test]
     fn skew_is_an_error_with_the_servers_as_evidence() {
         let m = with_offsets(&[10_800 * SEC, 10_800 * SEC + 2_000]);
-        let f = &m.findings[0];
+        let all = findings(&m);
+        let f = &all[0];
         assert_eq!((f.code, f.severity), (Code::ClockSkew, Severity::Error));
         assert!(
             f.summary.starts_with("Local clock is 3 h 0 m"),
@@ -567,8 +596,8 @@ mod tests {
         assert_eq!(c.falsetickers, vec![2]);
         assert_eq!(c.offset, Some(Offset::from_micros(1_000)));
         assert_eq!(codes(&m), vec![Code::NtpBadServer]);
-        assert!(m.findings[0].summary.contains("127.0.0.1:11002"));
-        assert!(m.findings[0].evidence[0].contains("falseticker"));
+        assert!(findings(&m)[0].summary.contains("127.0.0.1:11002"));
+        assert!(findings(&m)[0].evidence[0].contains("falseticker"));
     }
 
     #[test]
@@ -591,8 +620,8 @@ mod tests {
         assert_eq!(c.used, vec![0, 1, 2, 3]);
         assert_eq!(c.offset, None);
         assert_eq!(codes(&m), vec![Code::NtpBadServer]);
-        assert!(m.findings[0].summary.contains("disagree"));
-        assert_eq!(m.findings[0].evidence.len(), 4);
+        assert!(findings(&m)[0].summary.contains("disagree"));
+        assert_eq!(findings(&m)[0].evidence.len(), 4);
         // Three camps of one: the same.
         let c = consensus(&with_offsets(&[0, 5 * SEC, 10 * SEC]));
         assert!(c.split && c.offset.is_none(), "{c:?}");
@@ -617,8 +646,8 @@ mod tests {
             codes(&m),
             vec![Code::ClockDrift, Code::NtpBadServer, Code::NtpBadServer]
         );
-        let bad: Vec<&Finding> = m
-            .findings
+        let all = findings(&m);
+        let bad: Vec<&Finding> = all
             .iter()
             .filter(|f| f.code == Code::NtpBadServer)
             .collect();
@@ -649,7 +678,8 @@ mod tests {
             )))),
         );
         assert_eq!(codes(&m), vec![Code::NtpUnreachable]);
-        let f = &m.findings[0];
+        let all = findings(&m);
+        let f = &all[0];
         assert_eq!(f.severity, Severity::Warning);
         assert_eq!(f.evidence.len(), 2);
         assert!(
@@ -687,7 +717,7 @@ mod tests {
     fn no_servers_no_claims() {
         let mut m = model(0);
         sync(&mut m, ToolAnswer::Absent, ToolAnswer::Absent);
-        assert!(m.findings.is_empty());
+        assert!(findings(&m).is_empty());
         assert_eq!(consensus(&m).source, TimeSource::None);
     }
 
@@ -704,7 +734,8 @@ mod tests {
             ToolAnswer::Failed("506 Cannot talk to daemon".to_string()),
         );
         assert_eq!(codes(&m), vec![Code::ClockUnsynced]);
-        let f = &m.findings[0];
+        let all = findings(&m);
+        let f = &all[0];
         assert!(f.evidence[0].contains("NTP no"), "{:?}", f.evidence);
         assert_eq!(
             f.fixes[0].command,
@@ -735,7 +766,7 @@ mod tests {
         );
         assert_eq!(codes(&m), vec![Code::ClockUnsynced]);
         assert!(
-            m.findings[0].fixes.is_empty(),
+            findings(&m)[0].fixes.is_empty(),
             "no timedatectl to switch on"
         );
     }
@@ -743,7 +774,7 @@ mod tests {
     #[test]
     fn the_fixes_follow_the_machine() {
         let mut m = with_offsets(&[10_800 * SEC]);
-        let keys: Vec<char> = m.findings[0].fixes.iter().map(|f| f.key).collect();
+        let keys: Vec<char> = findings(&m)[0].fixes.iter().map(|f| f.key).collect();
         assert_eq!(keys, vec!['t', 'r']);
 
         sync(
@@ -756,7 +787,8 @@ mod tests {
                 system_time: String::new(),
             }),
         );
-        let f = &m.findings[0];
+        let all = findings(&m);
+        let f = &all[0];
         let keys: Vec<char> = f.fixes.iter().map(|f| f.key).collect();
         assert_eq!(keys, vec!['m', 'r'], "chrony runs and is synced: step it");
         assert_eq!(
@@ -772,20 +804,10 @@ mod tests {
         assert!(f.fixes[0].rerun.contains(&ProbeId::Ntp(0)));
 
         let mut root = m.clone();
-        root.env.is_root = true;
-        root.refresh();
+        root.machine.is_root = true;
         assert_eq!(
-            root.findings[0].fixes[0].command,
+            findings(&root)[0].fixes[0].command,
             Some(vec!["chronyc".to_string(), "makestep".to_string()])
         );
-    }
-
-    #[test]
-    fn a_round_records_the_consensus_in_the_history() {
-        let mut m = model(2);
-        ntp(&mut m, 0, Ok(reply(0, 4 * SEC)));
-        assert!(m.history.is_empty(), "the round is not complete");
-        ntp(&mut m, 1, Ok(reply(1, 2 * SEC)));
-        assert_eq!(m.history.back(), Some(&Offset::from_micros(3 * SEC)));
     }
 }

@@ -1,19 +1,32 @@
-//! The diagnosis: a pure function from the observations in the model to findings. Each rule is
-//! a small named function; each finding code has a scenario test where a real peer produces it.
+//! The diagnosis: a pure function from [`Observations`] (what the probes saw, the config, facts
+//! about the machine) to [`Derived`]: the clock's consensus and verdict, each target's judged
+//! chain, and the findings. Computed once per change, kept in the model, and read by every
+//! pane, details window and report; nothing else verifies a chain, computes a consensus or
+//! compares a threshold. [`Derived::refresh`] redoes only what changed: a target's chain is
+//! judged once per TLS result.
+//!
+//! Each rule is a small function named for its finding code; each code has a scenario test
+//! of its own, and a test where a real peer produces it.
 
+pub mod certificate;
+pub mod chain;
 pub mod clock;
+mod handshake;
+pub mod observations;
 pub mod reach;
-pub mod tls;
-pub mod transport;
+mod target;
+mod transport;
 
 use std::fmt;
 
 use serde::Serialize;
 
-use crate::app::Model;
 use crate::probe::ProbeId;
+use crate::probe::clock::Offset;
 
-pub use clock::{Consensus, TimeSource};
+pub use chain::{CertStatus, Judged};
+pub use clock::{Clock, Consensus, TimeSource};
+pub use observations::{Machine, Observations, TargetChecks};
 use reach::TargetReach;
 
 /// How bad a finding is. Ordered: `Error` is the worst.
@@ -179,53 +192,201 @@ pub struct Finding {
     pub probes: Vec<ProbeId>,
 }
 
-/// Everything wrong that the observations prove, worst first.
-pub fn diagnose(model: &Model) -> Vec<Finding> {
+/// Everything derived from the observations.
+#[derive(Debug, Clone, Default)]
+pub struct Derived {
+    pub clock: Clock,
+    /// Per target of `config.targets`, in its order.
+    pub targets: Vec<TargetVerdict>,
+    /// Everything wrong that the observations prove, worst first.
+    pub findings: Vec<Finding>,
+    /// The version of the observations this was derived from.
+    version: Option<u64>,
+}
+
+/// What is derived about one target.
+#[derive(Debug, Clone, Default)]
+pub struct TargetVerdict {
+    /// Its chain, judged (none until a TLS result brings one).
+    pub chain: Option<Judged>,
+    /// How the chain fares, when the handshake itself worked.
+    pub cert: Option<CertStatus>,
+    /// Every check has finished and none runs or waits.
+    pub done: bool,
+    /// Its findings, before they are merged and sorted into [`Derived::findings`].
+    own: Vec<Finding>,
+    /// Its certificate failures that the clock explains: evidence for `clock-skew`.
+    explained: Vec<Finding>,
+    /// The inputs these were derived from.
+    stamp: Option<Stamp>,
+}
+
+/// What a target's verdict depends on: its results, and the true time when it has a chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    results: [u64; 4],
+    truth: Option<Offset>,
+}
+
+/// Everything the observations prove, derived from scratch.
+pub fn diagnose(obs: &Observations) -> Derived {
+    let mut d = Derived::default();
+    d.refresh(obs);
+    d
+}
+
+impl Derived {
+    /// Brings the derivation up to date with `obs`, redoing only what changed: nothing when
+    /// the observations did not change, and per target only when its results (or, for a
+    /// chain, the true time) did. The result equals [`diagnose`] from scratch.
+    pub fn refresh(&mut self, obs: &Observations) {
+        if self.version == Some(obs.version()) && self.targets.len() == obs.targets.len() {
+            return;
+        }
+        self.version = Some(obs.version());
+        self.clock = Clock::of(obs);
+        let truth = self.clock.consensus.offset;
+        self.targets
+            .resize_with(obs.targets.len(), TargetVerdict::default);
+        for (i, (checks, verdict)) in obs.targets.iter().zip(&mut self.targets).enumerate() {
+            verdict.done = obs.target_done(i);
+            let has_chain = checks.tls.value().is_some_and(|r| !r.chain.is_empty());
+            let stamp = Stamp {
+                results: [
+                    checks.dns.results(),
+                    checks.connect.results(),
+                    checks.tls.results(),
+                    checks.reach.results(),
+                ],
+                truth: truth.filter(|_| has_chain),
+            };
+            if verdict.stamp == Some(stamp) {
+                continue;
+            }
+            let same_tls = verdict
+                .stamp
+                .is_some_and(|s| s.results[2] == stamp.results[2]);
+            let prev = if same_tls { verdict.chain.take() } else { None };
+            verdict.chain = checks
+                .tls
+                .value()
+                .and_then(|r| chain::judge(r, truth, &obs.machine.trust, prev));
+            let (own, explained) = target_findings(obs, i, verdict.chain.as_ref());
+            let intercepted = own.iter().any(|f| f.code == Code::TlsInterception);
+            verdict.cert = match (checks.tls.value(), &verdict.chain) {
+                (Some(r), Some(j)) if r.attempt.failure.is_none() => {
+                    let leaf = r.chain.first().and_then(|c| c.info.as_ref().ok());
+                    Some(CertStatus::of(j, leaf, intercepted))
+                }
+                _ => None,
+            };
+            verdict.own = own;
+            verdict.explained = explained;
+            verdict.stamp = Some(stamp);
+        }
+        self.findings = assemble(obs, &self.clock, &self.targets);
+    }
+}
+
+/// Target `i`'s findings, and apart from them the certificate failures the clock explains.
+fn target_findings(
+    obs: &Observations,
+    i: usize,
+    judged: Option<&Judged>,
+) -> (Vec<Finding>, Vec<Finding>) {
+    let target = &obs.config.targets[i];
+    let checks = &obs.targets[i];
+    let mut own = Vec::new();
+    let mut explained = Vec::new();
+    let connect = checks.connect.value().map(|b| &**b);
+    transport::rules(i, target, checks.dns.value(), connect, &mut own);
+    if let Some(report) = checks.tls.value() {
+        let cx = target::Ctx {
+            index: i,
+            target,
+            report,
+            machine: &obs.machine,
+        };
+        let mut found = Vec::new();
+        handshake::rules(&cx, judged, &mut found);
+        if let Some(j) = judged {
+            certificate::rules(&cx, j, &mut found);
+        }
+        for f in found {
+            match f.code {
+                // The connect check already judges the TLS port's TCP connect.
+                Code::TcpRefused | Code::TcpTimeout if connect.is_some() => {}
+                Code::ClockSkew => explained.push(f),
+                _ => own.push(f),
+            }
+        }
+    }
+    if let Some(r) = checks.reach.value() {
+        let t = TargetReach {
+            index: i,
+            target,
+            results: &r.results,
+        };
+        let ctx = reach::Context {
+            nordvpn_cli: obs.machine.nordvpn_cli,
+        };
+        reach::rules(&t, ctx, &mut own);
+    }
+    (own, explained)
+}
+
+/// Every finding: the clock's, each target's, the captive portal's and those across
+/// targets, worst first. A certificate failure the clock explains joins `clock-skew` as
+/// evidence (or stands as the target's own `clock-skew` when the clock's offset alone is not
+/// a finding).
+fn assemble(obs: &Observations, clock: &Clock, targets: &[TargetVerdict]) -> Vec<Finding> {
     let mut out = Vec::new();
-    clock::rules(model, &mut out);
-    transport::rules(model, &mut out);
-    let targets = &model.config.targets;
-    handshakes(model, &mut out);
-    let finished: Vec<TargetReach<'_>> = model
-        .reach
+    clock::rules(obs, clock, &mut out);
+    let skew = out
         .iter()
-        .enumerate()
-        .filter_map(|(index, slot)| {
-            slot.value().map(|r| TargetReach {
-                index,
-                target: &targets[index],
-                results: &r.results,
-            })
-        })
-        .collect();
-    let ctx = reach::Context {
-        nordvpn_cli: model.env.nordvpn_cli,
-    };
-    reach::rules(&finished, ctx, &mut out);
-    if let Some(c) = model.captive.value() {
-        let dns: Vec<_> = model
-            .reach
+        .position(|f| f.code == Code::ClockSkew && f.target.is_none());
+    for t in targets {
+        out.extend(t.own.iter().cloned());
+    }
+    match skew {
+        Some(k) => {
+            for f in targets.iter().flat_map(|t| &t.explained) {
+                let name = f.target.clone().unwrap_or_default();
+                let skew = &mut out[k];
+                skew.evidence.push(format!("{name}: {}", f.summary));
+                skew.evidence
+                    .extend(f.evidence.iter().map(|e| format!("{name}: {e}")));
+            }
+        }
+        None => out.extend(targets.iter().flat_map(|t| t.explained.iter().cloned())),
+    }
+    if let Some(c) = obs.captive.value() {
+        let dns: Vec<_> = obs
+            .targets
             .iter()
-            .filter_map(|s| s.value().and_then(|r| r.dns_compare.clone()))
+            .filter_map(|t| t.reach.value().and_then(|r| r.dns_compare.clone()))
             .collect();
         reach::captive(c, &dns, &mut out);
     }
-    let done: Vec<bool> = (0..targets.len())
-        .map(|i| {
-            crate::probe::for_target(targets, i)
+    let standings: Vec<reach::Standing<'_>> = targets
+        .iter()
+        .map(|t| {
+            let explained = t.explained.iter().filter(|_| skew.is_none());
+            let error = t
+                .own
                 .iter()
-                .all(|id| model.has_result(*id) && !model.is_running(*id))
+                .chain(explained)
+                .find(|f| f.severity == Severity::Error);
+            match (t.done, error) {
+                (false, _) => reach::Standing::Unfinished,
+                (true, None) => reach::Standing::Works,
+                (true, Some(f)) => reach::Standing::Fails(f),
+            }
         })
         .collect();
     let mut across = Vec::new();
-    reach::across(targets, &done, &out, &mut across);
+    reach::across(&obs.config.targets, &standings, &mut across);
     out.extend(across);
-    for f in &mut out {
-        widen_reruns(targets, &mut f.probes);
-        for fix in &mut f.fixes {
-            widen_reruns(targets, &mut fix.rerun);
-        }
-    }
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -234,65 +395,6 @@ pub fn diagnose(model: &Model) -> Vec<Finding> {
             .then(a.target.cmp(&b.target))
     });
     out
-}
-
-/// The TLS findings of every target with a finished handshake check. The connect check
-/// already judges the TLS port's TCP connect, so the handshake's own TCP failures are left to
-/// it; a certificate that fails only because of the clock joins the clock's `clock-skew`.
-fn handshakes(model: &Model, out: &mut Vec<Finding>) {
-    let consensus = model.consensus().offset;
-    let mut clock_explains = Vec::new();
-    for (i, slot) in model.tls.iter().enumerate() {
-        let Some(report) = slot.value() else { continue };
-        let target = &model.config.targets[i];
-        let found = tls::findings(
-            i,
-            target,
-            report,
-            consensus,
-            model.wall,
-            &model.env.trust,
-            model.env.is_root,
-        );
-        for f in found {
-            match f.code {
-                Code::TcpRefused | Code::TcpTimeout if model.connect[i].value().is_some() => {}
-                Code::ClockSkew => clock_explains.push(f),
-                _ => out.push(f),
-            }
-        }
-    }
-    match out
-        .iter_mut()
-        .find(|f| f.code == Code::ClockSkew && f.target.is_none())
-    {
-        Some(skew) => {
-            for f in clock_explains {
-                let name = f.target.unwrap_or_default();
-                skew.evidence.push(format!("{name}: {}", f.summary));
-                skew.evidence
-                    .extend(f.evidence.into_iter().map(|e| format!("{name}: {e}")));
-            }
-        }
-        None => out.extend(clock_explains),
-    }
-}
-
-/// A target's findings name its connect check; re-running it means all of the target's checks.
-fn widen_reruns(targets: &[crate::config::Target], ids: &mut Vec<ProbeId>) {
-    let mut out: Vec<ProbeId> = Vec::with_capacity(ids.len());
-    for id in ids.iter() {
-        let more = match *id {
-            ProbeId::Connect(i) => crate::probe::for_target(targets, i),
-            other => vec![other],
-        };
-        for m in more {
-            if !out.contains(&m) {
-                out.push(m);
-            }
-        }
-    }
-    *ids = out;
 }
 
 /// The worst severity among the findings, if any.

@@ -4,9 +4,10 @@
 //! Pure: the probes' results in, findings out. `tcp:N` probes are left to the transport rules
 //! (`tcp-refused`, `tcp-timeout`), which already judge every TCP port of a target.
 
+use super::target::rerun;
 use super::{Code, Finding, Fix, Severity};
 use crate::config::{ProbeSpec, Target};
-use crate::probe::ProbeId;
+use crate::probe;
 use crate::probe::reach::captive::{CaptiveResult, CaptiveVerdict};
 use crate::probe::reach::dns::DnsComparison;
 use crate::probe::reach::{ReachResult, ReachStatus};
@@ -27,13 +28,6 @@ pub struct TargetReach<'a> {
     pub results: &'a [ReachResult],
 }
 
-/// The per-target rules, for every target with results.
-pub fn rules(targets: &[TargetReach<'_>], ctx: Context, out: &mut Vec<Finding>) {
-    for t in targets {
-        target_rules(t, ctx, out);
-    }
-}
-
 fn evidence(r: &ReachResult) -> String {
     format!(
         "{} to {}: {} ({})",
@@ -42,15 +36,6 @@ fn evidence(r: &ReachResult) -> String {
         r.status.as_str(),
         r.detail
     )
-}
-
-fn rerun(i: usize) -> Fix {
-    Fix {
-        key: 'r',
-        label: "re-run this target's checks".to_string(),
-        command: None,
-        rerun: vec![ProbeId::Connect(i)],
-    }
 }
 
 fn advice(key: char, label: &str) -> Fix {
@@ -72,7 +57,7 @@ fn nordvpn(key: char, label: &str, args: &[&str], i: usize) -> Fix {
                 .map(str::to_string)
                 .collect(),
         ),
-        rerun: vec![ProbeId::Connect(i)],
+        rerun: probe::for_target(i),
     }
 }
 
@@ -110,7 +95,8 @@ fn to_openvpn_tcp(ctx: Context, i: usize, tcp_port: u16) -> Vec<Fix> {
     }
 }
 
-fn target_rules(t: &TargetReach<'_>, ctx: Context, out: &mut Vec<Finding>) {
+/// The reachability findings of one target's finished probes.
+pub fn rules(t: &TargetReach<'_>, ctx: Context, out: &mut Vec<Finding>) {
     let (i, target) = (t.index, t.target);
     let name = Some(target.name.clone());
     let udp_blocked: Vec<&ReachResult> = t
@@ -147,7 +133,7 @@ fn target_rules(t: &TargetReach<'_>, ctx: Context, out: &mut Vec<Finding>) {
             ),
             evidence: ev,
             fixes,
-            probes: vec![ProbeId::Connect(i)],
+            probes: probe::for_target(i),
         });
         covered.extend(udp_blocked.iter().map(|r| r.probe));
     }
@@ -231,7 +217,7 @@ fn target_rules(t: &TargetReach<'_>, ctx: Context, out: &mut Vec<Finding>) {
                 summary,
                 evidence: vec![evidence(r)],
                 fixes,
-                probes: vec![ProbeId::Connect(i)],
+                probes: probe::for_target(i),
             });
         }
     }
@@ -268,29 +254,37 @@ pub fn captive(result: &CaptiveResult, dns: &[DnsComparison], out: &mut Vec<Find
     });
 }
 
-/// The across-target rules, from the findings of the other rules: a target fails when it
-/// has an error finding. `done[i]`: target `i` has finished its checks (others do not count).
-pub fn across(targets: &[Target], done: &[bool], findings: &[Finding], out: &mut Vec<Finding>) {
-    let first_error = |t: &Target| {
-        findings.iter().find(|f| {
-            f.severity == Severity::Error
-                && f.target.as_deref() == Some(t.name.as_str())
-                && !matches!(f.code, Code::AllTargetsFailing | Code::SingleTargetFailing)
-        })
-    };
-    let finished: Vec<(usize, &Target)> = targets
+/// Where a target stands for the across-target rules.
+#[derive(Debug, Clone, Copy)]
+pub enum Standing<'a> {
+    /// Its checks have not all finished: it counts as neither failing nor working.
+    Unfinished,
+    Works,
+    /// Its first error finding.
+    Fails(&'a Finding),
+}
+
+/// The across-target rules: `all-targets-failing`, `single-target-failing`, from where each
+/// target of `targets` stands.
+pub fn across(targets: &[Target], standings: &[Standing<'_>], out: &mut Vec<Finding>) {
+    let finished: Vec<(usize, &Target, Option<&Finding>)> = targets
         .iter()
         .enumerate()
-        .filter(|(i, t)| t.alternative_of.is_none() && done.get(*i).copied().unwrap_or(false))
+        .filter(|(_, t)| t.alternative_of.is_none())
+        .filter_map(|(i, t)| match standings.get(i) {
+            Some(Standing::Works) => Some((i, t, None)),
+            Some(Standing::Fails(f)) => Some((i, t, Some(*f))),
+            Some(Standing::Unfinished) | None => None,
+        })
         .collect();
     let failing: Vec<(usize, &Target, &Finding)> = finished
         .iter()
-        .filter_map(|(i, t)| first_error(t).map(|f| (*i, *t, f)))
+        .filter_map(|(i, t, e)| e.map(|f| (*i, *t, f)))
         .collect();
     let working: Vec<&Target> = finished
         .iter()
-        .filter(|(_, t)| first_error(t).is_none())
-        .map(|(_, t)| *t)
+        .filter(|(_, _, e)| e.is_none())
+        .map(|(_, t, _)| *t)
         .collect();
     if failing.is_empty() {
         return;
@@ -311,9 +305,9 @@ pub fn across(targets: &[Target], done: &[bool], findings: &[Finding], out: &mut
             "every target fails: the cause is likely on this side — the network, a firewall or security software"
                 .to_string()
         };
-        let all: Vec<ProbeId> = failing
+        let all: Vec<probe::ProbeId> = failing
             .iter()
-            .map(|(i, _, _)| ProbeId::Connect(*i))
+            .flat_map(|(i, _, _)| probe::for_target(*i))
             .collect();
         out.push(Finding {
             code: Code::AllTargetsFailing,
@@ -361,7 +355,7 @@ pub fn across(targets: &[Target], done: &[bool], findings: &[Finding], out: &mut
                     a.host
                 ),
                 command: None,
-                rerun: crate::probe::for_target(targets, j),
+                rerun: probe::for_target(j),
             })
             .collect();
         if fixes.is_empty() {
@@ -387,7 +381,7 @@ pub fn across(targets: &[Target], done: &[bool], findings: &[Finding], out: &mut
                 format!("working: {}", works.join(", ")),
             ],
             fixes,
-            probes: vec![ProbeId::Connect(i)],
+            probes: probe::for_target(i),
         });
     }
 }
@@ -424,11 +418,11 @@ mod tests {
     fn codes(t: &Target, results: &[ReachResult], ctx: Context) -> Vec<Finding> {
         let mut out = Vec::new();
         rules(
-            &[TargetReach {
+            &TargetReach {
                 index: 0,
                 target: t,
                 results,
-            }],
+            },
             ctx,
             &mut out,
         );
@@ -532,8 +526,26 @@ mod tests {
         findings: &[Finding],
     ) -> Vec<(Code, Option<String>)> {
         let mut out = Vec::new();
-        across(targets, done, findings, &mut out);
+        across(targets, &errors(targets, done, findings), &mut out);
         out.into_iter().map(|f| (f.code, f.target)).collect()
+    }
+
+    /// Where each target stands, by its first finding among `findings`.
+    fn errors<'a>(targets: &[Target], done: &[bool], findings: &'a [Finding]) -> Vec<Standing<'a>> {
+        targets
+            .iter()
+            .zip(done)
+            .map(|(t, d)| {
+                let first = findings
+                    .iter()
+                    .find(|f| f.target.as_deref() == Some(t.name.as_str()));
+                match (d, first) {
+                    (false, _) => Standing::Unfinished,
+                    (true, None) => Standing::Works,
+                    (true, Some(f)) => Standing::Fails(f),
+                }
+            })
+            .collect()
     }
 
     #[test]
@@ -561,12 +573,12 @@ mod tests {
             [(Code::SingleTargetFailing, Some("b".to_string()))]
         );
         let mut out = Vec::new();
-        across(&ts, &all_done, &one, &mut out);
+        across(&ts, &errors(&ts, &all_done, &one), &mut out);
         assert_eq!(
             out[0].fixes[0].label,
             "try another server: b2.example.com (its result shows beside this one)"
         );
-        assert!(out[0].fixes[0].rerun.contains(&ProbeId::Connect(2)));
+        assert_eq!(out[0].fixes[0].rerun, probe::for_target(2));
         assert!(
             out[0].summary.contains("where a, c work"),
             "{}",

@@ -1,83 +1,106 @@
-//! DNS and TCP: `dns-failure`, `tcp-refused`, `tcp-timeout`.
+//! DNS and TCP: `dns-failure`, `tcp-refused`, `tcp-timeout`, one function per code.
 
-use super::{Code, Finding, Fix, Severity};
-use crate::app::Model;
-use crate::probe::ProbeId;
-use crate::probe::connect::{Dns, TcpError};
+use super::target::rerun;
+use super::{Code, Finding, Severity};
+use crate::config::Target;
+use crate::probe;
+use crate::probe::connect::{ConnectReport, Dns, TcpAttempt, TcpError};
+use crate::text::human_duration;
 
-pub fn rules(model: &Model, out: &mut Vec<Finding>) {
-    for (i, slot) in model.connect.iter().enumerate() {
-        let Some(report) = slot.value() else { continue };
-        let target = &model.config.targets[i];
-        let retry = Fix {
-            key: 'r',
-            label: "re-run this target's checks".to_string(),
-            command: None,
-            rerun: vec![ProbeId::Connect(i)],
-        };
-        match &report.dns {
-            Dns::Failed { error, .. } => out.push(Finding {
-                code: Code::DnsFailure,
-                severity: Severity::Error,
-                target: Some(target.name.clone()),
-                summary: format!("{} does not resolve: {error}", target.host),
-                evidence: vec![
-                    format!("system resolver for {:?}: {error}", target.host),
-                    "check the name, /etc/resolv.conf and whether this machine has a network"
-                        .to_string(),
-                ],
-                fixes: vec![retry.clone()],
-                probes: vec![ProbeId::Connect(i)],
-            }),
-            Dns::Timeout(d) => out.push(Finding {
-                code: Code::DnsFailure,
-                severity: Severity::Error,
-                target: Some(target.name.clone()),
-                summary: format!(
-                    "the resolver did not answer for {} within {d:?}",
-                    target.host
-                ),
-                evidence: vec![format!(
-                    "system resolver for {:?}: no answer within {d:?}",
-                    target.host
-                )],
-                fixes: vec![retry.clone()],
-                probes: vec![ProbeId::Connect(i)],
-            }),
-            Dns::Resolved { .. } | Dns::Skipped(_) => {}
-        }
-        for attempt in &report.tcp {
-            let addr = attempt
-                .addr
-                .map_or_else(|| target.host.clone(), |a| a.to_string());
-            let (code, summary, why) = match &attempt.result {
-                Err(TcpError::Refused) => (
-                    Code::TcpRefused,
-                    format!("{addr} refused the connection"),
-                    "the host answered with a reset: nothing listens on the port, or a firewall rejects it",
-                ),
-                Err(TcpError::Timeout(d)) => (
-                    Code::TcpTimeout,
-                    format!(
-                        "{addr} did not answer within {}",
-                        crate::text::human_duration(*d)
-                    ),
-                    "no answer at all: a firewall drops the packets, or the host is down",
-                ),
-                _ => continue,
-            };
-            out.push(Finding {
-                code,
-                severity: Severity::Error,
-                target: Some(target.name.clone()),
-                summary,
-                evidence: vec![format!(
-                    "TCP connect to {addr} (port {}): {}",
-                    attempt.port, why
-                )],
-                fixes: vec![retry.clone()],
-                probes: vec![ProbeId::Connect(i)],
-            });
-        }
+/// The transport findings of target `i`: its DNS answer and its TCP ports.
+pub(super) fn rules(
+    i: usize,
+    target: &Target,
+    dns: Option<&Dns>,
+    connect: Option<&ConnectReport>,
+    out: &mut Vec<Finding>,
+) {
+    out.extend(dns.and_then(|d| dns_failure(i, target, d)));
+    for attempt in connect.iter().flat_map(|r| &r.tcp) {
+        out.extend(tcp_refused(i, target, attempt));
+        out.extend(tcp_timeout(i, target, attempt));
     }
+}
+
+fn finding(
+    i: usize,
+    target: &Target,
+    code: Code,
+    summary: String,
+    evidence: Vec<String>,
+) -> Finding {
+    Finding {
+        code,
+        severity: Severity::Error,
+        target: Some(target.name.clone()),
+        summary,
+        evidence,
+        fixes: vec![rerun(i)],
+        probes: probe::for_target(i),
+    }
+}
+
+/// `dns-failure`: the system resolver gave no address, or no answer in time.
+fn dns_failure(i: usize, target: &Target, dns: &Dns) -> Option<Finding> {
+    let host = &target.host;
+    let (summary, evidence) = match dns {
+        Dns::Failed { error, .. } => (
+            format!("{host} does not resolve: {error}"),
+            vec![
+                format!("system resolver for {host:?}: {error}"),
+                "check the name, /etc/resolv.conf and whether this machine has a network"
+                    .to_string(),
+            ],
+        ),
+        Dns::Timeout(d) => (
+            format!("the resolver did not answer for {host} within {d:?}"),
+            vec![format!(
+                "system resolver for {host:?}: no answer within {d:?}"
+            )],
+        ),
+        Dns::Resolved { .. } | Dns::Skipped(_) => return None,
+    };
+    Some(finding(i, target, Code::DnsFailure, summary, evidence))
+}
+
+fn addr(target: &Target, attempt: &TcpAttempt) -> String {
+    attempt
+        .addr
+        .map_or_else(|| target.host.clone(), |a| a.to_string())
+}
+
+/// `tcp-refused`: a TCP port answered with a reset.
+fn tcp_refused(i: usize, target: &Target, attempt: &TcpAttempt) -> Option<Finding> {
+    let Err(TcpError::Refused) = &attempt.result else {
+        return None;
+    };
+    let at = addr(target, attempt);
+    Some(finding(
+        i,
+        target,
+        Code::TcpRefused,
+        format!("{at} refused the connection"),
+        vec![format!(
+            "TCP connect to {at} (port {}): the host answered with a reset: nothing listens on the port, or a firewall rejects it",
+            attempt.port
+        )],
+    ))
+}
+
+/// `tcp-timeout`: a TCP port gave no answer at all.
+fn tcp_timeout(i: usize, target: &Target, attempt: &TcpAttempt) -> Option<Finding> {
+    let Err(TcpError::Timeout(d)) = &attempt.result else {
+        return None;
+    };
+    let at = addr(target, attempt);
+    Some(finding(
+        i,
+        target,
+        Code::TcpTimeout,
+        format!("{at} did not answer within {}", human_duration(*d)),
+        vec![format!(
+            "TCP connect to {at} (port {}): no answer at all: a firewall drops the packets, or the host is down",
+            attempt.port
+        )],
+    ))
 }

@@ -1,5 +1,5 @@
 //! The transport under every check: the system resolver (skipped when the target has a
-//! `connect` address), then a TCP connect to each of the target's TCP ports.
+//! `connect` address or is an address), and a TCP connect to each of the target's TCP ports.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -81,23 +81,29 @@ pub struct TcpAttempt {
     pub result: Result<Duration, TcpError>,
 }
 
-/// DNS and every TCP port of one target.
+/// Every TCP port of one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectReport {
-    pub dns: Dns,
     pub tcp: Vec<TcpAttempt>,
 }
 
-/// Resolves `target` (unless it has a `connect` address) and connects to each TCP port,
-/// each step under `timeout`. The ports are tried concurrently.
-pub async fn check(target: &Target, timeout: Duration) -> ConnectReport {
-    let dns = resolve(target, timeout).await;
+impl ConnectReport {
+    /// The attempt on `port`, if the target checks it.
+    pub fn port(&self, port: u16) -> Option<&TcpAttempt> {
+        self.tcp.iter().find(|a| a.port == port)
+    }
+}
+
+/// Connects to each TCP port of `target` at `addrs` (its DNS answer), concurrently, each under
+/// `timeout`.
+pub async fn check(target: &Target, addrs: &[IpAddr], timeout: Duration) -> ConnectReport {
     let attempts = target
         .tcp_ports()
         .into_iter()
-        .map(|port| connect_port(dns.addrs(), port, timeout));
-    let tcp = futures::future::join_all(attempts).await;
-    ConnectReport { dns, tcp }
+        .map(|port| connect_port(addrs, port, timeout));
+    ConnectReport {
+        tcp: futures::future::join_all(attempts).await,
+    }
 }
 
 /// The system resolver's answer for the target's host, under `timeout`.

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod connect;
 pub mod http;
 pub mod reach;
+pub mod slot;
 pub mod sync;
 pub mod tls;
 pub mod trust;
@@ -16,7 +17,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::Semaphore;
 
-use crate::config::{Config, ProbeSpec};
+use crate::config::{Config, ProbeSpec, Target};
 
 /// Which check a probe event belongs to. Indexes point into the config's lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -25,7 +26,10 @@ pub enum ProbeId {
     Ntp(usize),
     /// The local time-sync service (timedatectl, chrony).
     SyncService,
-    /// DNS + TCP connect for `config.targets[i]`.
+    /// The system resolver's answer for `config.targets[i]`: the one lookup its other checks
+    /// share, so a row never describes two addresses. They start when it finishes.
+    Dns(usize),
+    /// TCP connects to the ports of `config.targets[i]`.
     Connect(usize),
     /// The reachability probes (OpenVPN, WireGuard) and the DNS comparison of
     /// `config.targets[i]`.
@@ -41,6 +45,7 @@ pub enum ProbeId {
 pub enum ProbeOutcome {
     Ntp(Result<clock::NtpReply, clock::NtpError>),
     SyncService(Box<sync::SyncStatus>),
+    Dns(connect::Dns),
     Connect(Box<connect::ConnectReport>),
     Reach(Box<reach::ReachReport>),
     Captive(Box<reach::CaptiveResult>),
@@ -78,15 +83,21 @@ impl ProbeContext {
     }
 }
 
-/// Runs the probe `id` to completion. Never panics on network failure. Network checks wait
-/// for a place under `[network] concurrency`; the clock probes do not.
-pub async fn run(id: ProbeId, ctx: &ProbeContext) -> ProbeEvent {
+/// Runs the probe `id` to completion. Never panics on network failure. A target's checks
+/// after its DNS lookup get that lookup's answer, `dns` (none yet: no address). Network checks
+/// wait for a place under `[network] concurrency`; the clock probes and DNS lookups do not.
+pub async fn run(id: ProbeId, ctx: &ProbeContext, dns: Option<&connect::Dns>) -> ProbeEvent {
+    let addrs = dns.map(connect::Dns::addrs).unwrap_or_default();
+    let no_answer = connect::Dns::Failed {
+        error: "not resolved yet".to_string(),
+        took: Duration::ZERO,
+    };
     let config = &*ctx.config;
     let _permit = match id {
         ProbeId::Connect(_) | ProbeId::Reach(_) | ProbeId::Tls(_) | ProbeId::Captive => {
             ctx.limit.acquire().await.ok()
         }
-        ProbeId::Ntp(_) | ProbeId::SyncService => None,
+        ProbeId::Ntp(_) | ProbeId::SyncService | ProbeId::Dns(_) => None,
     };
     let start = std::time::Instant::now();
     let timeout = config.network.timeout;
@@ -96,19 +107,21 @@ pub async fn run(id: ProbeId, ctx: &ProbeContext) -> ProbeEvent {
             ProbeOutcome::Ntp(clock::query(server, config.clock.timeout).await)
         }
         ProbeId::SyncService => ProbeOutcome::SyncService(Box::new(sync::detect().await)),
-        ProbeId::Connect(i) => {
-            ProbeOutcome::Connect(Box::new(connect::check(&config.targets[i], timeout).await))
+        ProbeId::Dns(i) => ProbeOutcome::Dns(connect::resolve(&config.targets[i], timeout).await),
+        ProbeId::Connect(i) => ProbeOutcome::Connect(Box::new(
+            connect::check(&config.targets[i], addrs, timeout).await,
+        )),
+        ProbeId::Reach(i) => {
+            let dns = dns.unwrap_or(&no_answer);
+            ProbeOutcome::Reach(Box::new(reach::check_target(config, i, dns).await))
         }
-        ProbeId::Reach(i) => ProbeOutcome::Reach(Box::new(reach::check_target(config, i).await)),
         ProbeId::Tls(i) => {
-            let target = &config.targets[i];
-            let dns = connect::resolve(target, timeout).await;
             let opts = tls::TlsOptions::new(
                 timeout,
                 Arc::clone(&ctx.trust),
                 config.network.alt_sni.clone(),
             );
-            ProbeOutcome::Tls(Box::new(tls::check(target, dns.addrs(), &opts).await))
+            ProbeOutcome::Tls(Box::new(tls::check(&config.targets[i], addrs, &opts).await))
         }
         ProbeId::Captive => match &config.network.captive_url {
             Some(url) => ProbeOutcome::Captive(Box::new(reach::captive_portal(url, timeout).await)),
@@ -130,7 +143,7 @@ pub fn all_probes(config: &Config) -> Vec<ProbeId> {
     ids.push(ProbeId::SyncService);
     for (i, t) in config.targets.iter().enumerate() {
         if t.alternative_of.is_none() {
-            ids.extend(for_target(&config.targets, i));
+            ids.extend(for_target(i));
         }
     }
     if wants_captive_check(config) {
@@ -139,19 +152,43 @@ pub fn all_probes(config: &Config) -> Vec<ProbeId> {
     ids
 }
 
-/// The probes of target `i`: what `r` re-runs for it.
-pub fn for_target(targets: &[crate::config::Target], i: usize) -> Vec<ProbeId> {
-    let mut ids = vec![ProbeId::Connect(i)];
-    if targets
-        .get(i)
-        .is_some_and(|t| t.probes.contains(&ProbeSpec::Tls))
-    {
+/// The probes that re-run target `i`: its DNS lookup, which starts the rest when it
+/// finishes ([`after_dns`]).
+pub fn for_target(i: usize) -> Vec<ProbeId> {
+    vec![ProbeId::Dns(i)]
+}
+
+/// The checks of target `i` that use its DNS answer, started when the lookup finishes.
+pub fn after_dns(targets: &[Target], i: usize) -> Vec<ProbeId> {
+    let Some(t) = targets.get(i) else {
+        return Vec::new();
+    };
+    let mut ids = Vec::new();
+    if !t.tcp_ports().is_empty() {
+        ids.push(ProbeId::Connect(i));
+    }
+    if t.probes.contains(&ProbeSpec::Tls) {
         ids.push(ProbeId::Tls(i));
     }
-    if targets.get(i).is_some_and(reach::wants_reach) {
+    if reach::wants_reach(t) {
         ids.push(ProbeId::Reach(i));
     }
     ids
+}
+
+/// Every check of target `i`: its lookup and what follows it.
+pub fn of_target(targets: &[Target], i: usize) -> Vec<ProbeId> {
+    let mut ids = vec![ProbeId::Dns(i)];
+    ids.extend(after_dns(targets, i));
+    ids
+}
+
+/// The target a probe belongs to, if any.
+pub fn target_of(id: ProbeId) -> Option<usize> {
+    match id {
+        ProbeId::Dns(i) | ProbeId::Connect(i) | ProbeId::Reach(i) | ProbeId::Tls(i) => Some(i),
+        ProbeId::Ntp(_) | ProbeId::SyncService | ProbeId::Captive => None,
+    }
 }
 
 /// The captive-portal check runs when a URL is configured and there is a target to explain.

@@ -347,8 +347,6 @@ mod tests {
 /// A target's reachability: its probes' results and the DNS comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReachReport {
-    /// The address the probes went to came from here.
-    pub dns: crate::probe::connect::Dns,
     /// One result per OpenVPN/WireGuard probe, in the order of the target's `probes`.
     pub results: Vec<ReachResult>,
     /// The system resolver against the nameservers asked directly (names only).
@@ -367,12 +365,16 @@ pub fn wants_reach(target: &crate::config::Target) -> bool {
         || (target.connect.is_none() && target.host.parse::<IpAddr>().is_err())
 }
 
-/// Resolves target `i` and runs its reachability probes and DNS comparison concurrently, each
-/// within the network timeout.
-pub async fn check_target(config: &crate::config::Config, i: usize) -> ReachReport {
+/// Runs target `i`'s reachability probes at the first address of its DNS answer `dns`, and
+/// compares that answer with the nameservers asked directly, concurrently, each within the
+/// network timeout.
+pub async fn check_target(
+    config: &crate::config::Config,
+    i: usize,
+    dns: &crate::probe::connect::Dns,
+) -> ReachReport {
     let target = &config.targets[i];
     let timeout = config.network.timeout;
-    let dns = crate::probe::connect::resolve(target, timeout).await;
     let specs = target.reach_probes();
     let results = async {
         match dns.addrs().first() {
@@ -397,11 +399,10 @@ pub async fn check_target(config: &crate::config::Config, i: usize) -> ReachRepo
         if servers.is_empty() {
             return None;
         }
-        Some(dns_compare(&target.host, &servers, timeout).await)
+        Some(dns_compare(&target.host, dns, &servers, timeout).await)
     };
     let (results, dns_compare) = futures::future::join(results, compare).await;
     ReachReport {
-        dns,
         results,
         dns_compare,
     }

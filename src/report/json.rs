@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::app::Model;
+use crate::diagnose::Judged;
 use crate::probe::clock::NtpError;
 use crate::probe::connect::{Dns, TcpAttempt, TcpError};
 use crate::probe::reach::CaptiveVerdict;
@@ -15,13 +16,13 @@ fn ms(d: std::time::Duration) -> f64 {
 
 /// The whole report as a JSON value.
 pub fn report(model: &Model) -> Value {
-    let c = model.consensus();
+    let c = &model.derived.clock.consensus;
     let servers: Vec<Value> = model
-        .config
+        .config()
         .clock
         .servers
         .iter()
-        .zip(&model.ntp)
+        .zip(&model.obs.ntp)
         .map(|(server, slot)| match slot.value() {
             Some(Ok(r)) => json!({
                 "server": server.to_string(), "status": "ok", "address": r.addr.to_string(),
@@ -39,52 +40,57 @@ pub fn report(model: &Model) -> Value {
         })
         .collect();
     let sync = model
+        .obs
         .sync
         .value()
         .map(|s| json!({ "active": s.active(), "summary": clean(&s.summary()) }));
     let targets: Vec<Value> = model
-        .config
+        .config()
         .targets
         .iter()
         .enumerate()
         .filter_map(|(i, t)| {
-            let slot = &model.connect[i];
             // An alternative server appears once the user has tried it.
-            if t.alternative_of.is_some() && slot.last.is_none() && !slot.is_running() {
+            if model.untried_alternative(i) {
                 return None;
             }
-            let report = slot.value();
-            let dns = report.map(|r| match &r.dns {
+            let checks = &model.obs.targets[i];
+            let dns = checks.dns.value().map(|d| match d {
                 Dns::Skipped(ip) => json!({ "status": "skipped", "addresses": [ip.to_string()] }),
                 Dns::Resolved { addrs, took } => json!({
                     "status": "ok", "addresses": addrs.iter().map(ToString::to_string).collect::<Vec<_>>(), "ms": ms(*took),
                 }),
-                Dns::Failed { error, took } => json!({ "status": "failed", "error": clean(error), "ms": ms(*took) }),
+                Dns::Failed { error, took } => json!({ "status": "failed", "error": error, "ms": ms(*took) }),
                 Dns::Timeout(d) => json!({ "status": "timeout", "error": format!("no answer within {d:?}"), "ms": ms(*d) }),
             });
-            let mut reach: Vec<Value> = report.map(|r| r.tcp.iter().map(tcp_entry).collect()).unwrap_or_default();
-            if let Some(r) = model.reach[i].value() {
+            let mut reach: Vec<Value> = checks
+                .connect
+                .value()
+                .map(|r| r.tcp.iter().map(tcp_entry).collect())
+                .unwrap_or_default();
+            if let Some(r) = model.obs.targets[i].reach.value() {
                 reach.extend(r.results.iter().map(|x| {
                     json!({ "probe": x.probe.kind(), "port": x.port, "address": x.addr.to_string(),
                             "status": x.status.as_str(), "detail": clean(&x.detail),
                             "openvpn": x.is_openvpn, "signed": x.signed, "ms": ms(x.took) })
                 }));
             }
-            let dns_differences: Vec<String> = model.reach[i]
+            let dns_differences: Vec<String> = model.obs.targets[i].reach
                 .value()
                 .and_then(|r| r.dns_compare.as_ref())
                 .map(|c| c.differences().iter().map(|d| clean(d)).collect())
                 .unwrap_or_default();
             Some(json!({
                 "name": clean(&t.name), "host": clean(&t.host), "port": t.port,
-                "alternative_of": t.alternative_of.map(|p| clean(&model.config.targets[p].name)),
+                "alternative_of": t.alternative_of.map(|p| clean(&model.config().targets[p].name)),
                 "dns": dns, "dns_differences": dns_differences,
-                "tls": model.tls[i].value().map(|r| tls_entry(r)), "reach": reach,
+                "tls": checks.tls.value().map(|r| tls_entry(r, model.derived.targets[i].chain.as_ref())),
+                "reach": reach,
             }))
         })
         .collect();
     let findings: Vec<Value> = model
-        .findings
+        .findings()
         .iter()
         .map(|f| {
             json!({
@@ -99,14 +105,14 @@ pub fn report(model: &Model) -> Value {
         .collect();
     json!({
         "schema": "tlsdoctor/report/v1",
-        "verdict": super::verdict_word(&model.findings),
+        "verdict": super::verdict_word(model.findings()),
         "clock": {
             "consensus_offset_ms": c.offset.map(crate::probe::clock::Offset::as_millis_f64),
             "source": c.source,
             "servers": servers,
             "sync": sync,
         },
-        "captive_portal": model.captive.value().map(|c| json!({
+        "captive_portal": model.obs.captive.value().map(|c| json!({
             "url": clean(&c.url),
             "status": match &c.verdict {
                 CaptiveVerdict::Open => "open",
@@ -135,8 +141,8 @@ fn rfc3339(secs: i64) -> Value {
         })
 }
 
-/// The `tls` object of a target.
-fn tls_entry(r: &TlsReport) -> Value {
+/// The `tls` object of a target, with its chain's verdicts at the local clock.
+fn tls_entry(r: &TlsReport, judged: Option<&Judged>) -> Value {
     let a = &r.attempt;
     let n = a.negotiated.as_ref();
     let chain: Vec<Value> = r
@@ -153,10 +159,9 @@ fn tls_entry(r: &TlsReport) -> Value {
             Err(e) => json!({ "error": clean(e) }),
         })
         .collect();
-    let trust: Vec<Value> = r
-        .verdicts
+    let trust: Vec<Value> = judged
         .iter()
-        .flat_map(|v| v.sources.iter())
+        .flat_map(|j| j.local.sources.iter())
         .map(|s| {
             json!({
                 "source": s.source.key(),

@@ -3,32 +3,33 @@
 use std::fmt::Write as _;
 
 use crate::app::Model;
+use crate::diagnose::Judged;
 use crate::probe::reach::CaptiveVerdict;
 use crate::probe::tls::TlsReport;
-use crate::text::clean;
-use crate::text::human_duration;
+use crate::text::{clean, human_duration};
+use crate::ui::format::format_dns;
 
 /// The whole report as text.
 pub fn report(model: &Model) -> String {
     let mut s = String::new();
     let errors = model
-        .findings
+        .findings()
         .iter()
         .filter(|f| f.severity == crate::diagnose::Severity::Error)
         .count();
     let warnings = model
-        .findings
+        .findings()
         .iter()
         .filter(|f| f.severity == crate::diagnose::Severity::Warning)
         .count();
     let _ = writeln!(
         s,
         "tlsdoctor-tui report: {} ({errors} error(s), {warnings} warning(s))",
-        super::verdict_word(&model.findings).to_uppercase()
+        super::verdict_word(model.findings()).to_uppercase()
     );
 
     let _ = writeln!(s, "\nClock");
-    let c = model.consensus();
+    let c = &model.derived.clock.consensus;
     match c.offset {
         Some(o) => {
             let _ = writeln!(
@@ -42,7 +43,7 @@ pub fn report(model: &Model) -> String {
             let _ = writeln!(s, "  no consensus: no server gave a usable time");
         }
     }
-    for (server, slot) in model.config.clock.servers.iter().zip(&model.ntp) {
+    for (server, slot) in model.config().clock.servers.iter().zip(&model.obs.ntp) {
         let line = match slot.value() {
             Some(Ok(r)) => format!(
                 "ok       offset {}, round trip {}, stratum {}, ref {}",
@@ -56,28 +57,27 @@ pub fn report(model: &Model) -> String {
         };
         let _ = writeln!(s, "  {:<28} {line}", server.to_string());
     }
-    if let Some(sync) = model.sync.value() {
+    if let Some(sync) = model.obs.sync.value() {
         let _ = writeln!(s, "  sync service: {}", clean(&sync.summary()));
     }
 
     let _ = writeln!(s, "\nTargets");
-    if model.config.targets.is_empty() {
+    if model.config().targets.is_empty() {
         let _ = writeln!(s, "  (none configured)");
     }
-    for (i, t) in model.config.targets.iter().enumerate() {
-        let slot = &model.connect[i];
-        if t.alternative_of.is_some() && slot.last.is_none() && !slot.is_running() {
+    for (i, t) in model.config().targets.iter().enumerate() {
+        if model.untried_alternative(i) {
             continue;
         }
+        let checks = &model.obs.targets[i];
         let _ = writeln!(s, "  {} ({}:{})", clean(&t.name), clean(&t.host), t.port);
-        let Some(r) = slot.value() else {
+        let Some(dns) = checks.dns.value() else {
             let _ = writeln!(s, "    not run");
             continue;
         };
         // The same words as the Handshakes pane.
-        let dns = crate::ui::handshakes::format_dns(t, &r.dns);
-        let _ = writeln!(s, "    DNS      {dns}");
-        for a in &r.tcp {
+        let _ = writeln!(s, "    DNS      {}", format_dns(t, dns));
+        for a in checks.connect.value().iter().flat_map(|r| &r.tcp) {
             let res = match &a.result {
                 Ok(d) => format!("open, connected in {}", human_duration(*d)),
                 Err(e) => e.to_string(),
@@ -85,10 +85,10 @@ pub fn report(model: &Model) -> String {
             let at = a.addr.map(|x| format!(" ({x})")).unwrap_or_default();
             let _ = writeln!(s, "    TCP {:<5}{res}{at}", a.port);
         }
-        if let Some(tls) = model.tls[i].value() {
-            tls_lines(&mut s, tls);
+        if let Some(tls) = checks.tls.value() {
+            tls_lines(&mut s, tls, model.derived.targets[i].chain.as_ref());
         }
-        if let Some(reach) = model.reach[i].value() {
+        if let Some(reach) = model.obs.targets[i].reach.value() {
             for x in &reach.results {
                 let _ = writeln!(
                     s,
@@ -107,7 +107,7 @@ pub fn report(model: &Model) -> String {
             }
         }
     }
-    if let Some(c) = model.captive.value() {
+    if let Some(c) = model.obs.captive.value() {
         let verdict = match &c.verdict {
             CaptiveVerdict::Open => "no portal".to_string(),
             CaptiveVerdict::Captive(why) => format!("CAPTIVE PORTAL: {}", clean(why)),
@@ -117,10 +117,10 @@ pub fn report(model: &Model) -> String {
     }
 
     let _ = writeln!(s, "\nFindings");
-    if model.findings.is_empty() {
+    if model.derived.findings.is_empty() {
         let _ = writeln!(s, "  none: every check passed");
     }
-    for f in &model.findings {
+    for f in &model.derived.findings {
         let target = f
             .target
             .as_deref()
@@ -157,7 +157,7 @@ pub fn report(model: &Model) -> String {
     s
 }
 
-fn tls_lines(s: &mut String, r: &TlsReport) {
+fn tls_lines(s: &mut String, r: &TlsReport, judged: Option<&Judged>) {
     let a = &r.attempt;
     let line = match (&a.failure, &a.negotiated) {
         (None, Some(n)) => format!(
@@ -208,7 +208,7 @@ fn tls_lines(s: &mut String, r: &TlsReport) {
             }
         }
     }
-    if let Some(v) = &r.verdicts {
+    if let Some(v) = judged.map(|j| &j.local) {
         let trust: Vec<String> = v
             .sources
             .iter()

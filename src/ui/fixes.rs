@@ -9,7 +9,7 @@ use ratatui::widgets::{ListItem, Paragraph, Wrap};
 use super::theme::Theme;
 use super::{WINDOW_FRAME, centered, render_list, window, wrapped_height};
 use crate::app::Model;
-use crate::app::keys::CONFIRM_KEYS;
+use crate::app::keys::{Action, Mode, bindings};
 use crate::diagnose::Fix;
 use crate::text::shell_join;
 
@@ -89,12 +89,12 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, model: &Model, fix: usize) 
     if !fix.rerun.is_empty() {
         lines.push(Line::raw("afterwards the affected checks run again"));
     }
-    let keys: Vec<Span<'static>> = CONFIRM_KEYS
-        .iter()
-        .flat_map(|(k, what)| {
+    let keys: Vec<Span<'static>> = bindings(Mode::Confirm)
+        .filter(|b| !b.hint.is_empty() && b.action != Action::Quit)
+        .flat_map(|b| {
             [
-                Span::styled(*k, theme.key()),
-                Span::raw(format!(" {what}   ")),
+                Span::styled(b.label, theme.key()),
+                Span::raw(format!(" {}   ", b.hint)),
             ]
         })
         .collect();

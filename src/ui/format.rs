@@ -2,10 +2,13 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::config::Target;
 use crate::diagnose::{Finding, Severity};
 use crate::probe::clock::Offset;
+use crate::probe::connect::Dns;
 use crate::probe::tls::{Attempt, Negotiated, Variant};
 use crate::probe::trust::{PathError, SourceKind, SourceVerdict, TimeFault, Verdicts};
+use crate::text::human_duration;
 use crate::text::{clean, uncapitalise};
 
 /// The spinner's frames; one frame per 100 ms of a probe's running time.
@@ -192,6 +195,29 @@ pub fn format_untried(fixes_key: Option<&str>) -> String {
     match fixes_key {
         Some(k) => format!("not tried ({k} on the finding to try it)"),
         None => "not tried (try it from the fixes of its finding)".to_string(),
+    }
+}
+
+/// The DNS phase in words.
+pub fn format_dns(target: &Target, dns: &Dns) -> String {
+    match dns {
+        Dns::Skipped(ip) if target.connect.is_some() => {
+            format!("skipped: the config connects to {ip}")
+        }
+        Dns::Skipped(ip) => format!("not needed: {ip} is an address"),
+        Dns::Resolved { addrs, took } => format!(
+            "{} in {}",
+            addrs
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            format_ms(*took)
+        ),
+        Dns::Failed { error, took } => {
+            format!("failed after {}: {}", format_ms(*took), clean(error))
+        }
+        Dns::Timeout(d) => format!("no answer within {}", human_duration(*d)),
     }
 }
 

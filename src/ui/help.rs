@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use super::format::wrap_words;
 use super::theme::Theme;
 use super::{WINDOW_FRAME, centered, window};
-use crate::app::keys::{Action, BINDINGS, CONFIRM_KEYS, FIXES_KEYS};
+use crate::app::keys::{Action, BINDINGS, Mode, bindings};
 use crate::app::{Model, Pane};
 
 /// What a pane shows, for the help window.
@@ -26,15 +26,16 @@ pub fn meaning(pane: Pane) -> &'static str {
 pub fn lines(model: &Model, theme: Theme, width: usize) -> Vec<Line<'static>> {
     let lw = BINDINGS
         .iter()
+        .filter(|b| b.modes.contains(&Mode::Main) || b.modes.contains(&Mode::Window))
         .map(|b| b.label.chars().count())
         .chain(["confirm".len()])
         .max()
         .unwrap_or(0)
         + 2;
-    let keys = |table: &[(&str, &str)]| {
-        table
-            .iter()
-            .map(|(k, what)| format!("{k} {what}"))
+    let keys = |mode: Mode| {
+        bindings(mode)
+            .filter(|b| b.action != Action::Quit && !b.hint.is_empty())
+            .map(|b| format!("{} {}", b.label, b.hint))
             .collect::<Vec<_>>()
             .join(" · ")
     };
@@ -42,8 +43,16 @@ pub fn lines(model: &Model, theme: Theme, width: usize) -> Vec<Line<'static>> {
         Some(p) => p.display().to_string(),
         None => "none: the log file could not be opened".to_string(),
     };
+    // One line per key of the panes and windows (a key with a row per mode shows its first).
+    let mut shown: Vec<&str> = Vec::new();
     let mut entries: Vec<(&str, String, Style)> = BINDINGS
         .iter()
+        .filter(|b| b.modes.contains(&Mode::Main) || b.modes.contains(&Mode::Window))
+        .filter(|b| {
+            let first = !shown.contains(&b.label);
+            shown.push(b.label);
+            first
+        })
         .map(|b| {
             let text = match b.action {
                 Action::Focus(p) => format!("{}: {}", b.help, meaning(p)),
@@ -52,8 +61,8 @@ pub fn lines(model: &Model, theme: Theme, width: usize) -> Vec<Line<'static>> {
             (b.label, text, Style::new())
         })
         .collect();
-    entries.push(("fixes", keys(FIXES_KEYS), theme.dim()));
-    entries.push(("confirm", keys(CONFIRM_KEYS), theme.dim()));
+    entries.push(("fixes", keys(Mode::Fixes), theme.dim()));
+    entries.push(("confirm", keys(Mode::Confirm), theme.dim()));
     entries.push(("log", log, Style::new()));
     let mut out = Vec::new();
     for (label, text, style) in entries {
@@ -87,5 +96,5 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     );
     let rect = centered(area, width, (lines.len() as u16).saturating_add(2));
     let inner = window(frame, rect, " Help ".to_string(), theme);
-    super::details::render_scrolled(frame, rect, inner, lines, model.overlay_scroll, theme);
+    super::window::render_scrolled(frame, rect, inner, lines, model.overlay_scroll, theme);
 }

@@ -12,6 +12,7 @@ pub mod help;
 pub mod reach;
 pub mod theme;
 pub mod title;
+pub mod window;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -9,6 +9,7 @@ use super::format::{fit, format_counts, format_headline};
 use super::theme::Theme;
 use crate::app::Model;
 use crate::diagnose::{Severity, verdict};
+use crate::probe;
 
 /// The product's name as the title shows it.
 pub const PRODUCT: &str = "tlsdoctor-tui";
@@ -17,9 +18,11 @@ pub const PRODUCT: &str = "tlsdoctor-tui";
 pub fn format_verdict(model: &Model) -> (&'static str, Option<Severity>, String) {
     let running = model.running();
     let checking = format!("checking… {running} running");
-    if let (Some(worst), Some(counts)) = (verdict(&model.findings), format_counts(&model.findings))
-    {
-        let mut text = format!("{counts}: {}", format_headline(&model.findings[0]));
+    if let (Some(worst), Some(counts)) = (
+        verdict(&model.derived.findings),
+        format_counts(&model.derived.findings),
+    ) {
+        let mut text = format!("{counts}: {}", format_headline(&model.derived.findings[0]));
         if running > 0 {
             text = format!("{text} · {checking}");
         }
@@ -34,11 +37,14 @@ pub fn format_verdict(model: &Model) -> (&'static str, Option<Severity>, String)
     }
 }
 
-/// Whether every configured check has a result.
+/// Whether the clock's checks and every target's lookup have a result (the checks a lookup
+/// starts run right after it, so while they do something is running). The captive-portal
+/// check speaks only when it finds a portal.
 fn has_every_result(model: &Model) -> bool {
-    model.ntp.iter().all(|s| s.last.is_some())
-        && model.sync.last.is_some()
-        && model.connect.iter().all(|s| s.last.is_some())
+    probe::all_probes(model.config())
+        .into_iter()
+        .filter(|id| *id != probe::ProbeId::Captive)
+        .all(|id| model.obs.has_result(id))
 }
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {

@@ -150,31 +150,42 @@ pub fn parse_resolv_conf(text: &str) -> Vec<SocketAddr> {
 
 /// Asks the system resolver and each of `resolvers` for `host`, all at once, each within
 /// `timeout`.
-pub async fn dns_compare(host: &str, resolvers: &[SocketAddr], timeout: Duration) -> DnsComparison {
-    let system = system_answer(host, timeout);
+pub async fn dns_compare(
+    host: &str,
+    system: &Dns,
+    resolvers: &[SocketAddr],
+    timeout: Duration,
+) -> DnsComparison {
     let direct = futures::future::join_all(resolvers.iter().map(|server| async move {
         Direct {
             server: *server,
             answer: ask(*server, host, timeout).await,
         }
-    }));
-    let (system, direct) = futures::join!(system, direct);
+    }))
+    .await;
     DnsComparison {
         host: host.to_string(),
-        system,
+        system: system_answer(system),
         direct,
     }
 }
 
-async fn system_answer(host: &str, timeout: Duration) -> Answer {
-    match crate::probe::connect::lookup(host, timeout).await {
-        Dns::Resolved { addrs, took } => Answer::Addrs { addrs, took },
+/// The system resolver's answer (the target's one lookup) as a comparable answer.
+fn system_answer(dns: &Dns) -> Answer {
+    match dns {
+        Dns::Resolved { addrs, took } => Answer::Addrs {
+            addrs: addrs.clone(),
+            took: *took,
+        },
         Dns::Skipped(ip) => Answer::Addrs {
-            addrs: vec![ip],
+            addrs: vec![*ip],
             took: Duration::ZERO,
         },
-        Dns::Failed { error, took } => Answer::NoAddress { why: error, took },
-        Dns::Timeout(d) => Answer::Timeout(d),
+        Dns::Failed { error, took } => Answer::NoAddress {
+            why: error.clone(),
+            took: *took,
+        },
+        Dns::Timeout(d) => Answer::Timeout(*d),
     }
 }
 

@@ -24,7 +24,7 @@ use super::cert::{ChainCert, parse_chain};
 use super::clock::Offset;
 use super::connect::{TcpError, classify as classify_tcp};
 use super::http;
-pub use super::trust::{Trust, Verdicts};
+pub use super::trust::Trust;
 use super::verifier::{self, Capture, HelloConfig, Recorder};
 use crate::config::{HTTPS_PORT, Target};
 use crate::text::clean;
@@ -251,10 +251,9 @@ pub struct TlsReport {
     pub chain: Vec<ChainCert>,
     /// The local clock when the chain was verified.
     pub verified_at: Option<SystemTime>,
-    /// rustls's own verdict with every root (its first failure only).
+    /// rustls's own verdict with every root (its first failure only). The chain's verdicts
+    /// per trust source and property are the diagnosis's to make (`diagnose::chain`).
     pub rustls_verdict: Option<Result<(), String>>,
-    /// Every property, each source, at the local clock.
-    pub verdicts: Option<Verdicts>,
 }
 
 impl TlsReport {
@@ -275,17 +274,6 @@ impl TlsReport {
             .as_ref()
             .or_else(|| self.variants.iter().find_map(|a| a.http.as_ref()))
     }
-}
-
-/// Judges the report's chain at `at` for `name` against `trust`. Pure: use it to re-verify
-/// at the true (consensus) time.
-pub fn verify_at(
-    report: &TlsReport,
-    name: Option<&str>,
-    at: SystemTime,
-    trust: &Trust,
-) -> Verdicts {
-    super::trust::judge(&report.ders(), name, at, trust)
 }
 
 /// Checks `target` on `addrs` (from DNS, or its `connect` address). Never fails: every
@@ -322,20 +310,18 @@ pub async fn check(target: &Target, addrs: &[IpAddr], opts: &TlsOptions) -> TlsR
         .filter(|a| a.sni.as_deref() == own_sni)
         .find(|a| !a.capture.chain.is_empty());
     let name = target.sni_name().unwrap_or(&target.host).to_string();
-    let (chain, verified_at, rustls_verdict, verdicts) = match captured {
+    let (chain, verified_at, rustls_verdict) = match captured {
         Some(a) => {
             let at = a.capture.verified_at.map_or(started_at, |t| {
                 std::time::UNIX_EPOCH + Duration::from_secs(t.as_secs())
             });
-            let verdicts = super::trust::judge(&a.capture.chain, Some(&name), at, &opts.trust);
             (
                 parse_chain(&a.capture.chain),
                 Some(at),
                 a.capture.verdict.clone(),
-                Some(verdicts),
             )
         }
-        None => (Vec::new(), None, None, None),
+        None => (Vec::new(), None, None),
     };
     TlsReport {
         host: target.host.clone(),
@@ -349,7 +335,6 @@ pub async fn check(target: &Target, addrs: &[IpAddr], opts: &TlsOptions) -> TlsR
         chain,
         verified_at,
         rustls_verdict,
-        verdicts,
     }
 }
 

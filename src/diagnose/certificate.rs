@@ -1,0 +1,545 @@
+//! The certificate: each property on its own, judged at the true time when the clock has
+//! one, one function per code: `cert-expired`, `cert-not-yet-valid`, `cert-expiring-soon`,
+//! `tls-interception`, `cert-self-signed`, `cert-incomplete-chain`, `cert-unknown-issuer`,
+//! `cert-wrong-host`, `cert-bad-purpose`, `cert-weak`, and the per-target `clock-skew` that
+//! the clock's own finding takes in as evidence.
+//!
+//! The order of explanations matters. A wrong clock explains a certificate that looks
+//! expired (`clock-skew`, not `cert-expired`); an intercepting product explains a chain no
+//! public root signs (`tls-interception`, not `cert-unknown-issuer`).
+
+use std::time::Duration;
+
+use super::chain::{EXPIRING_SOON, Judged, expiring_soon};
+use super::target::Ctx;
+use super::{Code, Finding, Fix, Severity, privileged};
+use crate::interception::{self, Interceptor};
+use crate::probe::cert::{CertInfo, rfc3339};
+use crate::probe::tls::TlsFailure;
+use crate::probe::trust::{PathError, TimeFault, TimeProblem, Verdicts};
+use crate::text::human_duration;
+
+/// The certificate findings of a judged chain.
+pub(super) fn rules(cx: &Ctx<'_>, judged: &Judged, out: &mut Vec<Finding>) {
+    if let Some(f) = clock_skew(cx, judged) {
+        out.push(f);
+    } else {
+        out.extend(cert_expired(cx, judged));
+        out.extend(cert_not_yet_valid(cx, judged));
+    }
+    let decisive = judged.decisive();
+    out.extend(cert_expiring_soon(cx, decisive));
+    match tls_interception(cx, decisive) {
+        Some(f) => out.push(f),
+        None => out.extend(
+            cert_self_signed(cx, decisive)
+                .or_else(|| cert_incomplete_chain(cx, decisive))
+                .or_else(|| cert_unknown_issuer(cx, decisive)),
+        ),
+    }
+    out.extend(cert_wrong_host(cx, decisive));
+    out.extend(cert_bad_purpose(cx, decisive));
+    out.extend(cert_weak(cx, decisive));
+}
+
+fn leaf<'a>(cx: &Ctx<'a>) -> Option<&'a CertInfo> {
+    cx.report.chain.first().and_then(|c| c.info.as_ref().ok())
+}
+
+fn fault_words(f: TimeFault) -> &'static str {
+    match f {
+        TimeFault::Expired => "expired",
+        TimeFault::NotYetValid => "not yet valid",
+    }
+}
+
+/// A certificate out of its dates, at the time of `v`, with that time in words.
+fn dates(v: &Verdicts, p: &TimeProblem) -> String {
+    format!(
+        "{}: not before {}, not after {} (at {}: {})",
+        p.cert,
+        rfc3339(p.not_before),
+        rfc3339(p.not_after),
+        rfc3339(v.at),
+        fault_words(p.fault)
+    )
+}
+
+/// `clock-skew` for this target: the chain fails on time at the local clock only.
+fn clock_skew(cx: &Ctx<'_>, judged: &Judged) -> Option<Finding> {
+    let (offset, truth) = judged.truth.as_ref()?;
+    let local = &judged.local;
+    if !judged.clock_explains() {
+        return None;
+    }
+    let mut evidence: Vec<String> = local.time.iter().map(|p| dates(local, p)).collect();
+    evidence.push(format!(
+        "your clock says {}; the true time is {} ({})",
+        rfc3339(local.at),
+        rfc3339(truth.at),
+        offset.describe()
+    ));
+    evidence.push(
+        "at the true time the certificate is valid: the clock is wrong, not the server".to_string(),
+    );
+    Some(cx.finding(
+        Code::ClockSkew,
+        Severity::Error,
+        &format!(
+            "the certificate of {} looks {} only because this clock is wrong ({})",
+            cx.endpoint(),
+            fault_words(local.time[0].fault),
+            offset.describe()
+        ),
+        evidence,
+        vec![Fix {
+            key: 't',
+            label: "turn on automatic time sync (systemd-timesyncd or chrony)".to_string(),
+            command: Some(privileged(
+                cx.machine.is_root,
+                &["timedatectl", "set-ntp", "true"],
+            )),
+            rerun: cx.probes(),
+        }],
+    ))
+}
+
+/// Whether the true time is known, in words for the evidence of a date finding.
+fn clock_note(judged: &Judged) -> String {
+    match &judged.truth {
+        Some((o, _)) => format!(
+            "the true time agrees ({}): the certificate itself is out of date",
+            o.describe()
+        ),
+        None => {
+            "the true time is unknown (no clock consensus): if this clock is wrong, fix it first"
+                .to_string()
+        }
+    }
+}
+
+/// A date finding: the certificates with `fault` at the decisive time.
+fn date_finding(
+    cx: &Ctx<'_>,
+    judged: &Judged,
+    fault: TimeFault,
+    code: Code,
+    summary: impl Fn(&TimeProblem, i64) -> String,
+    fix: &str,
+) -> Option<Finding> {
+    let v = judged.decisive();
+    let problems: Vec<&TimeProblem> = v.time.iter().filter(|p| p.fault == fault).collect();
+    let first = problems.first()?;
+    let mut evidence: Vec<String> = problems.iter().map(|p| dates(v, p)).collect();
+    evidence.push(clock_note(judged));
+    Some(cx.finding(
+        code,
+        Severity::Error,
+        &summary(first, v.at),
+        evidence,
+        vec![cx.advice('s', fix.to_string())],
+    ))
+}
+
+/// `cert-expired`.
+fn cert_expired(cx: &Ctx<'_>, judged: &Judged) -> Option<Finding> {
+    date_finding(
+        cx,
+        judged,
+        TimeFault::Expired,
+        Code::CertExpired,
+        |p, at| {
+            format!(
+                "the certificate of {} expired {} ago ({})",
+                cx.endpoint(),
+                human_duration(Duration::from_secs((at - p.not_after).unsigned_abs())),
+                p.cert
+            )
+        },
+        "the server must renew its certificate (or send the renewed intermediate)",
+    )
+}
+
+/// `cert-not-yet-valid`.
+fn cert_not_yet_valid(cx: &Ctx<'_>, judged: &Judged) -> Option<Finding> {
+    date_finding(
+        cx,
+        judged,
+        TimeFault::NotYetValid,
+        Code::CertNotYetValid,
+        |p, at| {
+            format!(
+                "the certificate of {} is not valid for another {} ({})",
+                cx.endpoint(),
+                human_duration(Duration::from_secs((p.not_before - at).unsigned_abs())),
+                p.cert
+            )
+        },
+        "the server's certificate was issued for a later date; check the clocks of both machines",
+    )
+}
+
+/// `cert-expiring-soon`: a valid leaf with under [`EXPIRING_SOON`] left.
+fn cert_expiring_soon(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
+    let leaf = leaf(cx)?;
+    if !leaf.valid_at(v.at) || !expiring_soon(leaf, v.at) {
+        return None;
+    }
+    Some(cx.finding(
+        Code::CertExpiringSoon,
+        Severity::Warning,
+        &format!(
+            "the certificate of {} {} (under {} days)",
+            cx.endpoint(),
+            leaf.validity_words(v.at),
+            EXPIRING_SOON.as_secs() / 86_400
+        ),
+        vec![format!("leaf {}: {}", leaf.display_name(), leaf.validity())],
+        vec![cx.advice(
+            's',
+            "the server should renew its certificate now".to_string(),
+        )],
+    ))
+}
+
+/// The product whose CA the chain names: issuer names, and the subjects of CA certificates
+/// (never a leaf's subject, which is the site: kaspersky.com is not intercepted by
+/// Kaspersky); else the root a trusted path ends at.
+fn interceptor(cx: &Ctx<'_>, v: &Verdicts) -> Option<(&'static Interceptor, String)> {
+    for c in &cx.report.chain {
+        let Ok(info) = &c.info else { continue };
+        let (subject_cn, subject_org) = if info.ca {
+            (info.subject_cn.as_deref(), info.subject_org.as_deref())
+        } else {
+            (None, None)
+        };
+        let names = [
+            info.issuer_cn.as_deref(),
+            info.issuer_org.as_deref(),
+            subject_cn,
+            subject_org,
+        ];
+        if let Some(found) = names
+            .into_iter()
+            .flatten()
+            .find_map(|n| interception::identify(n).map(|p| (p, n.to_string())))
+        {
+            return Some(found);
+        }
+    }
+    v.trusted_by().find_map(|s| {
+        let root = s.path.as_ref().ok()?;
+        interception::identify(root).map(|p| (p, root.clone()))
+    })
+}
+
+/// `tls-interception`: a known product's CA in the chain, or a root only the system store
+/// trusts. When it fires it explains the path, so the path rules stay quiet.
+fn tls_interception(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
+    let named = interceptor(cx, v);
+    let system_only = match (v.source("system"), v.source("mozilla")) {
+        (Some(sys), Some(moz)) => {
+            sys.path.is_ok()
+                && moz.path.is_err()
+                && v.source("ca_file").is_none_or(|c| c.path.is_err())
+        }
+        _ => false,
+    };
+    if named.is_none() && !system_only {
+        return None;
+    }
+    let mut evidence = Vec::new();
+    let system_root = v
+        .source("system")
+        .and_then(|s| s.path.as_ref().ok())
+        .cloned();
+    if let Some((_, n)) = &named {
+        evidence.push(format!(
+            "the chain names {n:?}, a CA of a TLS-intercepting product"
+        ));
+    }
+    if system_only && let Some(root) = &system_root {
+        evidence.push(format!(
+            "the chain verifies against the system store's root {root:?}, but not against Mozilla's roots{}",
+            if v.source("ca_file").is_some() { " nor the ca_file" } else { "" }
+        ));
+        evidence.push("a locally installed root signs this site: apps with their own trust store (browsers, VPN clients) refuse it; for an internal site this may be your organisation's private CA".to_string());
+    }
+    for s in &v.sources {
+        evidence.push(match &s.path {
+            Ok(root) => format!("{}: trusted, root {root}", s.source),
+            Err(e) => format!("{}: {e}", s.source),
+        });
+    }
+    let vpn = cx.advice(
+        'v',
+        "for a VPN: use a protocol the scanner leaves alone (WireGuard/NordLynx, or OpenVPN over UDP)".to_string(),
+    );
+    let (summary, fixes) = match &named {
+        Some((p, _)) => (
+            format!(
+                "{} intercepts TLS to {}: the certificate is its own, not the server's",
+                p.product,
+                cx.endpoint()
+            ),
+            vec![
+                cx.advice(
+                    'x',
+                    format!(
+                        "exclude {} (or the app) from HTTPS scanning in {}: {}",
+                        cx.target.host, p.product, p.setting
+                    ),
+                ),
+                cx.advice('o', format!("turn off HTTPS scanning in {}", p.product)),
+                vpn,
+            ],
+        ),
+        None => (
+            format!(
+                "a root installed on this machine ({}) signs {}: TLS is intercepted",
+                system_root.as_deref().unwrap_or("unknown"),
+                cx.endpoint()
+            ),
+            vec![
+                cx.advice(
+                    'x',
+                    "find the product that installed this root (antivirus, corporate proxy) and exclude this host from its HTTPS scanning".to_string(),
+                ),
+                vpn,
+            ],
+        ),
+    };
+    let severity = if v.source("mozilla").is_some_and(|m| m.path.is_ok()) {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    Some(cx.finding(Code::TlsInterception, severity, &summary, evidence, fixes))
+}
+
+fn source_lines(v: &Verdicts) -> Vec<String> {
+    v.sources
+        .iter()
+        .map(|s| match &s.path {
+            Ok(root) => format!("{}: path to {root}", s.source),
+            Err(e) => format!("{}: {e}", s.source),
+        })
+        .collect()
+}
+
+/// No source has a path to a root, for a reason the path rules name (not time, not a weak
+/// algorithm: those have their own rules).
+fn untrusted_leaf<'a>(cx: &Ctx<'a>, v: &Verdicts) -> Option<&'a CertInfo> {
+    if v.has_path() || v.sources.is_empty() {
+        return None;
+    }
+    leaf(cx)
+}
+
+fn ca_file_fix(cx: &Ctx<'_>) -> Fix {
+    cx.advice(
+        'a',
+        "if you run this server, trust its CA explicitly: add it to `ca_file` (or --ca-file)"
+            .to_string(),
+    )
+}
+
+/// `cert-self-signed`: the leaf issued itself.
+fn cert_self_signed(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
+    let leaf = untrusted_leaf(cx, v).filter(|l| l.self_issued)?;
+    let mut evidence = vec![if leaf.ca {
+        format!(
+            "the server's certificate {:?} issued itself and is a CA certificate (CA:TRUE, as `openssl req -x509` makes): webpki reports CaUsedAsEndEntity",
+            leaf.display_name()
+        )
+    } else {
+        format!(
+            "the server's certificate {:?} issued itself (issuer = subject)",
+            leaf.display_name()
+        )
+    }];
+    evidence.extend(source_lines(v));
+    Some(cx.finding(
+        Code::CertSelfSigned,
+        Severity::Error,
+        &format!("{} presents a self-signed certificate", cx.endpoint()),
+        evidence,
+        vec![
+            cx.advice(
+                's',
+                "the server needs a certificate from a CA (e.g. Let's Encrypt)".to_string(),
+            ),
+            ca_file_fix(cx),
+        ],
+    ))
+}
+
+/// An untrusted chain whose cause is a missing or unknown issuer: not a weak algorithm (the
+/// weak rule names it) and not a chain that is never valid as a whole (the time rules do).
+fn issuer_problem<'a>(cx: &Ctx<'a>, v: &Verdicts) -> Option<&'a CertInfo> {
+    let leaf = untrusted_leaf(cx, v).filter(|l| !l.self_issued)?;
+    if refused_as_weak(v) {
+        return None;
+    }
+    let never_valid = !v.time.is_empty()
+        && v.sources
+            .iter()
+            .any(|s| matches!(s.path, Err(PathError::Time(_))));
+    (!never_valid).then_some(leaf)
+}
+
+/// `cert-incomplete-chain`: the server sent only its own certificate.
+fn cert_incomplete_chain(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
+    let leaf = issuer_problem(cx, v).filter(|_| cx.report.chain.len() <= 1)?;
+    let mut evidence = vec![format!(
+        "the server sent only its own certificate, issued by {:?}, and no intermediate",
+        leaf.issuer_name()
+    )];
+    evidence.extend(source_lines(v));
+    Some(cx.finding(
+        Code::CertIncompleteChain,
+        Severity::Error,
+        &format!(
+            "{} does not send the intermediate certificate, so no path to a root can be built",
+            cx.endpoint()
+        ),
+        evidence,
+        vec![cx.advice(
+            's',
+            "the server must send the full chain (on nginx, ssl_certificate takes fullchain.pem)"
+                .to_string(),
+        )],
+    ))
+}
+
+/// `cert-unknown-issuer`: a chain that ends at a CA no trust source here has.
+fn cert_unknown_issuer(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
+    issuer_problem(cx, v).filter(|_| cx.report.chain.len() > 1)?;
+    let top = cx
+        .report
+        .chain
+        .iter()
+        .filter_map(|c| c.info.as_ref().ok())
+        .next_back()
+        .map_or_else(String::new, |i| {
+            if i.self_issued {
+                format!("the chain ends at the root {:?}", i.display_name())
+            } else {
+                format!(
+                    "the chain ends at {:?}, issued by {:?}",
+                    i.display_name(),
+                    i.issuer_name()
+                )
+            }
+        });
+    let mut evidence = vec![format!("{top}, which no trust source here has")];
+    evidence.extend(source_lines(v));
+    Some(cx.finding(
+        Code::CertUnknownIssuer,
+        Severity::Error,
+        &format!(
+            "{} presents a chain from a CA nobody here trusts",
+            cx.endpoint()
+        ),
+        evidence,
+        vec![ca_file_fix(cx)],
+    ))
+}
+
+/// `cert-wrong-host`: the leaf does not carry the name.
+fn cert_wrong_host(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
+    let Some((n, Err(why))) = &v.name else {
+        return None;
+    };
+    let sans = leaf(cx).map(|i| i.sans.clone()).unwrap_or_default();
+    let evidence = vec![
+        why.clone(),
+        if sans.is_empty() {
+            "names in the certificate: none".to_string()
+        } else {
+            format!("names in the certificate: {}", sans.join(", "))
+        },
+    ];
+    Some(cx.finding(
+        Code::CertWrongHost,
+        Severity::Error,
+        &format!("the certificate of {} is not valid for {n:?}", cx.endpoint()),
+        evidence,
+        vec![cx.advice(
+            'h',
+            "connect with the name the certificate carries, or fix the server's certificate; a wrong `sni` or `connect` address can also land on another site".to_string(),
+        )],
+    ))
+}
+
+/// `cert-bad-purpose`: the extended key usage does not allow a TLS server.
+fn cert_bad_purpose(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
+    if v.purpose.is_empty() {
+        return None;
+    }
+    Some(cx.finding(
+        Code::CertBadPurpose,
+        Severity::Error,
+        &format!(
+            "the certificate of {} is not for TLS servers (extended key usage)",
+            cx.endpoint()
+        ),
+        v.purpose.clone(),
+        vec![cx.advice(
+            's',
+            "the server needs a certificate issued with the serverAuth extended key usage"
+                .to_string(),
+        )],
+    ))
+}
+
+/// No source has a path, and one that found the issuer refused its signature as weak.
+fn refused_as_weak(v: &Verdicts) -> bool {
+    !v.has_path()
+        && v.sources.iter().any(|s| match &s.path {
+            Err(PathError::Unsupported(_)) => true,
+            Err(PathError::BadSignature(_)) => !v.weak.is_empty(),
+            _ => false,
+        })
+}
+
+/// `cert-weak`: a weak key or signature; an error when a client refuses it for that.
+fn cert_weak(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
+    if v.weak.is_empty() {
+        return None;
+    }
+    let sig_error = match &cx.report.attempt.failure {
+        Some(TlsFailure::Signature(e)) => Some(e),
+        _ => None,
+    };
+    let refused_path = refused_as_weak(v);
+    let refused = sig_error.is_some() || refused_path;
+    let mut evidence = v.weak.clone();
+    if let Some(e) = sig_error {
+        evidence.push(format!("the handshake signature was refused: {e}"));
+    }
+    if refused_path {
+        evidence.extend(source_lines(v));
+    }
+    Some(cx.finding(
+        Code::CertWeak,
+        if refused {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
+        &if refused {
+            format!(
+                "{} uses a certificate that modern clients refuse as weak",
+                cx.endpoint()
+            )
+        } else {
+            format!("{} uses a weak certificate", cx.endpoint())
+        },
+        evidence,
+        vec![cx.advice(
+            's',
+            "the server needs a certificate with an RSA key of 2048+ bits or an EC key, signed with SHA-256 or better".to_string(),
+        )],
+    ))
+}

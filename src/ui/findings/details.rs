@@ -1,0 +1,54 @@
+//! The details of a finding: its evidence and its fixes.
+
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use crate::app::Model;
+use crate::app::keys::Action;
+use crate::text::clean;
+use crate::ui::fixes::format_fix_action;
+use crate::ui::key_label;
+use crate::ui::window::Doc;
+
+pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
+    let f = &model.derived.findings[i];
+    let theme = doc.theme;
+    doc.line(Line::from(vec![
+        Span::styled(
+            format!("{} {}", f.severity.symbol(), f.severity.word()),
+            theme.severity(f.severity),
+        ),
+        Span::raw("  "),
+        Span::styled(f.code.as_str(), theme.heading()),
+        Span::raw(format!(
+            "  {}",
+            f.target.as_deref().unwrap_or("this machine")
+        )),
+    ]));
+    doc.para("", &clean(&f.summary), Style::new());
+    doc.line(Line::raw(""));
+    doc.line(Line::styled("evidence", theme.heading()));
+    for e in &f.evidence {
+        doc.para("• ", &clean(e), Style::new());
+    }
+    if !f.fixes.is_empty() {
+        doc.line(Line::raw(""));
+        let how = key_label(Action::Fixes)
+            .map(|k| format!(" (press {k} to choose one)"))
+            .unwrap_or_default();
+        doc.line(Line::styled(format!("fixes{how}"), theme.heading()));
+        for fix in &f.fixes {
+            doc.line(Line::from(vec![
+                Span::styled(format!("[{}] ", fix.key), theme.key()),
+                Span::raw(fix.label.clone()),
+            ]));
+            let style = if fix.command.is_some() {
+                theme.command()
+            } else {
+                theme.dim()
+            };
+            doc.para("    ", &format_fix_action(fix), style);
+        }
+    }
+    format!(" Finding: {} ", f.code)
+}

@@ -1,0 +1,598 @@
+//! The Handshakes pane: per target, the phases of a connection as far as they have been
+//! checked: the DNS answer, the TCP connects, the TLS handshake (what it negotiated, or how it
+//! failed and what the retried hellos showed), the HTTP answer, and the leaf certificate with
+//! its validity and the verdict of each trust source.
+
+pub mod details;
+
+use std::time::Instant;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::format::{
+    format_alternative, format_dns, format_ms, format_negotiated, format_running, format_trust,
+    format_untried, format_validity, format_variant, format_variant_result, pad, wrap_words,
+};
+use super::theme::Theme;
+use super::{SELECTED, SELECTED_WIDTH, elapsed, key_label, pane_block};
+use crate::app::keys::Action;
+use crate::app::{Model, Pane};
+use crate::config::{HostPort, ProbeSpec, Target};
+use crate::diagnose::{CertStatus, Judged};
+use crate::probe::cert::CertInfo;
+use crate::probe::connect::{ConnectReport, TcpAttempt, TcpError};
+use crate::probe::tls::{TlsFailure, TlsReport, Variant};
+use crate::text::{clean, human_duration};
+
+/// The widest a target's name or address gets in the row's first line.
+const MAX_NAME_WIDTH: usize = 24;
+/// The width of the phase labels ("DNS", "trust").
+const LABEL_WIDTH: usize = 5;
+
+/// `host:port` of a target, IPv6 in brackets.
+pub fn host_port(t: &Target) -> String {
+    HostPort {
+        host: t.host.clone(),
+        port: Some(t.port),
+    }
+    .to_string()
+}
+
+/// Whether the target's checks include the TLS handshake.
+pub fn has_tls(t: &Target) -> bool {
+    t.probes.contains(&ProbeSpec::Tls)
+}
+
+/// Where a target is, as far as its checks go: `host:port` when the TLS handshake runs on that
+/// port, else the host alone (its TCP lines name the ports it really checks).
+pub fn address(t: &Target) -> String {
+    if has_tls(t) {
+        host_port(t)
+    } else {
+        clean(&t.host)
+    }
+}
+
+/// A TCP connect's outcome: a short status word and the words for it.
+pub fn format_tcp(result: &Result<std::time::Duration, TcpError>) -> (&'static str, String) {
+    match result {
+        Ok(d) => ("open", format!("connected in {}", format_ms(*d))),
+        Err(TcpError::Refused) => (
+            "refused",
+            "refused: nothing listens, or a firewall rejects".to_string(),
+        ),
+        Err(TcpError::Timeout(d)) => (
+            "timeout",
+            format!(
+                "no answer within {}: filtered, or the host is down",
+                human_duration(*d)
+            ),
+        ),
+        Err(TcpError::Unreachable(e)) => ("unreach", format!("unreachable: {}", clean(e))),
+        Err(TcpError::NoAddress) => ("no addr", "not tried: DNS gave no address".to_string()),
+        Err(TcpError::Other(e)) => ("error", clean(e)),
+    }
+}
+
+/// A TCP attempt in words: "192.0.2.1:443 connected in 23ms".
+pub fn format_attempt(a: &TcpAttempt) -> String {
+    let addr = a
+        .addr
+        .map_or_else(|| format!("port {}", a.port), |x| x.to_string());
+    format!("{addr} {}", format_tcp(&a.result).1)
+}
+
+/// The TCP attempt to the port the TLS handshake dials (the `connect` address's port when the
+/// config gives one), if its checks include one.
+pub fn main_attempt<'a>(target: &Target, report: &'a ConnectReport) -> Option<&'a TcpAttempt> {
+    report.port(target.tls_port())
+}
+
+/// A TLS failure as a short status word.
+pub fn failure_word(f: &TlsFailure) -> &'static str {
+    match f {
+        TlsFailure::Tcp(e) => format_tcp(&Err(e.clone())).0,
+        TlsFailure::Reset { .. } => "reset",
+        TlsFailure::Timeout { .. } => "timeout",
+        TlsFailure::Closed { .. } => "closed",
+        TlsFailure::NotTls { .. } => "not tls",
+        TlsFailure::Alert(_) => "alert",
+        TlsFailure::ClientCertRequired { .. } => "client cert",
+        TlsFailure::Version(_) => "version",
+        TlsFailure::Signature(_) => "signature",
+        TlsFailure::Protocol(_) | TlsFailure::Other(_) => "tls error",
+    }
+}
+
+/// The leaf certificate, when it parsed.
+pub fn leaf(report: &TlsReport) -> Option<&CertInfo> {
+    report.chain.first().and_then(|c| c.info.as_ref().ok())
+}
+
+/// A chain's status as a word, and how it looks.
+fn cert_word(status: CertStatus, theme: Theme) -> (&'static str, Style) {
+    let word = match status {
+        CertStatus::Clock => "clock",
+        CertStatus::Intercepted => "intercepted",
+        CertStatus::Expired => "expired",
+        CertStatus::NotYetValid => "not yet valid",
+        CertStatus::WrongHost => "wrong host",
+        CertStatus::Untrusted => "untrusted",
+        CertStatus::BadPurpose => "bad purpose",
+        CertStatus::Weak => "weak",
+        CertStatus::ExpiringSoon => "expiring",
+        CertStatus::Ok => return ("ok", theme.ok()),
+    };
+    let style = if status.is_warning() {
+        theme.warning()
+    } else {
+        theme.error()
+    };
+    (word, style)
+}
+
+/// A target's status word and how it looks, from its finished checks.
+fn status(model: &Model, i: usize, theme: Theme) -> (&'static str, Style) {
+    let target = &model.config().targets[i];
+    let checks = &model.obs.targets[i];
+    let connect = checks.connect.value();
+    let Some(dns) = checks.dns.value() else {
+        return ("not run", theme.dim());
+    };
+    if !dns.is_ok() {
+        return ("dns", theme.error());
+    }
+    if has_tls(target)
+        && let Some(report) = checks.tls.value()
+    {
+        let tcp_failed = connect
+            .and_then(|r| main_attempt(target, r))
+            .and_then(|a| a.result.as_ref().err());
+        if let Some(e) = tcp_failed {
+            return (format_tcp(&Err(e.clone())).0, theme.error());
+        }
+        return match (&report.attempt.failure, model.derived.targets[i].cert) {
+            (Some(f), _) => (failure_word(f), theme.error()),
+            (None, Some(c)) => cert_word(c, theme),
+            (None, None) => ("no cert", theme.error()),
+        };
+    }
+    let ports: Vec<&TcpAttempt> = match connect {
+        Some(r) if has_tls(target) => main_attempt(target, r).into_iter().collect(),
+        Some(r) => r.tcp.iter().collect(),
+        None => Vec::new(),
+    };
+    match ports.iter().find_map(|a| a.result.as_ref().err()) {
+        Some(e) => (format_tcp(&Err(e.clone())).0, theme.error()),
+        None if ports.is_empty() => ("dns ok", theme.ok()),
+        None => ("ok", theme.ok()),
+    }
+}
+
+/// When the earliest of a target's running checks shown here started.
+fn running_since(model: &Model, i: usize) -> Option<Instant> {
+    let checks = &model.obs.targets[i];
+    [
+        checks.dns.running_since,
+        checks.connect.running_since,
+        checks.tls.running_since,
+    ]
+    .into_iter()
+    .flatten()
+    .min()
+}
+
+/// The widths of the name and address columns, from the targets (an alternative server's row
+/// names its host instead, so its long name does not widen the column).
+pub fn column_widths(targets: &[Target]) -> (usize, usize) {
+    let name = targets
+        .iter()
+        .filter(|t| t.alternative_of.is_none())
+        .map(|t| t.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let addr = targets
+        .iter()
+        .map(|t| address(t).chars().count())
+        .max()
+        .unwrap_or(0);
+    (name.min(MAX_NAME_WIDTH), addr.min(MAX_NAME_WIDTH))
+}
+
+/// The TLS phase in words: what was negotiated and how long it took, or the failure.
+pub fn format_handshake(report: &TlsReport) -> String {
+    let a = &report.attempt;
+    match (&a.failure, &a.negotiated) {
+        (Some(f), _) => format!("failed: {}", clean(&f.to_string())),
+        (None, Some(n)) => {
+            let took = a
+                .handshake
+                .map(|d| format!(" in {}", format_ms(d)))
+                .unwrap_or_default();
+            let n = format_negotiated(n);
+            match n.split_once(" · ") {
+                Some((version, rest)) => format!("{version}{took} · {rest}"),
+                None => n,
+            }
+        }
+        (None, None) => "no handshake".to_string(),
+    }
+}
+
+/// What the retried hellos showed, for a failed handshake: "works without the post-quantum
+/// share · fails without SNI". `None` when none was tried.
+pub fn format_variants(report: &TlsReport) -> Option<String> {
+    let tried: Vec<String> = report
+        .variants
+        .iter()
+        .filter(|a| a.variant != Variant::Http11)
+        .map(format_variant_result)
+        .collect();
+    (report.attempt.failure.is_some() && !tried.is_empty()).then(|| tried.join(" · "))
+}
+
+/// The `HEAD /` answer after its label "HTTP": "1.1 200 OK · Date Tue, 14 Nov 2023
+/// 22:13:21 GMT".
+pub fn format_http(report: &TlsReport) -> Option<String> {
+    let h = report.http()?;
+    let status = clean(&h.status_line);
+    let status = status.strip_prefix("HTTP/").unwrap_or(&status);
+    let date = h
+        .date_raw
+        .as_deref()
+        .map(|d| format!(" · Date {}", clean(d)))
+        .unwrap_or_default();
+    Some(format!("{status}{date}{}", http_source(report)))
+}
+
+/// Which hello got the `HEAD /` answer, when it was not the default one: " (to the hello
+/// without the post-quantum share)".
+pub fn http_source(report: &TlsReport) -> String {
+    if report.attempt.http.is_some() {
+        return String::new();
+    }
+    report
+        .variants
+        .iter()
+        .find(|a| a.http.is_some())
+        .map(|a| format!(" (to the hello {})", format_variant(&a.variant)))
+        .unwrap_or_default()
+}
+
+/// The leaf in one line: "api.example.com ← Lab Intermediate CA · expires in 41 d".
+pub fn format_leaf(leaf: &CertInfo, at: i64) -> String {
+    format!(
+        "{} ← {} · {}",
+        clean(leaf.display_name()),
+        clean(leaf.issuer_name()),
+        format_validity(leaf.not_before, leaf.not_after, at)
+    )
+}
+
+/// The certificate at the true time, when its verdict differs from the local clock's:
+/// "at the true time (+3h00m00.2s): expires in 41 d · mozilla ✓ · system ✓".
+pub fn format_truth(report: &TlsReport, judged: &Judged) -> Option<String> {
+    let (offset, truth) = judged.truth.as_ref()?;
+    let leaf = leaf(report)?;
+    judged.truth_differs().then(|| {
+        format!(
+            "at the true time ({offset}): {} · {}",
+            format_validity(leaf.not_before, leaf.not_after, truth.at),
+            format_trust(truth)
+        )
+    })
+}
+
+/// Builds a row's lines: a label column, and text wrapped beside it.
+struct Rows {
+    lines: Vec<Line<'static>>,
+    indent: &'static str,
+    width: usize,
+    theme: Theme,
+}
+
+impl Rows {
+    fn phase(&mut self, label: &str, text: &str, style: Style) {
+        let lead = format!("{}  {label:<LABEL_WIDTH$} ", self.indent);
+        let lead_w = lead.chars().count();
+        for (k, part) in wrap_words(text, self.width.saturating_sub(lead_w))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if k == 0 {
+                lead.clone()
+            } else {
+                " ".repeat(lead_w)
+            };
+            self.lines.push(Line::from(vec![
+                Span::styled(lead, self.theme.heading()),
+                Span::styled(part, style),
+            ]));
+        }
+    }
+}
+
+/// The lines of a target's TLS check.
+fn tls_lines(rows: &mut Rows, model: &Model, i: usize, judged: Option<&Judged>) {
+    let slot = &model.obs.targets[i].tls;
+    let theme = rows.theme;
+    let Some(report) = slot.value() else {
+        if slot.is_running() {
+            rows.phase("TLS", "handshaking…", theme.dim());
+        }
+        return;
+    };
+    let stale = slot.is_running();
+    let value = |style: Style| if stale { theme.dim() } else { style };
+    let failed = report.attempt.failure.is_some();
+    let hs_style = if failed { theme.error() } else { Style::new() };
+    rows.phase("TLS", &format_handshake(report), value(hs_style));
+    if let Some(v) = format_variants(report) {
+        rows.phase("", &v, value(Style::new()));
+    }
+    if let Some(h) = format_http(report) {
+        rows.phase("HTTP", &h, value(Style::new()));
+    }
+    match (report.chain.first().map(|c| &c.info), judged) {
+        (Some(Ok(leaf)), Some(j)) => {
+            rows.phase("cert", &format_leaf(leaf, j.local.at), value(Style::new()));
+            rows.phase("trust", &format_trust(&j.local), value(Style::new()));
+            if let Some(t) = format_truth(report, j) {
+                rows.phase("", &t, value(theme.warning()));
+            }
+        }
+        (Some(Err(e)), _) => {
+            rows.phase(
+                "cert",
+                &format!("unreadable: {}", clean(e)),
+                value(theme.error()),
+            );
+        }
+        _ => {}
+    }
+}
+
+/// A target's lines under its head: its phases, as far as they ran.
+fn phase_lines(rows: &mut Rows, model: &Model, i: usize, judged: Option<&Judged>) {
+    let target = &model.config().targets[i];
+    let checks = &model.obs.targets[i];
+    let theme = rows.theme;
+    let value = |running: bool| if running { theme.dim() } else { Style::new() };
+    match (checks.dns.value(), checks.connect.value()) {
+        (None, _) if checks.dns.is_running() => {
+            rows.phase("DNS", "resolving and connecting…", theme.dim());
+        }
+        (None, _) => {}
+        (Some(dns), connect) => {
+            let running = checks.dns.is_running() || checks.connect.is_running();
+            rows.phase("DNS", &format_dns(target, dns), value(running));
+            match connect {
+                Some(r) => {
+                    for (k, a) in r.tcp.iter().enumerate() {
+                        let label = if k == 0 { "TCP" } else { "" };
+                        rows.phase(label, &format_attempt(a), value(running));
+                    }
+                }
+                None if checks.connect.is_running() => {
+                    rows.phase("TCP", "connecting…", theme.dim());
+                }
+                None => {}
+            }
+            if target.tcp_ports().is_empty() {
+                let probes: Vec<String> = target.probes.iter().map(ToString::to_string).collect();
+                rows.phase(
+                    "TCP",
+                    &format!(
+                        "none: its checks ({}) are in the Reachability pane",
+                        probes.join(", ")
+                    ),
+                    theme.dim(),
+                );
+            }
+        }
+    }
+    if has_tls(target) {
+        tls_lines(rows, model, i, judged);
+    }
+}
+
+fn item(
+    model: &Model,
+    i: usize,
+    widths: (usize, usize),
+    width: usize,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let target = &model.config().targets[i];
+    // Alternative servers sit indented under the target they stand in for, as in the
+    // Reachability pane; one that never ran says how to try it.
+    let alt = target.alternative_of.is_some();
+    if model.untried_alternative(i) {
+        return vec![
+            Line::styled(
+                format!("  {}", format_alternative(&address(target))),
+                theme.dim(),
+            ),
+            Line::styled(
+                format!("      {}", format_untried(key_label(Action::Fixes))),
+                theme.dim(),
+            ),
+        ];
+    }
+    let judged = model.derived.targets[i]
+        .chain
+        .as_ref()
+        .filter(|_| has_tls(target));
+    let (word, style) = match running_since(model, i) {
+        Some(since) => (format_running(elapsed(model, since)), theme.running()),
+        None => {
+            let (w, s) = status(model, i, theme);
+            (w.to_string(), s)
+        }
+    };
+    let name = if alt {
+        format!("  {}", format_alternative(&address(target)))
+    } else {
+        format!(
+            "{}  {}",
+            pad(&clean(&target.name), widths.0),
+            pad(&address(target), widths.1)
+        )
+    };
+    let head = Line::from(vec![
+        Span::raw(format!("{name}  ")),
+        Span::styled(word, style),
+    ]);
+    let mut rows = Rows {
+        lines: vec![head],
+        indent: if alt { "  " } else { "" },
+        width,
+        theme,
+    };
+    phase_lines(&mut rows, model, i, judged);
+    rows.lines
+}
+
+/// The targets' rows, scrolled so the selected one is in view (its top, when it is taller
+/// than the pane), marked and highlighted when the pane has the focus. Unlike ratatui's
+/// `List`, a row that does not fit whole still shows its first lines, so the pane never
+/// hides that more targets follow.
+fn render_rows(
+    frame: &mut Frame,
+    area: Rect,
+    rows: Vec<Vec<Line<'static>>>,
+    selected: usize,
+    focused: bool,
+    theme: Theme,
+) {
+    let height = usize::from(area.height);
+    let sel_start: usize = rows.iter().take(selected).map(Vec::len).sum();
+    let sel_end = sel_start + rows.get(selected).map_or(0, Vec::len);
+    let total: usize = rows.iter().map(Vec::len).sum();
+    // The top stays in view while the selected row fits under it; else the selected row
+    // comes to the top (as far as the rows below fill the pane), so the next rows show too.
+    let offset = if sel_end <= height {
+        0
+    } else {
+        sel_start.min(total.saturating_sub(height))
+    };
+    let mut lines = Vec::with_capacity(sel_end.max(height));
+    for (k, row) in rows.into_iter().enumerate() {
+        for (j, line) in row.into_iter().enumerate() {
+            let marker = if focused && k == selected && j == 0 {
+                SELECTED
+            } else {
+                "  "
+            };
+            let mut spans = vec![Span::raw(marker)];
+            spans.extend(line.spans);
+            lines.push(Line::from(spans).style(line.style));
+        }
+    }
+    let scroll = u16::try_from(offset).unwrap_or(u16::MAX);
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), area);
+    if focused {
+        let top = sel_start.saturating_sub(offset).min(height);
+        let bottom = sel_end.saturating_sub(offset).min(height);
+        let highlight = Rect {
+            y: area.y + u16::try_from(top).unwrap_or(u16::MAX),
+            height: u16::try_from(bottom - top).unwrap_or(u16::MAX),
+            ..area
+        };
+        frame.buffer_mut().set_style(highlight, theme.selected());
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
+    let theme = Theme::new(model.env.color);
+    let block = pane_block(Pane::Handshakes, focused, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    if model.config().targets.is_empty() {
+        frame.render_widget(
+            Paragraph::new("no targets: name one on the command line (host[:port]) or add [[targets]] to the config"),
+            inner,
+        );
+        return;
+    }
+    let widths = column_widths(&model.config().targets);
+    let width = usize::from(inner.width.saturating_sub(SELECTED_WIDTH));
+    let rows = (0..model.config().targets.len())
+        .map(|i| item(model, i, widths, width, theme))
+        .collect();
+    render_rows(
+        frame,
+        inner,
+        rows,
+        model.selection(Pane::Handshakes),
+        focused,
+        theme,
+    );
+}
+
+/// The pane in one line, for the stacked layout: "3 targets: 2 ok, 1 failing (vpn reset)".
+pub fn summary(model: &Model) -> Line<'static> {
+    let untried = (0..model.config().targets.len())
+        .filter(|i| model.untried_alternative(*i))
+        .count();
+    let n = model.config().targets.len() - untried;
+    if n == 0 {
+        return Line::raw("no targets");
+    }
+    let theme = Theme::new(false);
+    let mut ok = 0;
+    let mut failing = Vec::new();
+    let mut warned = Vec::new();
+    let mut running = 0;
+    for (i, t) in model.config().targets.iter().enumerate() {
+        if model.untried_alternative(i) {
+            continue;
+        }
+        if running_since(model, i).is_some() {
+            running += 1;
+            continue;
+        }
+        match status(model, i, theme).0 {
+            "ok" | "dns ok" => ok += 1,
+            "not run" => {}
+            word @ ("weak" | "expiring") => warned.push(format!("{} {word}", clean(&t.name))),
+            word => failing.push(format!("{} {word}", clean(&t.name))),
+        }
+    }
+    let mut parts = vec![format!("{ok} ok")];
+    if !failing.is_empty() {
+        parts.push(format!(
+            "{} failing ({})",
+            failing.len(),
+            failing.join(", ")
+        ));
+    }
+    if !warned.is_empty() {
+        parts.push(format!(
+            "{} with warnings ({})",
+            warned.len(),
+            warned.join(", ")
+        ));
+    }
+    if running > 0 {
+        parts.push(format!("{running} running"));
+    }
+    if untried > 0 {
+        parts.push(format!(
+            "{untried} alternative{} not tried",
+            if untried == 1 { "" } else { "s" }
+        ));
+    }
+    Line::raw(format!(
+        "{n} target{}: {}",
+        if n == 1 { "" } else { "s" },
+        parts.join(", ")
+    ))
+}

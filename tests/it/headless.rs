@@ -1,0 +1,731 @@
+//! The whole product end to end: lab peers run in this process, one config file per scenario
+//! points the real binary at them, and `tlsdoctor-tui --once --json -c FILE` must name exactly
+//! the expected finding codes per target (a table, one row per peer), report what it saw, and
+//! exit with the right code.
+//!
+//! The scenarios are separate runs because some rules look at everything at once: the clock
+//! consensus re-judges every certificate, and `single-target-failing` / `all-targets-failing`
+//! compare the targets of one run. `single-target-failing` (written `S` below) is given for a
+//! lone failing target or while the failing ones are fewer than the working ones, as in the
+//! concurrency run; in the TLS and reach runs most targets fail, and each failure speaks for
+//! itself.
+
+use crate::lab;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use rcgen::ExtendedKeyUsagePurpose;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use serde_json::Value;
+use tempfile::TempDir;
+
+use lab::http::{HttpAnswer, HttpServer};
+use lab::ntp::{Behaviour, FakeNtp, closed_udp_port};
+use lab::openvpn::{OpenvpnResponder, key_file_text, test_key};
+use lab::tls::{
+    Ca, Gate, Leaf, LeafSpec, Peer, Pki, ServerSpec, Versions, alert, close_after_hello,
+    garbage_tls, gated, http_400, reset_after_hello, silent, tls_server, tls_server_dated, trickle,
+    weak_rsa1024, weak_sha1,
+};
+use lab::udp::{FilteredTcp, SilentUdp, closed_tcp_port};
+
+/// The per-step timeout of every run: network and clock.
+const TIMEOUT: &str = "2s";
+/// No run may take longer than this: every check has its own, much shorter, timeout.
+const RUN_LIMIT: Duration = Duration::from_secs(60);
+/// `single-target-failing`: one target fails where others work.
+const S: &str = "single-target-failing";
+/// The key of machine-wide findings (no target) in [`Run::codes`].
+const MACHINE: &str = "*";
+const THREE_HOURS_MS: f64 = 3.0 * 3600.0 * 1000.0;
+
+fn days(n: i64) -> time::Duration {
+    time::Duration::days(n)
+}
+
+/// The lab's trust: the roots a `ca_file` holds (the lab PKI's and the weak fixtures'), and a
+/// "system store" (given to the binary as `SSL_CERT_FILE`) holding two interception roots.
+struct Lab {
+    pki: Pki,
+    kaspersky: Ca,
+    corp_proxy: Ca,
+    dir: TempDir,
+}
+
+impl Lab {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        std::fs::create_dir(dir.path().join("bin")).expect("a bin dir");
+        let lab = Lab {
+            pki: Pki::new(),
+            kaspersky: Ca::root("Kaspersky Anti-Virus Personal Root Certificate"),
+            corp_proxy: Ca::root("Corp Proxy Root"),
+            dir,
+        };
+        lab.write(
+            "ca.pem",
+            &format!("{}{}", lab.pki.root.pem, weak_sha1().root_pem),
+        );
+        lab.write(
+            "system.pem",
+            &format!("{}{}", lab.kaspersky.pem, lab.corp_proxy.pem),
+        );
+        lab
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, text).expect("write a scratch file");
+        path
+    }
+
+    /// A config: `[clock]` asks `ntp`, `[network]` trusts the lab's ca_file and has no
+    /// captive-portal check unless `captive_url` is given; then `targets`.
+    fn config(&self, ntp: &str, captive_url: &str, targets: &[String]) -> String {
+        format!(
+            "[clock]\nservers = [{ntp:?}]\ntimeout = {TIMEOUT:?}\n\n\
+             [network]\ntimeout = {TIMEOUT:?}\nca_file = {ca:?}\ncaptive_url = {captive_url:?}\n\n{}",
+            targets.concat(),
+            ca = path_str(&self.path("ca.pem")),
+        )
+    }
+
+    /// Runs the binary on `config` (written as `NAME.toml`) with `args`, with a PATH that holds
+    /// nothing (so the host's timedatectl/chronyc/nordvpn do not shape the verdict) and the
+    /// lab's system store.
+    async fn run(&self, name: &str, config: &str, args: &[&str]) -> Run {
+        let file = self.write(&format!("{name}.toml"), config);
+        let mut cmd = Command::cargo_bin("tlsdoctor-tui").expect("the binary is built");
+        cmd.args(["--once", "--json", "-c", path_str(&file)])
+            .args(args)
+            .env("PATH", self.path("bin"))
+            .env("XDG_STATE_HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path())
+            .env("SSL_CERT_FILE", self.path("system.pem"))
+            .env_remove("SSL_CERT_DIR")
+            .env_remove("RUST_LOG")
+            .timeout(RUN_LIMIT);
+        let start = Instant::now();
+        // The peers answer on this runtime's workers while the binary runs.
+        let out = tokio::task::spawn_blocking(move || cmd.output())
+            .await
+            .expect("the runner thread")
+            .expect("the binary runs");
+        let took = start.elapsed();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let json = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+            panic!(
+                "{name}: stdout is not JSON ({e}): {stdout}\nstderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        Run {
+            name: name.to_string(),
+            code: out.status.code().expect("the binary exited"),
+            json,
+            took,
+        }
+    }
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 temp path")
+}
+
+/// A TLS target known as `localhost`, reached at 127.0.0.1:`port`.
+fn tls_target(name: &str, port: u16) -> String {
+    format!(
+        "[[targets]]\nname = {name:?}\nhost = \"localhost\"\nconnect = \"127.0.0.1:{port}\"\n\n"
+    )
+}
+
+/// What one `--once --json` run gave.
+struct Run {
+    name: String,
+    code: i32,
+    json: Value,
+    /// How long the binary ran.
+    took: Duration,
+}
+
+impl Run {
+    fn findings(&self) -> &[Value] {
+        self.json["findings"]
+            .as_array()
+            .expect("findings is a list")
+    }
+
+    /// The finding codes per target name ([`MACHINE`] for the machine-wide ones), sorted.
+    fn codes(&self) -> BTreeMap<String, Vec<String>> {
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for f in self.findings() {
+            let target = f["target"].as_str().unwrap_or(MACHINE).to_string();
+            let code = f["code"]
+                .as_str()
+                .expect("a finding has a code")
+                .to_string();
+            out.entry(target).or_default().push(code);
+        }
+        for codes in out.values_mut() {
+            codes.sort();
+        }
+        out
+    }
+
+    /// The finding with `code`, for `target` (`None`: machine-wide).
+    fn finding(&self, code: &str, target: Option<&str>) -> &Value {
+        self.findings()
+            .iter()
+            .find(|f| f["code"] == code && f["target"].as_str() == target)
+            .unwrap_or_else(|| panic!("{}: no {code} for {target:?}: {:#}", self.name, self.json))
+    }
+
+    fn target(&self, name: &str) -> &Value {
+        self.json["targets"]
+            .as_array()
+            .expect("targets is a list")
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("{}: no target {name}", self.name))
+    }
+
+    /// `("kind:port", status)` of each reachability entry of target `name`.
+    fn reach(&self, name: &str) -> Vec<(String, String)> {
+        self.target(name)["reach"]
+            .as_array()
+            .expect("reach is a list")
+            .iter()
+            .map(|r| {
+                let kind = r["probe"].as_str().unwrap_or_default();
+                let status = r["status"].as_str().unwrap_or_default();
+                (format!("{kind}:{}", r["port"]), status.to_string())
+            })
+            .collect()
+    }
+
+    /// Asserts that the findings are exactly `want` (rows of target name and codes; targets
+    /// not listed must have none), printing each target's codes and, for a wrong one, its
+    /// findings in full.
+    fn assert_codes(&self, want: &[(&str, Vec<&str>)]) {
+        let got = self.codes();
+        let mut want_map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (name, codes) in want {
+            let mut codes: Vec<String> = codes.iter().map(ToString::to_string).collect();
+            codes.sort();
+            if !codes.is_empty() {
+                want_map.insert((*name).to_string(), codes);
+            }
+        }
+        let mut wrong = Vec::new();
+        let names: std::collections::BTreeSet<&String> =
+            got.keys().chain(want_map.keys()).collect();
+        for name in names {
+            let (g, w) = (got.get(name), want_map.get(name));
+            println!(
+                "{:<10} {name:<20} {:?}",
+                self.name,
+                g.cloned().unwrap_or_default()
+            );
+            for f in self
+                .findings()
+                .iter()
+                .filter(|f| f["target"].as_str().unwrap_or(MACHINE) == name)
+            {
+                println!(
+                    "{:33}{}: {}",
+                    "",
+                    f["code"].as_str().unwrap_or_default(),
+                    f["summary"].as_str().unwrap_or_default()
+                );
+            }
+            if g != w {
+                let detail: Vec<&Value> = self
+                    .findings()
+                    .iter()
+                    .filter(|f| f["target"].as_str().unwrap_or(MACHINE) == name)
+                    .collect();
+                wrong.push(format!(
+                    "{name}: expected {:?}, got {:?}\n  findings: {detail:#?}\n  tls: {:#}",
+                    w.cloned().unwrap_or_default(),
+                    g.cloned().unwrap_or_default(),
+                    if name == MACHINE {
+                        &Value::Null
+                    } else {
+                        &self.target(name)["tls"]
+                    }
+                ));
+            }
+        }
+        assert!(wrong.is_empty(), "{}: {}", self.name, wrong.join("\n"));
+    }
+}
+
+/// Something listening (or not) on a loopback port, kept alive while the run lasts.
+trait Listening {
+    fn port(&self) -> u16;
+}
+
+impl Listening for Peer {
+    fn port(&self) -> u16 {
+        self.addr.port()
+    }
+}
+
+impl Listening for FilteredTcp {
+    fn port(&self) -> u16 {
+        self.addr.port()
+    }
+}
+
+/// A port where nothing listens.
+impl Listening for SocketAddr {
+    fn port(&self) -> u16 {
+        SocketAddr::port(self)
+    }
+}
+
+/// A row of a table: a target named `name` in front of `peer`, and the codes it must yield.
+struct Row {
+    name: &'static str,
+    peer: Box<dyn Listening>,
+    expect: Vec<&'static str>,
+}
+
+fn row(name: &'static str, peer: impl Listening + 'static, expect: &[&'static str]) -> Row {
+    Row {
+        name,
+        peer: Box::new(peer),
+        expect: expect.to_vec(),
+    }
+}
+
+type Chain = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
+
+/// A server certificate sent alone, with no intermediate.
+fn alone(leaf: Leaf) -> Chain {
+    (vec![leaf.cert], leaf.key)
+}
+
+fn spec((chain, key): Chain) -> ServerSpec {
+    ServerSpec::new(chain, key)
+}
+
+async fn serve(spec: ServerSpec) -> Peer {
+    tls_server(spec.config()).await
+}
+
+/// The TLS table: every peer of the lab and the codes it yields with a truthful clock. The
+/// ca_file trusts the lab PKI and the weak fixtures' root; the system store holds a
+/// Kaspersky root and a "Corp Proxy Root". webpki refuses SHA-1 signatures and RSA-1024 keys,
+/// so `cert-weak` is an error here (a warning only when the chain still verifies).
+#[rustfmt::skip]
+async fn tls_rows(lab: &Lab) -> Vec<Row> {
+    let pki = &lab.pki;
+    let localhost = LeafSpec::localhost;
+    let good = || pki.chain(&localhost());
+    let mut other_host = localhost();
+    other_host.sans = vec!["other.example".to_string(), "www.other.example".to_string()];
+    let mut ca_leaf = localhost();
+    ca_leaf.ca = true;
+    let mut client_purpose = localhost();
+    client_purpose.eku = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let client_ca = Ca::root("Lab Client CA");
+    let weak_sha1 = weak_sha1();
+    let weak_rsa = weak_rsa1024();
+    vec![
+        row("good", serve(spec(good())).await, &[]),
+        row("expired", serve(spec(pki.chain(&localhost().valid(days(-400), days(-10))))).await, &["cert-expired"]),
+        row("not-yet-valid", serve(spec(pki.chain(&localhost().valid(days(10), days(400))))).await, &["cert-not-yet-valid"]),
+        row("wrong-host", serve(spec(pki.chain(&other_host))).await, &["cert-wrong-host"]),
+        row("self-signed", serve(spec(alone(localhost().self_signed()))).await, &["cert-self-signed"]),
+        row("self-signed-ca", serve(spec(alone(ca_leaf.self_signed()))).await, &["cert-self-signed"]),
+        row("unknown-issuer", serve(spec(Pki::new().chain(&localhost()))).await, &["cert-unknown-issuer"]),
+        row("no-intermediate", serve(spec(alone(pki.intermediate.issue(&localhost())))).await, &["cert-incomplete-chain"]),
+        row("bad-purpose", serve(spec(pki.chain(&client_purpose))).await, &["cert-bad-purpose"]),
+        row("expiring-soon", serve(spec(pki.chain(&localhost().valid(days(-60), days(3))))).await, &["cert-expiring-soon"]),
+        row("weak-sha1", serve(spec((weak_sha1.chain, weak_sha1.key))).await, &["cert-weak"]),
+        row("weak-rsa1024", serve(spec((weak_rsa.chain, weak_rsa.key))).await, &["cert-weak"]),
+        row("kaspersky", serve(spec(alone(lab.kaspersky.issue(&localhost())))).await, &["tls-interception"]),
+        row("system-only-root", serve(spec(alone(lab.corp_proxy.issue(&localhost())))).await, &["tls-interception"]),
+        row("tls12-only", serve(spec(good()).versions(Versions::Tls12)).await, &[]),
+        row("tls13-only", serve(spec(good()).versions(Versions::Tls13)).await, &[]),
+        row("client-cert-tls12", serve(spec(good()).versions(Versions::Tls12).require_client_cert(client_ca.cert.clone())).await, &["client-cert-required"]),
+        row("client-cert-tls13", serve(spec(good()).versions(Versions::Tls13).require_client_cert(client_ca.cert.clone())).await, &["client-cert-required"]),
+        row("alert", alert(40).await, &["tls-alert"]),
+        row("old-server", alert(70).await, &["tls-version"]),
+        row("tls13-intolerant", gated(Gate::RefuseTls13, spec(good()).versions(Versions::Tls12).config()).await, &["tls-version"]),
+        row("silent", silent().await, &["tls-timeout"]),
+        row("reset", reset_after_hello().await, &["tls-reset"]),
+        row("closed", close_after_hello().await, &["tls-closed"]),
+        row("http", http_400().await, &["not-tls"]),
+        row("trickle", trickle().await, &["tls-timeout"]),
+        row("large-hello-reset", gated(Gate::ResetLargerThan(600), spec(good()).config()).await, &["middlebox-large-hello"]),
+        row("large-hello-dropped", gated(Gate::DropLargerThan(600), spec(good()).config()).await, &["middlebox-large-hello"]),
+        row("sni-blocked", gated(Gate::ResetSni("localhost".to_string()), spec(good()).config()).await, &["sni-blocked"]),
+        row("garbage", garbage_tls().await, &["tls-error"]),
+        row("refused", closed_tcp_port().await, &["tcp-refused"]),
+        row("filtered", FilteredTcp::start().await, &["tcp-timeout"]),
+    ]
+}
+
+/// Every TLS peer of the lab, one target each, with a truthful clock: exactly its code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_tls_peer_yields_exactly_its_code() {
+    let lab = Lab::new();
+    let ntp = FakeNtp::start(Behaviour::TRUTHFUL);
+    let rows = tls_rows(&lab).await;
+    let targets: Vec<String> = rows
+        .iter()
+        .map(|r| tls_target(r.name, r.peer.port()))
+        .collect();
+    let table: Vec<(&str, Vec<&str>)> = rows.iter().map(|r| (r.name, r.expect.clone())).collect();
+    let config = lab.config(&ntp.addr().to_string(), "", &targets);
+    let run = lab.run("tls", &config, &[]).await;
+    run.assert_codes(&table);
+    assert_eq!(run.code, 2, "error findings: exit code 2");
+    assert_eq!(run.json["verdict"], "error");
+    assert_eq!(run.json["clock"]["source"], "ntp");
+
+    // The good peer: a modern handshake, the chain as sent, verified by the ca_file.
+    let tls = &run.target("good")["tls"];
+    assert_eq!(tls["status"], "ok", "{tls:#}");
+    assert_eq!(tls["version"], "TLSv1.3", "{tls:#}");
+    let group = tls["group"].as_str().unwrap_or_default();
+    assert!(group.contains("MLKEM"), "the post-quantum hybrid: {group}");
+    assert_eq!(tls["post_quantum"], true);
+    assert_eq!(tls["sni"], "localhost");
+    assert!(
+        tls["address"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("127.0.0.1:"),
+        "{tls:#}"
+    );
+    assert_eq!(
+        tls["chain"][0]["sans"],
+        serde_json::json!(["localhost", "127.0.0.1"])
+    );
+    assert_eq!(
+        tls["chain"][0]["issuer"]
+            .as_str()
+            .map(|s| s.contains("Lab Intermediate CA")),
+        Some(true),
+        "{tls:#}"
+    );
+    assert_eq!(tls["chain"].as_array().map(Vec::len), Some(2));
+    assert_eq!(tls["http"]["status_line"], "HTTP/1.1 200 OK");
+    let trusted: Vec<(&str, bool)> = tls["trust"]
+        .as_array()
+        .expect("trust is a list")
+        .iter()
+        .map(|s| {
+            (
+                s["source"].as_str().unwrap_or_default(),
+                s["trusted"] == true,
+            )
+        })
+        .collect();
+    assert!(trusted.contains(&("ca_file", true)), "{trusted:?}");
+    assert!(trusted.contains(&("mozilla", false)), "{trusted:?}");
+    assert_eq!(run.target("tls12-only")["tls"]["version"], "TLSv1.2");
+    // The findings say what they saw.
+    let wrong = run.finding("cert-wrong-host", Some("wrong-host"));
+    assert!(
+        wrong.to_string().contains("www.other.example"),
+        "the SANs presented: {wrong:#}"
+    );
+    let kaspersky = run.finding("tls-interception", Some("kaspersky"));
+    assert!(
+        kaspersky["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Kaspersky"),
+        "{kaspersky:#}"
+    );
+    let local_root = run.finding("tls-interception", Some("system-only-root"));
+    assert!(
+        local_root.to_string().contains("Corp Proxy Root"),
+        "which root: {local_root:#}"
+    );
+    let alert = run.finding("tls-alert", Some("alert"));
+    assert!(
+        alert["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("alert handshake_failure"),
+        "names the alert: {alert:#}"
+    );
+    let intolerant = run.finding("tls-version", Some("tls13-intolerant"));
+    assert!(
+        intolerant["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("TLS 1.2 only works"),
+        "names what works: {intolerant:#}"
+    );
+}
+
+/// A row of the reachability table: a target on 127.0.0.1 with its probes (`kind:port`) and
+/// the status each must get, extra config keys, and the codes it must yield.
+struct ReachRow {
+    name: &'static str,
+    probes: Vec<(String, &'static str)>,
+    extra: String,
+    expect: Vec<&'static str>,
+}
+
+impl ReachRow {
+    fn target(&self) -> String {
+        let probes: Vec<&str> = self.probes.iter().map(|(p, _)| p.as_str()).collect();
+        format!(
+            "[[targets]]\nname = {:?}\nhost = \"127.0.0.1\"\nprobes = {probes:?}\n{}\n",
+            self.name, self.extra
+        )
+    }
+}
+
+/// The reachability peers: OpenVPN with and without tls-auth (the key from the config and
+/// from `--ovpn`), silent and closed UDP ports, a filtered TCP port, and a captive portal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reach_peers_give_their_status_and_code() {
+    let lab = Lab::new();
+    let ntp = FakeNtp::start(Behaviour::TRUTHFUL);
+    let vpn = OpenvpnResponder::start(None).await;
+    let keyed = OpenvpnResponder::start(Some(&test_key())).await;
+    let quiet = SilentUdp::start().await;
+    let closed_udp = lab::udp::closed_udp_port().await;
+    let closed_tcp = closed_tcp_port().await;
+    let filtered = FilteredTcp::start().await;
+    let portal = HttpServer::start(HttpAnswer::RedirectToLogin).await;
+    let key = lab.write("ta.key", &key_file_text(&test_key()));
+    let with_key = format!("tls_auth = {:?}\nkey_direction = 1\n", path_str(&key));
+    lab.write(
+        "keyed.ovpn",
+        &format!(
+            "client\nremote 127.0.0.1 {} udp\nkey-direction 1\n<tls-auth>\n{}</tls-auth>\n",
+            keyed.udp.port(),
+            key_file_text(&test_key())
+        ),
+    );
+    let udp = |a: SocketAddr| format!("openvpn-udp:{}", a.port());
+    let tcp = |a: SocketAddr| format!("openvpn-tcp:{}", a.port());
+    let wg = |a: SocketAddr| format!("wireguard:{}", a.port());
+    let r = |name, probes, extra: &str, expect| ReachRow {
+        name,
+        probes,
+        extra: extra.to_string(),
+        expect,
+    };
+
+    #[rustfmt::skip]
+    let rows = vec![
+        r("vpn", vec![(udp(vpn.udp), "open"), (tcp(vpn.tcp), "open")], "", vec![]),
+        r("tls-auth-no-key", vec![(udp(keyed.udp), "open-or-filtered")], "", vec![]),
+        r("tls-auth-key", vec![(udp(keyed.udp), "open"), (tcp(keyed.tcp), "open")], &with_key, vec![]),
+        r("udp-blocked", vec![(udp(quiet.addr), "open-or-filtered"), (tcp(vpn.tcp), "open")], "", vec!["openvpn-udp-blocked"]),
+        r("udp-closed", vec![(udp(closed_udp), "closed")], "", vec!["port-closed"]),
+        r("tcp-filtered", vec![(tcp(filtered.addr), "filtered")], "", vec!["port-filtered"]),
+        r("wg-closed", vec![(wg(closed_udp), "closed")], "", vec!["wireguard-udp-closed"]),
+        r("wg-silent", vec![(wg(quiet.addr), "open-or-filtered")], "", vec![]),
+        r("tcp-closed", vec![(format!("tcp:{}", closed_tcp.port()), "closed")], "", vec!["tcp-refused"]),
+    ];
+    let targets: Vec<String> = rows.iter().map(ReachRow::target).collect();
+    let config = lab.config(&ntp.addr().to_string(), &portal.url(), &targets);
+    let ovpn = lab.path("keyed.ovpn");
+    let run = lab
+        .run("reach", &config, &["--ovpn", path_str(&ovpn)])
+        .await;
+
+    let mut table: Vec<(&str, Vec<&str>)> =
+        rows.iter().map(|r| (r.name, r.expect.clone())).collect();
+    table.push(("keyed", vec![]));
+    table.push((MACHINE, vec!["captive-portal"]));
+    run.assert_codes(&table);
+    assert_eq!(run.code, 2);
+
+    for row in &rows {
+        let want: Vec<(String, String)> = row
+            .probes
+            .iter()
+            .map(|(probe, status)| (probe.clone(), (*status).to_string()))
+            .collect();
+        assert_eq!(run.reach(row.name), want, "{}", row.name);
+    }
+    let signed = &run.target("tls-auth-key")["reach"];
+    assert_eq!(signed[0]["openvpn"], true, "{signed:#}");
+    assert_eq!(signed[0]["signed"], "tls-auth", "{signed:#}");
+    assert_eq!(run.target("vpn")["reach"][0]["openvpn"], true);
+    assert_eq!(
+        run.reach("keyed"),
+        [(udp(keyed.udp), "open".to_string())],
+        "the key of an --ovpn profile signs its probe"
+    );
+    let blocked = run.finding("openvpn-udp-blocked", Some("udp-blocked"));
+    assert!(
+        blocked["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("switch to OpenVPN TCP"),
+        "{blocked:#}"
+    );
+    let captive = &run.json["captive_portal"];
+    assert_eq!(captive["status"], "captive", "{captive:#}");
+    assert_eq!(captive["http_status"], 302);
+    let finding = run.finding("captive-portal", None);
+    assert!(
+        finding["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("http://portal.lab.invalid/login"),
+        "{finding:#}"
+    );
+    assert!(
+        keyed.ignored() >= 1,
+        "the unsigned probe reached the tls-auth responder"
+    );
+}
+
+/// Every target fails: the cause is on this side, `all-targets-failing`, and no target is
+/// told to switch server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_target_failing_is_a_local_cause() {
+    let lab = Lab::new();
+    let ntp = FakeNtp::start(Behaviour::TRUTHFUL);
+    let refused = closed_tcp_port().await;
+    let targets = [
+        "[[targets]]\nname = \"unresolvable\"\nhost = \"tlsdoctor-lab.invalid\"\n\n".to_string(),
+        tls_target("refused", refused.port()),
+    ];
+    let config = lab.config(&ntp.addr().to_string(), "", &targets);
+    let run = lab.run("failing", &config, &[]).await;
+    run.assert_codes(&[
+        ("unresolvable", vec!["dns-failure"]),
+        ("refused", vec!["tcp-refused"]),
+        (MACHINE, vec!["all-targets-failing"]),
+    ]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.target("unresolvable")["dns"]["status"], "failed");
+    let all = run.finding("all-targets-failing", None);
+    assert_eq!(all["evidence"].as_array().map(Vec::len), Some(2), "{all:#}");
+}
+
+/// A certificate that is not yet valid by this clock but valid at the true time (NTP says
+/// the clock is 3 h behind): `clock-skew` with the certificate as evidence, no cert finding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clock_explains_the_certificate() {
+    let lab = Lab::new();
+    let ntp = FakeNtp::start(Behaviour::ahead(Duration::from_secs(3 * 3600)));
+    // Issued for "in 2 h 55 min": not yet valid here, valid at the true time.
+    let soon = time::Duration::minutes(175);
+    let (chain, key) = lab.pki.chain(&LeafSpec::localhost().valid(soon, days(300)));
+    let early = tls_server(ServerSpec::new(chain, key).config()).await;
+    let (chain, key) = lab.pki.chain(&LeafSpec::localhost());
+    let good = tls_server(ServerSpec::new(chain, key).config()).await;
+    let targets = [
+        tls_target("early", early.addr.port()),
+        tls_target("good", good.addr.port()),
+    ];
+    let config = lab.config(&ntp.addr().to_string(), "", &targets);
+    let run = lab.run("clock", &config, &[]).await;
+    run.assert_codes(&[(MACHINE, vec!["clock-skew"])]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.json["clock"]["source"], "ntp");
+    let offset = run.json["clock"]["consensus_offset_ms"]
+        .as_f64()
+        .expect("an offset");
+    assert!((offset - THREE_HOURS_MS).abs() < 1000.0, "{offset}");
+    let skew = run.finding("clock-skew", None);
+    let evidence: Vec<&str> = skew["evidence"]
+        .as_array()
+        .expect("evidence is a list")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.starts_with("early:") && e.contains("not before")),
+        "the certificate's dates are the evidence: {evidence:#?}"
+    );
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.starts_with("early:") && e.contains("valid")),
+        "{evidence:#?}"
+    );
+    assert_eq!(run.target("early")["tls"]["status"], "ok");
+}
+
+/// No NTP server answers (a closed UDP port), but an HTTPS server's `Date` header is 3 h
+/// ahead: the consensus comes from it (`https-date`) and the clock is skewed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_date_is_the_fallback_clock() {
+    let lab = Lab::new();
+    let closed = closed_udp_port();
+    let (chain, key) = lab.pki.chain(&LeafSpec::localhost());
+    let dated = tls_server_dated(
+        ServerSpec::new(chain, key).config(),
+        time::Duration::hours(3),
+    )
+    .await;
+    let targets = [tls_target("dated", dated.addr.port())];
+    let config = lab.config(&closed.to_string(), "", &targets);
+    let run = lab.run("https-date", &config, &[]).await;
+    run.assert_codes(&[(MACHINE, vec!["clock-skew", "ntp-unreachable"])]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.json["clock"]["source"], "https-date");
+    let offset = run.json["clock"]["consensus_offset_ms"]
+        .as_f64()
+        .expect("an offset");
+    assert!(
+        (offset - THREE_HOURS_MS).abs() < 2000.0,
+        "one-second resolution: {offset}"
+    );
+    assert_eq!(run.json["clock"]["servers"][0]["reason"], "refused");
+    let skew = run.finding("clock-skew", None);
+    assert!(skew.to_string().contains("dated: Date:"), "{skew:#}");
+}
+
+/// 20 TLS targets of which 5 never answer: they run concurrently, so the run takes about
+/// one or two timeouts, not five (the time is printed, not asserted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_targets_five_silent() {
+    let lab = Lab::new();
+    let ntp = FakeNtp::start(Behaviour::TRUTHFUL);
+    let mut peers = Vec::new();
+    let mut targets = Vec::new();
+    let mut table: Vec<(String, Vec<&str>)> = Vec::new();
+    for i in 0..20 {
+        let (peer, expect) = if i % 4 == 0 {
+            (silent().await, vec!["tls-timeout", S])
+        } else {
+            let (chain, key) = lab.pki.chain(&LeafSpec::localhost());
+            (
+                tls_server(ServerSpec::new(chain, key).config()).await,
+                vec![],
+            )
+        };
+        let name = format!("t{i:02}");
+        targets.push(tls_target(&name, peer.addr.port()));
+        table.push((name, expect));
+        peers.push(peer);
+    }
+    let config = lab.config(&ntp.addr().to_string(), "", &targets);
+    let run = lab.run("twenty", &config, &[]).await;
+    println!(
+        "20 targets (5 silent), timeout {TIMEOUT}: {:?} (about one or two timeouts expected)",
+        run.took
+    );
+    let table: Vec<(&str, Vec<&str>)> =
+        table.iter().map(|(n, c)| (n.as_str(), c.clone())).collect();
+    run.assert_codes(&table);
+    assert_eq!(run.code, 2);
+}

@@ -1,0 +1,556 @@
+//! The TLS probe and its diagnosis against lab peers: every peer yields exactly its code.
+
+use crate::lab;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lab::tls::{
+    Ca, Gate, LeafSpec, Peer, Pki, ServerSpec, Versions, alert, close_after_hello, garbage_tls,
+    gated, http_400, reset_after_hello, silent, tls_server, trickle, weak_rsa1024, weak_sha1,
+};
+use rcgen::ExtendedKeyUsagePurpose;
+use tlsdoctor_tui::config::{HostPort, Sni, Target};
+use tlsdoctor_tui::diagnose::{Finding, Machine};
+use tlsdoctor_tui::probe::clock::Offset;
+use tlsdoctor_tui::probe::tls::{Attempt, FirstRead, TlsOptions, TlsReport, Variant, check};
+use tlsdoctor_tui::probe::trust::{SourceKind, Trust, TrustSource};
+
+const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+/// Every check at once, the reports in the order of `jobs`.
+async fn check_all(jobs: &[(Target, Vec<IpAddr>)], opts: &TlsOptions) -> Vec<TlsReport> {
+    futures::future::join_all(jobs.iter().map(|(t, addrs)| check(t, addrs, opts))).await
+}
+
+/// A target "localhost:port" that connects to 127.0.0.1.
+fn target(name: &str, port: u16) -> Target {
+    let mut t = Target::from_host_port(&HostPort {
+        host: "localhost".to_string(),
+        port: Some(port),
+    });
+    t.name = name.to_string();
+    t.connect = Some(SocketAddr::new(LOCALHOST, port));
+    t
+}
+
+/// The roots of the lab: Mozilla's (which sign nothing here), a "system store" holding the
+/// interception roots, and a ca_file with the lab's own roots.
+struct LabTrust {
+    pki: Pki,
+    kaspersky: Ca,
+    corp_proxy: Ca,
+    trust: Arc<Trust>,
+}
+
+fn lab_trust() -> LabTrust {
+    let pki = Pki::new();
+    let kaspersky = Ca::root("Kaspersky Anti-Virus Personal Root Certificate");
+    let corp_proxy = Ca::root("Corp Proxy Root");
+    let system = format!("{}{}", kaspersky.pem, corp_proxy.pem);
+    let ca_file = format!("{}{}", pki.root.pem, weak_sha1().root_pem);
+    let trust = Trust::new(vec![
+        TrustSource::mozilla(),
+        TrustSource::from_pem(SourceKind::System, system.as_bytes()),
+        TrustSource::from_pem(
+            SourceKind::CaFile(PathBuf::from("lab-ca.pem")),
+            ca_file.as_bytes(),
+        ),
+    ]);
+    LabTrust {
+        pki,
+        kaspersky,
+        corp_proxy,
+        trust: Arc::new(trust),
+    }
+}
+
+/// Every finding the diagnosis makes of `target`'s TLS `report` alone, with the clock off by
+/// `consensus` (none: the true time is unknown).
+fn findings(
+    target: &Target,
+    report: &TlsReport,
+    trust: &Arc<Trust>,
+    consensus: Option<Offset>,
+    is_root: bool,
+) -> Vec<Finding> {
+    let mut config = crate::support::bare_config();
+    config.targets = vec![target.clone()];
+    let machine = Machine {
+        trust: Arc::clone(trust),
+        is_root,
+        nordvpn_cli: false,
+    };
+    crate::support::diagnose_tls(config, report.clone(), machine, consensus)
+}
+
+fn codes(
+    target: &Target,
+    report: &TlsReport,
+    trust: &Arc<Trust>,
+    consensus: Option<Offset>,
+) -> Vec<String> {
+    let mut c: Vec<String> = findings(target, report, trust, consensus, false)
+        .iter()
+        .map(|f| f.code.to_string())
+        .collect();
+    c.sort();
+    c
+}
+
+fn days(n: i64) -> time::Duration {
+    time::Duration::days(n)
+}
+
+/// One row of the table: a peer, the target pointing at it, and the codes it must yield.
+struct Row {
+    name: &'static str,
+    _peer: Option<Peer>,
+    target: Target,
+    expect: &'static [&'static str],
+}
+
+async fn server(spec: ServerSpec) -> Peer {
+    tls_server(spec.config()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_peer_yields_exactly_its_code() {
+    let lab = lab_trust();
+    let pki = &lab.pki;
+    let good = || pki.chain(&LeafSpec::localhost());
+    let mut rows: Vec<Row> = Vec::new();
+    let mut add = |name: &'static str, peer: Peer, expect: &'static [&'static str]| {
+        let t = target(name, peer.addr.port());
+        rows.push(Row {
+            name,
+            _peer: Some(peer),
+            target: t,
+            expect,
+        });
+    };
+
+    let (chain, key) = good();
+    add("good", server(ServerSpec::new(chain, key)).await, &[]);
+    let (chain, key) = pki.chain(&LeafSpec::localhost().valid(days(-400), days(-10)));
+    add(
+        "expired",
+        server(ServerSpec::new(chain, key)).await,
+        &["cert-expired"],
+    );
+    let (chain, key) = pki.chain(&LeafSpec::localhost().valid(days(10), days(400)));
+    add(
+        "not-yet-valid",
+        server(ServerSpec::new(chain, key)).await,
+        &["cert-not-yet-valid"],
+    );
+    let mut spec = LeafSpec::localhost();
+    spec.sans = vec!["other.example".to_string(), "www.other.example".to_string()];
+    let (chain, key) = pki.chain(&spec);
+    add(
+        "wrong-host",
+        server(ServerSpec::new(chain, key)).await,
+        &["cert-wrong-host"],
+    );
+    let leaf = LeafSpec::localhost().self_signed();
+    add(
+        "self-signed",
+        server(ServerSpec::new(vec![leaf.cert], leaf.key)).await,
+        &["cert-self-signed"],
+    );
+    let mut spec = LeafSpec::localhost();
+    spec.ca = true;
+    let leaf = spec.self_signed();
+    add(
+        "self-signed-ca",
+        server(ServerSpec::new(vec![leaf.cert], leaf.key)).await,
+        &["cert-self-signed"],
+    );
+    let stranger = Pki::new();
+    let (chain, key) = stranger.chain(&LeafSpec::localhost());
+    add(
+        "unknown-issuer",
+        server(ServerSpec::new(chain, key)).await,
+        &["cert-unknown-issuer"],
+    );
+    let leaf = pki.intermediate.issue(&LeafSpec::localhost());
+    add(
+        "missing-intermediate",
+        server(ServerSpec::new(vec![leaf.cert], leaf.key)).await,
+        &["cert-incomplete-chain"],
+    );
+    let mut spec = LeafSpec::localhost();
+    spec.eku = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let (chain, key) = pki.chain(&spec);
+    add(
+        "bad-purpose",
+        server(ServerSpec::new(chain, key)).await,
+        &["cert-bad-purpose"],
+    );
+    let (chain, key) = pki.chain(&LeafSpec::localhost().valid(days(-60), days(3)));
+    add(
+        "expiring-soon",
+        server(ServerSpec::new(chain, key)).await,
+        &["cert-expiring-soon"],
+    );
+    let weak = weak_sha1();
+    add(
+        "weak-sha1",
+        server(ServerSpec::new(weak.chain, weak.key)).await,
+        &["cert-weak"],
+    );
+    let weak = weak_rsa1024();
+    add(
+        "weak-rsa1024",
+        server(ServerSpec::new(weak.chain, weak.key)).await,
+        &["cert-weak"],
+    );
+    let leaf = lab.kaspersky.issue(&LeafSpec::localhost());
+    add(
+        "kaspersky",
+        server(ServerSpec::new(vec![leaf.cert], leaf.key)).await,
+        &["tls-interception"],
+    );
+    let leaf = lab.corp_proxy.issue(&LeafSpec::localhost());
+    add(
+        "system-only-root",
+        server(ServerSpec::new(vec![leaf.cert], leaf.key)).await,
+        &["tls-interception"],
+    );
+    let (chain, key) = good();
+    add(
+        "tls12-only",
+        server(ServerSpec::new(chain, key).versions(Versions::Tls12)).await,
+        &[],
+    );
+    let (chain, key) = good();
+    add(
+        "tls13-only",
+        server(ServerSpec::new(chain, key).versions(Versions::Tls13)).await,
+        &[],
+    );
+    let client_ca = Ca::root("Lab Client CA");
+    let (chain, key) = good();
+    add(
+        "client-cert-tls12",
+        server(
+            ServerSpec::new(chain, key)
+                .versions(Versions::Tls12)
+                .require_client_cert(client_ca.cert.clone()),
+        )
+        .await,
+        &["client-cert-required"],
+    );
+    let (chain, key) = good();
+    add(
+        "client-cert-tls13",
+        server(
+            ServerSpec::new(chain, key)
+                .versions(Versions::Tls13)
+                .require_client_cert(client_ca.cert.clone()),
+        )
+        .await,
+        &["client-cert-required"],
+    );
+    add("alert", alert(40).await, &["tls-alert"]);
+    add("old-server", alert(70).await, &["tls-version"]);
+    let (chain, key) = good();
+    add(
+        "tls13-intolerant",
+        gated(
+            Gate::RefuseTls13,
+            ServerSpec::new(chain, key)
+                .versions(Versions::Tls12)
+                .config(),
+        )
+        .await,
+        &["tls-version"],
+    );
+    add("silent", silent().await, &["tls-timeout"]);
+    add("reset", reset_after_hello().await, &["tls-reset"]);
+    add("closed", close_after_hello().await, &["tls-closed"]);
+    add("http", http_400().await, &["not-tls"]);
+    add("trickle", trickle().await, &["tls-timeout"]);
+    let (chain, key) = good();
+    add(
+        "large-hello",
+        gated(
+            Gate::ResetLargerThan(600),
+            ServerSpec::new(chain, key).config(),
+        )
+        .await,
+        &["middlebox-large-hello"],
+    );
+    let (chain, key) = good();
+    add(
+        "large-hello-dropped",
+        gated(
+            Gate::DropLargerThan(600),
+            ServerSpec::new(chain, key).config(),
+        )
+        .await,
+        &["middlebox-large-hello"],
+    );
+    let (chain, key) = good();
+    add(
+        "sni-blocked",
+        gated(
+            Gate::ResetSni("localhost".to_string()),
+            ServerSpec::new(chain, key).config(),
+        )
+        .await,
+        &["sni-blocked"],
+    );
+    add("garbage", garbage_tls().await, &["tls-error"]);
+    let refused_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    rows.push(Row {
+        name: "refused",
+        _peer: None,
+        target: target("refused", refused_port),
+        expect: &["tcp-refused"],
+    });
+
+    let opts = TlsOptions::new(
+        Duration::from_secs(2),
+        lab.trust.clone(),
+        Some("example.com".to_string()),
+    );
+    let jobs: Vec<(Target, Vec<IpAddr>)> = rows
+        .iter()
+        .map(|r| (r.target.clone(), vec![LOCALHOST]))
+        .collect();
+    let start = Instant::now();
+    let reports = check_all(&jobs, &opts).await;
+    println!("{} targets checked in {:?}", rows.len(), start.elapsed());
+
+    let mut wrong = Vec::new();
+    for (row, report) in rows.iter().zip(&reports) {
+        let got = codes(&row.target, report, &lab.trust, None);
+        let want: Vec<String> = row.expect.iter().map(|s| (*s).to_string()).collect();
+        println!("{:22} {:?}", row.name, got);
+        if got != want {
+            let all = findings(&row.target, report, &lab.trust, None, false);
+            wrong.push(format!(
+                "{}: expected {want:?}, got {got:?}\n  attempt: {}\n  variants: {:?}\n  findings: {all:#?}",
+                row.name,
+                report.attempt.summary(),
+                report.variants.iter().map(Attempt::summary).collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    let by_name = |n: &str| &reports[rows.iter().position(|r| r.name == n).unwrap()];
+    // The good peer: a modern handshake, the chain as sent, the HTTP Date.
+    let good = by_name("good");
+    let negotiated = good.attempt.negotiated.as_ref().unwrap();
+    assert_eq!(negotiated.version, "TLSv1.3");
+    assert_eq!(negotiated.group.as_deref(), Some("X25519MLKEM768"));
+    assert!(negotiated.post_quantum);
+    assert_eq!(good.chain.len(), 2);
+    let leaf = good.chain[0].info.as_ref().unwrap();
+    assert_eq!(leaf.sans, ["localhost", "127.0.0.1"]);
+    assert_eq!(leaf.issuer_cn.as_deref(), Some("Lab Intermediate CA"));
+    let judged = tlsdoctor_tui::diagnose::chain::judge(good, None, &lab.trust, None).unwrap();
+    assert!(judged.local.source("ca_file").unwrap().path.is_ok());
+    assert!(judged.local.source("mozilla").unwrap().path.is_err());
+    assert_eq!(good.rustls_verdict, Some(Ok(())));
+    let http = good.http().unwrap();
+    assert_eq!(http.status, Some(200));
+    let offset = http.date_offset().unwrap();
+    assert!(offset.magnitude() < Duration::from_secs(2), "{offset}");
+    assert_eq!(
+        by_name("tls12-only")
+            .attempt
+            .negotiated
+            .as_ref()
+            .unwrap()
+            .version,
+        "TLSv1.2"
+    );
+    // The large-hello middlebox: the default hello is large, the variant small.
+    let large = by_name("large-hello");
+    let small = large.variant(|v| *v == Variant::NoPostQuantum).unwrap();
+    assert!(large.attempt.hello_len > 600, "{}", large.attempt.hello_len);
+    assert!(small.hello_len < 600, "{}", small.hello_len);
+    assert!(small.failure.is_none());
+    // TLS 1.3 refuses a missing client certificate after the handshake, TLS 1.2 during it.
+    let tls13 = by_name("client-cert-tls13");
+    assert!(tls13.attempt.negotiated.is_some());
+    assert!(by_name("client-cert-tls12").attempt.negotiated.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clock_explains_the_certificate() {
+    let lab = lab_trust();
+    let opts = TlsOptions::new(
+        Duration::from_secs(2),
+        lab.trust.clone(),
+        Some("example.com".to_string()),
+    );
+    let three_hours = time::Duration::hours(3);
+    // Issued "in three hours": this clock is 3 h 5 m behind the true time.
+    let (chain, key) = lab
+        .pki
+        .chain(&LeafSpec::localhost().valid(three_hours, days(300)));
+    let early = server(ServerSpec::new(chain, key)).await;
+    // Expired ten days ago: this clock is thirty days ahead.
+    let (chain, key) = lab
+        .pki
+        .chain(&LeafSpec::localhost().valid(days(-300), days(-10)));
+    let late = server(ServerSpec::new(chain, key)).await;
+
+    let t = target("early", early.addr.port());
+    let report = check(&t, &[LOCALHOST], &opts).await;
+    let behind = Offset::from_micros((3 * 3600 + 300) * 1_000_000);
+    assert_eq!(codes(&t, &report, &lab.trust, Some(behind)), ["clock-skew"]);
+    assert_eq!(codes(&t, &report, &lab.trust, None), ["cert-not-yet-valid"]);
+    assert_eq!(
+        codes(&t, &report, &lab.trust, Some(Offset::ZERO)),
+        ["cert-not-yet-valid"]
+    );
+    let skew = &findings(&t, &report, &lab.trust, Some(behind), true)[0];
+    assert!(
+        skew.evidence.iter().any(|e| e.contains("not before")),
+        "{skew:#?}"
+    );
+    assert_eq!(
+        skew.fixes[0].command.as_deref(),
+        Some(
+            &[
+                "timedatectl".to_string(),
+                "set-ntp".to_string(),
+                "true".to_string()
+            ][..]
+        )
+    );
+
+    let t = target("late", late.addr.port());
+    let report = check(&t, &[LOCALHOST], &opts).await;
+    let ahead = Offset::from_micros(-30 * 86_400 * 1_000_000);
+    assert_eq!(codes(&t, &report, &lab.trust, Some(ahead)), ["clock-skew"]);
+    assert_eq!(codes(&t, &report, &lab.trust, None), ["cert-expired"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strings_from_certificates_are_cleaned() {
+    let lab = lab_trust();
+    let mut spec = LeafSpec::localhost();
+    spec.cn = "evil\u{1b}[2J\u{7}name".to_string();
+    spec.sans = vec!["bad\u{1b}[31m.example".to_string()];
+    let (chain, key) = lab.pki.chain(&spec);
+    let peer = server(ServerSpec::new(chain, key)).await;
+    let t = target("evil", peer.addr.port());
+    let opts = TlsOptions::new(
+        Duration::from_secs(2),
+        lab.trust.clone(),
+        Some("example.com".to_string()),
+    );
+    let report = check(&t, &[LOCALHOST], &opts).await;
+    let leaf = report.chain[0].info.as_ref().unwrap();
+    assert_eq!(leaf.subject_cn.as_deref(), Some("evil[2Jname"));
+    assert_eq!(leaf.sans, ["bad[31m.example"]);
+    let all = findings(&t, &report, &lab.trust, None, false);
+    assert_eq!(all[0].code.as_str(), "cert-wrong-host");
+    for f in &all {
+        for s in std::iter::once(&f.summary).chain(&f.evidence) {
+            assert!(!s.chars().any(char::is_control), "{s:?}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_targets_run_concurrently() {
+    let lab = lab_trust();
+    let mut peers = Vec::new();
+    let mut jobs = Vec::new();
+    for i in 0..20 {
+        let peer = if i % 4 == 0 {
+            silent().await
+        } else {
+            let (chain, key) = lab.pki.chain(&LeafSpec::localhost());
+            server(ServerSpec::new(chain, key)).await
+        };
+        jobs.push((target(&format!("t{i}"), peer.addr.port()), vec![LOCALHOST]));
+        peers.push(peer);
+    }
+    let opts = TlsOptions::new(
+        Duration::from_secs(2),
+        lab.trust.clone(),
+        Some("example.com".to_string()),
+    );
+    let start = Instant::now();
+    let reports = check_all(&jobs, &opts).await;
+    println!(
+        "20 targets (5 silent), timeout 2 s: {:?} (about one timeout expected)",
+        start.elapsed()
+    );
+    for (i, ((t, _), report)) in jobs.iter().zip(&reports).enumerate() {
+        let want: &[&str] = if i % 4 == 0 { &["tls-timeout"] } else { &[] };
+        assert_eq!(codes(t, report, &lab.trust, None), want, "{}", t.name);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_sni_sends_none() {
+    // A server that resets any hello naming "localhost" still answers one without SNI.
+    let lab = lab_trust();
+    let (chain, key) = lab.pki.chain(&LeafSpec::localhost());
+    let peer = gated(
+        Gate::ResetSni("localhost".to_string()),
+        ServerSpec::new(chain, key).config(),
+    )
+    .await;
+    let mut t = target("no-sni", peer.addr.port());
+    t.sni = Sni::None;
+    let opts = TlsOptions::new(
+        Duration::from_secs(2),
+        lab.trust.clone(),
+        Some("example.com".to_string()),
+    );
+    let report = check(&t, &[LOCALHOST], &opts).await;
+    assert!(
+        report.attempt.failure.is_none(),
+        "{}",
+        report.attempt.summary()
+    );
+    assert_eq!(report.attempt.sni, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_h2_server_gives_its_date_over_http11() {
+    let lab = lab_trust();
+    let (chain, key) = lab.pki.chain(&LeafSpec::localhost());
+    let peer = server(ServerSpec::new(chain, key).h2()).await;
+    let t = target("h2", peer.addr.port());
+    let opts = TlsOptions::new(
+        Duration::from_secs(2),
+        lab.trust.clone(),
+        Some("example.com".to_string()),
+    );
+    let report = check(&t, &[LOCALHOST], &opts).await;
+    let negotiated = report.attempt.negotiated.as_ref().unwrap();
+    assert_eq!(negotiated.alpn.as_deref(), Some("h2"));
+    assert!(
+        matches!(
+            report.attempt.first_read,
+            Some(FirstRead::Data { bytes: 9, .. })
+        ),
+        "{:?}",
+        report.attempt.first_read
+    );
+    let h1 = report.variant(|v| *v == Variant::Http11).unwrap();
+    assert_eq!(
+        h1.negotiated.as_ref().unwrap().alpn.as_deref(),
+        Some("http/1.1")
+    );
+    let http = report.http().unwrap();
+    assert_eq!(http.status, Some(200));
+    assert!(http.date.is_some());
+    assert!(codes(&t, &report, &lab.trust, None).is_empty());
+}

@@ -1,0 +1,2018 @@
+//! The view: whole-screen snapshots (ratatui `TestBackend` + insta) of models built by feeding
+//! hand-made probe events and keys through `update`, plus the format helpers.
+//!
+//! Nothing here reads the real clock for what is drawn: every time on screen is a difference
+//! from `base` or a fixed wall-clock time, so the snapshots are deterministic.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+
+use tlsdoctor_tui::app::Env;
+use tlsdoctor_tui::app::{self, Model, Msg, Overlay, Pane};
+use tlsdoctor_tui::config::Config;
+use tlsdoctor_tui::diagnose::Machine;
+use tlsdoctor_tui::diagnose::{Code, Finding, Severity};
+use tlsdoctor_tui::probe::clock::{NtpError, NtpReply, Offset};
+use tlsdoctor_tui::probe::connect::{ConnectReport, Dns, TcpAttempt, TcpError};
+use tlsdoctor_tui::probe::reach::dns::{Answer, Direct};
+use tlsdoctor_tui::probe::reach::{
+    CaptiveResult, CaptiveVerdict, DnsComparison, ReachReport, ReachResult, ReachStatus,
+};
+use tlsdoctor_tui::probe::sync::{SyncStatus, Timedatectl, ToolAnswer};
+use tlsdoctor_tui::probe::{ProbeEvent, ProbeId, ProbeOutcome};
+use tlsdoctor_tui::ui::{self, format};
+
+const CONFIG: &str = r#"
+[clock]
+servers = ["ntp1.example.net", "ntp2.example.net:123", "127.0.0.1:11123"]
+
+[[targets]]
+name   = "api"
+host   = "api.example.com"
+probes = ["tls", "tcp:80"]
+
+[[targets]]
+name   = "vpn"
+host   = "vpn.example.com"
+probes = ["tls"]
+"#;
+
+/// 2023-11-14T22:13:20Z on the local clock.
+fn wall() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+}
+
+struct Scene {
+    base: Instant,
+    model: Model,
+}
+
+impl Scene {
+    fn new(toml: &str, color: bool) -> Self {
+        let mut config = Config::from_toml(toml, Path::new("test.toml")).expect("test config");
+        // As the command line does: each alternative server right after its target.
+        config.expand_alternatives();
+        let base = Instant::now();
+        let env = Env {
+            log_path: Some(PathBuf::from(
+                "/home/user/.local/state/tlsdoctor/tlsdoctor.log",
+            )),
+            color,
+        };
+        Scene {
+            base,
+            model: Model::new(Arc::new(config), Machine::default(), env, base, wall()),
+        }
+    }
+
+    fn at(&self, ms: u64) -> Instant {
+        self.base + Duration::from_millis(ms)
+    }
+
+    fn probe(&mut self, id: ProbeId, outcome: ProbeOutcome, at_ms: u64) {
+        let event = ProbeEvent {
+            id,
+            finished_at: wall() + Duration::from_millis(at_ms),
+            took: Duration::from_millis(at_ms.min(40)),
+            outcome,
+        };
+        let at = self.at(at_ms);
+        app::update(
+            &mut self.model,
+            Msg::Probe {
+                event: Box::new(event),
+                at,
+            },
+        );
+    }
+
+    fn ntp(&mut self, i: usize, r: Result<NtpReply, NtpError>, at_ms: u64) {
+        self.probe(ProbeId::Ntp(i), ProbeOutcome::Ntp(r), at_ms);
+    }
+
+    fn sync(&mut self, ntp: bool, at_ms: u64) {
+        let s = SyncStatus {
+            timedatectl: ToolAnswer::Answered(Timedatectl {
+                ntp: Some(ntp),
+                synchronized: Some(ntp),
+            }),
+            chrony: ToolAnswer::Absent,
+        };
+        self.probe(
+            ProbeId::SyncService,
+            ProbeOutcome::SyncService(Box::new(s)),
+            at_ms,
+        );
+    }
+
+    /// Target `i`'s DNS answer, put straight into its slot: fed as an event it would start
+    /// the target's other checks, which these scenes set one by one.
+    fn dns(&mut self, i: usize, dns: Dns, at_ms: u64) {
+        let (took, now) = (Duration::from_millis(at_ms.min(40)), self.at(at_ms));
+        self.model.obs.targets[i]
+            .dns
+            .finish(dns, wall() + Duration::from_millis(at_ms), took, now);
+    }
+
+    fn connect(&mut self, i: usize, dns: Dns, tcp: Vec<TcpAttempt>, at_ms: u64) {
+        self.dns(i, dns, at_ms);
+        self.probe(
+            ProbeId::Connect(i),
+            ProbeOutcome::Connect(Box::new(ConnectReport { tcp })),
+            at_ms,
+        );
+    }
+
+    fn reach(&mut self, i: usize, dns: Dns, r: ReachReport, at_ms: u64) {
+        self.dns(i, dns, at_ms);
+        self.probe(ProbeId::Reach(i), ProbeOutcome::Reach(Box::new(r)), at_ms);
+    }
+
+    fn captive(&mut self, c: CaptiveResult, at_ms: u64) {
+        self.probe(ProbeId::Captive, ProbeOutcome::Captive(Box::new(c)), at_ms);
+    }
+
+    fn tick(&mut self, ms: u64) {
+        let now = self.at(ms);
+        app::update(
+            &mut self.model,
+            Msg::Tick {
+                now,
+                wall: wall() + Duration::from_millis(ms),
+            },
+        );
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        app::update(
+            &mut self.model,
+            Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+        );
+    }
+
+    fn chars(&mut self, keys: &str) {
+        for c in keys.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    fn screen(&self, width: u16, height: u16) -> String {
+        let mut term = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+        term.draw(|f| ui::render(f, &self.model))
+            .expect("draw into the test terminal");
+        term.backend().to_string()
+    }
+
+    fn buffer(&self, width: u16, height: u16) -> ratatui::buffer::Buffer {
+        let mut term = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+        term.draw(|f| ui::render(f, &self.model))
+            .expect("draw into the test terminal");
+        term.backend().buffer().clone()
+    }
+}
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().expect("test address")
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().expect("test address")
+}
+
+fn reply(server: &str, offset_us: i64, rtt_us: u64, stratum: u8, refid: &str) -> NtpReply {
+    let offset = Offset::from_micros(offset_us);
+    let true_time = wall() + Duration::from_micros(offset_us.unsigned_abs());
+    NtpReply {
+        addr: addr(server),
+        offset,
+        rtt: Duration::from_micros(rtt_us),
+        stratum,
+        reference_id: refid.to_string(),
+        leap: 0,
+        precision: -20,
+        poll: 6,
+        root_delay: Duration::from_micros(1500),
+        root_dispersion: Duration::from_micros(800),
+        reference_time: Some(true_time - Duration::from_secs(12)),
+        server_time: true_time,
+    }
+}
+
+fn resolved(addrs: &[&str], ms: u64) -> Dns {
+    Dns::Resolved {
+        addrs: addrs.iter().map(|a| ip(a)).collect(),
+        took: Duration::from_millis(ms),
+    }
+}
+
+fn tcp(a: &str, result: Result<Duration, TcpError>) -> TcpAttempt {
+    let a = addr(a);
+    TcpAttempt {
+        port: a.port(),
+        addr: Some(a),
+        result,
+    }
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_micros(n * 1000 + 300)
+}
+
+const SMALL: i64 = 12_300;
+const SKEW: i64 = 10_800_200_000;
+
+/// Every check answered and nothing is wrong.
+fn healthy(color: bool) -> Scene {
+    let mut s = Scene::new(CONFIG, color);
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", SMALL, 21_400, 2, "192.0.2.1")),
+        30,
+    );
+    s.ntp(
+        1,
+        Ok(reply("192.0.2.20:123", SMALL + 900, 18_100, 1, "GPS")),
+        40,
+    );
+    s.ntp(
+        2,
+        Ok(reply("127.0.0.1:11123", SMALL - 400, 300, 3, "127.127.1.0")),
+        50,
+    );
+    s.sync(true, 60);
+    s.connect(
+        0,
+        resolved(&["93.184.216.34", "2606:2800:220:1::1"], 12),
+        vec![
+            tcp("93.184.216.34:443", Ok(ms(23))),
+            tcp("93.184.216.34:80", Ok(ms(21))),
+        ],
+        70,
+    );
+    s.connect(
+        1,
+        resolved(&["198.51.100.7"], 8),
+        vec![tcp("198.51.100.7:443", Ok(ms(31)))],
+        80,
+    );
+    s
+}
+
+/// The local clock is 3 h behind: two servers agree, one kisses us off; the sync service is
+/// off; the vpn refuses.
+fn skewed(color: bool) -> Scene {
+    let mut s = Scene::new(CONFIG, color);
+    // A first round that was fine, then the clock jumped.
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", SMALL, 21_400, 2, "192.0.2.1")),
+        10,
+    );
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", SKEW, 21_400, 2, "192.0.2.1")),
+        30,
+    );
+    s.ntp(
+        1,
+        Ok(reply("192.0.2.20:123", SKEW + 700, 18_100, 1, "GPS")),
+        40,
+    );
+    s.ntp(2, Err(NtpError::KissOfDeath("RATE".to_string())), 50);
+    s.sync(false, 60);
+    s.connect(
+        0,
+        resolved(&["93.184.216.34"], 12),
+        vec![
+            tcp("93.184.216.34:443", Ok(ms(23))),
+            tcp(
+                "93.184.216.34:80",
+                Err(TcpError::Timeout(Duration::from_secs(5))),
+            ),
+        ],
+        70,
+    );
+    s.connect(
+        1,
+        resolved(&["198.51.100.7"], 8),
+        vec![tcp("198.51.100.7:443", Err(TcpError::Refused))],
+        80,
+    );
+    s
+}
+
+/// Everything started; some answers are in, the rest is running 1.25 s in.
+fn running() -> Scene {
+    let mut s = Scene::new(CONFIG, false);
+    app::start(&mut s.model);
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", SMALL, 21_400, 2, "192.0.2.1")),
+        400,
+    );
+    // The vpn's lookup answers, which starts its connect and TLS checks; the connect is done.
+    s.probe(
+        ProbeId::Dns(1),
+        ProbeOutcome::Dns(resolved(&["198.51.100.7"], 8)),
+        800,
+    );
+    s.probe(
+        ProbeId::Connect(1),
+        ProbeOutcome::Connect(Box::new(ConnectReport {
+            tcp: vec![tcp("198.51.100.7:443", Ok(ms(31)))],
+        })),
+        900,
+    );
+    s.tick(1250);
+    s
+}
+
+const REACH_CONFIG: &str = r#"
+[clock]
+servers = ["ntp1.example.net"]
+
+[network]
+captive_url = "http://192.0.2.80/generate_204"
+
+[[targets]]
+name   = "nl"
+host   = "nl1.vpn.example.com"
+probes = ["tcp:443", "openvpn-udp:1194"]
+
+[[targets]]
+name   = "de"
+host   = "de1.vpn.example.com"
+probes = ["tcp:80", "openvpn-udp:1194", "wireguard:51820"]
+"#;
+
+const ALTERNATIVES_CONFIG: &str = r#"
+[clock]
+servers = ["ntp1.example.net"]
+
+[network]
+captive_url = "http://192.0.2.80/generate_204"
+
+[[targets]]
+name   = "api"
+host   = "198.51.100.7"
+probes = ["tcp:443"]
+
+[[targets]]
+name         = "vpn"
+host         = "vpn1.example.com"
+probes       = ["openvpn-udp:1194"]
+alternatives = ["vpn2.example.com", "vpn3.example.com"]
+"#;
+
+/// A reachability result as the probes word it.
+fn reach_result(
+    spec: &str,
+    to: &str,
+    status: ReachStatus,
+    openvpn: bool,
+    signed: Option<&'static str>,
+    detail: &str,
+    took: Duration,
+) -> ReachResult {
+    let probe: tlsdoctor_tui::config::ProbeSpec = spec.parse().expect("test probe");
+    let addr = SocketAddr::new(ip(to), probe.port().expect("a probe with a port"));
+    ReachResult {
+        probe,
+        addr,
+        port: addr.port(),
+        status,
+        is_openvpn: openvpn,
+        signed,
+        detail: detail.to_string(),
+        took,
+    }
+}
+
+/// The system resolver and one nameserver asked directly, with their answers.
+fn compare(host: &str, system: &str, direct: &str) -> DnsComparison {
+    let answer = |a: &str, ms: u64| Answer::Addrs {
+        addrs: vec![ip(a)],
+        took: Duration::from_millis(ms),
+    };
+    DnsComparison {
+        host: host.to_string(),
+        system: answer(system, 9),
+        direct: vec![Direct {
+            server: addr("192.0.2.53:53"),
+            answer: answer(direct, 14),
+        }],
+    }
+}
+
+/// Two VPN servers: one whose OpenVPN UDP port answers a tls-auth signed probe, one whose
+/// UDP ports are silent, TCP port closed and DNS contradicted; and a captive portal.
+fn reach_probes() -> Scene {
+    let mut s = Scene::new(REACH_CONFIG, false);
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", SMALL, 21_400, 2, "192.0.2.1")),
+        20,
+    );
+    s.sync(true, 30);
+    s.connect(
+        0,
+        resolved(&["192.0.2.10"], 7),
+        vec![tcp("192.0.2.10:443", Ok(ms(18)))],
+        40,
+    );
+    s.reach(0, resolved(&["192.0.2.10"], 7), ReachReport { results: vec![reach_result(
+                "openvpn-udp:1194",
+                "192.0.2.10",
+                ReachStatus::Open,
+                true,
+                Some("tls-auth"),
+                "OpenVPN answers: a server reset acking our session (tls-auth, HMAC-SHA256) after 14.0 ms",
+                ms(14),
+            )], dns_compare: Some(compare("nl1.vpn.example.com", "192.0.2.10", "192.0.2.10")) }, 50);
+    s.connect(
+        1,
+        resolved(&["198.51.100.20"], 9),
+        vec![tcp("198.51.100.20:80", Err(TcpError::Refused))],
+        60,
+    );
+    s.reach(1, resolved(&["198.51.100.20"], 9), ReachReport { results: vec![
+                reach_result(
+                    "openvpn-udp:1194",
+                    "198.51.100.20",
+                    ReachStatus::OpenOrFiltered,
+                    false,
+                    None,
+                    "no reply to 3 resets within 5.0 s: filtered, or the server requires tls-auth/tls-crypt",
+                    Duration::from_secs(5),
+                ),
+                reach_result(
+                    "wireguard:51820",
+                    "198.51.100.20",
+                    ReachStatus::OpenOrFiltered,
+                    false,
+                    None,
+                    "no reply to 3 initiations within 5.0 s: WireGuard never answers a packet it cannot authenticate, so silence cannot tell an open port from a filtered one",
+                    Duration::from_secs(5),
+                ),
+            ], dns_compare: Some(compare(
+                "de1.vpn.example.com",
+                "198.51.100.20",
+                "198.51.100.21",
+            )) }, 70);
+    s.captive(
+        CaptiveResult {
+            url: "http://192.0.2.80/generate_204".to_string(),
+            verdict: CaptiveVerdict::Captive("302 redirect to http://192.0.2.1/login".to_string()),
+            status: Some(302),
+            location: Some("http://192.0.2.1/login".to_string()),
+            took: ms(31),
+        },
+        80,
+    );
+    s
+}
+
+/// The vpn's OpenVPN UDP port is closed where the api works: "try another server". The first
+/// alternative has been tried and answers; the second has not.
+fn alternatives() -> Scene {
+    let mut s = Scene::new(ALTERNATIVES_CONFIG, false);
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", SMALL, 21_400, 2, "192.0.2.1")),
+        20,
+    );
+    s.sync(true, 30);
+    s.connect(
+        0,
+        Dns::Skipped(ip("198.51.100.7")),
+        vec![tcp("198.51.100.7:443", Ok(ms(25)))],
+        40,
+    );
+    s.connect(1, resolved(&["192.0.2.21"], 6), vec![], 50);
+    s.reach(
+        1,
+        resolved(&["192.0.2.21"], 6),
+        ReachReport {
+            results: vec![reach_result(
+                "openvpn-udp:1194",
+                "192.0.2.21",
+                ReachStatus::Closed,
+                false,
+                None,
+                "ICMP port unreachable: nothing listens on UDP 1194 (or a firewall rejects)",
+                ms(2),
+            )],
+            dns_compare: Some(compare("vpn1.example.com", "192.0.2.21", "192.0.2.21")),
+        },
+        60,
+    );
+    s.captive(
+        CaptiveResult {
+            url: "http://192.0.2.80/generate_204".to_string(),
+            verdict: CaptiveVerdict::Open,
+            status: Some(204),
+            location: None,
+            took: ms(22),
+        },
+        70,
+    );
+    s
+}
+
+/// Tries the first alternative from the fixes of the `single-target-failing` finding.
+fn try_first_alternative(s: &mut Scene) {
+    let at = s
+        .model
+        .findings()
+        .iter()
+        .position(|f| f.code == Code::SingleTargetFailing)
+        .expect("the vpn fails where the api works");
+    s.chars("4");
+    for _ in 0..at {
+        s.key(KeyCode::Down);
+    }
+    s.chars("f1");
+    // Its lookup runs first; its other checks start on the answer.
+    assert!(s.model.is_running(ProbeId::Dns(2)));
+    assert!(!s.model.is_running(ProbeId::Dns(3)));
+}
+
+/// The alternative's answers.
+fn alternative_answers(s: &mut Scene) {
+    s.connect(2, resolved(&["192.0.2.22"], 5), vec![], 1300);
+    s.reach(
+        2,
+        resolved(&["192.0.2.22"], 5),
+        ReachReport {
+            results: vec![reach_result(
+                "openvpn-udp:1194",
+                "192.0.2.22",
+                ReachStatus::Open,
+                true,
+                None,
+                "OpenVPN answers: a server reset acking our session after 11.0 ms",
+                ms(11),
+            )],
+            dns_compare: Some(compare("vpn2.example.com", "192.0.2.22", "192.0.2.22")),
+        },
+        1400,
+    );
+}
+
+// ---- snapshots ------------------------------------------------------------------------------
+
+#[test]
+fn healthy_screens() {
+    let s = healthy(false);
+    insta::assert_snapshot!("healthy_80x24", s.screen(80, 24));
+    insta::assert_snapshot!("healthy_120x40", s.screen(120, 40));
+}
+
+#[test]
+fn clock_skew_screens() {
+    let s = skewed(false);
+    insta::assert_snapshot!("skew_80x24", s.screen(80, 24));
+    insta::assert_snapshot!("skew_120x40", s.screen(120, 40));
+}
+
+#[test]
+fn help_screens() {
+    let mut s = healthy(false);
+    s.chars("?");
+    assert_eq!(s.model.overlay, Some(Overlay::Help));
+    insta::assert_snapshot!("help_80x24", s.screen(80, 24));
+    insta::assert_snapshot!("help_120x40", s.screen(120, 40));
+}
+
+#[test]
+fn fix_confirmation_screens() {
+    let mut s = skewed(false);
+    s.chars("4");
+    assert_eq!(
+        s.model.selected_finding().map(|f| f.code),
+        Some(Code::ClockSkew)
+    );
+    s.chars("f");
+    assert_eq!(s.model.overlay, Some(Overlay::Fixes { selected: 0 }));
+    insta::assert_snapshot!("fixes_80x24", s.screen(80, 24));
+    s.chars("t");
+    assert!(matches!(s.model.overlay, Some(Overlay::Confirm { .. })));
+    let screen = s.screen(80, 24);
+    assert!(screen.contains("$ sudo timedatectl set-ntp true"));
+    assert!(screen.contains("runs in this terminal with the dashboard suspended"));
+    insta::assert_snapshot!("confirm_80x24", screen);
+    insta::assert_snapshot!("confirm_120x40", s.screen(120, 40));
+}
+
+#[test]
+fn clock_server_details_screens() {
+    let mut s = skewed(false);
+    s.key(KeyCode::Enter);
+    assert_eq!(s.model.overlay, Some(Overlay::Details(Pane::Clock)));
+    insta::assert_snapshot!("details_clock_80x24", s.screen(80, 24));
+    insta::assert_snapshot!("details_clock_120x40", s.screen(120, 40));
+    // The server that kissed us off: its reason instead of the fields.
+    s.key(KeyCode::Esc);
+    s.chars("jj");
+    s.key(KeyCode::Enter);
+    insta::assert_snapshot!("details_clock_kod_80x24", s.screen(80, 24));
+}
+
+#[test]
+fn target_and_finding_details() {
+    let mut s = skewed(false);
+    s.chars("2j");
+    s.key(KeyCode::Enter);
+    let screen = s.screen(120, 40);
+    assert!(screen.contains("vpn: vpn.example.com:443"), "{screen}");
+    assert!(screen.contains("198.51.100.7 in 8.0ms"), "{screen}");
+    assert!(
+        screen.contains("TCP 443         198.51.100.7:443 refused: nothing listens"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("details_target_120x40", screen);
+    s.key(KeyCode::Esc);
+    s.chars("4");
+    s.key(KeyCode::Enter);
+    let screen = s.screen(120, 40);
+    assert!(screen.contains("evidence"), "{screen}");
+    assert!(
+        screen.contains("[t] turn on automatic time sync"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("$ sudo timedatectl set-ntp true"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("details_finding_120x40", screen);
+}
+
+#[test]
+fn running_probe_screens() {
+    let s = running();
+    let screen = s.screen(80, 24);
+    // 1.25 s in: frame 12 % 10 = 2.
+    assert!(screen.contains("⠹ 1.2s"), "{screen}");
+    insta::assert_snapshot!("running_80x24", screen);
+    insta::assert_snapshot!("running_120x40", s.screen(120, 40));
+}
+
+#[test]
+fn stacked_layout_gives_the_focused_pane_the_height() {
+    let mut s = skewed(false);
+    s.chars("4");
+    insta::assert_snapshot!("skew_findings_focused_80x24", s.screen(80, 24));
+}
+
+#[test]
+fn reach_probe_screens() {
+    let mut s = reach_probes();
+    s.chars("3");
+    let screen = s.screen(120, 40);
+    for want in [
+        "openvpn-udp:1194 open     14ms",
+        "proven open · OpenVPN answered · signed",
+        "openvpn-udp:1194 open-or-filtered 5.00s",
+        "no reply: filtered, or the server",
+        "requires tls-auth/tls-crypt · unsigned",
+        "wireguard:51820  open-or-filtered 5.00s",
+        "WireGuard never answers a stranger",
+        "tcp:80           closed",
+        "! DNS differs: 192.0.2.53:53 says",
+        "CAPTIVE PORTAL: 302 redirect to",
+    ] {
+        assert!(screen.contains(want), "{want:?} is not on\n{screen}");
+    }
+    insta::assert_snapshot!("reach_probes_120x40", screen);
+    insta::assert_snapshot!("reach_probes_80x24", s.screen(80, 24));
+}
+
+#[test]
+fn reach_probe_details_screens() {
+    let mut s = reach_probes();
+    s.chars("3j");
+    s.key(KeyCode::Enter);
+    assert_eq!(s.model.overlay, Some(Overlay::Details(Pane::Reach)));
+    let screen = s.screen(120, 40);
+    for want in [
+        "cannot tell an open port from a filtered one",
+        "system resolver: 198.51.100.20",
+        "192.0.2.53:53: 198.51.100.21",
+        "CAPTIVE PORTAL",
+    ] {
+        assert!(screen.contains(want), "{want:?} is not on\n{screen}");
+    }
+    insta::assert_snapshot!("reach_details_120x40", screen);
+    insta::assert_snapshot!("reach_details_80x24", s.screen(80, 24));
+}
+
+#[test]
+fn alternative_screens() {
+    const UNTRIED: &str = "not tried (f on the finding to try it)";
+    let mut s = alternatives();
+    s.chars("3");
+    let screen = s.screen(120, 40);
+    // Both alternatives, in the Reachability and the Handshakes pane alike.
+    assert_eq!(screen.matches(UNTRIED).count(), 4, "{screen}");
+    insta::assert_snapshot!("reach_alternatives_untried_120x40", screen);
+    insta::assert_snapshot!("reach_alternatives_untried_80x24", s.screen(80, 24));
+    s.chars("2");
+    let hand = s.screen(80, 24);
+    assert_eq!(hand.matches(UNTRIED).count(), 2, "{hand}");
+
+    try_first_alternative(&mut s);
+    s.tick(1250);
+    s.chars("3");
+    let running = s.screen(80, 24);
+    assert!(
+        running.contains("↳ alternative: vpn2.example.com  ⠙ 1.2s"),
+        "{running}"
+    );
+    insta::assert_snapshot!("reach_alternative_running_80x24", running);
+
+    alternative_answers(&mut s);
+    let screen = s.screen(120, 40);
+    assert_eq!(screen.matches(UNTRIED).count(), 2, "{screen}");
+    insta::assert_snapshot!("reach_alternatives_tried_120x40", screen);
+    insta::assert_snapshot!("reach_alternatives_tried_80x24", s.screen(80, 24));
+    s.chars("2");
+    insta::assert_snapshot!("handshakes_alternatives_tried_120x40", s.screen(120, 40));
+}
+
+#[test]
+fn reach_summary_counts_every_probe() {
+    let s = reach_probes();
+    assert_eq!(
+        ui::reach::summary(&s.model).to_string(),
+        "probes: 2 open, 1 closed, 2 open-or-filtered · DNS differs for 1 target · CAPTIVE PORTAL"
+    );
+    // Stacked, with another pane focused, the line is the pane.
+    assert!(
+        s.screen(80, 24)
+            .contains(" probes: 2 open, 1 closed, 2 open-or-filtered · DNS differs for 1 target"),
+        "{}",
+        s.screen(80, 24)
+    );
+    let mut r = alternatives();
+    assert_eq!(
+        ui::reach::summary(&r.model).to_string(),
+        "probes: 1 open, 1 closed · captive check: no portal"
+    );
+    try_first_alternative(&mut r);
+    assert_eq!(
+        ui::reach::summary(&r.model).to_string(),
+        "probes: 1 open, 1 closed, 1 running · captive check: no portal"
+    );
+    alternative_answers(&mut r);
+    assert_eq!(
+        ui::reach::summary(&r.model).to_string(),
+        "probes: 2 open, 1 closed · captive check: no portal"
+    );
+    let fresh = Scene::new(REACH_CONFIG, false);
+    assert_eq!(
+        ui::reach::summary(&fresh.model).to_string(),
+        "probes: not checked yet"
+    );
+}
+
+#[test]
+fn reach_text_from_the_network_is_cleaned() {
+    let mut s = Scene::new(REACH_CONFIG, false);
+    s.reach(
+        1,
+        resolved(&["198.51.100.20"], 9),
+        ReachReport {
+            results: vec![reach_result(
+                "openvpn-udp:1194",
+                "198.51.100.20",
+                ReachStatus::Other,
+                false,
+                None,
+                "something else answers: 5 bytes \"\x1b[2Jhi\"",
+                ms(3),
+            )],
+            dns_compare: Some(DnsComparison {
+                host: "de1.vpn.example.com".to_string(),
+                system: Answer::Addrs {
+                    addrs: vec![ip("198.51.100.20")],
+                    took: ms(9),
+                },
+                direct: vec![Direct {
+                    server: addr("192.0.2.53:53"),
+                    answer: Answer::NoAddress {
+                        why: "gone\x1b]0;pwned\x07".to_string(),
+                        took: ms(4),
+                    },
+                }],
+            }),
+        },
+        20,
+    );
+    s.captive(
+        CaptiveResult {
+            url: "http://192.0.2.80/generate_204".to_string(),
+            verdict: CaptiveVerdict::Captive("302 redirect to http://x/\x1b[31mlogin".to_string()),
+            status: Some(302),
+            location: Some("http://x/\x1b[31mlogin".to_string()),
+            took: ms(5),
+        },
+        30,
+    );
+    s.chars("3j");
+    let mut screens = vec![s.screen(80, 24), s.screen(120, 40)];
+    s.key(KeyCode::Enter);
+    screens.push(s.screen(120, 40));
+    for screen in &screens {
+        assert!(!screen.contains('\x1b'), "{screen}");
+        assert!(!screen.contains('\x07'), "{screen}");
+    }
+    assert!(screens[2].contains("gone]0;pwned"), "{}", screens[2]);
+    assert!(
+        screens[2].contains("something else answers"),
+        "{}",
+        screens[2]
+    );
+    assert!(
+        screens[0].contains("something answers, but not as OpenVPN"),
+        "{}",
+        screens[0]
+    );
+}
+
+#[test]
+fn reach_statuses_say_what_they_prove() {
+    let r = |spec: &str, status, openvpn, signed| {
+        reach_result(spec, "192.0.2.1", status, openvpn, signed, "", ms(1))
+    };
+    let words = |x: ReachResult| ui::reach::format_reach_status(&x);
+    assert_eq!(
+        words(r(
+            "wireguard:51820",
+            ReachStatus::OpenOrFiltered,
+            false,
+            None
+        )),
+        "WireGuard never answers a stranger: only a closed port can be proven"
+    );
+    assert_eq!(
+        words(r(
+            "openvpn-udp:1194",
+            ReachStatus::OpenOrFiltered,
+            false,
+            None
+        )),
+        "no reply: filtered, or the server requires tls-auth/tls-crypt"
+    );
+    assert_eq!(
+        words(r(
+            "openvpn-udp:1194",
+            ReachStatus::OpenOrFiltered,
+            false,
+            Some("tls-crypt")
+        )),
+        "no reply even signed: filtered, or the server does not take our tls-crypt key"
+    );
+    assert_eq!(
+        words(r("openvpn-tcp:443", ReachStatus::Open, true, None)),
+        "proven open"
+    );
+    assert!(
+        words(r("openvpn-tcp:443", ReachStatus::Open, false, None))
+            .contains("OpenVPN is not proven")
+    );
+    assert!(
+        words(r("wireguard:51820", ReachStatus::Closed, false, None)).starts_with("proven closed")
+    );
+    assert!(words(r("wireguard:51820", ReachStatus::Other, false, None)).contains("not WireGuard"));
+    assert!(
+        words(r("openvpn-udp:1194", ReachStatus::Error, false, None))
+            .contains("says nothing about the server")
+    );
+    assert_eq!(
+        ui::reach::format_tags(&r(
+            "openvpn-udp:1194",
+            ReachStatus::Open,
+            true,
+            Some("tls-auth")
+        ))
+        .as_deref(),
+        Some("OpenVPN answered · signed tls-auth")
+    );
+    assert_eq!(
+        ui::reach::format_tags(&r("openvpn-tcp:443", ReachStatus::Other, false, None)).as_deref(),
+        Some("unsigned")
+    );
+    assert_eq!(
+        ui::reach::format_tags(&r(
+            "wireguard:51820",
+            ReachStatus::OpenOrFiltered,
+            false,
+            None
+        )),
+        None
+    );
+}
+
+#[test]
+fn captive_check_in_words() {
+    let toml = "[network]\ncaptive_url = \"\"\n[[targets]]\nhost = \"vpn.example.com\"\n";
+    let off = Scene::new(toml, false);
+    assert_eq!(
+        ui::reach::format_captive(&off.model),
+        "captive check: off (captive_url = \"\" in the config)"
+    );
+    let mut s = Scene::new(REACH_CONFIG, false);
+    assert_eq!(
+        ui::reach::format_captive(&s.model),
+        "captive check: not run yet · http://192.0.2.80/generate_204"
+    );
+    app::start(&mut s.model);
+    s.tick(1250);
+    assert_eq!(
+        ui::reach::format_captive(&s.model),
+        "captive check: ⠹ 1.2s checking http://192.0.2.80/generate_204"
+    );
+    s.captive(
+        CaptiveResult {
+            url: "http://192.0.2.80/generate_204".to_string(),
+            verdict: CaptiveVerdict::Unknown(
+                "192.0.2.80 closed the connection without an answer".to_string(),
+            ),
+            status: None,
+            location: None,
+            took: ms(5),
+        },
+        1300,
+    );
+    assert_eq!(
+        ui::reach::format_captive(&s.model),
+        "captive check: could not tell: 192.0.2.80 closed the connection without an answer · http://192.0.2.80/generate_204"
+    );
+}
+
+#[test]
+fn wrapping_with_a_limit() {
+    assert_eq!(
+        format::wrap_clipped("one two three", 7, 2),
+        ["one two", "three"]
+    );
+    assert_eq!(
+        format::wrap_clipped("one two three four", 7, 2),
+        ["one two", "three…"]
+    );
+    assert_eq!(format::wrap_clipped("one two three", 7, 1), ["one tw…"]);
+    assert_eq!(format::wrap_clipped("", 7, 0), [""]);
+    assert_eq!(
+        format::format_alternative("b.example.com"),
+        "↳ alternative: b.example.com"
+    );
+    assert_eq!(
+        format::format_untried(Some("f")),
+        "not tried (f on the finding to try it)"
+    );
+}
+
+// ---- behaviour ------------------------------------------------------------------------------
+
+#[test]
+fn tiny_and_odd_sizes_never_panic() {
+    let mut scenes = vec![healthy(false), skewed(true), running()];
+    let mut help = healthy(false);
+    help.chars("?");
+    let mut confirm = skewed(false);
+    confirm.chars("4ft");
+    let mut details = skewed(false);
+    details.chars("4");
+    details.key(KeyCode::Enter);
+    scenes.extend([help, confirm, details, reach_probes(), alternatives()]);
+    let mut reach_details = reach_probes();
+    reach_details.chars("3j");
+    reach_details.key(KeyCode::Enter);
+    scenes.push(reach_details);
+    for s in &scenes {
+        for w in [0, 1, 2, 5, 10, 20, 33, 60, 79, 99, 100, 140] {
+            for h in [0, 1, 2, 3, 5, 7, 9, 12, 15, 24, 50] {
+                let _ = s.buffer(w, h);
+            }
+        }
+    }
+    let tiny = skewed(false).screen(20, 5);
+    assert!(tiny.contains("tlsdoctor"), "{tiny}");
+}
+
+#[test]
+fn no_color_means_no_colour_at_all() {
+    let plain = skewed(false).buffer(120, 40);
+    assert!(
+        plain
+            .content
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+        "a cell has a colour with colour off"
+    );
+    let coloured = skewed(true).buffer(120, 40);
+    assert!(coloured.content.iter().any(|c| c.fg != Color::Reset));
+    // Colour adds nothing to the text: meaning never rests on colour alone.
+    assert_eq!(skewed(true).screen(120, 40), skewed(false).screen(120, 40));
+}
+
+#[test]
+fn network_text_is_cleaned() {
+    let mut s = Scene::new(CONFIG, false);
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", SMALL, 100, 1, "G\x1b[2JPS")),
+        10,
+    );
+    s.ntp(
+        1,
+        Err(NtpError::BadPacket("\x1b]0;pwned\x07junk".to_string())),
+        10,
+    );
+    s.connect(
+        0,
+        Dns::Failed {
+            error: "no such host\x1b[31m".to_string(),
+            took: ms(3),
+        },
+        vec![],
+        20,
+    );
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = s.screen(w, h);
+        assert!(!screen.contains('\x1b'), "{screen}");
+        assert!(!screen.contains('\x07'), "{screen}");
+        assert!(screen.contains("G[2JPS"), "{screen}");
+    }
+    s.chars("2");
+    s.key(KeyCode::Enter);
+    let screen = s.screen(120, 40);
+    assert!(screen.contains("no such host[31m"), "{screen}");
+    assert!(!screen.contains('\x1b'), "{screen}");
+}
+
+#[test]
+fn footer_hints_come_from_the_key_map() {
+    let mut s = skewed(false);
+    for overlay_keys in ["", "?", "4f", "t"] {
+        s.chars(overlay_keys);
+        for (w, h) in [(80, 24), (120, 40)] {
+            let screen = s.screen(w, h);
+            let lines: Vec<&str> = screen.lines().collect();
+            // The footer is one line, or two when the hints need them.
+            let footer = lines[lines.len() - 2..].join("");
+            for (key, word) in app::keys::hints(&s.model) {
+                assert!(
+                    footer.contains(&format!("{key} {word}")),
+                    "{footer:?} lacks {key} {word}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn flash_shows_in_the_footer() {
+    let mut s = healthy(false);
+    s.chars("p");
+    let screen = s.screen(120, 40);
+    let lines: Vec<&str> = screen.lines().collect();
+    let footer = lines[lines.len() - 2..].join("");
+    assert!(footer.contains("live sampling paused"), "{footer}");
+    assert!(footer.contains("q/C-c quit"), "{footer}");
+    let title = screen.lines().next().expect("a title line");
+    assert!(title.contains("paused"), "{title}");
+}
+
+#[test]
+fn selection_stays_visible_when_scrolling() {
+    let servers: Vec<String> = (1..=30)
+        .map(|i| format!("\"ntp{i}.example.net\""))
+        .collect();
+    let toml = format!(
+        "targets = []\n[clock]\nservers = [{}]\n",
+        servers.join(", ")
+    );
+    let mut s = Scene::new(&toml, false);
+    for i in 0..30 {
+        s.ntp(i, Err(NtpError::Timeout(Duration::from_secs(2))), 10);
+    }
+    let top = s.screen(80, 24);
+    assert!(top.contains("ntp1.example.net"), "{top}");
+    assert!(!top.contains("ntp30.example.net"), "{top}");
+    for _ in 0..29 {
+        s.key(KeyCode::Down);
+    }
+    let bottom = s.screen(80, 24);
+    assert!(bottom.contains("▶ ntp30.example.net"), "{bottom}");
+}
+
+#[test]
+fn findings_empty_states() {
+    let s = healthy(false);
+    assert!(
+        s.screen(120, 40)
+            .contains("no findings: every finished check passed")
+    );
+    assert!(
+        s.screen(120, 40)
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("all checks passed"))
+    );
+    let r = running();
+    assert!(r.screen(120, 40).contains("checking…"));
+}
+
+#[test]
+fn verdict_in_words() {
+    let s = skewed(false);
+    let (symbol, severity, text) = ui::title::format_verdict(&s.model);
+    assert_eq!(symbol, "✗");
+    assert_eq!(severity, Some(Severity::Error));
+    assert_eq!(
+        text,
+        "3 errors, 2 warnings: local clock is 3 h 0 m 0.2 s behind"
+    );
+    let (_, _, text) = ui::title::format_verdict(&healthy(false).model);
+    assert_eq!(text, "all checks passed");
+    let (_, _, text) = ui::title::format_verdict(&running().model);
+    // Two of three NTP servers; the sync check; the api's lookup; the vpn's TLS check and DNS
+    // comparison (its lookup and connect are done); the captive-portal check.
+    assert_eq!(text, "checking… 7 running");
+}
+
+#[test]
+fn clock_lines_in_words() {
+    let s = skewed(false);
+    assert_eq!(
+        ui::clock::format_consensus(&s.model),
+        "consensus +3h00m00.2s: local clock is 3 h 0 m 0.2 s behind · 2 of 3 servers"
+    );
+    assert_eq!(
+        ui::clock::format_sync(&s.model),
+        "sync service: timedatectl: NTP no, synchronized no · chrony: not installed"
+    );
+    let h = ui::clock::format_history(&s.model, 60);
+    assert!(h.starts_with("history ▁"), "{h}");
+    assert!(h.ends_with(" min +12.3ms max +3h00m00.2s"), "{h}");
+    let r = running();
+    assert_eq!(ui::clock::format_sync(&r.model), "sync service: checking…");
+}
+
+#[test]
+fn falsetickers_are_marked_in_their_rows() {
+    let mut s = Scene::new(CONFIG, false);
+    s.ntp(0, Ok(reply("192.0.2.10:123", SMALL, 100, 2, "A")), 10);
+    s.ntp(1, Ok(reply("192.0.2.20:123", SMALL + 100, 100, 2, "B")), 10);
+    s.ntp(2, Ok(reply("127.0.0.1:11123", SKEW, 100, 2, "C")), 10);
+    let screen = s.screen(120, 40);
+    let row = screen
+        .lines()
+        .skip(1)
+        .find(|l| l.contains("127.0.0.1:11123"))
+        .expect("the falseticker's row");
+    assert!(row.contains("falseticker"), "{row}");
+    assert!(
+        ui::clock::format_consensus(&s.model).ends_with("2 of 3 servers · 1 falseticker left out")
+    );
+}
+
+// ---- format helpers -------------------------------------------------------------------------
+
+#[test]
+fn durations_for_cells() {
+    assert_eq!(format::format_ms(Duration::from_micros(300)), "0.3ms");
+    assert_eq!(format::format_ms(Duration::from_micros(45_400)), "45ms");
+    assert_eq!(format::format_ms(Duration::from_millis(1250)), "1.25s");
+    assert_eq!(format::format_ms(Duration::from_secs(12)), "12.0s");
+    assert_eq!(format::format_ms(Duration::from_secs(125)), "2m05s");
+}
+
+#[test]
+fn spinner_follows_the_elapsed_time() {
+    assert_eq!(format::spinner(Duration::ZERO), '⠋');
+    assert_eq!(format::spinner(Duration::from_millis(150)), '⠙');
+    assert_eq!(format::spinner(Duration::from_millis(1050)), '⠋');
+    assert_eq!(
+        format::format_running(Duration::from_millis(1250)),
+        "⠹ 1.2s"
+    );
+}
+
+#[test]
+fn sparklines_scale_from_min_to_max() {
+    assert_eq!(format::format_sparkline(&[0, 2, 14], 10), "▁▂█");
+    assert_eq!(format::format_sparkline(&[-5, -5], 10), "▁▁");
+    assert_eq!(format::format_sparkline(&[100, 0, 50, 100], 2), "▁█");
+    assert_eq!(format::format_sparkline(&[], 10), "");
+}
+
+fn finding(severity: Severity, target: Option<&str>, summary: &str) -> Finding {
+    Finding {
+        code: Code::ClockSkew,
+        severity,
+        target: target.map(str::to_string),
+        summary: summary.to_string(),
+        evidence: vec![],
+        fixes: vec![],
+        probes: vec![],
+    }
+}
+
+#[test]
+fn counts_and_headlines() {
+    let fs = vec![
+        finding(
+            Severity::Error,
+            None,
+            "Local clock is 3 h behind: certs break",
+        ),
+        finding(Severity::Error, Some("vpn"), "DNS failed\x1b[2J: x"),
+        finding(Severity::Warning, None, "w"),
+    ];
+    assert_eq!(
+        format::format_counts(&fs).as_deref(),
+        Some("2 errors, 1 warning")
+    );
+    assert_eq!(format::format_counts(&[]), None);
+    assert_eq!(format::format_headline(&fs[0]), "local clock is 3 h behind");
+    assert_eq!(format::format_headline(&fs[1]), "vpn: DNS failed[2J");
+    let named = finding(
+        Severity::Error,
+        Some("10.0.0.1:1"),
+        "10.0.0.1:1 refused the connection",
+    );
+    assert_eq!(
+        format::format_headline(&named),
+        "10.0.0.1:1 refused the connection"
+    );
+    assert_eq!(
+        tlsdoctor_tui::text::uncapitalise("NTP server"),
+        "NTP server"
+    );
+    assert_eq!(tlsdoctor_tui::text::uncapitalise("Clock"), "clock");
+    assert_eq!(tlsdoctor_tui::text::uncapitalise(""), "");
+}
+
+#[test]
+fn ntp_fields_in_words() {
+    assert_eq!(format::format_log2(-20), "2^-20 s (0.95 µs)");
+    assert_eq!(format::format_log2(-7), "2^-7 s (7.81 ms)");
+    assert_eq!(format::format_log2(6), "2^6 s (64 s)");
+    assert!(format::format_leap(3).contains("not synchronised"));
+    assert_eq!(format::format_time(wall()), "2023-11-14T22:13:20.000Z");
+}
+
+#[test]
+fn fix_actions_in_words() {
+    use tlsdoctor_tui::diagnose::Fix;
+    let mut fix = Fix {
+        key: 't',
+        label: "turn on time sync".to_string(),
+        command: Some(vec![
+            "sudo".into(),
+            "timedatectl".into(),
+            "set-ntp".into(),
+            "true".into(),
+        ]),
+        rerun: vec![ProbeId::SyncService],
+    };
+    assert_eq!(
+        ui::fixes::format_fix_action(&fix),
+        "$ sudo timedatectl set-ntp true"
+    );
+    fix.command = None;
+    assert!(ui::fixes::format_fix_action(&fix).contains("re-runs the affected checks"));
+    fix.rerun.clear();
+    assert!(ui::fixes::format_fix_action(&fix).starts_with("advice"));
+}
+
+#[test]
+fn word_wrapping() {
+    assert_eq!(format::wrap_words("one two three", 7), ["one two", "three"]);
+    assert_eq!(format::wrap_words("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+    assert_eq!(format::wrap_words("", 4), [""]);
+    assert_eq!(format::wrap_words("a b", 0), ["a", "b"]);
+}
+
+#[test]
+fn fitting_text() {
+    assert_eq!(format::fit("abcdef", 4), "abc…");
+    assert_eq!(format::fit("abc", 4), "abc");
+    assert_eq!(format::fit("abc", 0), "");
+    assert_eq!(format::pad("ab", 4), "ab  ");
+    assert_eq!(format::pad("abcdef", 4), "abc…");
+}
+
+#[test]
+fn layout_grid_and_stack() {
+    use ratatui::layout::Rect;
+    let grid = ui::pane_areas(Rect::new(0, 1, 120, 38), Pane::Clock);
+    assert!(
+        grid.iter()
+            .all(|(_, r, compact)| !compact && r.height >= 19)
+    );
+    let stack = ui::pane_areas(Rect::new(0, 1, 80, 22), Pane::Reach);
+    for (pane, r, compact) in &stack {
+        if *pane == Pane::Reach {
+            assert!(!compact);
+            assert_eq!(r.height, 22 - 3 * 2);
+        } else {
+            assert!(compact);
+            assert_eq!(r.height, 2);
+        }
+    }
+    let tiny = ui::pane_areas(Rect::new(0, 1, 20, 3), Pane::Findings);
+    for (pane, r, _) in &tiny {
+        assert_eq!(r.height, if *pane == Pane::Findings { 3 } else { 0 });
+    }
+    let c = ui::centered(Rect::new(0, 0, 10, 5), 40, 3);
+    assert_eq!(c, Rect::new(0, 1, 10, 3));
+}
+
+// ---- TLS ------------------------------------------------------------------------------------
+
+/// Certificates that are byte-identical on every run: fixed RSA keys (tests/it/fixtures/ui; RSA
+/// PKCS#1 v1.5 signatures are deterministic), fixed serials, dates fixed around `wall()`. So
+/// the fingerprints, the verdicts and the findings in the snapshots never change.
+mod pki {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose, SerialNumber,
+    };
+    use rustls::pki_types::CertificateDer;
+    use time::OffsetDateTime;
+
+    pub const DAY: i64 = 86_400;
+    pub const HOUR: i64 = 3_600;
+
+    /// A fixed test key.
+    pub enum Key {
+        Root,
+        Issuing,
+        Leaf,
+        /// An Ed25519 key from a fixed seed, for a root that is only ever trusted, never shown.
+        Seed(u8),
+    }
+
+    fn key(k: &Key) -> KeyPair {
+        let pem = match k {
+            Key::Root => include_str!("fixtures/ui/root.key"),
+            Key::Issuing => include_str!("fixtures/ui/issuing.key"),
+            Key::Leaf => include_str!("fixtures/ui/leaf.key"),
+            Key::Seed(seed) => {
+                // A PKCS#8 v1 document around the seed.
+                let mut der = vec![
+                    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04,
+                    0x22, 0x04, 0x20,
+                ];
+                der.extend([*seed; 32]);
+                return KeyPair::try_from(der.as_slice()).expect("a fixed Ed25519 key");
+            }
+        };
+        KeyPair::from_pem(pem).expect("a fixture key")
+    }
+
+    /// `secs` after `wall()`.
+    fn at(secs: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(1_700_000_000 + secs).expect("a test date")
+    }
+
+    pub struct Ca {
+        pub cert: CertificateDer<'static>,
+        issuer: Issuer<'static, KeyPair>,
+    }
+
+    fn ca_params(cn: &str, serial: u64, from: i64, to: i64) -> CertificateParams {
+        let mut p = CertificateParams::default();
+        p.distinguished_name = rcgen::DistinguishedName::new();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.distinguished_name
+            .push(DnType::OrganizationName, "Example Trust");
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        p.serial_number = Some(SerialNumber::from(serial));
+        p.not_before = at(from);
+        p.not_after = at(to);
+        p
+    }
+
+    /// A self-signed root.
+    pub fn root(cn: &str, k: &Key, serial: u64) -> Ca {
+        let key = key(k);
+        let params = ca_params(cn, serial, -400 * DAY, 3000 * DAY);
+        let cert = params.self_signed(&key).expect("self-sign the root");
+        Ca {
+            cert: cert.der().clone(),
+            issuer: Issuer::new(params, key),
+        }
+    }
+
+    impl Ca {
+        pub fn intermediate(&self, cn: &str, k: &Key, serial: u64) -> Ca {
+            let key = key(k);
+            let params = ca_params(cn, serial, -300 * DAY, 1500 * DAY);
+            let cert = params
+                .signed_by(&key, &self.issuer)
+                .expect("sign the intermediate");
+            Ca {
+                cert: cert.der().clone(),
+                issuer: Issuer::new(params, key),
+            }
+        }
+
+        /// A server certificate for `sans` with the leaf key, valid from `from` to `to`
+        /// seconds after `wall()`.
+        pub fn leaf(
+            &self,
+            sans: &[&str],
+            serial: u64,
+            from: i64,
+            to: i64,
+        ) -> CertificateDer<'static> {
+            let names: Vec<String> = sans.iter().map(|s| (*s).to_string()).collect();
+            let mut p = CertificateParams::new(names).expect("valid SANs");
+            p.distinguished_name = rcgen::DistinguishedName::new();
+            p.distinguished_name.push(DnType::CommonName, sans[0]);
+            p.serial_number = Some(SerialNumber::from(serial));
+            p.not_before = at(from);
+            p.not_after = at(to);
+            p.is_ca = IsCa::ExplicitNoCa;
+            p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+            p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+            p.signed_by(&key(&Key::Leaf), &self.issuer)
+                .expect("sign the leaf")
+                .der()
+                .clone()
+        }
+    }
+}
+
+use pki::{DAY, HOUR};
+use rustls::pki_types::CertificateDer;
+use tlsdoctor_tui::probe::tls::{
+    Attempt, FirstRead, HttpHead, Negotiated, TlsFailure, TlsReport, Variant,
+};
+use tlsdoctor_tui::probe::trust::{SourceKind, Trust, TrustSource};
+
+const TLS_CONFIG: &str = r#"
+[clock]
+servers = ["ntp1.example.net", "ntp2.example.net"]
+
+[network]
+captive_url = ""
+
+[[targets]]
+name   = "api"
+host   = "api.example.com"
+probes = ["tls", "tcp:80"]
+
+[[targets]]
+name   = "vpn"
+host   = "vpn.example.com"
+probes = ["tls"]
+
+[[targets]]
+name   = "nl"
+host   = "nl1.vpn.example.com"
+probes = ["openvpn-udp:1194"]
+"#;
+
+/// The certificates of the TLS scenes, and the stores that trust them: Mozilla's and the
+/// system's hold the root; the ca_file holds a root that signed none of them.
+struct Certs {
+    issuing: pki::Ca,
+    trust: Trust,
+}
+
+impl Certs {
+    fn new() -> Self {
+        let root = pki::root("Example Root CA", &pki::Key::Root, 1);
+        let issuing = root.intermediate("Example Issuing CA 1", &pki::Key::Issuing, 2);
+        let other = pki::root("Corp Extra Root", &pki::Key::Seed(9), 9);
+        let trust = Trust::new(vec![
+            TrustSource::from_ders(SourceKind::Mozilla, std::slice::from_ref(&root.cert)),
+            TrustSource::from_ders(SourceKind::System, std::slice::from_ref(&root.cert)),
+            TrustSource::from_ders(
+                SourceKind::CaFile(PathBuf::from("/etc/tlsdoctor/extra-roots.pem")),
+                std::slice::from_ref(&other.cert),
+            ),
+        ]);
+        Certs { issuing, trust }
+    }
+
+    /// A leaf for `host` and the intermediate, as a good server sends them.
+    fn chain(&self, host: &str, seed: u8, from: i64, to: i64) -> Vec<CertificateDer<'static>> {
+        let www = format!("www.{host}");
+        vec![
+            self.issuing
+                .leaf(&[host, www.as_str()], u64::from(seed), from, to),
+            self.issuing.cert.clone(),
+        ]
+    }
+}
+
+/// An attempt that got no further than `failure`, or the handshake that `negotiated` says.
+fn attempt(variant: Variant, sni: &str, to: &str, hello_len: usize) -> Attempt {
+    Attempt {
+        variant,
+        sni: Some(sni.to_string()),
+        addr: Some(addr(to)),
+        tcp: Some(Ok(ms(23))),
+        handshake: None,
+        negotiated: None,
+        first_read: None,
+        http: None,
+        failure: None,
+        hello_len,
+        received: 0,
+        first_bytes: Vec::new(),
+        capture: tlsdoctor_tui::probe::verifier::Capture::default(),
+        took: ms(60),
+    }
+}
+
+/// `a` completed: TLS 1.3 with `group`, ALPN http/1.1, and a `HEAD /` answered with `date`.
+fn completed(mut a: Attempt, group: &str, date: Option<&str>) -> Attempt {
+    a.handshake = Some(ms(31));
+    a.negotiated = Some(Negotiated {
+        version: "TLSv1.3".to_string(),
+        cipher: "TLS13_AES_256_GCM_SHA384".to_string(),
+        group: Some(group.to_string()),
+        post_quantum: group == "X25519MLKEM768",
+        alpn: Some("http/1.1".to_string()),
+    });
+    a.first_read = Some(FirstRead::Data {
+        took: ms(12),
+        bytes: 212,
+    });
+    a.http = Some(HttpHead {
+        status_line: "HTTP/1.1 200 OK".to_string(),
+        status: Some(200),
+        date_raw: date.map(str::to_string),
+        date: date.and_then(tlsdoctor_tui::probe::http::parse_date),
+        received_at: wall(),
+    });
+    a.received = 4_310;
+    a
+}
+
+/// A report for `host` from its attempts and the chain it captured.
+fn report(
+    host: &str,
+    attempt: Attempt,
+    variants: Vec<Attempt>,
+    chain: &[CertificateDer<'static>],
+) -> TlsReport {
+    TlsReport {
+        host: host.to_string(),
+        port: 443,
+        sni: Some(host.to_string()),
+        name: host.to_string(),
+        started_at: wall(),
+        took: ms(95),
+        attempt,
+        variants,
+        chain: tlsdoctor_tui::probe::cert::parse_chain(chain),
+        verified_at: Some(wall()),
+        rustls_verdict: None,
+    }
+}
+
+/// The NTP servers agree on `offset_us`; the sync service is on; every target resolves and
+/// connects.
+fn tls_scene(certs: &Certs, offset_us: i64) -> Scene {
+    let mut s = Scene::new(TLS_CONFIG, false);
+    s.model.obs.machine.trust = Arc::new(certs.trust.clone());
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", offset_us, 21_400, 2, "192.0.2.1")),
+        20,
+    );
+    s.ntp(
+        1,
+        Ok(reply("192.0.2.20:123", offset_us + 700, 18_100, 1, "GPS")),
+        25,
+    );
+    s.sync(true, 30);
+    s.connect(
+        0,
+        resolved(&["93.184.216.34"], 12),
+        vec![
+            tcp("93.184.216.34:443", Ok(ms(23))),
+            tcp("93.184.216.34:80", Ok(ms(21))),
+        ],
+        40,
+    );
+    s.connect(
+        1,
+        resolved(&["198.51.100.7"], 8),
+        vec![tcp("198.51.100.7:443", Ok(ms(31)))],
+        45,
+    );
+    s.connect(2, resolved(&["192.0.2.30"], 6), vec![], 50);
+    s
+}
+
+fn tls(s: &mut Scene, i: usize, r: TlsReport, at_ms: u64) {
+    s.probe(ProbeId::Tls(i), ProbeOutcome::Tls(Box::new(r)), at_ms);
+}
+
+/// api: TLS 1.3 with the post-quantum group, a leaf and its intermediate, 41 days left.
+fn api_good(certs: &Certs) -> TlsReport {
+    let host = "api.example.com";
+    let a = completed(
+        attempt(Variant::Default, host, "93.184.216.34:443", 1_612),
+        "X25519MLKEM768",
+        Some("Tue, 14 Nov 2023 22:13:21 GMT"),
+    );
+    report(
+        host,
+        a,
+        vec![],
+        &certs.chain(host, 3, -49 * DAY, 41 * DAY + 5 * HOUR),
+    )
+}
+
+/// vpn: TLS 1.3 with the classic X25519, 200 days left.
+fn vpn_good(certs: &Certs) -> TlsReport {
+    let host = "vpn.example.com";
+    let a = completed(
+        attempt(Variant::Default, host, "198.51.100.7:443", 1_612),
+        "X25519",
+        Some("Tue, 14 Nov 2023 22:13:20 GMT"),
+    );
+    report(host, a, vec![], &certs.chain(host, 4, -20 * DAY, 200 * DAY))
+}
+
+/// vpn: the default hello is reset; without the post-quantum share it works; another SNI and
+/// none are reset too (they are as large).
+fn vpn_reset(certs: &Certs) -> TlsReport {
+    let host = "vpn.example.com";
+    let to = "198.51.100.7:443";
+    let mut a = attempt(Variant::Default, host, to, 1_612);
+    a.failure = Some(TlsFailure::Reset { received: 0 });
+    let small = completed(
+        attempt(Variant::NoPostQuantum, host, to, 380),
+        "X25519",
+        None,
+    );
+    let mut other = attempt(
+        Variant::OtherSni("example.com".to_string()),
+        "example.com",
+        to,
+        1_608,
+    );
+    other.failure = Some(TlsFailure::Reset { received: 0 });
+    let mut none = attempt(Variant::NoSni, host, to, 1_590);
+    none.sni = None;
+    none.failure = Some(TlsFailure::Reset { received: 0 });
+    report(
+        host,
+        a,
+        vec![small, other, none],
+        &certs.chain(host, 4, -20 * DAY, 200 * DAY),
+    )
+}
+
+/// A good TLS 1.3 handshake with the post-quantum group (api), a classic one (vpn), and a
+/// target with UDP checks only (nl).
+fn tls_good() -> Scene {
+    let certs = Certs::new();
+    let mut s = tls_scene(&certs, SMALL);
+    tls(&mut s, 0, api_good(&certs), 60);
+    tls(&mut s, 1, vpn_good(&certs), 70);
+    s
+}
+
+/// Focuses the Handshakes pane and selects `row`; returns the screens at 80x24 and 120x40.
+fn handshake_row(s: &mut Scene, row: usize) -> String {
+    s.chars("2");
+    s.model.selected[Pane::Handshakes.index()] = 0;
+    for _ in 0..row {
+        s.key(KeyCode::Down);
+    }
+    s.screen(80, 24) + &s.screen(120, 40)
+}
+
+/// The handshake snapshots: the pane (focused, its row selected) at both sizes, then the
+/// details of the row at both sizes.
+fn handshake_snapshots(s: &mut Scene, name: &str) {
+    insta::assert_snapshot!(format!("{name}_80x24"), s.screen(80, 24));
+    insta::assert_snapshot!(format!("{name}_120x40"), s.screen(120, 40));
+    s.key(KeyCode::Enter);
+    assert_eq!(s.model.overlay, Some(Overlay::Details(Pane::Handshakes)));
+    insta::assert_snapshot!(format!("{name}_details_80x24"), s.screen(80, 24));
+    insta::assert_snapshot!(format!("{name}_details_120x40"), s.screen(120, 40));
+}
+
+/// Everything a details window shows, scrolled page by page to its end (at 80x24).
+fn whole_details(s: &mut Scene) -> String {
+    s.model.overlay_scroll = 0;
+    let mut all = String::new();
+    for _ in 0..30 {
+        all.push_str(&s.screen(80, 24));
+        let before = s.screen(80, 24);
+        s.key(KeyCode::PageDown);
+        if s.screen(80, 24) == before {
+            break;
+        }
+    }
+    all
+}
+
+#[test]
+fn tls_good_screens() {
+    let mut s = tls_good();
+    assert!(
+        s.model.derived.findings.is_empty(),
+        "{:?}",
+        s.model.derived.findings
+    );
+    let pane = handshake_row(&mut s, 0);
+    for want in [
+        "TLSv1.3 in 31ms · TLS13_AES_256_GCM_SHA384 ·",
+        "X25519MLKEM768 (post-quantum hybrid)",
+        "HTTP  1.1 200 OK · Date Tue, 14 Nov 2023 22:13:21 GMT",
+        "api.example.com ← Example Issuing CA 1 · expires in 41 d",
+        "mozilla ✓ · system ✓ · ca-file ✗ unknown issuer",
+    ] {
+        assert!(pane.contains(want), "{want:?} is not on\n{pane}");
+    }
+    // The target with UDP checks only: its host, no made-up port or TLS line.
+    assert!(pane.contains("nl   nl1.vpn.example.com"), "{pane}");
+    assert!(!pane.contains("nl1.vpn.example.com:443"), "{pane}");
+    handshake_snapshots(&mut s, "tls_good");
+    let all = whole_details(&mut s);
+    for want in [
+        "#0 leaf api.example.com",
+        "#1 intermediate Example Issuing CA 1",
+        "api.example.com, www.api.example.com",
+        "RSA 2048 bits",
+        "sha256WithRSAEncryption",
+        "SHA-256",
+        "serverAuth",
+        "yes (basicConstraints CA:TRUE)",
+        "✓ trusted: a path to CN=Example Root CA",
+        "time (true)",
+        "first read 12ms (212 bytes)",
+    ] {
+        assert!(all.contains(want), "{want:?} is not in the details\n{all}");
+    }
+    s.model.overlay_scroll = 0;
+    s.key(KeyCode::PageDown);
+    insta::assert_snapshot!("tls_good_details_page2_80x24", s.screen(80, 24));
+}
+
+#[test]
+fn tls_expired_screens() {
+    let certs = Certs::new();
+    let mut s = tls_scene(&certs, SMALL);
+    let host = "api.example.com";
+    let a = completed(
+        attempt(Variant::Default, host, "93.184.216.34:443", 1_612),
+        "X25519MLKEM768",
+        Some("Tue, 14 Nov 2023 22:13:21 GMT"),
+    );
+    let chain = certs.chain(host, 5, -93 * DAY, -3 * DAY - 4 * HOUR);
+    tls(&mut s, 0, report(host, a, vec![], &chain), 60);
+    tls(&mut s, 1, vpn_good(&certs), 70);
+    assert!(
+        s.model
+            .findings()
+            .iter()
+            .any(|f| f.code == Code::CertExpired && f.target.as_deref() == Some("api")),
+        "{:?}",
+        s.model.derived.findings
+    );
+    let pane = handshake_row(&mut s, 0);
+    assert!(pane.contains("api.example.com:443  expired"), "{pane}");
+    assert!(pane.contains("expired 3 d ago"), "{pane}");
+    assert!(
+        pane.contains("mozilla ✗ expired · system ✗ expired"),
+        "{pane}"
+    );
+    handshake_snapshots(&mut s, "tls_expired");
+    let all = whole_details(&mut s);
+    assert!(all.contains("cert-expired"), "{all}");
+    assert!(all.contains("the true time agrees"), "{all}");
+}
+
+#[test]
+fn tls_reset_screens() {
+    let certs = Certs::new();
+    let mut s = tls_scene(&certs, SMALL);
+    tls(&mut s, 0, api_good(&certs), 60);
+    tls(&mut s, 1, vpn_reset(&certs), 70);
+    assert!(
+        s.model
+            .findings()
+            .iter()
+            .any(|f| f.code == Code::MiddleboxLargeHello),
+        "{:?}",
+        s.model.derived.findings
+    );
+    let pane = handshake_row(&mut s, 1);
+    assert!(pane.contains("vpn.example.com:443  reset"), "{pane}");
+    assert!(
+        pane.contains("works without the post-quantum share"),
+        "{pane}"
+    );
+    handshake_snapshots(&mut s, "tls_reset");
+    let all = whole_details(&mut s);
+    for want in [
+        "✓ without the post-quantum key share: TLSv1.3",
+        "✗ with SNI \"example.com\": connection reset",
+        "middlebox-large-hello",
+    ] {
+        assert!(all.contains(want), "{want:?} is not in the details\n{all}");
+    }
+}
+
+#[test]
+fn tls_clock_explained_screens() {
+    let certs = Certs::new();
+    // The local clock is 3 h behind; the certificate was issued 1 h ago in true time, so by
+    // the local clock it is valid only in 2 h.
+    let mut s = tls_scene(&certs, SKEW);
+    let host = "api.example.com";
+    let a = completed(
+        attempt(Variant::Default, host, "93.184.216.34:443", 1_612),
+        "X25519MLKEM768",
+        Some("Wed, 15 Nov 2023 01:13:20 GMT"),
+    );
+    let chain = certs.chain(host, 6, 2 * HOUR, 90 * DAY);
+    tls(&mut s, 0, report(host, a, vec![], &chain), 60);
+    tls(&mut s, 1, vpn_good(&certs), 70);
+    assert!(
+        !s.model
+            .findings()
+            .iter()
+            .any(|f| f.code == Code::CertNotYetValid),
+        "the clock explains it: {:?}",
+        s.model.derived.findings
+    );
+    let pane = handshake_row(&mut s, 0);
+    assert!(pane.contains("api.example.com:443  clock"), "{pane}");
+    assert!(pane.contains("not valid for another 2 h"), "{pane}");
+    assert!(
+        pane.contains("at the true time (+3h00m00.2s): expires in 89 d"),
+        "{pane}"
+    );
+    handshake_snapshots(&mut s, "tls_clock");
+    s.key(KeyCode::PageDown);
+    s.key(KeyCode::PageDown);
+    let verdicts = s.screen(80, 24);
+    assert!(verdicts.contains("time (true)"), "{verdicts}");
+    insta::assert_snapshot!("tls_clock_details_page3_80x24", verdicts);
+    let all = whole_details(&mut s);
+    for want in [
+        "time (local)",
+        "time (true)",
+        "clock-skew",
+        "your clock says",
+    ] {
+        assert!(all.contains(want), "{want:?} is not in the details\n{all}");
+    }
+}
+
+#[test]
+fn https_date_consensus_in_the_clock_pane() {
+    let certs = Certs::new();
+    let mut s = tls_scene(&certs, SMALL);
+    // A second round where no NTP server answers: UDP 123 is blocked.
+    s.ntp(0, Err(NtpError::Timeout(Duration::from_secs(2))), 80);
+    s.ntp(1, Err(NtpError::Timeout(Duration::from_secs(2))), 85);
+    tls(&mut s, 0, api_good(&certs), 90);
+    tls(&mut s, 1, vpn_good(&certs), 95);
+    assert_eq!(
+        ui::clock::format_consensus(&s.model),
+        "consensus +1.00s: local clock is 1.0 s behind · from the Date headers of 2 HTTPS servers, ±1 s (no NTP server answered)"
+    );
+    s.chars("1");
+    insta::assert_snapshot!("https_date_80x24", s.screen(80, 24));
+    insta::assert_snapshot!("https_date_120x40", s.screen(120, 40));
+}
+
+#[test]
+fn running_tls_shows_a_spinner() {
+    let certs = Certs::new();
+    let mut s = tls_scene(&certs, SMALL);
+    s.chars("2R");
+    assert!(
+        !s.model.is_running(ProbeId::Tls(0)),
+        "TLS waits for the lookup"
+    );
+    s.probe(
+        ProbeId::Dns(0),
+        ProbeOutcome::Dns(resolved(&["93.184.216.34"], 12)),
+        0,
+    );
+    assert!(s.model.is_running(ProbeId::Tls(0)), "the answer starts it");
+    s.tick(1250);
+    let pane = s.screen(120, 40);
+    assert!(pane.contains("api.example.com:443  ⠹ 1.2s"), "{pane}");
+    assert!(pane.contains("handshaking…"), "{pane}");
+}
+
+#[test]
+fn tls_text_from_the_network_is_cleaned() {
+    let certs = Certs::new();
+    let mut s = tls_scene(&certs, SMALL);
+    let host = "api.example.com";
+    let mut a = attempt(Variant::Default, host, "93.184.216.34:443", 1_612);
+    a.failure = Some(TlsFailure::Other("bad\x1b[2Jthing".to_string()));
+    let mut r = report(host, a, vec![], &[]);
+    r.attempt.http = Some(HttpHead {
+        status_line: "HTTP/1.1 200 \x1b]0;pwned\x07OK".to_string(),
+        status: Some(200),
+        date_raw: Some("Tue\x1b[31m".to_string()),
+        date: None,
+        received_at: wall(),
+    });
+    tls(&mut s, 0, r, 60);
+    s.chars("2");
+    let mut screens = vec![s.screen(80, 24), s.screen(120, 40)];
+    s.key(KeyCode::Enter);
+    screens.push(whole_details(&mut s));
+    for screen in &screens {
+        assert!(!screen.contains('\x1b'), "{screen}");
+        assert!(!screen.contains('\x07'), "{screen}");
+    }
+    assert!(screens[1].contains("bad[2Jthing"), "{}", screens[1]);
+}
+
+#[test]
+fn validity_and_spans_in_words() {
+    assert_eq!(format::format_span(41 * 86_400 + 5 * 3600), "41 d");
+    assert_eq!(format::format_span(86_400 + 6 * 3600), "1 d 6 h");
+    assert_eq!(format::format_span(3 * 3600 + 5 * 60), "3 h 5 min");
+    assert_eq!(format::format_span(2 * 3600), "2 h");
+    assert_eq!(format::format_span(720), "12 min");
+    assert_eq!(format::format_span(40), "40 s");
+    assert_eq!(
+        format::format_validity(0, 100 * 86_400, 59 * 86_400),
+        "expires in 41 d"
+    );
+    assert_eq!(
+        format::format_validity(0, 100, 100 + 3 * 86_400),
+        "expired 3 d ago"
+    );
+    assert_eq!(
+        format::format_validity(7200, 9000, 0),
+        "not valid for another 2 h"
+    );
+}
+
+#[test]
+fn overlay_scroll_position_in_words() {
+    assert_eq!(
+        ui::window::format_scroll(0, 20, 64),
+        " lines 1–20 of 64 · PgDn more "
+    );
+    assert_eq!(
+        ui::window::format_scroll(10, 20, 64),
+        " lines 11–30 of 64 · PgUp back · PgDn more "
+    );
+    assert_eq!(
+        ui::window::format_scroll(44, 20, 64),
+        " lines 45–64 of 64 · PgUp back "
+    );
+}
+
+#[test]
+fn tls_screens_at_odd_sizes_never_panic() {
+    let mut details = tls_good();
+    handshake_row(&mut details, 0);
+    details.key(KeyCode::Enter);
+    let mut scrolled = tls_good();
+    handshake_row(&mut scrolled, 1);
+    scrolled.key(KeyCode::Enter);
+    scrolled.model.overlay_scroll = u16::MAX;
+    let mut help = tls_good();
+    help.chars("?");
+    help.model.overlay_scroll = 500;
+    let mut pane = tls_good();
+    handshake_row(&mut pane, 2);
+    for s in [&details, &scrolled, &help, &pane] {
+        for w in [0, 1, 2, 5, 10, 20, 33, 60, 79, 99, 100, 140] {
+            for h in [0, 1, 2, 3, 5, 7, 9, 12, 15, 24, 50] {
+                let _ = s.buffer(w, h);
+            }
+        }
+    }
+    // Scrolled past the end, the window shows the end of the text.
+    let end = scrolled.screen(80, 24);
+    assert!(end.contains("checked at"), "{end}");
+    assert!(!end.contains("PgDn more"), "{end}");
+    let help_end = help.screen(80, 24);
+    assert!(help_end.contains("log "), "{help_end}");
+}
