@@ -545,13 +545,17 @@ impl Config {
                 }
                 None => (None, None),
             };
-            let name = t.name.unwrap_or_else(|| {
-                HostPort {
-                    host: host.clone(),
-                    port: Some(port),
-                }
-                .to_string()
-            });
+            // Free text that reaches the screen and the reports: cleaned here, once.
+            let name = t.name.map_or_else(
+                || {
+                    HostPort {
+                        host: host.clone(),
+                        port: Some(port),
+                    }
+                    .to_string()
+                },
+                |n| crate::text::clean(&n),
+            );
             if let Some(dup) = targets.iter().find(|o: &&Target| o.name == name) {
                 return Err(at(
                     path,
@@ -570,7 +574,7 @@ impl Config {
                 sni: match t.sni {
                     None => Sni::Host,
                     Some(s) if s.is_empty() => Sni::None,
-                    Some(s) => Sni::Name(s),
+                    Some(s) => Sni::Name(crate::text::clean(&s)),
                 },
                 connect: t.connect.map(|c| c.into_addr(port)),
                 probes: t.probes.map_or_else(

@@ -123,7 +123,7 @@ impl ServerCertVerifier for DiagnosticVerifier {
             Some(real) => real
                 .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
                 .map(|_| ())
-                .map_err(|e| e.to_string()),
+                .map_err(|e| crate::text::clean(&e.to_string())),
             None => Err("no trusted roots are loaded".to_string()),
         };
         let chain = std::iter::once(end_entity)
@@ -168,7 +168,7 @@ impl ServerCertVerifier for DiagnosticVerifier {
 impl DiagnosticVerifier {
     fn note_signature(&self, result: &Result<HandshakeSignatureValid, rustls::Error>) {
         if let Err(e) = result {
-            let text = e.to_string();
+            let text = crate::text::clean(&e.to_string());
             self.recorder.with(|c| c.signature_error = Some(text));
         }
     }

@@ -27,11 +27,11 @@ pub fn report(model: &Model) -> Value {
             Some(Ok(r)) => json!({
                 "server": server.to_string(), "status": "ok", "address": r.addr.to_string(),
                 "offset_ms": r.offset.as_millis_f64(), "rtt_ms": ms(r.rtt), "stratum": r.stratum,
-                "reference_id": clean(&r.reference_id), "leap": r.leap, "error": null,
+                "reference_id": r.reference_id.clone(), "leap": r.leap, "error": null,
             }),
             Some(Err(e)) => json!({
                 "server": server.to_string(), "status": "error", "reason": e.status(),
-                "offset_ms": null, "rtt_ms": null, "stratum": stratum_of(e), "error": clean(&e.to_string()),
+                "offset_ms": null, "rtt_ms": null, "stratum": stratum_of(e), "error": e.to_string(),
             }),
             None => json!({
                 "server": server.to_string(), "status": "error", "reason": "not-run",
@@ -43,7 +43,7 @@ pub fn report(model: &Model) -> Value {
         .obs
         .sync
         .value()
-        .map(|s| json!({ "active": s.active(), "summary": clean(&s.summary()) }));
+        .map(|s| json!({ "active": s.active(), "summary": s.summary().clone() }));
     let targets: Vec<Value> = model
         .config()
         .targets
@@ -71,18 +71,18 @@ pub fn report(model: &Model) -> Value {
             if let Some(r) = model.obs.targets[i].reach.value() {
                 reach.extend(r.results.iter().map(|x| {
                     json!({ "probe": x.probe.kind(), "port": x.port, "address": x.addr.to_string(),
-                            "status": x.status.as_str(), "detail": clean(&x.detail),
+                            "status": x.status.as_str(), "detail": x.detail.clone(),
                             "openvpn": x.is_openvpn, "signed": x.signed, "ms": ms(x.took) })
                 }));
             }
             let dns_differences: Vec<String> = model.obs.targets[i].reach
                 .value()
                 .and_then(|r| r.dns_compare.as_ref())
-                .map(|c| c.differences().iter().map(|d| clean(d)).collect())
+                .map(crate::probe::reach::DnsComparison::differences)
                 .unwrap_or_default();
             Some(json!({
-                "name": clean(&t.name), "host": clean(&t.host), "port": t.port,
-                "alternative_of": t.alternative_of.map(|p| clean(&model.config().targets[p].name)),
+                "name": t.name.clone(), "host": t.host.clone(), "port": t.port,
+                "alternative_of": t.alternative_of.map(|p| (model.config().targets[p].name).clone()),
                 "dns": dns, "dns_differences": dns_differences,
                 "tls": checks.tls.value().map(|r| tls_entry(r, model.derived.targets[i].chain.as_ref())),
                 "reach": reach,
@@ -95,8 +95,8 @@ pub fn report(model: &Model) -> Value {
         .map(|f| {
             json!({
                 "code": f.code, "severity": f.severity, "target": f.target.as_deref().map(clean),
-                "summary": clean(&f.summary),
-                "evidence": f.evidence.iter().map(|e| clean(e)).collect::<Vec<_>>(),
+                "summary": f.summary.clone(),
+                "evidence": f.evidence,
                 "fixes": f.fixes.iter().map(|x| json!({
                     "key": x.key.to_string(), "label": x.label, "command": x.command,
                 })).collect::<Vec<_>>(),
@@ -113,7 +113,7 @@ pub fn report(model: &Model) -> Value {
             "sync": sync,
         },
         "captive_portal": model.obs.captive.value().map(|c| json!({
-            "url": clean(&c.url),
+            "url": c.url.clone(),
             "status": match &c.verdict {
                 CaptiveVerdict::Open => "open",
                 CaptiveVerdict::Captive(_) => "captive",
@@ -121,7 +121,7 @@ pub fn report(model: &Model) -> Value {
             },
             "detail": match &c.verdict {
                 CaptiveVerdict::Open => String::new(),
-                CaptiveVerdict::Captive(w) | CaptiveVerdict::Unknown(w) => clean(w),
+                CaptiveVerdict::Captive(w) | CaptiveVerdict::Unknown(w) => w.clone(),
             },
             "http_status": c.status,
             "location": c.location.as_deref().map(clean),
@@ -150,13 +150,13 @@ fn tls_entry(r: &TlsReport, judged: Option<&Judged>) -> Value {
         .iter()
         .map(|c| match &c.info {
             Ok(i) => json!({
-                "subject": clean(&i.subject), "issuer": clean(&i.issuer),
-                "sans": i.sans.iter().map(|x| clean(x)).collect::<Vec<_>>(),
+                "subject": i.subject.clone(), "issuer": i.issuer.clone(),
+                "sans": i.sans,
                 "not_before": rfc3339(i.not_before), "not_after": rfc3339(i.not_after),
                 "key": i.key.to_string(), "signature_algorithm": i.signature_algorithm,
                 "sha256": i.sha256, "ca": i.ca,
             }),
-            Err(e) => json!({ "error": clean(e) }),
+            Err(e) => json!({ "error": e.clone() }),
         })
         .collect();
     let trust: Vec<Value> = judged
@@ -166,15 +166,15 @@ fn tls_entry(r: &TlsReport, judged: Option<&Judged>) -> Value {
             json!({
                 "source": s.source.key(),
                 "trusted": s.path.is_ok(),
-                "root": s.path.as_ref().ok().map(|x| clean(x)),
-                "path_error": s.path.as_ref().err().map(|e| clean(&e.to_string())),
-                "verdict": match &s.webpki { Ok(()) => "ok".to_string(), Err(e) => clean(e) },
+                "root": s.path.as_ref().ok().cloned(),
+                "path_error": s.path.as_ref().err().map(std::string::ToString::to_string),
+                "verdict": match &s.webpki { Ok(()) => "ok".to_string(), Err(e) => e.clone() },
             })
         })
         .collect();
     json!({
         "status": if a.failure.is_none() { "ok" } else { "failed" },
-        "error": a.failure.as_ref().map(|f| clean(&f.to_string())),
+        "error": a.failure.as_ref().map(std::string::ToString::to_string),
         "version": n.map(|n| n.version.clone()),
         "cipher": n.map(|n| n.cipher.clone()),
         "group": n.and_then(|n| n.group.clone()),
@@ -184,14 +184,14 @@ fn tls_entry(r: &TlsReport, judged: Option<&Judged>) -> Value {
         "address": a.addr.map(|x| x.to_string()),
         "handshake_ms": a.handshake.map(ms),
         "http": r.http().map(|h| json!({
-            "status_line": clean(&h.status_line),
+            "status_line": h.status_line.clone(),
             "date": h.date_raw.as_deref().map(clean),
             "date_offset_ms": h.date_offset().map(crate::probe::clock::Offset::as_millis_f64),
         })),
         "chain": chain,
         "trust": trust,
         "variants": r.variants.iter().map(|v| json!({
-            "variant": v.variant.to_string(), "result": clean(&v.summary()),
+            "variant": v.variant.to_string(), "result": v.summary().clone(),
         })).collect::<Vec<_>>(),
     })
 }
@@ -204,7 +204,7 @@ fn tcp_entry(a: &TcpAttempt) -> Value {
         Err(e) => ("error", e.to_string()),
     };
     json!({ "probe": "tcp", "port": a.port, "address": a.addr.map(|x| x.to_string()),
-            "status": status, "detail": clean(&detail) })
+            "status": status, "detail": detail.clone() })
 }
 
 fn stratum_of(e: &NtpError) -> Option<u8> {

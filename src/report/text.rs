@@ -6,7 +6,7 @@ use crate::app::Model;
 use crate::diagnose::Judged;
 use crate::probe::reach::CaptiveVerdict;
 use crate::probe::tls::TlsReport;
-use crate::text::{clean, human_duration};
+use crate::text::human_duration;
 use crate::ui::format::format_dns;
 
 /// The whole report as text.
@@ -50,15 +50,15 @@ pub fn report(model: &Model) -> String {
                 r.offset,
                 human_duration(r.rtt),
                 r.stratum,
-                clean(&r.reference_id)
+                r.reference_id.clone()
             ),
-            Some(Err(e)) => format!("{:<8} {}", e.status(), clean(&e.to_string())),
+            Some(Err(e)) => format!("{:<8} {}", e.status(), e),
             None => "not run".to_string(),
         };
         let _ = writeln!(s, "  {:<28} {line}", server.to_string());
     }
     if let Some(sync) = model.obs.sync.value() {
-        let _ = writeln!(s, "  sync service: {}", clean(&sync.summary()));
+        let _ = writeln!(s, "  sync service: {}", sync.summary());
     }
 
     let _ = writeln!(s, "\nTargets");
@@ -70,7 +70,7 @@ pub fn report(model: &Model) -> String {
             continue;
         }
         let checks = &model.obs.targets[i];
-        let _ = writeln!(s, "  {} ({}:{})", clean(&t.name), clean(&t.host), t.port);
+        let _ = writeln!(s, "  {} ({}:{})", t.name, t.host, t.port);
         let Some(dns) = checks.dns.value() else {
             let _ = writeln!(s, "    not run");
             continue;
@@ -95,7 +95,7 @@ pub fn report(model: &Model) -> String {
                     "    {:<18}{}: {}",
                     x.probe.to_string(),
                     x.status.as_str(),
-                    clean(&x.detail)
+                    x.detail.clone()
                 );
             }
             for d in reach
@@ -103,17 +103,17 @@ pub fn report(model: &Model) -> String {
                 .iter()
                 .flat_map(crate::probe::reach::DnsComparison::differences)
             {
-                let _ = writeln!(s, "    DNS differs: {}", clean(&d));
+                let _ = writeln!(s, "    DNS differs: {d}");
             }
         }
     }
     if let Some(c) = model.obs.captive.value() {
         let verdict = match &c.verdict {
             CaptiveVerdict::Open => "no portal".to_string(),
-            CaptiveVerdict::Captive(why) => format!("CAPTIVE PORTAL: {}", clean(why)),
-            CaptiveVerdict::Unknown(why) => format!("could not tell: {}", clean(why)),
+            CaptiveVerdict::Captive(why) => format!("CAPTIVE PORTAL: {why}"),
+            CaptiveVerdict::Unknown(why) => format!("could not tell: {why}"),
         };
-        let _ = writeln!(s, "  captive-portal check {}: {verdict}", clean(&c.url));
+        let _ = writeln!(s, "  captive-portal check {}: {verdict}", c.url);
     }
 
     let _ = writeln!(s, "\nFindings");
@@ -124,7 +124,7 @@ pub fn report(model: &Model) -> String {
         let target = f
             .target
             .as_deref()
-            .map(|t| format!(" [{}]", clean(t)))
+            .map(|t| format!(" [{t}]"))
             .unwrap_or_default();
         let _ = writeln!(
             s,
@@ -132,10 +132,10 @@ pub fn report(model: &Model) -> String {
             f.severity.symbol(),
             f.severity.word(),
             f.code,
-            clean(&f.summary)
+            f.summary.clone()
         );
         for e in &f.evidence {
-            let _ = writeln!(s, "      - {}", clean(e));
+            let _ = writeln!(s, "      - {e}");
         }
         for x in &f.fixes {
             match &x.command {
@@ -175,7 +175,7 @@ fn tls_lines(s: &mut String, r: &TlsReport, judged: Option<&Judged>) {
                 .map(|d| format!(", in {}", human_duration(d)))
                 .unwrap_or_default()
         ),
-        (Some(f), _) => format!("failed: {}", clean(&f.to_string())),
+        (Some(f), _) => format!("failed: {f}"),
         (None, None) => "no handshake".to_string(),
     };
     let _ = writeln!(s, "    TLS      {line}");
@@ -183,9 +183,9 @@ fn tls_lines(s: &mut String, r: &TlsReport, judged: Option<&Judged>) {
         let date = h
             .date_raw
             .as_deref()
-            .map(|d| format!(", Date: {}", clean(d)))
+            .map(|d| format!(", Date: {d}"))
             .unwrap_or_default();
-        let _ = writeln!(s, "    HTTP     {}{date}", clean(&h.status_line));
+        let _ = writeln!(s, "    HTTP     {}{date}", h.status_line);
     }
     for (k, c) in r.chain.iter().enumerate() {
         match &c.info {
@@ -193,18 +193,18 @@ fn tls_lines(s: &mut String, r: &TlsReport, judged: Option<&Judged>) {
                 let _ = writeln!(
                     s,
                     "    cert {k}   {} (issuer {}), {}, SANs: {}",
-                    clean(&i.subject),
-                    clean(&i.issuer),
+                    i.subject.clone(),
+                    i.issuer.clone(),
                     i.key,
                     if i.sans.is_empty() {
                         "none".to_string()
                     } else {
-                        clean(&i.sans.join(", "))
+                        (i.sans.join(", ")).clone()
                     }
                 );
             }
             Err(e) => {
-                let _ = writeln!(s, "    cert {k}   unreadable: {}", clean(e));
+                let _ = writeln!(s, "    cert {k}   unreadable: {e}");
             }
         }
     }
@@ -213,13 +213,13 @@ fn tls_lines(s: &mut String, r: &TlsReport, judged: Option<&Judged>) {
             .sources
             .iter()
             .map(|src| match &src.path {
-                Ok(root) => format!("{}: trusted ({})", src.source.key(), clean(root)),
-                Err(e) => format!("{}: {}", src.source.key(), clean(&e.to_string())),
+                Ok(root) => format!("{}: trusted ({})", src.source.key(), root),
+                Err(e) => format!("{}: {}", src.source.key(), e),
             })
             .collect();
         let _ = writeln!(s, "    trust    {}", trust.join(" · "));
     }
     for v in &r.variants {
-        let _ = writeln!(s, "    retry    {}: {}", v.variant, clean(&v.summary()));
+        let _ = writeln!(s, "    retry    {}: {}", v.variant, v.summary());
     }
 }

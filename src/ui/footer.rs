@@ -9,7 +9,6 @@ use ratatui::widgets::Paragraph;
 use super::theme::Theme;
 use crate::app::Model;
 use crate::app::keys::hints;
-use crate::text::clean;
 
 /// Between two hints.
 const SEP: &str = "  ";
@@ -24,7 +23,7 @@ pub fn lines(model: &Model, width: u16) -> Vec<Line<'static>> {
     let mut used = 0;
     if let Some((text, _)) = &model.flash {
         // A flash can quote a command or a path: keep it to one clean line.
-        let text = format!(" {} ", clean(text));
+        let text = format!(" {text} ");
         used = text.chars().count() + 1;
         cur.push(Span::styled(text, theme.flash()));
         cur.push(Span::styled("│", theme.dim()));

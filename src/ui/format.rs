@@ -4,12 +4,11 @@ use std::time::{Duration, SystemTime};
 
 use crate::config::Target;
 use crate::diagnose::{Finding, Severity};
-use crate::probe::clock::Offset;
 use crate::probe::connect::Dns;
 use crate::probe::tls::{Attempt, Negotiated, Variant};
 use crate::probe::trust::{PathError, SourceKind, SourceVerdict, TimeFault, Verdicts};
 use crate::text::human_duration;
-use crate::text::{clean, uncapitalise};
+use crate::text::uncapitalise;
 
 /// The spinner's frames; one frame per 100 ms of a probe's running time.
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -84,7 +83,7 @@ pub fn format_counts(findings: &[Finding]) -> Option<String> {
 /// first letter in lower case (unless it starts an acronym), after the target's name unless
 /// the words already name it. Summaries can quote the network, so the text is cleaned.
 pub fn format_headline(f: &Finding) -> String {
-    let summary = clean(&f.summary);
+    let summary = f.summary.clone();
     let head = summary.split(": ").next().unwrap_or(&summary);
     let head = uncapitalise(head);
     match &f.target {
@@ -186,7 +185,7 @@ pub fn wrap_clipped(s: &str, width: usize, max_lines: usize) -> Vec<String> {
 
 /// The head of an alternative server's row: marked as standing in for the target above it.
 pub fn format_alternative(host: &str) -> String {
-    format!("↳ alternative: {}", clean(host))
+    format!("↳ alternative: {host}")
 }
 
 /// Why an alternative server's row is empty, and how to try it (`fixes_key` opens the fixes of
@@ -215,7 +214,7 @@ pub fn format_dns(target: &Target, dns: &Dns) -> String {
             format_ms(*took)
         ),
         Dns::Failed { error, took } => {
-            format!("failed after {}: {}", format_ms(*took), clean(error))
+            format!("failed after {}: {}", format_ms(*took), error)
         }
         Dns::Timeout(d) => format!("no answer within {}", human_duration(*d)),
     }
@@ -265,18 +264,18 @@ pub fn format_validity(not_before: i64, not_after: i64, at: i64) -> String {
 /// (post-quantum hybrid) · ALPN h2".
 pub fn format_negotiated(n: &Negotiated) -> String {
     let group = match (&n.group, n.post_quantum) {
-        (Some(g), true) => format!("{} (post-quantum hybrid)", clean(g)),
-        (Some(g), false) => clean(g),
+        (Some(g), true) => format!("{g} (post-quantum hybrid)"),
+        (Some(g), false) => g.clone(),
         (None, _) => "key exchange unknown".to_string(),
     };
     let alpn = n
         .alpn
         .as_deref()
-        .map_or_else(|| "no ALPN".to_string(), |a| format!("ALPN {}", clean(a)));
+        .map_or_else(|| "no ALPN".to_string(), |a| format!("ALPN {a}"));
     format!(
         "{} · {} · {group} · {alpn}",
-        clean(&n.version),
-        clean(&n.cipher)
+        n.version.clone(),
+        n.cipher.clone()
     )
 }
 
@@ -285,7 +284,7 @@ pub fn format_variant(v: &Variant) -> String {
     match v {
         Variant::Default => "with the default hello".to_string(),
         Variant::NoPostQuantum => "without the post-quantum share".to_string(),
-        Variant::OtherSni(name) => format!("with another SNI ({})", clean(name)),
+        Variant::OtherSni(name) => format!("with another SNI ({name})"),
         Variant::NoSni => "without SNI".to_string(),
         Variant::Tls12Only => "with TLS 1.2 only".to_string(),
         Variant::Tls13Only => "with TLS 1.3 only".to_string(),
@@ -354,10 +353,4 @@ pub fn format_trust(v: &Verdicts) -> String {
         .map(|s| format!("{} {}", source_name(&s.source), format_source_verdict(v, s)))
         .collect::<Vec<_>>()
         .join(" · ")
-}
-
-/// `t` moved by a clock offset: the true time for a local time.
-pub fn shifted(t: SystemTime, o: Offset) -> SystemTime {
-    let d = Duration::from_micros(o.as_micros().unsigned_abs());
-    if o.as_micros() >= 0 { t + d } else { t - d }
 }

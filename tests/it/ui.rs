@@ -1235,7 +1235,7 @@ fn counts_and_headlines() {
             None,
             "Local clock is 3 h behind: certs break",
         ),
-        finding(Severity::Error, Some("vpn"), "DNS failed\x1b[2J: x"),
+        finding(Severity::Error, Some("vpn"), "DNS failed: x"),
         finding(Severity::Warning, None, "w"),
     ];
     assert_eq!(
@@ -1244,7 +1244,7 @@ fn counts_and_headlines() {
     );
     assert_eq!(format::format_counts(&[]), None);
     assert_eq!(format::format_headline(&fs[0]), "local clock is 3 h behind");
-    assert_eq!(format::format_headline(&fs[1]), "vpn: DNS failed[2J");
+    assert_eq!(format::format_headline(&fs[1]), "vpn: DNS failed");
     let named = finding(
         Severity::Error,
         Some("10.0.0.1:1"),

@@ -1,7 +1,7 @@
 //! The details of an NTP server: every field of its reply, or why there is none.
 
 use crate::app::Model;
-use crate::text::{clean, human_duration};
+use crate::text::human_duration;
 use crate::ui::format::{format_leap, format_log2, format_time};
 use crate::ui::window::{Doc, run_fields};
 
@@ -27,7 +27,7 @@ pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
             doc.field("offset", &format!("{}: {}", r.offset, r.offset.describe()));
             doc.field("round trip", &human_duration(r.rtt));
             doc.field("stratum", &r.stratum.to_string());
-            doc.field("reference id", &clean(&r.reference_id));
+            doc.field("reference id", &r.reference_id.clone());
             doc.field("leap", format_leap(r.leap));
             doc.field("precision", &format_log2(r.precision));
             doc.field("poll", &format_log2(r.poll));
@@ -38,7 +38,7 @@ pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
         }
         Some(Err(e)) => {
             doc.field("status", e.status());
-            doc.field("reason", &clean(&e.to_string()));
+            doc.field("reason", &e.to_string());
             if e.answered() {
                 doc.field(
                     "consequence",

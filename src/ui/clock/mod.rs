@@ -17,7 +17,6 @@ use super::{SELECTED_WIDTH, elapsed, indent, pane_block, render_list, wrapped_he
 use crate::app::{Model, Pane};
 use crate::diagnose::TimeSource;
 use crate::probe::clock::{NtpError, Offset};
-use crate::text::clean;
 
 /// The widest a server name gets in the table.
 const MAX_SERVER_WIDTH: usize = 24;
@@ -67,14 +66,14 @@ fn rows(model: &Model, theme: Theme) -> Vec<Row> {
                             offset: r.offset.to_string(),
                             rtt: format_ms(r.rtt),
                             stratum: r.stratum.to_string(),
-                            refid: clean(&r.reference_id),
+                            refid: r.reference_id.clone(),
                         },
                     )
                 }
                 Some(Err(e)) => (
                     e.status().to_string(),
                     error_style(e, theme),
-                    Rest::Text(clean(&e.to_string())),
+                    Rest::Text(e.to_string()),
                 ),
                 None => (
                     "not run".to_string(),
@@ -225,8 +224,8 @@ pub fn format_consensus(model: &Model) -> String {
 /// The local sync service in one line.
 pub fn format_sync(model: &Model) -> String {
     match (model.obs.sync.value(), model.obs.sync.is_running()) {
-        (Some(s), false) => format!("sync service: {}", clean(&s.summary())),
-        (Some(s), true) => format!("sync service: {} (checking again…)", clean(&s.summary())),
+        (Some(s), false) => format!("sync service: {}", s.summary()),
+        (Some(s), true) => format!("sync service: {} (checking again…)", s.summary()),
         (None, true) => "sync service: checking…".to_string(),
         (None, false) => "sync service: not checked yet".to_string(),
     }
@@ -268,18 +267,11 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
     // Under the table: the consensus, the sync service and the history, word-wrapped; the
     // table keeps at least one row and the consensus comes first when space is short.
     let text = indent(inner, SELECTED_WIDTH);
-    // A Date header has one-second resolution: the diagnosis allows a second more before it
-    // calls that drift, and so does the colour.
-    let consensus = &model.derived.clock.consensus;
-    let drift = match consensus.source {
-        TimeSource::HttpsDate => crate::diagnose::clock::DRIFT + std::time::Duration::from_secs(1),
-        TimeSource::Ntp | TimeSource::None => crate::diagnose::clock::DRIFT,
-    };
-    let consensus_style = match consensus.offset {
-        Some(o) if o.magnitude() >= crate::diagnose::clock::SKEW => theme.error(),
-        Some(o) if o.magnitude() >= drift => theme.warning(),
-        Some(_) => theme.ok(),
-        None => theme.dim(),
+    let clock = &model.derived.clock;
+    let consensus_style = match (clock.severity(), clock.consensus.offset) {
+        (Some(s), _) => theme.severity(s),
+        (None, Some(_)) => theme.ok(),
+        (None, None) => theme.dim(),
     };
     let lines = vec![
         Line::styled(format_consensus(model), consensus_style),

@@ -5,7 +5,6 @@ use ratatui::text::{Line, Span};
 
 use crate::app::Model;
 use crate::app::keys::Action;
-use crate::text::clean;
 use crate::ui::fixes::format_fix_action;
 use crate::ui::key_label;
 use crate::ui::window::Doc;
@@ -25,11 +24,11 @@ pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
             f.target.as_deref().unwrap_or("this machine")
         )),
     ]));
-    doc.para("", &clean(&f.summary), Style::new());
+    doc.para("", &f.summary.clone(), Style::new());
     doc.line(Line::raw(""));
     doc.line(Line::styled("evidence", theme.heading()));
     for e in &f.evidence {
-        doc.para("• ", &clean(e), Style::new());
+        doc.para("• ", &e.clone(), Style::new());
     }
     if !f.fixes.is_empty() {
         doc.line(Line::raw(""));

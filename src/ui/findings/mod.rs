@@ -13,7 +13,6 @@ use super::theme::Theme;
 use super::{pane_block, render_list};
 use crate::app::{Model, Pane};
 use crate::diagnose::Finding;
-use crate::text::clean;
 
 /// What the target column says for a finding about this machine.
 pub const LOCAL: &str = "local";
@@ -77,7 +76,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
                 ),
                 Span::styled(format!("{:<code_w$} ", f.code.as_str()), theme.heading()),
                 Span::raw(format!("{} ", pad(target(f), target_w))),
-                Span::raw(clean(&f.summary)),
+                Span::raw(f.summary.clone()),
             ]))
         })
         .collect();

@@ -13,7 +13,6 @@ use crate::diagnose::Judged;
 use crate::probe::cert::rfc3339;
 use crate::probe::tls::TlsReport;
 use crate::probe::trust::{SourceVerdict, TimeProblem, Verdicts, describe};
-use crate::text::clean;
 use crate::ui::format::{format_dns, format_ms, format_validity, source_name};
 use crate::ui::handshakes::{
     address, format_attempt, format_handshake, format_tcp, has_tls, http_source,
@@ -24,18 +23,18 @@ use crate::ui::window::{Doc, heading, run_fields_of, slot_run};
 pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
     let t = &model.config().targets[i];
     let checks = &model.obs.targets[i];
-    doc.field("target", &clean(&t.name));
+    doc.field("target", &t.name.clone());
     if let Some(parent) = t.alternative_of.and_then(|p| model.config().targets.get(p)) {
         doc.field(
             "alternative of",
-            &format!("{} ({})", clean(&parent.name), address(parent)),
+            &format!("{} ({})", parent.name, address(parent)),
         );
     }
     doc.field("host", &address(t));
     if has_tls(t) {
         let sni = match &t.sni {
-            Sni::Host => clean(&t.host),
-            Sni::Name(n) => clean(n),
+            Sni::Host => t.host.clone(),
+            Sni::Name(n) => n.clone(),
             Sni::None => "none (no SNI is sent)".to_string(),
         };
         doc.field("SNI", &sni);
@@ -93,14 +92,13 @@ fn tls_doc(doc: &mut Doc, model: &Model, i: usize, judged: Option<&Judged>) {
     };
     let a = &r.attempt;
     doc.field("handshake", &format_handshake(r));
-    let to = a.addr.map_or_else(
-        || format!("{}:{}", clean(&r.host), r.port),
-        |x| x.to_string(),
-    );
+    let to = a
+        .addr
+        .map_or_else(|| format!("{}:{}", r.host, r.port), |x| x.to_string());
     let sni = a
         .sni
         .as_deref()
-        .map_or_else(|| "no SNI".to_string(), |s| format!("SNI {}", clean(s)));
+        .map_or_else(|| "no SNI".to_string(), |s| format!("SNI {s}"));
     doc.field("to", &format!("{to} · {sni}"));
     doc.field("timings", &format_timings(a));
     if a.hello_len > 0 {
@@ -114,16 +112,13 @@ fn tls_doc(doc: &mut Doc, model: &Model, i: usize, judged: Option<&Judged>) {
     }
     match r.http() {
         Some(h) => {
-            doc.field(
-                "HTTP HEAD",
-                &format!("{}{}", clean(&h.status_line), http_source(r)),
-            );
+            doc.field("HTTP HEAD", &format!("{}{}", h.status_line, http_source(r)));
             if let Some(date) = &h.date_raw {
                 let offset = h
                     .date_offset()
                     .map(|o| format!(" (by this header, the {})", o.describe()))
                     .unwrap_or_default();
-                doc.field("Date", &format!("{}{offset}", clean(date)));
+                doc.field("Date", &format!("{date}{offset}"));
             }
         }
         None if a.failure.is_none() => doc.field("HTTP HEAD", &no_http_words(a)),
@@ -133,13 +128,13 @@ fn tls_doc(doc: &mut Doc, model: &Model, i: usize, judged: Option<&Judged>) {
         let mark = if v.failure.is_none() { "✓" } else { "✗" };
         doc.field(
             if k == 0 { "hellos retried" } else { "" },
-            &format!("{mark} {}", clean(&v.summary())),
+            &format!("{mark} {}", v.summary()),
         );
     }
     if let Some(verdict) = &r.rustls_verdict {
         let words = match verdict {
             Ok(()) => "✓ accepted with every root loaded".to_string(),
-            Err(e) => format!("✗ {}", clean(e)),
+            Err(e) => format!("✗ {e}"),
         };
         doc.field("rustls verdict", &words);
     }
@@ -172,7 +167,7 @@ fn no_http_words(a: &crate::probe::tls::Attempt) -> String {
             format!("the answer ({bytes} bytes) is not an HTTP/1.x response")
         }
         Some(FirstRead::Alert(al)) => format!("a TLS alert instead: {al}"),
-        Some(FirstRead::Error(e)) => format!("reading the answer failed: {}", clean(e)),
+        Some(FirstRead::Error(e)) => format!("reading the answer failed: {e}"),
         None => "none".to_string(),
     }
 }
@@ -200,7 +195,7 @@ fn format_timings(a: &crate::probe::tls::Attempt) -> String {
             parts.push(format!("first read: nothing within {}", format_ms(*waited)));
         }
         Some(FirstRead::Alert(al)) => parts.push(format!("first read: alert {al}")),
-        Some(FirstRead::Error(e)) => parts.push(format!("first read: {}", clean(e))),
+        Some(FirstRead::Error(e)) => parts.push(format!("first read: {e}")),
         None => {}
     }
     parts.push(format!("all {}", format_ms(a.took)));
@@ -220,26 +215,22 @@ fn chain_doc(doc: &mut Doc, r: &TlsReport, judged: Option<&Judged>) {
     );
     for (k, c) in r.chain.iter().enumerate() {
         let style = doc.theme.heading();
-        doc.para(
-            "",
-            &format!("#{k} {}", clean(&describe(&r.chain, k))),
-            style,
-        );
+        doc.para("", &format!("#{k} {}", describe(&r.chain, k)), style);
         let info = match &c.info {
             Ok(info) => info,
             Err(e) => {
-                doc.field("unreadable", &clean(e));
+                doc.field("unreadable", &e.clone());
                 continue;
             }
         };
-        doc.field("subject", &clean(&info.subject));
+        doc.field("subject", &info.subject.clone());
         let sans = if info.sans.is_empty() {
             "none".to_string()
         } else {
-            clean(&info.sans.join(", "))
+            (info.sans.join(", ")).clone()
         };
         doc.field("SANs", &sans);
-        doc.field("issuer", &clean(&info.issuer));
+        doc.field("issuer", &info.issuer.clone());
         doc.field(
             "validity",
             &format!(
@@ -262,7 +253,7 @@ fn chain_doc(doc: &mut Doc, r: &TlsReport, judged: Option<&Judged>) {
             doc.field("", &words);
         }
         doc.field("key", &info.key.to_string());
-        doc.field("signature", &clean(&info.signature_algorithm));
+        doc.field("signature", &info.signature_algorithm.clone());
         doc.field("SHA-256", &info.sha256);
         doc.field(
             "CA",
@@ -274,7 +265,7 @@ fn chain_doc(doc: &mut Doc, r: &TlsReport, judged: Option<&Judged>) {
         );
         let eku = match &info.eku {
             Some(list) if list.is_empty() => "empty".to_string(),
-            Some(list) => clean(&list.join(", ")),
+            Some(list) => (list.join(", ")).clone(),
             None => "no extension (any purpose)".to_string(),
         };
         doc.field("EKU", &eku);
@@ -284,10 +275,10 @@ fn chain_doc(doc: &mut Doc, r: &TlsReport, judged: Option<&Judged>) {
 /// A source's verdict in full: trusted through which root, or why not.
 fn format_source_full(s: &SourceVerdict) -> String {
     match (&s.webpki, &s.path) {
-        (Ok(()), Ok(root)) => format!("✓ trusted: a path to {}", clean(root)),
+        (Ok(()), Ok(root)) => format!("✓ trusted: a path to {root}"),
         (Ok(()), Err(_)) => "✓ trusted".to_string(),
-        (Err(_), Err(e)) => format!("✗ {}", clean(&e.to_string())),
-        (Err(w), Ok(root)) => format!("✗ {} (a path to {} exists)", clean(w), clean(root)),
+        (Err(_), Err(e)) => format!("✗ {e}"),
+        (Err(w), Ok(root)) => format!("✗ {w} (a path to {root} exists)"),
     }
 }
 
@@ -301,7 +292,7 @@ fn format_time_verdict(v: &Verdicts, r: &[TimeProblem]) -> String {
         .map(|p| {
             format!(
                 "{}: {} ({} to {})",
-                clean(&p.cert),
+                p.cert.clone(),
                 format_validity(p.not_before, p.not_after, v.at),
                 rfc3339(p.not_before),
                 rfc3339(p.not_after)
@@ -344,20 +335,20 @@ fn verdicts_doc(doc: &mut Doc, j: &Judged) {
     }
     let name = match &local.name {
         None => "not checked: no name to check".to_string(),
-        Some((n, Ok(()))) => format!("✓ {:?} is in the certificate", clean(n)),
-        Some((_, Err(why))) => format!("✗ {}", clean(why)),
+        Some((n, Ok(()))) => format!("✓ {n:?} is in the certificate"),
+        Some((_, Err(why))) => format!("✗ {why}"),
     };
     doc.field("name", &name);
     let purpose = if local.purpose.is_empty() {
         "✓ the chain may authenticate a TLS server".to_string()
     } else {
-        format!("✗ {}", clean(&local.purpose.join("; ")))
+        format!("✗ {}", local.purpose.join("; "))
     };
     doc.field("purpose", &purpose);
     let weak = if local.weak.is_empty() {
         "✓ no weak key or signature".to_string()
     } else {
-        format!("! {}", clean(&local.weak.join("; ")))
+        format!("! {}", local.weak.join("; "))
     };
     doc.field("weak", &weak);
 }
@@ -395,9 +386,9 @@ fn target_findings_doc(doc: &mut Doc, model: &Model, t: &crate::config::Target) 
             Span::raw("  "),
             Span::styled(f.code.as_str(), theme.heading()),
         ]));
-        doc.para("  ", &clean(&f.summary), Style::new());
+        doc.para("  ", &f.summary.clone(), Style::new());
         for e in about {
-            doc.para("  • ", &clean(e), theme.dim());
+            doc.para("  • ", &e.clone(), theme.dim());
         }
     }
 }
@@ -415,8 +406,8 @@ pub fn untried_words() -> String {
 /// The title of a target's window: its name, and where it is when the name does not say.
 pub fn target_title(t: &crate::config::Target) -> String {
     if t.name == address(t) || t.name == t.host {
-        format!(" {} ", clean(&t.name))
+        format!(" {} ", t.name)
     } else {
-        format!(" {}: {} ", clean(&t.name), address(t))
+        format!(" {}: {} ", t.name, address(t))
     }
 }

@@ -26,7 +26,7 @@ use crate::diagnose::{CertStatus, Judged};
 use crate::probe::cert::CertInfo;
 use crate::probe::connect::{ConnectReport, TcpAttempt, TcpError};
 use crate::probe::tls::{TlsFailure, TlsReport, Variant};
-use crate::text::{clean, human_duration};
+use crate::text::human_duration;
 
 /// The widest a target's name or address gets in the row's first line.
 const MAX_NAME_WIDTH: usize = 24;
@@ -53,7 +53,7 @@ pub fn address(t: &Target) -> String {
     if has_tls(t) {
         host_port(t)
     } else {
-        clean(&t.host)
+        t.host.clone()
     }
 }
 
@@ -72,9 +72,9 @@ pub fn format_tcp(result: &Result<std::time::Duration, TcpError>) -> (&'static s
                 human_duration(*d)
             ),
         ),
-        Err(TcpError::Unreachable(e)) => ("unreach", format!("unreachable: {}", clean(e))),
+        Err(TcpError::Unreachable(e)) => ("unreach", format!("unreachable: {e}")),
         Err(TcpError::NoAddress) => ("no addr", "not tried: DNS gave no address".to_string()),
-        Err(TcpError::Other(e)) => ("error", clean(e)),
+        Err(TcpError::Other(e)) => ("error", e.clone()),
     }
 }
 
@@ -207,7 +207,7 @@ pub fn column_widths(targets: &[Target]) -> (usize, usize) {
 pub fn format_handshake(report: &TlsReport) -> String {
     let a = &report.attempt;
     match (&a.failure, &a.negotiated) {
-        (Some(f), _) => format!("failed: {}", clean(&f.to_string())),
+        (Some(f), _) => format!("failed: {f}"),
         (None, Some(n)) => {
             let took = a
                 .handshake
@@ -239,12 +239,12 @@ pub fn format_variants(report: &TlsReport) -> Option<String> {
 /// 22:13:21 GMT".
 pub fn format_http(report: &TlsReport) -> Option<String> {
     let h = report.http()?;
-    let status = clean(&h.status_line);
+    let status = h.status_line.clone();
     let status = status.strip_prefix("HTTP/").unwrap_or(&status);
     let date = h
         .date_raw
         .as_deref()
-        .map(|d| format!(" · Date {}", clean(d)))
+        .map(|d| format!(" · Date {d}"))
         .unwrap_or_default();
     Some(format!("{status}{date}{}", http_source(report)))
 }
@@ -267,8 +267,8 @@ pub fn http_source(report: &TlsReport) -> String {
 pub fn format_leaf(leaf: &CertInfo, at: i64) -> String {
     format!(
         "{} ← {} · {}",
-        clean(leaf.display_name()),
-        clean(leaf.issuer_name()),
+        leaf.display_name(),
+        leaf.issuer_name(),
         format_validity(leaf.not_before, leaf.not_after, at)
     )
 }
@@ -346,11 +346,7 @@ fn tls_lines(rows: &mut Rows, model: &Model, i: usize, judged: Option<&Judged>) 
             }
         }
         (Some(Err(e)), _) => {
-            rows.phase(
-                "cert",
-                &format!("unreadable: {}", clean(e)),
-                value(theme.error()),
-            );
+            rows.phase("cert", &format!("unreadable: {e}"), value(theme.error()));
         }
         _ => {}
     }
@@ -439,7 +435,7 @@ fn item(
     } else {
         format!(
             "{}  {}",
-            pad(&clean(&target.name), widths.0),
+            pad(&target.name.clone(), widths.0),
             pad(&address(target), widths.1)
         )
     };
@@ -562,8 +558,8 @@ pub fn summary(model: &Model) -> Line<'static> {
         match status(model, i, theme).0 {
             "ok" | "dns ok" => ok += 1,
             "not run" => {}
-            word @ ("weak" | "expiring") => warned.push(format!("{} {word}", clean(&t.name))),
-            word => failing.push(format!("{} {word}", clean(&t.name))),
+            word @ ("weak" | "expiring") => warned.push(format!("{} {word}", t.name)),
+            word => failing.push(format!("{} {word}", t.name)),
         }
     }
     let mut parts = vec![format!("{ok} ok")];

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 
 use crate::app::Model;
 use crate::probe::reach::{CaptiveVerdict, ReachReport, is_reach_probe, wants_reach};
-use crate::text::{clean, human_duration};
+use crate::text::human_duration;
 use crate::ui::format::{format_dns, format_ms};
 use crate::ui::handshakes::address;
 use crate::ui::handshakes::details::{target_title, untried_words};
@@ -50,7 +50,7 @@ fn dns_comparison_doc(doc: &mut Doc, t: &crate::config::Target, r: &ReachReport)
     };
     doc.field(
         "DNS compared",
-        &format!("system resolver: {}", clean(&c.system.words())),
+        &format!("system resolver: {}", c.system.words()),
     );
     for d in &c.direct {
         let verdict = if super::contradicts(c, d) {
@@ -58,10 +58,7 @@ fn dns_comparison_doc(doc: &mut Doc, t: &crate::config::Target, r: &ReachReport)
         } else {
             ""
         };
-        doc.field(
-            "",
-            &format!("{}: {}{verdict}", d.server, clean(&d.answer.words())),
-        );
+        doc.field("", &format!("{}: {}{verdict}", d.server, d.answer.words()));
     }
     if c.differences().is_empty() {
         doc.field(
@@ -78,8 +75,8 @@ fn captive_doc(doc: &mut Doc, model: &Model) {
     };
     let verdict = match &c.verdict {
         CaptiveVerdict::Open => "no portal: the expected answer came".to_string(),
-        CaptiveVerdict::Captive(why) => format!("CAPTIVE PORTAL: {}", clean(why)),
-        CaptiveVerdict::Unknown(why) => format!("could not tell: {}", clean(why)),
+        CaptiveVerdict::Captive(why) => format!("CAPTIVE PORTAL: {why}"),
+        CaptiveVerdict::Unknown(why) => format!("could not tell: {why}"),
     };
     doc.field("captive check", &verdict);
     let status = c
@@ -88,13 +85,13 @@ fn captive_doc(doc: &mut Doc, model: &Model) {
     let location = c
         .location
         .as_deref()
-        .map(|l| format!(", location {}", clean(l)))
+        .map(|l| format!(", location {l}"))
         .unwrap_or_default();
     doc.field(
         "",
         &format!(
             "{}: {status} in {}{location}",
-            clean(&c.url),
+            c.url.clone(),
             format_ms(c.took)
         ),
     );
@@ -115,7 +112,7 @@ pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
     if let Some(parent) = t.alternative_of.and_then(|p| model.config().targets.get(p)) {
         doc.field(
             "alternative of",
-            &format!("{} ({})", clean(&parent.name), address(parent)),
+            &format!("{} ({})", parent.name, address(parent)),
         );
     }
     if model.untried_alternative(i) {
@@ -159,7 +156,7 @@ pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
                     &facts,
                 );
                 doc.para("    ", &super::format_reach_status(x), Style::new());
-                doc.para("    ", &clean(&x.detail), theme.dim());
+                doc.para("    ", &x.detail.clone(), theme.dim());
             }
             if r.results.is_empty() && t.probes.iter().any(|s| is_reach_probe(*s)) {
                 doc.para(

@@ -41,7 +41,6 @@ use crate::probe::reach::dns::{Answer, Direct};
 use crate::probe::reach::{
     CaptiveVerdict, DnsComparison, ReachResult, ReachStatus, is_reach_probe,
 };
-use crate::text::clean;
 use crate::text::human_duration;
 
 /// The width of the status column (longer words push the rest of the line right).
@@ -66,9 +65,9 @@ pub fn format_port(attempt: &TcpAttempt) -> (&'static str, String) {
             "filtered",
             format!("no answer from {addr} within {}", human_duration(*d)),
         ),
-        Err(TcpError::Unreachable(e)) => ("unreach", format!("{addr}: {}", clean(e))),
+        Err(TcpError::Unreachable(e)) => ("unreach", format!("{addr}: {e}")),
         Err(TcpError::NoAddress) => ("untried", "DNS gave no address".to_string()),
-        Err(TcpError::Other(e)) => ("error", format!("{addr}: {}", clean(e))),
+        Err(TcpError::Other(e)) => ("error", format!("{addr}: {e}")),
     }
 }
 
@@ -118,7 +117,7 @@ fn answer_words(a: &Answer) -> String {
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(", "),
-        other => clean(&other.words()),
+        other => other.words().clone(),
     }
 }
 
@@ -177,7 +176,7 @@ pub fn format_captive_verdict(model: &Model) -> String {
         .network
         .captive_url
         .as_ref()
-        .map(|u| clean(&u.to_string()));
+        .map(std::string::ToString::to_string);
     let slot = &model.obs.captive;
     if let Some(since) = slot.running_since {
         let url = url.unwrap_or_default();
@@ -190,10 +189,10 @@ pub fn format_captive_verdict(model: &Model) -> String {
                     Some(s) => format!("no portal ({s} in {})", format_ms(c.took)),
                     None => "no portal".to_string(),
                 },
-                CaptiveVerdict::Captive(why) => format!("CAPTIVE PORTAL: {}", clean(why)),
-                CaptiveVerdict::Unknown(why) => format!("could not tell: {}", clean(why)),
+                CaptiveVerdict::Captive(why) => format!("CAPTIVE PORTAL: {why}"),
+                CaptiveVerdict::Unknown(why) => format!("could not tell: {why}"),
             };
-            format!("{verdict} · {}", clean(&c.url))
+            format!("{verdict} · {}", c.url)
         }
         (None, Some(url)) if crate::probe::wants_captive_check(model.config()) => {
             format!("not run yet · {url}")
@@ -355,7 +354,7 @@ fn result_lines(rows: &Rows, item: &mut Item, r: &ReachResult, stale: bool) {
     item.lines.push(head);
     item.clipped(rows.width, SUB, &words, MAX_WORDS_LINES, value);
     if rows.details {
-        item.clipped(rows.width, SUB, &clean(&r.detail), 1, theme.dim());
+        item.clipped(rows.width, SUB, &r.detail.clone(), 1, theme.dim());
     }
 }
 
