@@ -7,7 +7,7 @@ use ratatui::text::Line;
 
 use super::theme::Theme;
 use super::window::{Doc, render_scrolled};
-use super::{WINDOW_FRAME, centered, window};
+use super::window::{WINDOW_FRAME, centered, window};
 use crate::app::{Model, Pane};
 
 /// The widest the window gets, so lines stay readable on wide terminals.
@@ -28,12 +28,7 @@ pub fn lines(
     }
     let i = model.selection(pane);
     let mut doc = Doc::new(theme, width);
-    let title = match pane {
-        Pane::Clock => super::clock::details::doc(&mut doc, model, i),
-        Pane::Handshakes => super::handshakes::details::doc(&mut doc, model, i),
-        Pane::Reach => super::reach::details::doc(&mut doc, model, i),
-        Pane::Findings => super::findings::details::doc(&mut doc, model, i),
-    };
+    let title = super::view(pane).details(&mut doc, model, i);
     Some((title, doc.lines))
 }
 

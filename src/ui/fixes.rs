@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{ListItem, Paragraph, Wrap};
 
 use super::theme::Theme;
-use super::{WINDOW_FRAME, centered, render_list, window, wrapped_height};
+use super::window::{WINDOW_FRAME, centered, window};
+use super::{render_list, wrapped_height};
 use crate::app::Model;
 use crate::app::keys::{Action, Mode, bindings};
 use crate::diagnose::Fix;

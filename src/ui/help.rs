@@ -8,19 +8,9 @@ use ratatui::text::{Line, Span};
 
 use super::format::wrap_words;
 use super::theme::Theme;
-use super::{WINDOW_FRAME, centered, window};
+use super::window::{WINDOW_FRAME, centered, window};
+use crate::app::Model;
 use crate::app::keys::{Action, BINDINGS, Mode, bindings};
-use crate::app::{Model, Pane};
-
-/// What a pane shows, for the help window.
-pub fn meaning(pane: Pane) -> &'static str {
-    match pane {
-        Pane::Clock => "NTP servers, consensus offset, sync service, history",
-        Pane::Handshakes => "DNS, TCP, TLS and the certificate per target",
-        Pane::Reach => "TCP ports per target: open, closed, filtered",
-        Pane::Findings => "the diagnosis, worst first, with its fixes",
-    }
-}
 
 /// The help text, one entry per binding, wrapped to `width` under its text column.
 pub fn lines(model: &Model, theme: Theme, width: usize) -> Vec<Line<'static>> {
@@ -55,7 +45,7 @@ pub fn lines(model: &Model, theme: Theme, width: usize) -> Vec<Line<'static>> {
         })
         .map(|b| {
             let text = match b.action {
-                Action::Focus(p) => format!("{}: {}", b.help, meaning(p)),
+                Action::Focus(p) => format!("{}: {}", b.help, super::view(p).meaning()),
                 _ => b.help.to_string(),
             };
             (b.label, text, Style::new())

@@ -81,12 +81,7 @@ pub fn render(frame: &mut Frame, model: &Model) {
         if compact {
             render_compact(frame, rect, model, pane);
         } else {
-            match pane {
-                Pane::Clock => clock::render(frame, rect, model, focused),
-                Pane::Handshakes => handshakes::render(frame, rect, model, focused),
-                Pane::Reach => reach::render(frame, rect, model, focused),
-                Pane::Findings => findings::render(frame, rect, model, focused),
-            }
+            view(pane).render(frame, rect, model, focused);
         }
     }
     let over = Rect {
@@ -99,6 +94,30 @@ pub fn render(frame: &mut Frame, model: &Model) {
         Some(Overlay::Details(pane)) => details::render(frame, over, model, *pane),
         Some(Overlay::Fixes { selected }) => fixes::render_fixes(frame, over, model, *selected),
         Some(Overlay::Confirm { fix }) => fixes::render_confirm(frame, over, model, *fix),
+    }
+}
+
+/// What a pane gives the view: its full form, its one-line form for the stacked layout, the
+/// details of a row, and what it shows (for the help). A new pane implements this in its
+/// folder (`ui/<pane>/`) and gets one arm in [`view`].
+pub trait PaneView {
+    /// The pane, in `area`; `focused` marks its selected row.
+    fn render(&self, frame: &mut Frame, area: Rect, model: &Model, focused: bool);
+    /// The pane in one line.
+    fn summary(&self, model: &Model) -> Line<'static>;
+    /// The details of row `row` into `doc`; returns the window's title.
+    fn details(&self, doc: &mut window::Doc, model: &Model, row: usize) -> String;
+    /// What the pane shows, for the help window.
+    fn meaning(&self) -> &'static str;
+}
+
+/// The view of `pane`.
+pub fn view(pane: Pane) -> &'static dyn PaneView {
+    match pane {
+        Pane::Clock => &clock::View,
+        Pane::Handshakes => &handshakes::View,
+        Pane::Reach => &reach::View,
+        Pane::Findings => &findings::View,
     }
 }
 
@@ -166,12 +185,7 @@ pub fn pane_block(pane: Pane, focused: bool, theme: Theme) -> Block<'static> {
 /// A pane shrunk to its title and a one-line summary.
 fn render_compact(frame: &mut Frame, area: Rect, model: &Model, pane: Pane) {
     let theme = Theme::new(model.env.color);
-    let summary = match pane {
-        Pane::Clock => clock::summary(model),
-        Pane::Handshakes => handshakes::summary(model),
-        Pane::Reach => reach::summary(model),
-        Pane::Findings => findings::summary(model),
-    };
+    let summary = view(pane).summary(model);
     if area.height >= 2 {
         let block = Block::new()
             .borders(Borders::TOP)
@@ -206,18 +220,6 @@ pub fn render_list(
     };
     let mut state = ListState::default().with_selected(selected);
     frame.render_stateful_widget(list, area, &mut state);
-}
-
-/// A `width` x `height` rectangle centred in `area`, clamped to it.
-pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let w = width.min(area.width);
-    let h = height.min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
 }
 
 /// How many rows `lines` take when word-wrapped at `width` (greedy, as the paragraph wraps).
@@ -260,22 +262,6 @@ pub fn indent(area: Rect, n: u16) -> Rect {
         width: area.width - n,
         ..area
     }
-}
-
-/// What a window adds around its text: the border and one column of padding on each side.
-pub const WINDOW_FRAME: u16 = 4;
-
-/// A window over the panes: cleared, bordered, titled; returns the area inside the border.
-pub fn window(frame: &mut Frame, area: Rect, title: String, theme: Theme) -> Rect {
-    frame.render_widget(ratatui::widgets::Clear, area);
-    let block = Block::bordered()
-        .padding(ratatui::widgets::Padding::horizontal(1))
-        .border_type(ratatui::widgets::BorderType::Double)
-        .border_style(theme.border(true))
-        .title(Span::styled(title, theme.title()));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    inner
 }
 
 /// The running time of a probe that started at `since`.

@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Paragraph};
 
 use super::format::{format_ms, format_time, wrap_words};
 use super::key_label;
@@ -18,6 +18,34 @@ use crate::text::human_duration;
 
 /// The width of the field names.
 const LABEL: usize = 16;
+
+/// What a window adds around its text: the border and one column of padding on each side.
+pub const WINDOW_FRAME: u16 = 4;
+
+/// A window over the panes: cleared, bordered, titled; returns the area inside the border.
+pub fn window(frame: &mut Frame, area: Rect, title: String, theme: Theme) -> Rect {
+    frame.render_widget(ratatui::widgets::Clear, area);
+    let block = Block::bordered()
+        .padding(ratatui::widgets::Padding::horizontal(1))
+        .border_type(ratatui::widgets::BorderType::Double)
+        .border_style(theme.border(true))
+        .title(Span::styled(title, theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+/// A `width` x `height` rectangle centred in `area`, clamped to it.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
 
 /// A window's text, built line by line and word-wrapped to `width` with hanging indents, so
 /// the window knows its exact height.

@@ -1334,7 +1334,7 @@ fn layout_grid_and_stack() {
     for (pane, r, _) in &tiny {
         assert_eq!(r.height, if *pane == Pane::Findings { 3 } else { 0 });
     }
-    let c = ui::centered(Rect::new(0, 0, 10, 5), 40, 3);
+    let c = ui::window::centered(Rect::new(0, 0, 10, 5), 40, 3);
     assert_eq!(c, Rect::new(0, 1, 10, 3));
 }
 
