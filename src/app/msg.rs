@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 
 use crate::probe::{ProbeEvent, ProbeId};
 
-/// An input to [`crate::app::update`].
+/// An input to [`crate::app::update()`].
 #[derive(Debug, Clone)]
 pub enum Msg {
     /// Time passes: the monotonic and the local wall clock, read by the runtime.

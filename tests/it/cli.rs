@@ -110,3 +110,12 @@ fn without_a_terminal_it_prints_the_report() {
         .code(2)
         .stdout(predicate::str::contains("tcp-refused").and(predicate::str::contains("Findings")));
 }
+
+/// The `--help` text, whole: the options, their defaults (read from the embedded defaults), and
+/// what the targets are.
+#[test]
+fn help_text() {
+    let out = bin().arg("--help").env("COLUMNS", "100").output().unwrap();
+    assert!(out.status.success());
+    insta::assert_snapshot!("help", String::from_utf8(out.stdout).unwrap());
+}

@@ -695,7 +695,8 @@ async fn https_date_is_the_fallback_clock() {
 }
 
 /// 20 TLS targets of which 5 never answer: they run concurrently, so the run takes about
-/// one or two timeouts, not five (the time is printed, not asserted).
+/// one or two timeouts, not five. The bound is loose (a loaded two-core machine builds and
+/// runs other tests meanwhile): in waves, the five silent ones alone would cost ten timeouts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_targets_five_silent() {
     let lab = Lab::new();
@@ -720,8 +721,10 @@ async fn twenty_targets_five_silent() {
     }
     let config = lab.config(&ntp.addr().to_string(), "", &targets);
     let run = lab.run("twenty", &config, &[]).await;
-    println!(
-        "20 targets (5 silent), timeout {TIMEOUT}: {:?} (about one or two timeouts expected)",
+    let timeout = tlsdoctor_tui::config::parse_duration(TIMEOUT).unwrap();
+    assert!(
+        run.took < timeout * 5,
+        "20 targets (5 silent), timeout {TIMEOUT}: {:?}; about one or two timeouts expected",
         run.took
     );
     let table: Vec<(&str, Vec<&str>)> =

@@ -4,7 +4,7 @@
 
 mod cli;
 mod clock;
-// mod config;
+mod config;
 // mod diagnose;
 mod headless;
 mod lab;

@@ -148,7 +148,8 @@ async fn status_per_probe_and_port() {
     );
 }
 
-/// Many silent ports cost about one timeout, because the probes run concurrently.
+/// Many silent ports cost about one timeout, because the probes run concurrently. The bound
+/// is loose for a loaded machine; one after another they would cost twelve.
 #[tokio::test]
 async fn many_silent_ports_take_about_one_timeout() {
     let mut peers = Vec::new();
@@ -159,11 +160,11 @@ async fn many_silent_ports_take_about_one_timeout() {
     specs.extend(peers.iter().map(|p| ProbeSpec::Wireguard(p.addr.port())));
     let start = Instant::now();
     let results = reach::run_all(&specs, LOCAL, None, SILENT).await;
-    println!(
-        "{} silent probes with a {:?} timeout took {:?}",
-        results.len(),
-        SILENT,
-        start.elapsed()
+    let took = start.elapsed();
+    assert!(
+        took < SILENT * 4,
+        "{} silent probes with a {SILENT:?} timeout took {took:?}; about one timeout expected",
+        results.len()
     );
     assert_eq!(results.len(), 12);
     assert!(
