@@ -1,6 +1,7 @@
 //! The imperative shell: the terminal, the input thread, the probe tasks, signals, and the one
 //! `select!` loop that turns all of them into messages for `update` and carries out its effects.
 
+use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -176,10 +177,12 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
     let mut last_frame = Instant::now()
         .checked_sub(FRAME)
         .unwrap_or_else(Instant::now);
-    let mut pending: Vec<Effect> = effects;
+    // Effects wait here; carrying one out can bring more (a fix's re-runs), which are carried
+    // out in the same pass, before the loop waits again.
+    let mut pending: VecDeque<Effect> = effects.into();
 
     let exit = 'run: loop {
-        for fx in std::mem::take(&mut pending) {
+        while let Some(fx) = pending.pop_front() {
             match fx {
                 Effect::Start(id) => probes.spawn(id, model.obs.dns_for(id)),
                 Effect::Quit => break 'run Exit::Quit,
@@ -208,7 +211,7 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
             Some(ev) = input.rx.recv() => {
                 match ev {
                     Event::Key(key) => {
-                        pending = app::update(&mut model, Msg::Key(key));
+                        pending.extend(app::update(&mut model, Msg::Key(key)));
                         dirty = true;
                     }
                     Event::Resize(..) => dirty = true,
@@ -216,12 +219,12 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
                 }
             }
             Some(event) = probes.next() => {
-                pending = app::update(&mut model, Msg::Probe { event: Box::new(event), at: Instant::now() });
+                pending.extend(app::update(&mut model, Msg::Probe { event: Box::new(event), at: Instant::now() }));
                 dirty = true;
             }
             _ = ticker.tick() => {
                 let before = (model.running(), model.flash.is_some(), model.history.len());
-                pending = app::update(&mut model, Msg::Tick { now: Instant::now(), wall: SystemTime::now() });
+                pending.extend(app::update(&mut model, Msg::Tick { now: Instant::now(), wall: SystemTime::now() }));
                 // Time alone changes the screen only while something runs (spinners, elapsed).
                 let after = (model.running(), model.flash.is_some(), model.history.len());
                 if before.0 > 0 || before != after || !pending.is_empty() {

@@ -2,7 +2,8 @@
 # The dashboard in a real terminal: tmux at 80x24 runs a shell, the shell runs tlsdoctor-tui
 # against a real chronyd on loopback. It starts on the alternate screen, the clock pane fills,
 # `?` shows the help, `q` quits with status 0, and the terminal is given back (main screen,
-# cursor visible). Then the same after SIGHUP (what an SSH drop sends) and SIGTERM.
+# cursor visible). Then the same after SIGHUP (what an SSH drop sends) and SIGTERM. Then a fix
+# run twice through the real terminal (a stand-in timedatectl), back to the dashboard each time.
 # Run by run.sh (BIN, WORK and lib.sh's helpers); run directly, it runs itself through run.sh.
 [[ -n ${INTEROP_SCRIPT:-} ]] || exec "$(dirname "$0")/run.sh" "$(basename "$0")"
 
@@ -112,3 +113,61 @@ for sig in HUP TERM; do
   check "tui: after SIG$sig the cursor is visible" flag_is cursor_flag 1 ||
     show_screen "after SIG$sig"
 done
+
+# A fix run through the terminal, twice: the clock is three hours behind (a chronyd under
+# faketime), the fix is `timedatectl set-ntp true` through a harmless stand-in on PATH. Each run
+# suspends the dashboard, runs the command in the real terminal, waits for Enter and comes
+# back to the dashboard (the same terminal, set up again); then q still quits cleanly.
+if start_chronyd tui-skew "+3h"; then
+  mkdir -p "$WORK/standin"
+  cat >"$WORK/standin/timedatectl" <<'EOS'
+#!/bin/sh
+# A stand-in for timedatectl: answers `show` as a machine without sync would, and says what a
+# fix asked for.
+case "$1" in
+  show) printf 'NTP=no\nNTPSynchronized=no\n' ;;
+  *) echo "stand-in timedatectl: $*" ;;
+esac
+EOS
+  chmod +x "$WORK/standin/timedatectl"
+  cat >"$WORK/skew.toml" <<EOS
+targets = []
+
+[clock]
+servers = ["127.0.0.1:$CHRONY_PORT"]
+timeout = "2s"
+EOS
+  t send-keys -t T -l "clear; PATH=$WORK/standin:\$PATH $BIN -c $WORK/skew.toml; echo FIX=\$?"
+  t send-keys -t T Enter
+  check "tui fix: the clock skew is found" wait_for 20 screen_has 'clock-skew|3 h 0 m'
+  for round in 1 2; do
+    t send-keys -t T 4
+    t send-keys -t T f
+    if ! wait_for 5 screen_has 'Fixes for clock-skew'; then
+      fail "tui fix $round: f opens the fixes of clock-skew"
+      show_screen "fix $round"
+      break
+    fi
+    t send-keys -t T t
+    check "tui fix $round: the command waits for y/n" \
+      wait_for 5 screen_has 'timedatectl set-ntp true'
+    t send-keys -t T y
+    check "tui fix $round: it runs in the real terminal" \
+      wait_for 10 screen_has 'stand-in timedatectl: set-ntp true'
+    check "tui fix $round: the dashboard is suspended (main screen)" flag_is alternate_on 0
+    t send-keys -t T Enter
+    check "tui fix $round: Enter brings the dashboard back" wait_for 10 flag_is alternate_on 1
+    check "tui fix $round: it says the fix ran" wait_for 10 screen_has 'fix done'
+    # The clock is sampled again after the fix, and that re-run ends (timeout 2 s).
+    check "tui fix $round: the re-run ends" wait_for 10 screen_lacks 'running|· che'
+    show_screen "after fix $round"
+  done
+  t send-keys -t T q
+  check "tui fix: q exits after two fixes" wait_for 10 exited FIX
+  check "tui fix: with status 0 (status $(exit_status FIX))" test "$(exit_status FIX)" = 0
+  check "tui fix: the alternate screen is off" flag_is alternate_on 0
+  check "tui fix: the cursor is visible" flag_is cursor_flag 1
+  stop_tui
+else
+  fail "a chronyd three hours ahead for the fix journey"
+fi

@@ -176,8 +176,8 @@ fn network_captive_url_and_resolvers() {
 
 #[test]
 fn alternatives_are_hosts() {
-    let c = load("[[targets]]\nhost = \"a\"\nalternatives = [\"b.example.com\", \"::1\"]\n")
-        .unwrap();
+    let c =
+        load("[[targets]]\nhost = \"a\"\nalternatives = [\"b.example.com\", \"::1\"]\n").unwrap();
     assert_eq!(c.targets[0].alternatives, vec!["b.example.com", "::1"]);
     assert!(Config::defaults().targets[0].alternatives.is_empty());
     let e = load("[[targets]]\nhost = \"a\"\nalternatives = [\"b c\"]\n")
@@ -209,8 +209,10 @@ fn resolve_parses() {
 
 #[test]
 fn free_text_is_cleaned_where_it_enters() {
-    let c = load("[[targets]]\nname = \"evil\\u001b[2J\\u202Ename\"\nhost = \"a\"\nsni = \"b\\u0007c\"\n")
-        .unwrap();
+    let c = load(
+        "[[targets]]\nname = \"evil\\u001b[2J\\u202Ename\"\nhost = \"a\"\nsni = \"b\\u0007c\"\n",
+    )
+    .unwrap();
     assert_eq!(c.targets[0].name, "evil[2Jname");
     assert_eq!(c.targets[0].sni, Sni::Name("bc".to_string()));
 }
