@@ -2016,3 +2016,23 @@ fn tls_screens_at_odd_sizes_never_panic() {
     let help_end = help.screen(80, 24);
     assert!(help_end.contains("log "), "{help_end}");
 }
+
+/// A target reached through `connect = "ADDR:PORT"` is dialed on that port: its row judges the
+/// TCP attempt on it (the config's `port` is the port the server is known by).
+#[test]
+fn a_connect_address_row_judges_the_port_it_dials() {
+    let toml = "[clock]\nservers = []\n[network]\ncaptive_url = \"\"\n\n[[targets]]\nname = \"lab\"\nhost = \"lab.example.com\"\nport = 443\nconnect = \"127.0.0.1:8443\"\n";
+    let mut s = Scene::new(toml, false);
+    s.connect(
+        0,
+        Dns::Skipped(ip("127.0.0.1")),
+        vec![tcp("127.0.0.1:8443", Err(TcpError::Refused))],
+        50,
+    );
+    s.chars("2");
+    let screen = s.screen(120, 40);
+    assert!(
+        screen.contains("lab.example.com:443  refused"),
+        "the row judges 8443, where the TLS check goes:\n{screen}"
+    );
+}
