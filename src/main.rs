@@ -87,7 +87,8 @@ fn main() -> ExitCode {
     match outcome {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {
-            eprintln!("tlsdoctor-tui: {e:?}");
+            // The message, not a backtrace: these are the user's to act on.
+            eprintln!("tlsdoctor-tui: {e:#}");
             ExitCode::from(CANNOT_RUN)
         }
         Err(_) => ExitCode::from(CANNOT_RUN),

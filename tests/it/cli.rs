@@ -119,3 +119,27 @@ fn help_text() {
     assert!(out.status.success());
     insta::assert_snapshot!("help", String::from_utf8(out.stdout).unwrap());
 }
+
+/// When the terminal cannot be set up (here: a pseudo-terminal for output, but no controlling
+/// terminal to put in raw mode), it says so and exits 3, with no panic and no backtrace.
+#[test]
+fn a_terminal_that_cannot_be_set_up_is_an_error_not_a_panic() {
+    let bin = assert_cmd::cargo::cargo_bin("tlsdoctor-tui");
+    let home = std::env::temp_dir().join("tlsdoctor-cli-test-home");
+    // util-linux's `script` gives the program a pty as stdout; `setsid` takes its controlling
+    // terminal away. Both are in every Debian (bsdutils and util-linux are essential).
+    let inner = format!(
+        "setsid {} -c /dev/null < /dev/null; echo EXIT=$?",
+        bin.display()
+    );
+    let out = std::process::Command::new("timeout")
+        .args(["30", "script", "-qec", &inner, "/dev/null"])
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .output()
+        .expect("script runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("cannot set up the terminal"), "{text}");
+    assert!(text.contains("EXIT=3"), "{text}");
+    assert!(!text.contains("panicked") && !text.contains("BACKTRACE"), "{text}");
+}
