@@ -161,12 +161,11 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
     let mut sigint = signal(SignalKind::interrupt())?;
 
     let _guard = TerminalGuard;
-    let mut terminal = ratatui::try_init()
-        .map_err(|e| {
-            color_eyre::eyre::eyre!(
-                "cannot set up the terminal ({e}): run it in a terminal, or use --once for a report"
-            )
-        })?;
+    let mut terminal = ratatui::try_init().map_err(|e| {
+        color_eyre::eyre::eyre!(
+            "cannot set up the terminal ({e}): run it in a terminal, or use --once for a report"
+        )
+    })?;
     let mut input = Input::start();
     let mut probes = Probes::new(ProbeContext::new(
         Arc::clone(&config),

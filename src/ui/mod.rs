@@ -1,6 +1,45 @@
 //! The view: pure renderers that only read the model. One file per pane, each fed the model
 //! and whether it has the focus; failures are content (a row with a reason), never a log line.
 
+/// A pane module's [`PaneView`]: `View`, made of the module's `render`, `summary` and
+/// `details::doc`, and the words for what it shows.
+macro_rules! pane_view {
+    ($meaning:expr) => {
+        /// The pane as the view sees it.
+        pub struct View;
+
+        impl $crate::ui::PaneView for View {
+            fn render(
+                &self,
+                frame: &mut ratatui::Frame,
+                area: ratatui::layout::Rect,
+                model: &$crate::app::Model,
+                focused: bool,
+            ) {
+                render(frame, area, model, focused);
+            }
+
+            fn summary(&self, model: &$crate::app::Model) -> ratatui::text::Line<'static> {
+                summary(model)
+            }
+
+            fn details(
+                &self,
+                doc: &mut $crate::ui::window::Doc,
+                model: &$crate::app::Model,
+                row: usize,
+            ) -> String {
+                details::doc(doc, model, row)
+            }
+
+            fn meaning(&self) -> &'static str {
+                $meaning
+            }
+        }
+    };
+}
+use pane_view;
+
 pub mod clock;
 pub mod details;
 pub mod findings;

@@ -97,6 +97,19 @@ impl Doc {
     }
 }
 
+/// A finding's first line: its severity (symbol and word) and code, then `more`.
+pub fn finding_line(f: &crate::diagnose::Finding, theme: Theme, more: &str) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(
+            format!("{} {}", f.severity.symbol(), f.severity.word()),
+            theme.severity(f.severity),
+        ),
+        Span::raw("  "),
+        Span::styled(f.code.as_str(), theme.heading()),
+        Span::raw(more.to_string()),
+    ])
+}
+
 /// When a run finished and how long it took; and whether another runs or waits.
 pub fn run_fields<T>(doc: &mut Doc, model: &Model, slot: &Slot<T>) {
     if let Some(Done { at, took, .. }) = &slot.last {

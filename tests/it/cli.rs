@@ -141,5 +141,8 @@ fn a_terminal_that_cannot_be_set_up_is_an_error_not_a_panic() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("cannot set up the terminal"), "{text}");
     assert!(text.contains("EXIT=3"), "{text}");
-    assert!(!text.contains("panicked") && !text.contains("BACKTRACE"), "{text}");
+    assert!(
+        !text.contains("panicked") && !text.contains("BACKTRACE"),
+        "{text}"
+    );
 }

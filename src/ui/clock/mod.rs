@@ -329,23 +329,4 @@ pub fn summary(model: &Model) -> Line<'static> {
     Line::raw(s)
 }
 
-/// The pane as the view sees it.
-pub struct View;
-
-impl super::PaneView for View {
-    fn render(&self, frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
-        render(frame, area, model, focused);
-    }
-
-    fn summary(&self, model: &Model) -> Line<'static> {
-        summary(model)
-    }
-
-    fn details(&self, doc: &mut super::window::Doc, model: &Model, row: usize) -> String {
-        details::doc(doc, model, row)
-    }
-
-    fn meaning(&self) -> &'static str {
-        "NTP servers, consensus offset, sync service, history"
-    }
-}
+super::pane_view!("NTP servers, consensus offset, sync service, history");

@@ -7,24 +7,14 @@ use crate::app::Model;
 use crate::app::keys::Action;
 use crate::ui::fixes::format_fix_action;
 use crate::ui::key_label;
-use crate::ui::window::Doc;
+use crate::ui::window::{Doc, finding_line};
 
 pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
     let f = &model.derived.findings[i];
     let theme = doc.theme;
-    doc.line(Line::from(vec![
-        Span::styled(
-            format!("{} {}", f.severity.symbol(), f.severity.word()),
-            theme.severity(f.severity),
-        ),
-        Span::raw("  "),
-        Span::styled(f.code.as_str(), theme.heading()),
-        Span::raw(format!(
-            "  {}",
-            f.target.as_deref().unwrap_or("this machine")
-        )),
-    ]));
-    doc.para("", &f.summary.clone(), Style::new());
+    let target = format!("  {}", f.target.as_deref().unwrap_or("this machine"));
+    doc.line(finding_line(f, theme, &target));
+    doc.para("", &f.summary, Style::new());
     doc.line(Line::raw(""));
     doc.line(Line::styled("evidence", theme.heading()));
     for e in &f.evidence {

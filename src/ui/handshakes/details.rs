@@ -4,7 +4,6 @@
 //! certificate by certificate.
 
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
 
 use crate::app::Model;
 use crate::app::keys::Action;
@@ -18,7 +17,7 @@ use crate::ui::handshakes::{
     address, format_attempt, format_handshake, format_tcp, has_tls, http_source,
 };
 use crate::ui::key_label;
-use crate::ui::window::{Doc, heading, run_fields_of, slot_run};
+use crate::ui::window::{Doc, finding_line, heading, run_fields_of, slot_run};
 
 pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
     let t = &model.config().targets[i];
@@ -378,17 +377,10 @@ fn target_findings_doc(doc: &mut Doc, model: &Model, t: &crate::config::Target) 
             heading(doc, "findings");
             any = true;
         }
-        doc.line(Line::from(vec![
-            Span::styled(
-                format!("{} {}", f.severity.symbol(), f.severity.word()),
-                theme.severity(f.severity),
-            ),
-            Span::raw("  "),
-            Span::styled(f.code.as_str(), theme.heading()),
-        ]));
-        doc.para("  ", &f.summary.clone(), Style::new());
+        doc.line(finding_line(f, theme, ""));
+        doc.para("  ", &f.summary, Style::new());
         for e in about {
-            doc.para("  • ", &e.clone(), theme.dim());
+            doc.para("  • ", e, theme.dim());
         }
     }
 }

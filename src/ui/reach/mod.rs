@@ -628,23 +628,4 @@ pub fn summary(model: &Model) -> Line<'static> {
     Line::raw(text)
 }
 
-/// The pane as the view sees it.
-pub struct View;
-
-impl super::PaneView for View {
-    fn render(&self, frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
-        render(frame, area, model, focused);
-    }
-
-    fn summary(&self, model: &Model) -> Line<'static> {
-        summary(model)
-    }
-
-    fn details(&self, doc: &mut super::window::Doc, model: &Model, row: usize) -> String {
-        details::doc(doc, model, row)
-    }
-
-    fn meaning(&self) -> &'static str {
-        "TCP ports per target: open, closed, filtered"
-    }
-}
+super::pane_view!("TCP ports per target: open, closed, filtered");
