@@ -21,8 +21,11 @@ use crate::probe::connect::Dns;
 use crate::probe::{self, ProbeContext, ProbeEvent, ProbeId};
 use crate::report;
 
-/// How often time advances in the model (spinners, elapsed times, the resample timer).
-const TICK: Duration = Duration::from_millis(250);
+/// How long the input thread waits for a key before it looks whether it should hold still:
+/// its only wake-up while nothing happens.
+const INPUT_POLL: Duration = Duration::from_secs(1);
+/// The same while a command waits for y/n, so a confirmed fix gets the terminal at once.
+const INPUT_POLL_EAGER: Duration = Duration::from_millis(20);
 /// The shortest time between two frames: about 10 frames a second at most (SSH-friendly).
 const FRAME: Duration = Duration::from_millis(100);
 
@@ -71,10 +74,12 @@ impl Probes {
 }
 
 /// Reads terminal input on its own thread; it can be held still while a fix owns the terminal.
+/// Idle, it wakes once per [`INPUT_POLL`] to look whether it should.
 struct Input {
     rx: mpsc::UnboundedReceiver<Event>,
     hold: Arc<AtomicBool>,
     holding: Arc<AtomicBool>,
+    eager: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
 }
 
@@ -83,8 +88,14 @@ impl Input {
         let (tx, rx) = mpsc::unbounded_channel();
         let hold = Arc::new(AtomicBool::new(false));
         let holding = Arc::new(AtomicBool::new(false));
+        let eager = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
-        let (h, hg, st) = (Arc::clone(&hold), Arc::clone(&holding), Arc::clone(&stop));
+        let (h, hg, eg, st) = (
+            Arc::clone(&hold),
+            Arc::clone(&holding),
+            Arc::clone(&eager),
+            Arc::clone(&stop),
+        );
         std::thread::spawn(move || {
             while !st.load(Ordering::Relaxed) {
                 if h.load(Ordering::Acquire) {
@@ -93,7 +104,12 @@ impl Input {
                     continue;
                 }
                 hg.store(false, Ordering::Release);
-                match event::poll(Duration::from_millis(100)) {
+                let wait = if eg.load(Ordering::Relaxed) {
+                    INPUT_POLL_EAGER
+                } else {
+                    INPUT_POLL
+                };
+                match event::poll(wait) {
                     Ok(true) => match event::read() {
                         Ok(ev) => {
                             if tx.send(ev).is_err() {
@@ -111,14 +127,20 @@ impl Input {
             rx,
             hold,
             holding,
+            eager,
             stop,
         }
+    }
+
+    /// Whether to look often for a pause: while a command waits for y/n.
+    fn set_eager(&self, eager: bool) {
+        self.eager.store(eager, Ordering::Relaxed);
     }
 
     /// Stops reading the terminal (so a child process gets every key) until [`Input::resume`].
     fn pause(&self) {
         self.hold.store(true, Ordering::Release);
-        let deadline = Instant::now() + Duration::from_millis(500);
+        let deadline = Instant::now() + INPUT_POLL + Duration::from_millis(200);
         while !self.holding.load(Ordering::Acquire) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -174,8 +196,6 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
     let mut model = Model::new(config, machine, env, Instant::now(), SystemTime::now());
     let effects = app::start(&mut model);
 
-    let mut ticker = tokio::time::interval(TICK);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut dirty = true;
     let mut last_frame = Instant::now()
         .checked_sub(FRAME)
@@ -210,6 +230,9 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
             dirty = false;
         }
         let frame_wait = FRAME.saturating_sub(last_frame.elapsed());
+        input.set_eager(matches!(model.overlay, Some(app::Overlay::Confirm { .. })));
+        // No tick while nothing changes with time: the loop sleeps until input or a probe.
+        let tick_at = app::next_tick(&model).map(tokio::time::Instant::from_std);
         tokio::select! {
             Some(ev) = input.rx.recv() => {
                 match ev {
@@ -225,7 +248,7 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
                 pending.extend(app::update(&mut model, Msg::Probe { event: Box::new(event), at: Instant::now() }));
                 dirty = true;
             }
-            _ = ticker.tick() => {
+            () = tokio::time::sleep_until(tick_at.unwrap_or_else(tokio::time::Instant::now)), if tick_at.is_some() => {
                 let before = (model.running(), model.flash.is_some(), model.history.len());
                 pending.extend(app::update(&mut model, Msg::Tick { now: Instant::now(), wall: SystemTime::now() }));
                 // Time alone changes the screen only while something runs (spinners, elapsed).

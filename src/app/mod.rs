@@ -9,4 +9,4 @@ pub mod update;
 pub use keys::{Action, Binding};
 pub use model::{Env, Model, Overlay, Pane};
 pub use msg::{Effect, FixRun, Msg};
-pub use update::{start, update};
+pub use update::{next_tick, start, update};

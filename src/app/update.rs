@@ -1,6 +1,6 @@
 //! `update`: the only place the model changes.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -17,6 +17,22 @@ const FLASH_FOR: Duration = Duration::from_secs(6);
 /// How many lines PgUp/PgDn scroll the help or details window: half of its height at 80x24,
 /// so a page keeps some context on every screen size.
 pub const PAGE: u16 = 10;
+
+/// How often time moves the screen while something runs (spinners, elapsed times).
+pub const ANIMATE: Duration = Duration::from_millis(250);
+
+/// When the model next needs a [`Msg::Tick`]: soon while something runs (the spinners), when
+/// the footer message expires, when the clock is due to be sampled again. `None`: nothing
+/// changes with time alone, so the runtime sleeps until input or a probe wakes it.
+pub fn next_tick(model: &Model) -> Option<Instant> {
+    let animate = (model.running() > 0).then(|| model.now + ANIMATE);
+    let flash = model.flash.as_ref().map(|(_, at)| *at + FLASH_FOR);
+    let resample = model
+        .last_round
+        .filter(|_| !model.paused)
+        .map(|t| t + model.config().clock.interval);
+    [animate, flash, resample].into_iter().flatten().min()
+}
 
 /// Starts every check, as at launch.
 pub fn start(model: &mut Model) -> Vec<Effect> {
@@ -567,6 +583,28 @@ mod tests {
         update(&mut m, key('?'));
         update(&mut m, key('?'));
         assert_eq!(m.overlay_scroll, 0);
+    }
+
+    #[test]
+    fn time_wakes_the_model_only_when_something_changes_with_it() {
+        let mut m = model();
+        start(&mut m);
+        let interval = m.config().clock.interval;
+        assert_eq!(next_tick(&m), Some(m.now + ANIMATE), "checks run: spinners");
+        for i in 0..2 {
+            ntp_done(&mut m, i, 0);
+        }
+        m.obs = crate::diagnose::Observations::new(m.obs.config.clone(), Machine::default());
+        assert_eq!(
+            next_tick(&m),
+            m.last_round.map(|t| t + interval),
+            "idle: the next clock round"
+        );
+        update(&mut m, key('p'));
+        let flash = m.flash.as_ref().map(|(_, at)| *at + FLASH_FOR);
+        assert_eq!(next_tick(&m), flash, "paused: only the message expires");
+        m.flash = None;
+        assert_eq!(next_tick(&m), None, "paused and quiet: no tick at all");
     }
 
     #[test]
