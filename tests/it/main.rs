@@ -5,7 +5,7 @@
 mod cli;
 mod clock;
 mod config;
-// mod diagnose;
+mod diagnose;
 mod headless;
 mod lab;
 mod reach;

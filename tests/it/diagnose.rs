@@ -1,0 +1,2340 @@
+//! Scenarios of the pure diagnosis: observations built by hand, one fixture per failure mode,
+//! fed to `diagnose`, and what must come out — every finding code with its severity, its
+//! target, the evidence that tells it apart and its fixes (keys, and the exact command where
+//! there is one). No sockets, no clock probes, nothing async: the certificates come from the
+//! lab's rcgen PKI, the trust stores are built in memory.
+//!
+//! Each scenario is a row of [`scenarios`]: a name, the events that build its observations
+//! (as the probes would post them), and the findings expected. [`the_scenarios`] runs them all
+//! and prints every mismatch before failing. The same events, replayed in other orders with
+//! re-runs in between, check that `Derived::refresh` always equals `diagnose` from scratch.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use rcgen::ExtendedKeyUsagePurpose;
+use rustls::pki_types::CertificateDer;
+use tlsdoctor_tui::app::keys::{Mode, reserved};
+use tlsdoctor_tui::config::{Config, HostPort, ProbeSpec, Target};
+use tlsdoctor_tui::diagnose::{
+    CertStatus, Derived, Finding, Machine, Observations, Severity, diagnose,
+};
+use tlsdoctor_tui::probe::cert::parse_chain;
+use tlsdoctor_tui::probe::clock::{NtpError, Offset};
+use tlsdoctor_tui::probe::connect::{ConnectReport, Dns, TcpAttempt, TcpError};
+use tlsdoctor_tui::probe::reach::dns::{Answer, Direct, DnsComparison};
+use tlsdoctor_tui::probe::reach::{
+    CaptiveResult, CaptiveVerdict, ReachReport, ReachResult, ReachStatus, wants_reach,
+};
+use tlsdoctor_tui::probe::sync::{ChronyTracking, SyncStatus, Timedatectl, ToolAnswer};
+use tlsdoctor_tui::probe::tls::{
+    Alert, Attempt, FirstRead, HttpHead, Negotiated, TlsFailure, TlsReport, Variant, alert_name,
+};
+use tlsdoctor_tui::probe::trust::{SourceKind, Trust, TrustSource};
+use tlsdoctor_tui::probe::verifier::Capture;
+use tlsdoctor_tui::probe::{ProbeId, ProbeOutcome};
+
+use crate::lab::tls::{Ca, LeafSpec, Pki, http_date, weak_rsa1024, weak_sha1};
+use crate::support::{bare_config, code_at, ntp_reply, record};
+
+/// Every finding code (the contract of `Code::as_str`): each must have a scenario.
+const CODES: [&str; 35] = [
+    "clock-skew",
+    "clock-drift",
+    "clock-unsynced",
+    "ntp-unreachable",
+    "ntp-bad-server",
+    "dns-failure",
+    "tcp-refused",
+    "tcp-timeout",
+    "port-closed",
+    "port-filtered",
+    "openvpn-udp-blocked",
+    "wireguard-udp-closed",
+    "captive-portal",
+    "all-targets-failing",
+    "single-target-failing",
+    "cert-expired",
+    "cert-not-yet-valid",
+    "cert-wrong-host",
+    "cert-self-signed",
+    "cert-unknown-issuer",
+    "cert-incomplete-chain",
+    "cert-bad-purpose",
+    "cert-expiring-soon",
+    "cert-weak",
+    "tls-interception",
+    "tls-reset",
+    "tls-timeout",
+    "tls-closed",
+    "not-tls",
+    "tls-alert",
+    "tls-version",
+    "client-cert-required",
+    "middlebox-large-hello",
+    "sni-blocked",
+    "tls-error",
+];
+
+const SEC: i64 = 1_000_000;
+const HOUR: i64 = 3_600 * SEC;
+const DAY: i64 = 86_400 * SEC;
+
+/// The fix commands, as argv.
+const SUDO_SET_NTP: &[&str] = &["sudo", "timedatectl", "set-ntp", "true"];
+const SET_NTP: &[&str] = &["timedatectl", "set-ntp", "true"];
+const MAKESTEP: &[&str] = &["chronyc", "makestep"];
+const NORDVPN_OPENVPN: &[&str] = &["nordvpn", "set", "technology", "openvpn"];
+const NORDVPN_TCP: &[&str] = &["nordvpn", "set", "protocol", "tcp"];
+
+// ---- the lab: certificates and trust stores --------------------------------------------------
+
+/// The PKI of the scenarios and the trust stores a chain is judged against: Mozilla's roots
+/// (which sign nothing here), a system store holding two interception roots, and a ca_file
+/// with the lab's own root and the weak fixtures' root.
+struct Lab {
+    /// The lab's CA, trusted through the ca_file.
+    pki: Pki,
+    /// A CA no trust source here has.
+    stranger: Pki,
+    kaspersky: Ca,
+    corp_proxy: Ca,
+    trust: Arc<Trust>,
+    /// The local clock when the chains were seen.
+    now: SystemTime,
+}
+
+impl Lab {
+    fn new() -> Self {
+        let now = SystemTime::now();
+        let pki = Pki::new();
+        let root = Ca::root("Stranger Root CA");
+        let intermediate = root.intermediate("Stranger Issuing CA");
+        let stranger = Pki { root, intermediate };
+        let kaspersky = Ca::root("Kaspersky Anti-Virus Personal Root Certificate");
+        let corp_proxy = Ca::root("Corp Proxy Root");
+        let system = format!("{}{}", kaspersky.pem, corp_proxy.pem);
+        let ca_file = format!("{}{}", pki.root.pem, weak_sha1().root_pem);
+        let trust = Trust::new(vec![
+            TrustSource::mozilla(),
+            TrustSource::from_pem(SourceKind::System, system.as_bytes()),
+            TrustSource::from_pem(
+                SourceKind::CaFile(PathBuf::from("lab-ca.pem")),
+                ca_file.as_bytes(),
+            ),
+        ]);
+        Lab {
+            pki,
+            stranger,
+            kaspersky,
+            corp_proxy,
+            trust: Arc::new(trust),
+            now,
+        }
+    }
+
+    fn machine(&self) -> Machine {
+        Machine {
+            trust: Arc::clone(&self.trust),
+            is_root: false,
+            nordvpn_cli: false,
+        }
+    }
+
+    /// The chain a good server of the lab sends: its leaf as `spec` says, and the intermediate.
+    fn chain(&self, spec: &LeafSpec) -> Vec<CertificateDer<'static>> {
+        self.pki.chain(spec).0
+    }
+
+    /// A good chain for `t`'s host.
+    fn good(&self, t: &Target) -> Vec<CertificateDer<'static>> {
+        self.chain(&site(t))
+    }
+}
+
+/// A valid leaf for `t`'s host, for a year around now.
+fn site(t: &Target) -> LeafSpec {
+    let mut spec = LeafSpec::localhost();
+    spec.cn.clone_from(&t.host);
+    spec.sans = vec![t.host.clone()];
+    spec
+}
+
+fn days(n: i64) -> time::Duration {
+    time::Duration::days(n)
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+// ---- targets and what their checks saw -------------------------------------------------------
+
+/// A target named `name` at `name.example.com:443`, checked with TLS.
+fn target(name: &str) -> Target {
+    let mut t = Target::from_host_port(&HostPort {
+        host: format!("{name}.example.com"),
+        port: None,
+    });
+    t.name = name.to_string();
+    t
+}
+
+/// A target for the weak fixtures, whose certificates are for `localhost`.
+fn localhost(name: &str) -> Target {
+    let mut t = target(name);
+    t.host = "localhost".to_string();
+    t
+}
+
+/// A VPN server: OpenVPN over UDP 1194 and TCP 443, WireGuard on UDP 51820; no TLS.
+fn vpn(name: &str) -> Target {
+    let mut t = target(name);
+    t.probes = vec![
+        ProbeSpec::OpenvpnUdp(1194),
+        ProbeSpec::OpenvpnTcp(443),
+        ProbeSpec::Wireguard(51_820),
+    ];
+    t
+}
+
+const SERVER: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7));
+
+fn resolved() -> Dns {
+    Dns::Resolved {
+        addrs: vec![SERVER],
+        took: ms(12),
+    }
+}
+
+/// Every TCP port of `t` connects.
+fn connected(t: &Target) -> ConnectReport {
+    tcp(t, &Ok(ms(21)))
+}
+
+/// Every TCP port of `t` gives `result`.
+fn tcp(t: &Target, result: &Result<Duration, TcpError>) -> ConnectReport {
+    ConnectReport {
+        tcp: t
+            .tcp_ports()
+            .into_iter()
+            .map(|port| TcpAttempt {
+                port,
+                addr: Some(SocketAddr::new(SERVER, port)),
+                result: result.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn no_reach() -> ReachReport {
+    ReachReport {
+        results: Vec::new(),
+        dns_compare: None,
+    }
+}
+
+/// The reach report of a VPN server's probes.
+fn reach(results: Vec<ReachResult>) -> ReachReport {
+    ReachReport {
+        results,
+        dns_compare: None,
+    }
+}
+
+/// One OpenVPN/WireGuard probe's result.
+fn probe(spec: ProbeSpec, status: ReachStatus, is_openvpn: bool) -> ReachResult {
+    let port = spec.port().unwrap_or_default();
+    ReachResult {
+        probe: spec,
+        addr: SocketAddr::new(SERVER, port),
+        port,
+        status,
+        is_openvpn,
+        signed: None,
+        detail: if is_openvpn {
+            "an OpenVPN server answered".to_string()
+        } else {
+            format!("{} seen", status.as_str())
+        },
+        took: ms(30),
+    }
+}
+
+// ---- TLS reports -----------------------------------------------------------------------------
+
+/// The size of the default ClientHello (with the post-quantum key share) and of one without.
+const LARGE_HELLO: usize = 1_850;
+const SMALL_HELLO: usize = 560;
+
+/// An attempt of `variant` against `t` that connected and sent its hello, no further.
+fn attempt(t: &Target, variant: Variant) -> Attempt {
+    let sni = match &variant {
+        Variant::OtherSni(name) => Some(name.clone()),
+        Variant::NoSni => None,
+        _ => t.sni_name().map(str::to_string),
+    };
+    let hello_len = if variant == Variant::NoPostQuantum {
+        SMALL_HELLO
+    } else {
+        LARGE_HELLO
+    };
+    Attempt {
+        variant,
+        sni,
+        addr: Some(SocketAddr::new(SERVER, t.tls_port())),
+        tcp: Some(Ok(ms(21))),
+        handshake: None,
+        negotiated: None,
+        first_read: None,
+        http: None,
+        failure: None,
+        hello_len,
+        received: 0,
+        first_bytes: Vec::new(),
+        capture: Capture::default(),
+        took: ms(60),
+    }
+}
+
+fn negotiated(version: &str) -> Negotiated {
+    Negotiated {
+        version: version.to_string(),
+        cipher: "TLS13_AES_256_GCM_SHA384".to_string(),
+        group: Some("X25519".to_string()),
+        post_quantum: false,
+        alpn: Some("http/1.1".to_string()),
+    }
+}
+
+/// `a` completed (TLS 1.3) and `HEAD /` was answered, with `date` as its `Date` header.
+fn completed(mut a: Attempt, date: Option<String>, received_at: SystemTime) -> Attempt {
+    a.handshake = Some(ms(31));
+    a.negotiated = Some(negotiated("TLSv1.3"));
+    a.first_read = Some(FirstRead::Data {
+        took: ms(12),
+        bytes: 212,
+    });
+    a.http = Some(HttpHead {
+        status_line: "HTTP/1.1 200 OK".to_string(),
+        status: Some(200),
+        date: date
+            .as_deref()
+            .and_then(tlsdoctor_tui::probe::http::parse_date),
+        date_raw: date,
+        received_at,
+    });
+    a.received = 4_310;
+    a
+}
+
+/// A variant of the hello that works.
+fn works(t: &Target, variant: Variant) -> Attempt {
+    completed(attempt(t, variant), None, SystemTime::now())
+}
+
+/// A variant of the hello that fails with `failure`.
+fn fails(t: &Target, variant: Variant, failure: TlsFailure) -> Attempt {
+    let mut a = attempt(t, variant);
+    a.failure = Some(failure);
+    a
+}
+
+/// The report of `t`'s TLS check: the default hello, the variants, and the chain seen at the
+/// lab's local time.
+fn report(
+    lab: &Lab,
+    t: &Target,
+    default: Attempt,
+    variants: Vec<Attempt>,
+    chain: &[CertificateDer<'static>],
+) -> TlsReport {
+    TlsReport {
+        host: t.host.clone(),
+        port: t.port,
+        sni: t.sni_name().map(str::to_string),
+        name: t.sni_name().unwrap_or(&t.host).to_string(),
+        started_at: lab.now,
+        took: ms(95),
+        attempt: default,
+        variants,
+        chain: parse_chain(chain),
+        verified_at: (!chain.is_empty()).then_some(lab.now),
+        rustls_verdict: None,
+    }
+}
+
+/// A handshake that worked, with this chain.
+fn tls_ok(lab: &Lab, t: &Target, chain: &[CertificateDer<'static>]) -> TlsReport {
+    report(lab, t, works(t, Variant::Default), Vec::new(), chain)
+}
+
+/// A handshake that worked, whose `HEAD /` answer says the true time is `offset` away.
+fn tls_dated(
+    lab: &Lab,
+    t: &Target,
+    chain: &[CertificateDer<'static>],
+    offset: time::Duration,
+) -> TlsReport {
+    let date = http_date(time::OffsetDateTime::from(lab.now) + offset);
+    let a = completed(attempt(t, Variant::Default), Some(date), lab.now);
+    report(lab, t, a, Vec::new(), chain)
+}
+
+/// A default hello that failed with `failure` (no chain seen), and the variants tried.
+fn tls_failed(lab: &Lab, t: &Target, failure: TlsFailure, variants: Vec<Attempt>) -> TlsReport {
+    report(lab, t, fails(t, Variant::Default, failure), variants, &[])
+}
+
+/// The variants the probe tries after a blocked hello, each with this failure.
+fn blocked_variants(t: &Target, failure: &TlsFailure) -> Vec<Attempt> {
+    [
+        Variant::NoPostQuantum,
+        Variant::OtherSni("example.com".to_string()),
+        Variant::NoSni,
+    ]
+    .into_iter()
+    .map(|v| fails(t, v, failure.clone()))
+    .collect()
+}
+
+fn reset() -> TlsFailure {
+    TlsFailure::Reset { received: 0 }
+}
+
+fn silence() -> TlsFailure {
+    TlsFailure::Timeout {
+        waited: Duration::from_secs(5),
+        received: 0,
+    }
+}
+
+fn alert(code: u8) -> Alert {
+    Alert {
+        code,
+        name: alert_name(code).to_string(),
+    }
+}
+
+// ---- the clock -------------------------------------------------------------------------------
+
+fn offset(micros: i64) -> Offset {
+    Offset::from_micros(micros)
+}
+
+fn timedatectl(on: bool) -> SyncStatus {
+    SyncStatus {
+        timedatectl: ToolAnswer::Answered(Timedatectl {
+            ntp: Some(on),
+            synchronized: Some(on),
+        }),
+        chrony: ToolAnswer::Absent,
+    }
+}
+
+fn chrony(leap_status: &str) -> SyncStatus {
+    SyncStatus {
+        timedatectl: ToolAnswer::Absent,
+        chrony: ToolAnswer::Answered(ChronyTracking {
+            reference: "C0000201 (ntp1.example.net)".to_string(),
+            stratum: 3,
+            leap_status: leap_status.to_string(),
+            system_time: "0.000012 seconds fast of NTP time".to_string(),
+        }),
+    }
+}
+
+// ---- scenarios -------------------------------------------------------------------------------
+
+/// One event of a scenario, as the runtime handles it.
+#[derive(Debug, Clone)]
+enum Step {
+    /// A probe's result (its run requested first when it is not running; a target's DNS
+    /// answer requests its other checks).
+    Record(ProbeId, Box<ProbeOutcome>),
+    /// A run requested again: a re-run whose result comes later (or never).
+    Request(ProbeId),
+}
+
+impl Step {
+    fn apply(&self, obs: &mut Observations) {
+        match self {
+            Step::Record(id, outcome) => record(obs, *id, (**outcome).clone()),
+            Step::Request(id) => {
+                obs.request(*id, Instant::now());
+            }
+        }
+    }
+}
+
+/// A fix as expected: its key, and its exact argv when it runs a command.
+#[derive(Debug, Clone, Copy)]
+struct FixSpec {
+    key: char,
+    argv: Option<&'static [&'static str]>,
+}
+
+/// A fix that is advice or a re-run: no command.
+fn key(key: char) -> FixSpec {
+    FixSpec { key, argv: None }
+}
+
+/// A fix that runs `argv`.
+fn cmd(key: char, argv: &'static [&'static str]) -> FixSpec {
+    FixSpec {
+        key,
+        argv: Some(argv),
+    }
+}
+
+/// A finding as expected.
+#[derive(Debug, Clone)]
+struct Expect {
+    code: &'static str,
+    severity: Severity,
+    /// The target's name, or `*` for the machine.
+    at: &'static str,
+    /// Substrings of the summary.
+    summary: Vec<&'static str>,
+    /// Substrings that some evidence line must hold, each.
+    evidence: Vec<&'static str>,
+    /// Exactly these fixes, in this order.
+    fixes: Vec<FixSpec>,
+}
+
+fn err(code: &'static str, at: &'static str) -> Expect {
+    expect(code, Severity::Error, at)
+}
+
+fn warn(code: &'static str, at: &'static str) -> Expect {
+    expect(code, Severity::Warning, at)
+}
+
+fn expect(code: &'static str, severity: Severity, at: &'static str) -> Expect {
+    Expect {
+        code,
+        severity,
+        at,
+        summary: Vec::new(),
+        evidence: Vec::new(),
+        fixes: Vec::new(),
+    }
+}
+
+impl Expect {
+    fn says(mut self, parts: &[&'static str]) -> Self {
+        self.summary.extend(parts);
+        self
+    }
+
+    fn shows(mut self, lines: &[&'static str]) -> Self {
+        self.evidence.extend(lines);
+        self
+    }
+
+    fn fixes(mut self, fixes: &[FixSpec]) -> Self {
+        self.fixes.extend(fixes);
+        self
+    }
+}
+
+/// A row of the table.
+struct Scenario {
+    name: &'static str,
+    config: Arc<Config>,
+    machine: Machine,
+    steps: Vec<Step>,
+    /// Exactly these findings.
+    expect: Vec<Expect>,
+    /// Codes that must not come out: what an explanation that takes precedence hides.
+    not: Vec<&'static str>,
+    /// The code of the first finding, the headline.
+    headline: Option<&'static str>,
+    /// How target `i`'s chain fares.
+    certs: Vec<(usize, Option<CertStatus>)>,
+}
+
+/// Builds a scenario: the config and the events together, so a target's index is known when
+/// its results are recorded.
+struct Build {
+    name: &'static str,
+    config: Config,
+    machine: Machine,
+    steps: Vec<Step>,
+}
+
+fn scenario(lab: &Lab, name: &'static str) -> Build {
+    Build {
+        name,
+        config: bare_config(),
+        machine: lab.machine(),
+        steps: Vec::new(),
+    }
+}
+
+impl Build {
+    fn step(&mut self, id: ProbeId, outcome: ProbeOutcome) {
+        self.steps.push(Step::Record(id, Box::new(outcome)));
+    }
+
+    /// NTP servers `ntp1.example.net`, ... that answered so.
+    fn ntp(mut self, answers: Vec<Result<Offset, NtpError>>) -> Self {
+        let base = self.config.clock.servers.len();
+        for (n, answer) in answers.into_iter().enumerate() {
+            let i = base + n;
+            self.config.clock.servers.push(HostPort {
+                host: format!("ntp{}.example.net", i + 1),
+                port: None,
+            });
+            self.step(ProbeId::Ntp(i), ProbeOutcome::Ntp(answer.map(ntp_reply)));
+        }
+        self
+    }
+
+    fn sync(mut self, status: SyncStatus) -> Self {
+        self.step(
+            ProbeId::SyncService,
+            ProbeOutcome::SyncService(Box::new(status)),
+        );
+        self
+    }
+
+    fn root(mut self) -> Self {
+        self.machine.is_root = true;
+        self
+    }
+
+    fn trust(mut self, trust: Trust) -> Self {
+        self.machine.trust = Arc::new(trust);
+        self
+    }
+
+    fn nordvpn(mut self) -> Self {
+        self.machine.nordvpn_cli = true;
+        self
+    }
+
+    /// Adds `t` (and the alternatives it lists, untried) and records what its checks saw:
+    /// each check the target has, from `dns` on.
+    fn target_saw(
+        mut self,
+        t: Target,
+        dns: Dns,
+        connect: ConnectReport,
+        tls: Option<TlsReport>,
+        reach: ReachReport,
+    ) -> Self {
+        let i = self.config.targets.len();
+        let mut one = bare_config();
+        one.targets = vec![t];
+        one.expand_alternatives();
+        for mut added in one.targets {
+            added.alternative_of = added.alternative_of.map(|p| p + i);
+            self.config.targets.push(added);
+        }
+        let t = &self.config.targets[i];
+        let (has_tcp, has_tls, has_reach) = (
+            !t.tcp_ports().is_empty(),
+            t.probes.contains(&ProbeSpec::Tls),
+            wants_reach(t),
+        );
+        self.step(ProbeId::Dns(i), ProbeOutcome::Dns(dns));
+        if has_tcp {
+            self.step(
+                ProbeId::Connect(i),
+                ProbeOutcome::Connect(Box::new(connect)),
+            );
+        }
+        if let Some(r) = tls.filter(|_| has_tls) {
+            self.step(ProbeId::Tls(i), ProbeOutcome::Tls(Box::new(r)));
+        }
+        if has_reach {
+            self.step(ProbeId::Reach(i), ProbeOutcome::Reach(Box::new(reach)));
+        }
+        self
+    }
+
+    /// A TLS target that resolves and connects, whose handshake gave `tls`.
+    fn tls(self, t: Target, tls: TlsReport) -> Self {
+        let connect = connected(&t);
+        self.target_saw(t, resolved(), connect, Some(tls), no_reach())
+    }
+
+    /// A VPN server that resolves, whose probes gave `results`.
+    fn vpn(self, t: Target, results: Vec<ReachResult>) -> Self {
+        let connect = connected(&t);
+        self.target_saw(t, resolved(), connect, None, reach(results))
+    }
+
+    fn captive(mut self, result: CaptiveResult) -> Self {
+        self.config.network.captive_url =
+            Some(result.url.parse().expect("a valid captive-portal URL"));
+        self.step(ProbeId::Captive, ProbeOutcome::Captive(Box::new(result)));
+        self
+    }
+
+    fn expect(self, expect: Vec<Expect>) -> Scenario {
+        Scenario {
+            name: self.name,
+            config: Arc::new(self.config),
+            machine: self.machine,
+            steps: self.steps,
+            expect,
+            not: Vec::new(),
+            headline: None,
+            certs: Vec::new(),
+        }
+    }
+}
+
+impl Scenario {
+    /// These codes must not come out.
+    fn not(mut self, codes: &[&'static str]) -> Self {
+        self.not.extend(codes);
+        self
+    }
+
+    fn headline(mut self, code: &'static str) -> Self {
+        self.headline = Some(code);
+        self
+    }
+
+    fn cert(mut self, i: usize, status: Option<CertStatus>) -> Self {
+        self.certs.push((i, status));
+        self
+    }
+
+    /// The observations after every step.
+    fn observations(&self) -> Observations {
+        let mut obs = Observations::new(Arc::clone(&self.config), self.machine.clone());
+        for s in &self.steps {
+            s.apply(&mut obs);
+        }
+        obs
+    }
+}
+
+/// Every failure mode, one row each (some codes have several).
+fn scenarios(lab: &Lab) -> Vec<Scenario> {
+    let mut all = Vec::new();
+    all.extend(clock_scenarios(lab));
+    all.extend(transport_scenarios(lab));
+    all.extend(certificate_scenarios(lab));
+    all.extend(handshake_scenarios(lab));
+    all.extend(reach_scenarios(lab));
+    all
+}
+
+fn clock_scenarios(lab: &Lab) -> Vec<Scenario> {
+    let three_hours = 3 * HOUR;
+    vec![
+        scenario(lab, "clock 3 h behind, NTP sync switched off")
+            .ntp(vec![Ok(offset(three_hours)), Ok(offset(three_hours + 2_000))])
+            .sync(timedatectl(false))
+            .expect(vec![
+                err("clock-skew", "*")
+                    .says(&["Local clock is 3 h 0 m", "behind", "certificates will look"])
+                    .shows(&[
+                        "consensus of 2 NTP server(s)",
+                        "ntp1.example.net (127.0.0.1:123): offset +3h00m00.0s",
+                        "ntp2.example.net (127.0.0.1:123)",
+                    ])
+                    .fixes(&[cmd('t', SUDO_SET_NTP), key('r')]),
+                warn("clock-unsynced", "*")
+                    .shows(&["timedatectl: NTP no, synchronized no"])
+                    .fixes(&[cmd('t', SUDO_SET_NTP)]),
+            ])
+            .headline("clock-skew"),
+        scenario(lab, "clock 3 h behind, chrony runs, as root")
+            .ntp(vec![Ok(offset(three_hours))])
+            .sync(chrony("Normal"))
+            .root()
+            .expect(vec![
+                err("clock-skew", "*")
+                    .shows(&["consensus of 1 NTP server(s)"])
+                    .fixes(&[cmd('m', MAKESTEP), key('r')]),
+            ]),
+        scenario(lab, "clock 3 h ahead, chrony not synchronised")
+            .ntp(vec![Ok(offset(-three_hours))])
+            .sync(SyncStatus {
+                timedatectl: ToolAnswer::Answered(Timedatectl {
+                    ntp: Some(true),
+                    synchronized: Some(false),
+                }),
+                ..chrony("Not synchronised")
+            })
+            .expect(vec![
+                err("clock-skew", "*")
+                    .says(&["Local clock is 3 h 0 m", "ahead"])
+                    .fixes(&[
+                        cmd('m', &["sudo", "chronyc", "makestep"]),
+                        cmd('t', SUDO_SET_NTP),
+                        key('r'),
+                    ]),
+                warn("clock-unsynced", "*")
+                    .shows(&["timedatectl: NTP yes, synchronized no · chrony: Not synchronised (stratum 3"])
+                    .fixes(&[cmd('t', SUDO_SET_NTP)]),
+            ]),
+        scenario(lab, "chrony not synchronised, no timedatectl")
+            .ntp(vec![Ok(offset(SEC / 10))])
+            .sync(chrony("Not synchronised"))
+            .expect(vec![
+                warn("clock-unsynced", "*")
+                    .shows(&["timedatectl: not installed · chrony: Not synchronised"])
+                    .fixes(&[]),
+            ]),
+        scenario(lab, "clock 90 s ahead")
+            .ntp(vec![Ok(offset(-90 * SEC))])
+            .sync(timedatectl(true))
+            .expect(vec![
+                warn("clock-drift", "*")
+                    .says(&["Local clock is 1 m 30.0 s ahead", "TLS still works"])
+                    .shows(&["offset -1m30.0s"])
+                    .fixes(&[cmd('t', SUDO_SET_NTP), key('r')]),
+            ]),
+        scenario(lab, "NTP blocked")
+            .ntp(vec![
+                Err(NtpError::Timeout(Duration::from_secs(2))),
+                Err(NtpError::Refused(SocketAddr::from(([192, 0, 2, 123], 123)))),
+            ])
+            .expect(vec![
+                warn("ntp-unreachable", "*")
+                    .says(&["UDP 123 may be blocked"])
+                    .shows(&[
+                        "ntp1.example.net: no reply within 2.0 s",
+                        "ntp2.example.net: refused",
+                    ])
+                    .fixes(&[key('r')]),
+            ]),
+        scenario(lab, "a falseticker among three servers")
+            .ntp(vec![
+                Ok(offset(0)),
+                Ok(offset(2_000)),
+                Ok(offset(10 * SEC)),
+            ])
+            .expect(vec![
+                warn("ntp-bad-server", "*")
+                    .says(&["ntp3.example.net gives no trustworthy time"])
+                    .shows(&["falseticker", "left out of the consensus"])
+                    .fixes(&[key('r')]),
+            ]),
+        scenario(lab, "a server sends a kiss-o'-death, two servers disagree")
+            .ntp(vec![
+                Ok(offset(0)),
+                Ok(offset(10 * SEC)),
+                Err(NtpError::KissOfDeath("RATE".to_string())),
+            ])
+            .expect(vec![
+                warn("ntp-bad-server", "*")
+                    .says(&["disagree and no majority agrees"])
+                    .shows(&["ntp1.example.net: offset", "ntp2.example.net: offset"])
+                    .fixes(&[key('r')]),
+                warn("ntp-bad-server", "*")
+                    .says(&["ntp3.example.net"])
+                    .shows(&["kiss-o'-death RATE"])
+                    .fixes(&[key('r')]),
+            ]),
+        {
+            let web = target("web");
+            let chain = lab.good(&web);
+            let tls = tls_dated(lab, &web, &chain, time::Duration::hours(3));
+            scenario(lab, "NTP blocked, the HTTPS Date header tells the time")
+                .ntp(vec![Err(NtpError::Timeout(Duration::from_secs(2)))])
+                .tls(web, tls)
+                .expect(vec![
+                    err("clock-skew", "*")
+                        .says(&["behind: certificates will look expired or not yet valid"])
+                        .shows(&[
+                            "no NTP server answered; the Date headers of 1 HTTPS server(s) say: offset +",
+                            "good to about one second",
+                            "web: Date: ",
+                        ])
+                        .fixes(&[cmd('t', SUDO_SET_NTP), key('r')]),
+                    warn("ntp-unreachable", "*").fixes(&[key('r')]),
+                ])
+        },
+        {
+            // The certificate expired ten days ago by this clock, which is thirty days ahead:
+            // at the true time it is valid.
+            let shop = target("shop");
+            let chain = lab.chain(&site(&shop).valid(days(-300), days(-10)));
+            let tls = tls_ok(lab, &shop, &chain);
+            scenario(lab, "a certificate expired only by this clock")
+                .ntp(vec![Ok(offset(-30 * DAY))])
+                .tls(shop, tls)
+                .expect(vec![
+                    err("clock-skew", "*")
+                        .says(&["Local clock is 30 d 0 h ahead"])
+                        .shows(&[
+                            "consensus of 1 NTP server(s)",
+                            "shop: the certificate of 192.0.2.7:443 looks expired only because this clock is wrong",
+                            "shop: leaf shop.example.com: not before",
+                            "(at ",
+                            "shop: at the true time the certificate is valid",
+                        ])
+                        .fixes(&[cmd('t', SUDO_SET_NTP), key('r')]),
+                ])
+                .not(&["cert-expired"])
+                .headline("clock-skew")
+                .cert(0, Some(CertStatus::Clock))
+        },
+        {
+            // The clock is "only" 4 minutes behind (a drift), and a certificate issued two
+            // minutes ago by the true time is not yet valid by this clock: the target's own
+            // clock-skew, not cert-not-yet-valid.
+            let fresh = target("fresh");
+            let spec = site(&fresh).valid(time::Duration::minutes(2), days(90));
+            let chain = lab.chain(&spec);
+            let tls = tls_ok(lab, &fresh, &chain);
+            scenario(lab, "a fresh certificate, the clock drifts 4 min behind")
+                .ntp(vec![Ok(offset(4 * 60 * SEC))])
+                .sync(timedatectl(true))
+                .tls(fresh, tls)
+                .root()
+                .expect(vec![
+                    err("clock-skew", "fresh")
+                        .says(&["looks not yet valid only because this clock is wrong", "4 m"])
+                        .shows(&[
+                            "leaf fresh.example.com: not before",
+                            "not yet valid",
+                            "your clock says",
+                            "at the true time the certificate is valid",
+                        ])
+                        .fixes(&[cmd('t', SET_NTP), key('r')]),
+                    warn("clock-drift", "*").fixes(&[cmd('t', SET_NTP), key('r')]),
+                ])
+                .not(&["cert-not-yet-valid"])
+                .cert(0, Some(CertStatus::Clock))
+        },
+        {
+            // NTP blocked; the server's own Date header says this clock is 3 h behind, and its
+            // certificate starts in an hour by this clock.
+            let early = target("early");
+            let chain = lab.chain(&site(&early).valid(time::Duration::hours(1), days(90)));
+            let tls = tls_dated(lab, &early, &chain, time::Duration::hours(3));
+            scenario(lab, "a certificate not yet valid by this clock, the Date header knows")
+                .ntp(vec![Err(NtpError::Timeout(Duration::from_secs(2)))])
+                .tls(early, tls)
+                .expect(vec![
+                    err("clock-skew", "*")
+                        .shows(&[
+                            "the Date headers of 1 HTTPS server(s)",
+                            "early: the certificate of 192.0.2.7:443 looks not yet valid only because this clock is wrong",
+                        ])
+                        .fixes(&[cmd('t', SUDO_SET_NTP), key('r')]),
+                    warn("ntp-unreachable", "*").fixes(&[key('r')]),
+                ])
+                .not(&["cert-not-yet-valid"])
+                .cert(0, Some(CertStatus::Clock))
+        },
+    ]
+}
+
+fn transport_scenarios(lab: &Lab) -> Vec<Scenario> {
+    let gone = target("gone");
+    let connect = tcp(&gone, &Err(TcpError::NoAddress));
+    let tls = tls_failed(lab, &gone, TlsFailure::Tcp(TcpError::NoAddress), Vec::new());
+    let dns_failed = scenario(lab, "the name does not resolve")
+        .target_saw(
+            gone,
+            Dns::Failed {
+                error: "Name or service not known".to_string(),
+                took: ms(40),
+            },
+            connect,
+            Some(tls),
+            no_reach(),
+        )
+        .expect(vec![
+            err("dns-failure", "gone")
+                .says(&["gone.example.com does not resolve"])
+                .shows(&[
+                    "system resolver for \"gone.example.com\": Name or service not known",
+                    "/etc/resolv.conf",
+                ])
+                .fixes(&[key('r')]),
+        ]);
+
+    let slow = target("slow-dns");
+    let connect = tcp(&slow, &Err(TcpError::NoAddress));
+    let tls = tls_failed(lab, &slow, TlsFailure::Tcp(TcpError::NoAddress), Vec::new());
+    let dns_timeout = scenario(lab, "the resolver does not answer")
+        .target_saw(
+            slow,
+            Dns::Timeout(Duration::from_secs(5)),
+            connect,
+            Some(tls),
+            no_reach(),
+        )
+        .expect(vec![
+            err("dns-failure", "slow-dns")
+                .says(&["did not answer for slow-dns.example.com"])
+                .shows(&["no answer within 5s"])
+                .fixes(&[key('r')]),
+        ]);
+
+    let closed = target("closed");
+    let connect = tcp(&closed, &Err(TcpError::Refused));
+    let tls = tls_failed(lab, &closed, TlsFailure::Tcp(TcpError::Refused), Vec::new());
+    let refused = scenario(lab, "the TLS port refuses")
+        .target_saw(closed, resolved(), connect, Some(tls), no_reach())
+        .expect(vec![
+            err("tcp-refused", "closed")
+                .says(&["192.0.2.7:443 refused the connection"])
+                .shows(&["(port 443): the host answered with a reset"])
+                .fixes(&[key('r')]),
+        ]);
+
+    let dropped = target("dropped");
+    let wait = Duration::from_secs(5);
+    let connect = tcp(&dropped, &Err(TcpError::Timeout(wait)));
+    let tls = tls_failed(
+        lab,
+        &dropped,
+        TlsFailure::Tcp(TcpError::Timeout(wait)),
+        Vec::new(),
+    );
+    let timeout = scenario(lab, "the TLS port does not answer")
+        .target_saw(dropped, resolved(), connect, Some(tls), no_reach())
+        .expect(vec![
+            err("tcp-timeout", "dropped")
+                .says(&["did not answer within 5.0 s"])
+                .shows(&["(port 443): no answer at all"])
+                .fixes(&[key('r')]),
+        ]);
+
+    vec![dns_failed, dns_timeout, refused, timeout]
+}
+
+fn certificate_scenarios(lab: &Lab) -> Vec<Scenario> {
+    let mut out = Vec::new();
+
+    let old = target("old");
+    let chain = lab.chain(&site(&old).valid(days(-400), days(-10)));
+    let tls = tls_ok(lab, &old, &chain);
+    out.push(
+        scenario(lab, "an expired certificate, the true time unknown")
+            .tls(old, tls)
+            .expect(vec![
+                err("cert-expired", "old")
+                    .says(&[
+                        "the certificate of 192.0.2.7:443 expired ",
+                        " ago (leaf old.example.com)",
+                    ])
+                    .shows(&[
+                        "leaf old.example.com: not before",
+                        ": expired)",
+                        "the true time is unknown",
+                    ])
+                    .fixes(&[key('s'), key('r')]),
+            ])
+            .cert(0, Some(CertStatus::Expired)),
+    );
+
+    let early = target("early");
+    let chain = lab.chain(&site(&early).valid(days(10), days(400)));
+    let tls = tls_ok(lab, &early, &chain);
+    out.push(
+        scenario(lab, "a certificate not yet valid, the clock right")
+            .ntp(vec![Ok(offset(0))])
+            .tls(early, tls)
+            .expect(vec![
+                err("cert-not-yet-valid", "early")
+                    .says(&["is not valid for another ", "(leaf early.example.com)"])
+                    .shows(&[": not yet valid)", "the true time agrees"])
+                    .fixes(&[key('s'), key('r')]),
+            ])
+            .not(&["clock-skew"])
+            .cert(0, Some(CertStatus::NotYetValid)),
+    );
+
+    let mail = target("mail");
+    let mut spec = site(&mail);
+    spec.sans = vec!["other.example".to_string(), "www.other.example".to_string()];
+    let tls = tls_ok(lab, &mail, &lab.chain(&spec));
+    out.push(
+        scenario(lab, "a certificate for another name")
+            .tls(mail, tls)
+            .expect(vec![
+                err("cert-wrong-host", "mail")
+                    .says(&["is not valid for \"mail.example.com\""])
+                    .shows(&["names in the certificate: other.example, www.other.example"])
+                    .fixes(&[key('h'), key('r')]),
+            ])
+            .cert(0, Some(CertStatus::WrongHost)),
+    );
+
+    let own = target("own");
+    let leaf = site(&own).self_signed();
+    let tls = tls_ok(lab, &own, &[leaf.cert]);
+    out.push(
+        scenario(lab, "a self-signed certificate")
+            .tls(own, tls)
+            .expect(vec![
+                err("cert-self-signed", "own")
+                    .says(&["presents a self-signed certificate"])
+                    .shows(&[
+                        "\"own.example.com\" issued itself (issuer = subject)",
+                        "Mozilla roots: ",
+                        "ca_file lab-ca.pem: ",
+                    ])
+                    .fixes(&[key('s'), key('a'), key('r')]),
+            ])
+            .not(&["cert-incomplete-chain", "cert-unknown-issuer"])
+            .cert(0, Some(CertStatus::Untrusted)),
+    );
+
+    let x509 = target("x509");
+    let mut spec = site(&x509);
+    spec.ca = true;
+    let leaf = spec.self_signed();
+    let tls = tls_ok(lab, &x509, &[leaf.cert]);
+    out.push(
+        scenario(lab, "a self-signed CA certificate (openssl req -x509)")
+            .tls(x509, tls)
+            .expect(vec![
+                err("cert-self-signed", "x509")
+                    .shows(&["is a CA certificate (CA:TRUE", "CaUsedAsEndEntity"])
+                    .fixes(&[key('s'), key('a'), key('r')]),
+            ]),
+    );
+
+    let private = target("private");
+    let chain = lab.stranger.chain(&site(&private)).0;
+    let tls = tls_ok(lab, &private, &chain);
+    out.push(
+        scenario(lab, "a chain from a CA nobody here trusts")
+            .tls(private, tls)
+            .expect(vec![
+                err("cert-unknown-issuer", "private")
+                    .says(&["a CA nobody here trusts"])
+                    .shows(&[
+                        "the chain ends at \"Stranger Issuing CA\", issued by \"Stranger Root CA\", which no trust source here has",
+                        "Mozilla roots: no path to any of its roots",
+                        "system store: no path to any of its roots",
+                        "ca_file lab-ca.pem: no path to any of its roots",
+                    ])
+                    .fixes(&[key('a'), key('r')]),
+            ])
+            .not(&["cert-incomplete-chain", "tls-interception"])
+            .cert(0, Some(CertStatus::Untrusted)),
+    );
+
+    let lonely = target("lonely");
+    let leaf = lab.pki.intermediate.issue(&site(&lonely));
+    let tls = tls_ok(lab, &lonely, &[leaf.cert]);
+    out.push(
+        scenario(lab, "the server sends no intermediate")
+            .tls(lonely, tls)
+            .expect(vec![
+                err("cert-incomplete-chain", "lonely")
+                    .says(&["does not send the intermediate certificate"])
+                    .shows(&["sent only its own certificate, issued by \"Lab Intermediate CA\", and no intermediate"])
+                    .fixes(&[key('s'), key('r')]),
+            ])
+            .not(&["cert-unknown-issuer"]),
+    );
+
+    let client = target("client-only");
+    let mut spec = site(&client);
+    spec.eku = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let tls = tls_ok(lab, &client, &lab.chain(&spec));
+    out.push(
+        scenario(lab, "a certificate for clients, not servers")
+            .tls(client, tls)
+            .expect(vec![
+                err("cert-bad-purpose", "client-only")
+                    .says(&["is not for TLS servers"])
+                    .shows(&["leaf client-only.example.com: extended key usage clientAuth does not include serverAuth"])
+                    .fixes(&[key('s'), key('r')]),
+            ])
+            .cert(0, Some(CertStatus::BadPurpose)),
+    );
+
+    let soon = target("soon");
+    let chain = lab.chain(&site(&soon).valid(days(-60), days(3)));
+    let tls = tls_ok(lab, &soon, &chain);
+    out.push(
+        scenario(lab, "a certificate that expires in 3 days")
+            .tls(soon, tls)
+            .expect(vec![
+                warn("cert-expiring-soon", "soon")
+                    .says(&["expires in ", "(under 14 days)"])
+                    .shows(&["leaf soon.example.com: not before"])
+                    .fixes(&[key('s'), key('r')]),
+            ])
+            .cert(0, Some(CertStatus::ExpiringSoon)),
+    );
+
+    let sha1 = localhost("sha1");
+    let tls = tls_ok(lab, &sha1, &weak_sha1().chain);
+    out.push(
+        scenario(lab, "a leaf signed with SHA-1")
+            .tls(sha1, tls)
+            .expect(vec![
+                err("cert-weak", "sha1")
+                    .says(&["modern clients refuse as weak"])
+                    .shows(&[
+                        "leaf localhost: signed with ecdsa-with-SHA1",
+                        "ca_file lab-ca.pem: refused signature algorithm or key",
+                    ])
+                    .fixes(&[key('s'), key('r')]),
+            ])
+            .not(&["cert-unknown-issuer", "cert-incomplete-chain"])
+            .cert(0, Some(CertStatus::Untrusted)),
+    );
+
+    let rsa = localhost("rsa1024");
+    let tls = tls_ok(lab, &rsa, &weak_rsa1024().chain);
+    out.push(
+        scenario(lab, "an intermediate with an RSA 1024-bit key")
+            .tls(rsa, tls)
+            .expect(vec![
+                err("cert-weak", "rsa1024")
+                    .shows(&[
+                        "intermediate Lab RSA-1024 Intermediate: RSA key of 1024 bits (under 2048)",
+                    ])
+                    .fixes(&[key('s'), key('r')]),
+            ])
+            .not(&["cert-unknown-issuer"]),
+    );
+
+    let refused = localhost("rsa-refused");
+    let mut tls = tls_failed(
+        lab,
+        &refused,
+        TlsFailure::Signature("the handshake signature uses a refused key".to_string()),
+        Vec::new(),
+    );
+    tls.chain = parse_chain(&weak_rsa1024().chain);
+    tls.verified_at = Some(lab.now);
+    out.push(
+        scenario(lab, "the handshake signature refused for a weak key")
+            .tls(refused, tls)
+            .expect(vec![
+                err("cert-weak", "rsa-refused")
+                    .shows(&[
+                        "RSA key of 1024 bits",
+                        "the handshake signature was refused: the handshake signature uses a refused key",
+                    ])
+                    .fixes(&[key('s'), key('r')]),
+            ])
+            .not(&["tls-error"]),
+    );
+
+    let bank = target("bank");
+    let leaf = lab.kaspersky.issue(&site(&bank));
+    let tls = tls_ok(lab, &bank, &[leaf.cert]);
+    out.push(
+        scenario(lab, "Kaspersky re-signs the site (its root installed)")
+            .tls(bank, tls)
+            .expect(vec![
+                err("tls-interception", "bank")
+                    .says(&["Kaspersky intercepts TLS to 192.0.2.7:443"])
+                    .shows(&[
+                        "the chain names \"Kaspersky Anti-Virus Personal Root Certificate\", a CA of a TLS-intercepting product",
+                        "the chain verifies against the system store's root",
+                        "Mozilla roots: no path to any of its roots",
+                        "system store: trusted, root",
+                    ])
+                    .fixes(&[key('x'), key('o'), key('v'), key('r')]),
+            ])
+            .not(&["cert-unknown-issuer", "cert-incomplete-chain"])
+            .headline("tls-interception")
+            .cert(0, Some(CertStatus::Intercepted)),
+    );
+
+    // The same product's CA, sent along, with its root in no store.
+    let shop = target("shop");
+    let leaf = lab.kaspersky.issue(&site(&shop));
+    let tls = tls_ok(lab, &shop, &[leaf.cert, lab.kaspersky.cert.clone()]);
+    out.push(
+        scenario(lab, "Kaspersky re-signs the site (its root in no store)")
+            .trust(Trust::new(vec![
+                TrustSource::mozilla(),
+                TrustSource::from_pem(SourceKind::System, lab.corp_proxy.pem.as_bytes()),
+            ]))
+            .tls(shop, tls)
+            .expect(vec![
+                err("tls-interception", "shop")
+                    .says(&["Kaspersky intercepts TLS"])
+                    .shows(&["a CA of a TLS-intercepting product"])
+                    .fixes(&[key('x'), key('o'), key('v'), key('r')]),
+            ])
+            .not(&["cert-unknown-issuer", "cert-self-signed"]),
+    );
+
+    let intranet = target("intranet");
+    let leaf = lab.corp_proxy.issue(&site(&intranet));
+    let tls = tls_ok(lab, &intranet, &[leaf.cert]);
+    out.push(
+        scenario(lab, "a root only the system store has")
+            .tls(intranet, tls)
+            .expect(vec![
+                err("tls-interception", "intranet")
+                    .says(&["a root installed on this machine", "signs 192.0.2.7:443"])
+                    .shows(&[
+                        "but not against Mozilla's roots nor the ca_file",
+                        "your organisation's private CA",
+                    ])
+                    .fixes(&[key('x'), key('v'), key('r')]),
+            ])
+            .not(&["cert-unknown-issuer", "cert-incomplete-chain"])
+            .cert(0, Some(CertStatus::Intercepted)),
+    );
+
+    let fine = target("fine");
+    let tls = tls_ok(lab, &fine, &lab.good(&fine));
+    out.push(
+        scenario(lab, "a good server")
+            .ntp(vec![Ok(offset(300))])
+            .sync(timedatectl(true))
+            .tls(fine, tls)
+            .expect(Vec::new())
+            .cert(0, Some(CertStatus::Ok)),
+    );
+    out
+}
+
+fn handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
+    let mut out = Vec::new();
+
+    let t = target("reset");
+    let tls = tls_failed(lab, &t, reset(), blocked_variants(&t, &reset()));
+    out.push(
+        scenario(lab, "reset after the ClientHello, every variant too")
+            .tls(t, tls)
+            .expect(vec![
+                err("tls-reset", "reset")
+                    .says(&["192.0.2.7:443 reset the connection after the ClientHello"])
+                    .shows(&[
+                        "default hello (TLS 1.3+1.2, post-quantum share): connection reset after the ClientHello (0 bytes received) [hello 1850 bytes]",
+                        "without the post-quantum key share: connection reset",
+                        "no variant (smaller hello, other SNI, no SNI) got through",
+                    ])
+                    .fixes(&[key('s'), key('r')]),
+            ])
+            .cert(0, None),
+    );
+
+    let t = target("silent");
+    let tls = tls_failed(lab, &t, silence(), blocked_variants(&t, &silence()));
+    out.push(scenario(lab, "no TLS answer").tls(t, tls).expect(vec![
+                err("tls-timeout", "silent")
+                    .says(&["accepted TCP but gave no TLS answer in time"])
+                    .shows(&["no TLS answer within 5.0 s (0 bytes received)", "no variant"])
+                    .fixes(&[key('s'), key('r')]),
+            ]));
+
+    let t = target("closing");
+    let closed = TlsFailure::Closed { received: 0 };
+    let tls = tls_failed(lab, &t, closed.clone(), blocked_variants(&t, &closed));
+    out.push(
+        scenario(lab, "closed after the ClientHello")
+            .tls(t, tls)
+            .expect(vec![
+                err("tls-closed", "closing")
+                    .says(&["closed the connection after the ClientHello without answering"])
+                    .shows(&["connection closed after the ClientHello"])
+                    .fixes(&[key('s'), key('r')]),
+            ]),
+    );
+
+    let t = target("plain");
+    let first_bytes = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n".to_vec();
+    let mut tls = tls_failed(
+        lab,
+        &t,
+        TlsFailure::NotTls {
+            first_bytes: first_bytes.clone(),
+        },
+        Vec::new(),
+    );
+    tls.attempt.first_bytes = first_bytes;
+    out.push(
+        scenario(lab, "plain HTTP on the TLS port")
+            .tls(t, tls)
+            .expect(vec![
+                err("not-tls", "plain")
+                    .says(&["answered the ClientHello in plaintext: an HTTP server"])
+                    .shows(&[
+                        "the first bytes from the server: \"HTTP/1.1 400 Bad Request",
+                        "a captive portal or a proxy",
+                    ])
+                    .fixes(&[key('p'), key('r')]),
+            ]),
+    );
+
+    let t = target("picky");
+    let variants = vec![
+        fails(&t, Variant::Tls12Only, TlsFailure::Alert(alert(40))),
+        fails(&t, Variant::Tls13Only, TlsFailure::Alert(alert(40))),
+    ];
+    let tls = tls_failed(lab, &t, TlsFailure::Alert(alert(40)), variants);
+    out.push(
+        scenario(lab, "a handshake_failure alert")
+            .tls(t, tls)
+            .expect(vec![
+                err("tls-alert", "picky")
+                    .says(&[
+                        "refused the handshake with the alert handshake_failure",
+                        "no variant works",
+                    ])
+                    .shows(&[
+                        "TLS 1.2 only: the server sent the fatal alert handshake_failure (40)",
+                        "handshake_failure: no cipher suite or key exchange in common",
+                    ])
+                    .fixes(&[key('u'), key('r')]),
+            ])
+            .not(&["tls-version"]),
+    );
+
+    let t = target("legacy");
+    let variants = vec![
+        works(&t, Variant::Tls12Only),
+        fails(&t, Variant::Tls13Only, TlsFailure::Alert(alert(70))),
+    ];
+    let tls = tls_failed(lab, &t, TlsFailure::Alert(alert(70)), variants);
+    out.push(
+        scenario(lab, "TLS 1.3 refused, TLS 1.2 works")
+            .tls(t, tls)
+            .expect(vec![
+                err("tls-version", "legacy")
+                    .says(&[
+                        "the server refuses the default hello's protocol version (alert protocol_version (70)); TLS 1.2 only works",
+                    ])
+                    .shows(&["TLS 1.3 only: the server sent the fatal alert protocol_version (70)"])
+                    .fixes(&[key('u'), key('r')]),
+            ])
+            .not(&["tls-alert"]),
+    );
+
+    let t = target("ancient");
+    let variants = vec![
+        fails(&t, Variant::Tls12Only, TlsFailure::Alert(alert(70))),
+        fails(&t, Variant::Tls13Only, TlsFailure::Alert(alert(70))),
+    ];
+    let tls = tls_failed(lab, &t, TlsFailure::Alert(alert(70)), variants);
+    out.push(
+        scenario(lab, "a server that speaks only TLS 1.1 or older")
+            .tls(t, tls)
+            .expect(vec![
+                err("tls-version", "ancient")
+                    .says(&[
+                        "the server speaks only TLS 1.1 or older",
+                        "no variant works",
+                    ])
+                    .fixes(&[key('u'), key('r')]),
+            ]),
+    );
+
+    let t = target("mtls");
+    let mut a = completed(attempt(&t, Variant::Default), None, lab.now);
+    a.http = None;
+    a.first_read = Some(FirstRead::Alert(alert(116)));
+    a.failure = Some(TlsFailure::ClientCertRequired {
+        alert: Some(alert(116)),
+        after_handshake: true,
+    });
+    a.capture.client_auth = Some(vec!["CN=Corp Client CA".to_string()]);
+    let chain = lab.good(&t);
+    let tls = report(lab, &t, a, Vec::new(), &chain);
+    out.push(
+        scenario(lab, "a client certificate required (TLS 1.3)")
+            .tls(t, tls)
+            .expect(vec![
+                err("client-cert-required", "mtls")
+                    .says(&["requires a client certificate (mutual TLS)"])
+                    .shows(&[
+                        "TLSv1.3: the handshake completed, then the first read got the alert certificate_required (116)",
+                        "client certificates accepted from: CN=Corp Client CA",
+                    ])
+                    .fixes(&[key('i'), key('r')]),
+            ])
+            .cert(0, None),
+    );
+
+    let t = target("tls12-mtls");
+    let mut a = fails(
+        &t,
+        Variant::Default,
+        TlsFailure::ClientCertRequired {
+            alert: Some(alert(40)),
+            after_handshake: false,
+        },
+    );
+    a.capture.client_auth = Some(Vec::new());
+    let tls = report(lab, &t, a, Vec::new(), &[]);
+    out.push(
+        scenario(lab, "a client certificate required (TLS 1.2)")
+            .tls(t, tls)
+            .expect(vec![
+                err("client-cert-required", "tls12-mtls")
+                    .shows(&[
+                        "the server sent a CertificateRequest, then the alert handshake_failure (40)",
+                        "the server named no CA for client certificates",
+                    ])
+                    .fixes(&[key('i'), key('r')]),
+            ])
+            .not(&["tls-alert"]),
+    );
+
+    let t = target("large");
+    let variants = vec![
+        works(&t, Variant::NoPostQuantum),
+        fails(&t, Variant::OtherSni("example.com".to_string()), reset()),
+        fails(&t, Variant::NoSni, reset()),
+    ];
+    let chain = lab.good(&t);
+    let tls = report(
+        lab,
+        &t,
+        fails(&t, Variant::Default, reset()),
+        variants,
+        &chain,
+    );
+    out.push(
+        scenario(lab, "a middlebox resets large ClientHellos")
+            .tls(t, tls)
+            .expect(vec![
+                err("middlebox-large-hello", "large")
+                    .says(&["drops large ClientHellos", "the default hello (1850 bytes, post-quantum key share) fails, a 560-byte one works"])
+                    .shows(&[
+                        "default hello (TLS 1.3+1.2, post-quantum share): connection reset after the ClientHello (0 bytes received) [hello 1850 bytes]",
+                        "without the post-quantum key share: TLSv1.3 TLS13_AES_256_GCM_SHA384 X25519 [hello 560 bytes]",
+                    ])
+                    .fixes(&[key('u'), key('p'), key('r')]),
+            ])
+            .not(&["tls-reset", "sni-blocked"]),
+    );
+
+    let t = target("swallowed");
+    let variants = vec![
+        works(&t, Variant::NoPostQuantum),
+        works(&t, Variant::OtherSni("example.com".to_string())),
+        works(&t, Variant::NoSni),
+    ];
+    let tls = report(
+        lab,
+        &t,
+        fails(&t, Variant::Default, silence()),
+        variants,
+        &[],
+    );
+    out.push(
+        scenario(lab, "a middlebox swallows large ClientHellos")
+            .tls(t, tls)
+            .expect(vec![
+                err("middlebox-large-hello", "swallowed")
+                    .shows(&["no TLS answer within 5.0 s"])
+                    .fixes(&[key('u'), key('p'), key('r')]),
+            ])
+            .not(&["tls-timeout", "sni-blocked"]),
+    );
+
+    let t = target("censored");
+    let variants = vec![
+        fails(&t, Variant::NoPostQuantum, reset()),
+        works(&t, Variant::OtherSni("example.com".to_string())),
+        works(&t, Variant::NoSni),
+    ];
+    let tls = report(lab, &t, fails(&t, Variant::Default, reset()), variants, &[]);
+    out.push(
+        scenario(lab, "the network blocks the server name")
+            .tls(t, tls)
+            .expect(vec![
+                err("sni-blocked", "censored")
+                    .says(&[
+                        "the network blocks the server name \"censored.example.com\": the same server answers with SNI \"example.com\"",
+                    ])
+                    .shows(&["with SNI \"example.com\": TLSv1.3", "without SNI: TLSv1.3"])
+                    .fixes(&[key('n'), key('r')]),
+            ])
+            .not(&["tls-reset", "middlebox-large-hello"]),
+    );
+
+    let t = target("garbled");
+    let mut tls = tls_failed(
+        lab,
+        &t,
+        TlsFailure::Protocol("received corrupt message of type InvalidContentType".to_string()),
+        Vec::new(),
+    );
+    tls.attempt.first_bytes = vec![0x16, 0x03, 0x03, 0x00, 0x05, 0xfe];
+    out.push(
+        scenario(lab, "the server breaks the protocol")
+            .tls(t, tls)
+            .expect(vec![
+                err("tls-error", "garbled")
+                    .says(&["the TLS handshake failed: received corrupt message"])
+                    .shows(&[
+                        "default hello: received corrupt message of type InvalidContentType",
+                        "the server's first bytes: \"",
+                    ])
+                    .fixes(&[key('r')]),
+            ]),
+    );
+
+    let t = target("forged");
+    let mut tls = tls_failed(
+        lab,
+        &t,
+        TlsFailure::Signature("invalid signature for the server's key".to_string()),
+        Vec::new(),
+    );
+    let chain = lab.good(&t);
+    tls.chain = parse_chain(&chain);
+    tls.verified_at = Some(lab.now);
+    out.push(
+        scenario(lab, "a handshake signature that does not verify")
+            .tls(t, tls)
+            .expect(vec![
+                err("tls-error", "forged")
+                    .says(&["the server's handshake signature does not verify"])
+                    .shows(&["invalid signature for the server's key"])
+                    .fixes(&[key('r')]),
+            ])
+            .not(&["cert-weak"]),
+    );
+    out
+}
+
+fn reach_scenarios(lab: &Lab) -> Vec<Scenario> {
+    use ProbeSpec::{OpenvpnTcp, OpenvpnUdp, Wireguard};
+    use ReachStatus::{Closed, Filtered, Open, OpenOrFiltered};
+    let mut out = Vec::new();
+
+    let udp_blocked = || {
+        vec![
+            probe(OpenvpnUdp(1194), OpenOrFiltered, false),
+            probe(OpenvpnTcp(443), Open, true),
+            probe(Wireguard(51_820), OpenOrFiltered, false),
+        ]
+    };
+    out.push(
+        scenario(lab, "OpenVPN UDP blocked, TCP answers, nordvpn installed")
+            .vpn(vpn("nl1"), udp_blocked())
+            .nordvpn()
+            .expect(vec![
+                err("openvpn-udp-blocked", "nl1")
+                    .says(&["OpenVPN over UDP 1194 gets no answer from nl1.example.com while OpenVPN over TCP 443 answers"])
+                    .shows(&[
+                        "openvpn-udp to 192.0.2.7:1194: open-or-filtered",
+                        "openvpn-tcp to 192.0.2.7:443: open (an OpenVPN server answered)",
+                        "so UDP is what is blocked on the way",
+                    ])
+                    .fixes(&[cmd('t', NORDVPN_OPENVPN), cmd('p', NORDVPN_TCP), key('r')]),
+            ])
+            .not(&["port-filtered"]),
+    );
+    out.push(
+        scenario(lab, "OpenVPN UDP blocked, TCP answers, no nordvpn")
+            .vpn(vpn("nl2"), udp_blocked())
+            .expect(vec![
+                err("openvpn-udp-blocked", "nl2")
+                    .shows(&["openvpn-udp to 192.0.2.7:1194"])
+                    .fixes(&[key('o'), key('r')]),
+            ]),
+    );
+    out.push(
+        scenario(lab, "WireGuard closed, nordvpn installed")
+            .vpn(
+                vpn("de1"),
+                vec![
+                    probe(OpenvpnUdp(1194), OpenOrFiltered, false),
+                    probe(OpenvpnTcp(443), Closed, false),
+                    probe(Wireguard(51_820), Closed, false),
+                ],
+            )
+            .nordvpn()
+            .expect(vec![
+                err("wireguard-udp-closed", "de1")
+                    .says(&["WireGuard (NordLynx) UDP 51820 on de1.example.com is closed"])
+                    .shows(&["wireguard to 192.0.2.7:51820: closed"])
+                    .fixes(&[cmd('t', NORDVPN_OPENVPN), cmd('p', NORDVPN_TCP), key('r')]),
+                err("port-closed", "de1")
+                    .says(&["openvpn-tcp port 443 on de1.example.com is closed"])
+                    .shows(&["openvpn-tcp to 192.0.2.7:443: closed"])
+                    .fixes(&[key('o'), key('r')]),
+            ]),
+    );
+    out.push(
+        scenario(
+            lab,
+            "WireGuard closed, OpenVPN UDP works, nordvpn installed",
+        )
+        .vpn(
+            vpn("de2"),
+            vec![
+                probe(OpenvpnUdp(1194), Open, true),
+                probe(OpenvpnTcp(443), Open, true),
+                probe(Wireguard(51_820), Closed, false),
+            ],
+        )
+        .nordvpn()
+        .expect(vec![
+            err("wireguard-udp-closed", "de2").fixes(&[cmd('t', NORDVPN_OPENVPN), key('r')]),
+        ]),
+    );
+    out.push(
+        scenario(lab, "WireGuard filtered")
+            .vpn(
+                vpn("ch1"),
+                vec![
+                    probe(OpenvpnUdp(1194), Open, true),
+                    probe(OpenvpnTcp(443), Open, true),
+                    probe(Wireguard(51_820), Filtered, false),
+                ],
+            )
+            .expect(vec![
+                err("port-filtered", "ch1")
+                    .says(&["wireguard port 51820 on ch1.example.com is filtered"])
+                    .shows(&["wireguard to 192.0.2.7:51820: filtered"])
+                    .fixes(&[key('o'), key('r')]),
+            ])
+            .not(&["wireguard-udp-closed"]),
+    );
+
+    // A portal answers DNS with a private address and HTTP with a redirect; TLS is reset.
+    let web = target("web");
+    let mut answer = no_reach();
+    answer.dns_compare = Some(DnsComparison {
+        host: web.host.clone(),
+        system: Answer::Addrs {
+            addrs: vec![IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))],
+            took: ms(3),
+        },
+        direct: vec![Direct {
+            server: SocketAddr::from(([9, 9, 9, 9], 53)),
+            answer: Answer::Addrs {
+                addrs: vec![IpAddr::V4(Ipv4Addr::new(93, 184, 216, 34))],
+                took: ms(18),
+            },
+        }],
+    });
+    let tls = tls_failed(lab, &web, reset(), blocked_variants(&web, &reset()));
+    let connect = connected(&web);
+    out.push(
+        scenario(lab, "a captive portal")
+            .target_saw(web, resolved(), connect, Some(tls), answer)
+            .captive(CaptiveResult {
+                url: "http://captive.example.net/generate_204".to_string(),
+                verdict: CaptiveVerdict::Captive(
+                    "302 Found where 204 No Content was expected".to_string(),
+                ),
+                status: Some(302),
+                location: Some("http://portal.example.net/login".to_string()),
+                took: ms(80),
+            })
+            .expect(vec![
+                err("captive-portal", "*")
+                    .says(&["a captive portal intercepts the network: log in at http://portal.example.net/login"])
+                    .shows(&[
+                        "GET http://captive.example.net/generate_204: 302 Found where 204 No Content was expected",
+                        "it sends the browser to http://portal.example.net/login",
+                        "DNS for web.example.com: the system resolver says 10.0.0.1",
+                        "but the nameserver 9.9.9.9:53 says 93.184.216.34",
+                        "private addresses for a public name",
+                    ])
+                    .fixes(&[key('o')]),
+                err("tls-reset", "web").fixes(&[key('s'), key('r')]),
+            ])
+            .headline("captive-portal"),
+    );
+
+    // Across targets.
+    let (a, b) = (target("a"), target("b"));
+    let (ra, rb) = (
+        tls_failed(lab, &a, reset(), blocked_variants(&a, &reset())),
+        tls_failed(lab, &b, reset(), blocked_variants(&b, &reset())),
+    );
+    out.push(
+        scenario(lab, "every target is reset")
+            .tls(a, ra)
+            .tls(b, rb)
+            .expect(vec![
+                err("all-targets-failing", "*")
+                    .says(&[
+                        "every target fails the same way (tls-reset): the cause is on this side",
+                    ])
+                    .shows(&[
+                        "a: tls-reset — 192.0.2.7:443 reset the connection",
+                        "b: tls-reset — ",
+                    ])
+                    .fixes(&[key('o'), key('r')]),
+                err("tls-reset", "a").fixes(&[key('s'), key('r')]),
+                err("tls-reset", "b").fixes(&[key('s'), key('r')]),
+            ])
+            .not(&["single-target-failing"])
+            .headline("all-targets-failing"),
+    );
+
+    let (a, b, c) = (target("a"), target("b"), target("c"));
+    let (ra, rb) = (
+        tls_ok(lab, &a, &lab.good(&a)),
+        tls_ok(lab, &b, &lab.good(&b)),
+    );
+    let rc = tls_failed(lab, &c, silence(), blocked_variants(&c, &silence()));
+    out.push(
+        scenario(lab, "one target of three fails")
+            .tls(a, ra)
+            .tls(b, rb)
+            .tls(c, rc)
+            .expect(vec![
+                err("tls-timeout", "c").fixes(&[key('s'), key('r')]),
+                warn("single-target-failing", "c")
+                    .says(&["c fails (tls-timeout) where a, b work: try another server"])
+                    .shows(&["c: tls-timeout — ", "working: a, b"])
+                    .fixes(&[key('o'), key('r')]),
+            ])
+            .not(&["all-targets-failing"]),
+    );
+
+    let (a, mut b) = (target("a"), target("b"));
+    b.alternatives = vec!["b2.example.com".to_string(), "b3.example.com".to_string()];
+    let ra = tls_ok(lab, &a, &lab.good(&a));
+    let rb = tls_failed(lab, &b, reset(), blocked_variants(&b, &reset()));
+    out.push(
+        scenario(lab, "one target fails, and has alternatives")
+            .tls(a, ra)
+            .tls(b, rb)
+            .expect(vec![
+                err("tls-reset", "b").fixes(&[key('s'), key('r')]),
+                warn("single-target-failing", "b")
+                    .says(&["b fails (tls-reset) where a works"])
+                    .fixes(&[key('1'), key('2'), key('r')]),
+            ]),
+    );
+    out
+}
+
+// ---- checking a scenario ---------------------------------------------------------------------
+
+fn fix_specs(f: &Finding) -> Vec<(char, Option<Vec<String>>)> {
+    f.fixes.iter().map(|x| (x.key, x.command.clone())).collect()
+}
+
+/// What is wrong with `findings` for `s`, one line each.
+fn mismatches(s: &Scenario, derived: &Derived) -> Vec<String> {
+    let findings = &derived.findings;
+    let mut wrong = Vec::new();
+    let mut want: Vec<String> = s
+        .expect
+        .iter()
+        .map(|e| format!("{}@{}", e.code, e.at))
+        .collect();
+    want.sort();
+    let got = code_at(findings);
+    if got != want {
+        wrong.push(format!("findings: expected {want:?}, got {got:?}"));
+    }
+    // Pair each expectation with the next finding of its code and target.
+    let mut used = vec![false; findings.len()];
+    for e in &s.expect {
+        let found = findings.iter().enumerate().find(|(i, f)| {
+            !used[*i] && f.code.as_str() == e.code && f.target.as_deref().unwrap_or("*") == e.at
+        });
+        let Some((i, f)) = found else {
+            continue;
+        };
+        used[i] = true;
+        let what = format!("{}@{}", e.code, e.at);
+        if f.severity != e.severity {
+            wrong.push(format!(
+                "{what}: severity {:?}, expected {:?}",
+                f.severity, e.severity
+            ));
+        }
+        for part in &e.summary {
+            if !f.summary.contains(part) {
+                wrong.push(format!("{what}: summary {:?} lacks {part:?}", f.summary));
+            }
+        }
+        for part in &e.evidence {
+            if !f.evidence.iter().any(|l| l.contains(part)) {
+                wrong.push(format!(
+                    "{what}: no evidence line holds {part:?}; evidence: {:#?}",
+                    f.evidence
+                ));
+            }
+        }
+        let want_fixes: Vec<(char, Option<Vec<String>>)> = e
+            .fixes
+            .iter()
+            .map(|x| {
+                (
+                    x.key,
+                    x.argv.map(|a| a.iter().map(ToString::to_string).collect()),
+                )
+            })
+            .collect();
+        if fix_specs(f) != want_fixes {
+            wrong.push(format!(
+                "{what}: fixes {:?}, expected {want_fixes:?}",
+                fix_specs(f)
+            ));
+        }
+    }
+    for code in &s.not {
+        if findings.iter().any(|f| f.code.as_str() == *code) {
+            wrong.push(format!("{code} must not come out"));
+        }
+    }
+    if let Some(h) = s.headline
+        && findings.first().map(|f| f.code.as_str()) != Some(h)
+    {
+        wrong.push(format!(
+            "the headline is {:?}, expected {h}",
+            findings.first().map(|f| f.code.as_str())
+        ));
+    }
+    if findings.windows(2).any(|w| w[0].severity < w[1].severity) {
+        wrong.push("findings are not sorted worst first".to_string());
+    }
+    for (i, status) in &s.certs {
+        let got = derived.targets.get(*i).and_then(|t| t.cert);
+        if got != *status {
+            wrong.push(format!("target {i}: cert {got:?}, expected {status:?}"));
+        }
+    }
+    wrong
+}
+
+#[test]
+fn the_scenarios() {
+    let lab = Lab::new();
+    let all = scenarios(&lab);
+    let mut failed = 0;
+    for s in &all {
+        let derived = diagnose(&s.observations());
+        let wrong = mismatches(s, &derived);
+        if wrong.is_empty() {
+            continue;
+        }
+        failed += 1;
+        println!("✗ {}", s.name);
+        for w in &wrong {
+            println!("    {w}");
+        }
+        println!("    all findings: {:#?}", derived.findings);
+    }
+    println!("{} scenarios, {failed} failed", all.len());
+    assert_eq!(failed, 0, "{failed} of {} scenarios failed", all.len());
+}
+
+#[test]
+fn every_code_has_a_scenario() {
+    let lab = Lab::new();
+    let all = scenarios(&lab);
+    let expected: Vec<&str> = all
+        .iter()
+        .flat_map(|s| s.expect.iter().map(|e| e.code))
+        .collect();
+    let missing: Vec<&str> = CODES
+        .iter()
+        .copied()
+        .filter(|c| !expected.contains(c))
+        .collect();
+    assert!(missing.is_empty(), "no scenario for {missing:?}");
+    let unknown: Vec<&str> = expected
+        .iter()
+        .copied()
+        .filter(|c| !CODES.contains(c))
+        .collect();
+    assert!(unknown.is_empty(), "not finding codes: {unknown:?}");
+}
+
+#[test]
+fn fix_keys_are_free_and_unique() {
+    let lab = Lab::new();
+    let mut seen = Vec::new();
+    let mut wrong = Vec::new();
+    for s in scenarios(&lab) {
+        for f in diagnose(&s.observations()).findings {
+            let keys: Vec<char> = f.fixes.iter().map(|x| x.key).collect();
+            for (i, k) in keys.iter().enumerate() {
+                if reserved(Mode::Fixes, *k) {
+                    wrong.push(format!("{}: {}: key {k:?} is reserved", s.name, f.code));
+                }
+                if keys[i + 1..].contains(k) {
+                    wrong.push(format!("{}: {}: key {k:?} twice", s.name, f.code));
+                }
+                if !seen.contains(k) {
+                    seen.push(*k);
+                }
+            }
+            for x in &f.fixes {
+                if x.command.as_ref().is_some_and(Vec::is_empty) {
+                    wrong.push(format!("{}: {}: an empty command", s.name, f.code));
+                }
+            }
+        }
+    }
+    seen.sort_unstable();
+    println!("fix keys: {}", seen.iter().collect::<String>());
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+// ---- the incremental derivation -------------------------------------------------------------
+
+/// Compares `derived` (kept across steps) with a derivation from scratch.
+fn same_as_scratch(derived: &Derived, obs: &Observations) -> Result<(), String> {
+    let fresh = diagnose(obs);
+    if derived.findings != fresh.findings {
+        return Err(format!(
+            "findings differ:\n  kept:    {:?}\n  scratch: {:?}\n  kept: {:#?}\n  scratch: {:#?}",
+            code_at(&derived.findings),
+            code_at(&fresh.findings),
+            derived.findings,
+            fresh.findings
+        ));
+    }
+    if derived.clock != fresh.clock {
+        return Err(format!(
+            "clock differs: {:?} vs {:?}",
+            derived.clock, fresh.clock
+        ));
+    }
+    if derived.targets.len() != fresh.targets.len() {
+        return Err("target count differs".to_string());
+    }
+    for (i, (a, b)) in derived.targets.iter().zip(&fresh.targets).enumerate() {
+        if a.chain != b.chain {
+            return Err(format!("target {i}: chain differs"));
+        }
+        if a.cert != b.cert {
+            return Err(format!("target {i}: cert {:?} vs {:?}", a.cert, b.cert));
+        }
+        if a.done != b.done {
+            return Err(format!("target {i}: done {} vs {}", a.done, b.done));
+        }
+    }
+    Ok(())
+}
+
+/// Feeds `steps` one by one into observations of `config`, refreshing one kept derivation
+/// after each, and compares it with the derivation from scratch.
+fn replay(config: &Arc<Config>, machine: &Machine, steps: &[Step]) -> Result<(), String> {
+    let mut obs = Observations::new(Arc::clone(config), machine.clone());
+    let mut derived = Derived::default();
+    derived.refresh(&obs);
+    same_as_scratch(&derived, &obs).map_err(|e| format!("before any step: {e}"))?;
+    for (n, step) in steps.iter().enumerate() {
+        step.apply(&mut obs);
+        derived.refresh(&obs);
+        same_as_scratch(&derived, &obs).map_err(|e| format!("after step {n} ({step:?}): {e}"))?;
+    }
+    Ok(())
+}
+
+/// A small deterministic shuffle (xorshift), so the orders are varied and reproducible.
+fn shuffled<T: Clone>(items: &[T], seed: u64) -> Vec<T> {
+    let mut out = items.to_vec();
+    let mut x = seed | 1;
+    for i in (1..out.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let j = (x % (i as u64 + 1)) as usize;
+        out.swap(i, j);
+    }
+    out
+}
+
+/// The orders a scenario's steps are replayed in: as recorded, reversed, shuffled, and with
+/// every check requested again in the middle and recorded again at the end.
+fn orders(steps: &[Step]) -> Vec<(String, Vec<Step>)> {
+    let mut out = vec![
+        ("as recorded".to_string(), steps.to_vec()),
+        (
+            "reversed".to_string(),
+            steps.iter().rev().cloned().collect(),
+        ),
+    ];
+    for seed in [7, 1_234_567, 0xdead_beef] {
+        out.push((format!("shuffled ({seed})"), shuffled(steps, seed)));
+    }
+    let half = steps.len() / 2;
+    let mut rerun: Vec<Step> = steps[..half].to_vec();
+    rerun.extend(steps.iter().filter_map(|s| match s {
+        Step::Record(id, _) => Some(Step::Request(*id)),
+        Step::Request(_) => None,
+    }));
+    rerun.extend(steps[half..].iter().cloned());
+    rerun.extend(shuffled(steps, 42));
+    out.push(("re-run in the middle".to_string(), rerun));
+    out
+}
+
+#[test]
+fn refresh_equals_scratch_in_every_scenario() {
+    let lab = Lab::new();
+    let mut wrong = Vec::new();
+    for s in scenarios(&lab) {
+        for (order, steps) in orders(&s.steps) {
+            if let Err(e) = replay(&s.config, &s.machine, &steps) {
+                wrong.push(format!("{} ({order}): {e}", s.name));
+            }
+        }
+    }
+    for w in &wrong {
+        println!("✗ {w}");
+    }
+    assert!(wrong.is_empty(), "{} replays differ", wrong.len());
+}
+
+/// A world of several targets whose results change between runs: the consensus moves (within
+/// a second, to another second, to no time at all and back), a target's re-run gets another
+/// chain, a blocked target starts to work, a VPN server's UDP opens.
+#[test]
+fn refresh_equals_scratch_as_results_change() {
+    let lab = Lab::new();
+    let (web, shop, blocked, nl) = (target("web"), target("shop"), target("blocked"), vpn("nl"));
+    let good = lab.good(&web);
+    let by_clock = lab.chain(&site(&shop).valid(days(-300), days(-10)));
+    let renewed = lab.good(&shop);
+    let expired = lab.chain(&site(&web).valid(days(-400), days(-10)));
+
+    // The config and the first round, built as a scenario.
+    let base = scenario(&lab, "world")
+        .ntp(vec![Ok(offset(0)), Ok(offset(2_000))])
+        .sync(timedatectl(true))
+        .tls(web.clone(), tls_ok(&lab, &web, &good))
+        .tls(shop.clone(), tls_ok(&lab, &shop, &by_clock))
+        .tls(
+            blocked.clone(),
+            tls_failed(
+                &lab,
+                &blocked,
+                reset(),
+                blocked_variants(&blocked, &reset()),
+            ),
+        )
+        .vpn(
+            nl,
+            vec![
+                probe(
+                    ProbeSpec::OpenvpnUdp(1194),
+                    ReachStatus::OpenOrFiltered,
+                    false,
+                ),
+                probe(ProbeSpec::OpenvpnTcp(443), ReachStatus::Open, true),
+                probe(ProbeSpec::Wireguard(51_820), ReachStatus::Closed, false),
+            ],
+        )
+        .nordvpn()
+        .expect(Vec::new());
+    let rec = |id: ProbeId, outcome: ProbeOutcome| Step::Record(id, Box::new(outcome));
+    let ntp = |i: usize, micros: i64| {
+        rec(
+            ProbeId::Ntp(i),
+            ProbeOutcome::Ntp(Ok(ntp_reply(offset(micros)))),
+        )
+    };
+    let tls = |i: usize, r: TlsReport| rec(ProbeId::Tls(i), ProbeOutcome::Tls(Box::new(r)));
+    let rounds: Vec<Vec<Step>> = vec![
+        base.steps.clone(),
+        // The clock turns out to be thirty days ahead: the shop's certificate is fine.
+        vec![
+            Step::Request(ProbeId::Ntp(0)),
+            Step::Request(ProbeId::Ntp(1)),
+            ntp(0, -30 * DAY),
+            ntp(1, -30 * DAY + 300_000),
+        ],
+        // The consensus moves within the second, then across seconds.
+        vec![
+            ntp(1, -30 * DAY + 100_000),
+            ntp(0, -30 * DAY - 2 * SEC),
+            ntp(1, -30 * DAY - 2 * SEC),
+        ],
+        // The servers split: no time is claimed; then they agree again.
+        vec![ntp(0, 0), ntp(1, 3 * SEC), ntp(1, 0)],
+        // Re-runs whose results differ: the blocked target works, the shop renewed, the web
+        // server's certificate lapsed, the VPN's UDP opens.
+        vec![
+            Step::Request(ProbeId::Dns(2)),
+            rec(ProbeId::Dns(2), ProbeOutcome::Dns(resolved())),
+            rec(
+                ProbeId::Connect(2),
+                ProbeOutcome::Connect(Box::new(connected(&blocked))),
+            ),
+            tls(2, tls_ok(&lab, &blocked, &lab.good(&blocked))),
+            rec(ProbeId::Reach(2), ProbeOutcome::Reach(Box::new(no_reach()))),
+            Step::Request(ProbeId::Tls(1)),
+            tls(1, tls_ok(&lab, &shop, &renewed)),
+            Step::Request(ProbeId::Tls(0)),
+            Step::Request(ProbeId::Tls(0)),
+            tls(0, tls_ok(&lab, &web, &expired)),
+            tls(0, tls_ok(&lab, &web, &expired)),
+            Step::Request(ProbeId::Dns(3)),
+            rec(
+                ProbeId::Reach(3),
+                ProbeOutcome::Reach(Box::new(reach(vec![
+                    probe(ProbeSpec::OpenvpnUdp(1194), ReachStatus::Open, true),
+                    probe(ProbeSpec::OpenvpnTcp(443), ReachStatus::Open, true),
+                    probe(ProbeSpec::Wireguard(51_820), ReachStatus::Closed, false),
+                ]))),
+            ),
+        ],
+        // The clock moves again, and the first target's DNS fails on a re-run.
+        vec![
+            ntp(0, -30 * DAY),
+            ntp(1, -30 * DAY),
+            Step::Request(ProbeId::Dns(0)),
+            rec(
+                ProbeId::Dns(0),
+                ProbeOutcome::Dns(Dns::Failed {
+                    error: "Name or service not known".to_string(),
+                    took: ms(3),
+                }),
+            ),
+        ],
+    ];
+
+    let mut wrong = Vec::new();
+    let flat: Vec<Step> = rounds.iter().flatten().cloned().collect();
+    let mut runs: Vec<(String, Vec<Step>)> = vec![("in rounds".to_string(), flat.clone())];
+    for seed in [3, 99, 2_024, 65_537, 0x00c0_ffee] {
+        // Each round shuffled, the rounds in order.
+        let steps = rounds.iter().flat_map(|r| shuffled(r, seed)).collect();
+        runs.push((format!("rounds shuffled ({seed})"), steps));
+        // Everything shuffled.
+        runs.push((format!("all shuffled ({seed})"), shuffled(&flat, seed)));
+    }
+    for (order, steps) in &runs {
+        if let Err(e) = replay(&base.config, &base.machine, steps) {
+            wrong.push(format!("{order}: {e}"));
+        }
+    }
+    for w in &wrong {
+        println!("✗ {w}");
+    }
+    assert!(wrong.is_empty(), "{} replays differ", wrong.len());
+
+    // The world really moved: as recorded, the end differs from the start.
+    let mut obs = Observations::new(Arc::clone(&base.config), base.machine.clone());
+    for s in &base.steps {
+        s.apply(&mut obs);
+    }
+    let first = code_at(&diagnose(&obs).findings);
+    for s in &flat[base.steps.len()..] {
+        s.apply(&mut obs);
+    }
+    let last = code_at(&diagnose(&obs).findings);
+    assert_ne!(first, last);
+    println!("first round: {first:?}\nlast round: {last:?}");
+}
+
+// ---- what the diagnosis gets wrong -----------------------------------------------------------
+
+/// A server that sends the wrong intermediate (a stale one after its CA rotated
+/// intermediates): the chain as sent does not link the leaf to anything, like a chain with no
+/// intermediate at all, and the leaf's real issuer chains to a trusted root. The fix is on
+/// the server (send the full chain), not "trust this CA".
+#[test]
+#[ignore = "diagnosis bug: a wrong intermediate is cert-unknown-issuer (\"trust its CA\"), not cert-incomplete-chain"]
+fn a_wrong_intermediate_is_an_incomplete_chain() {
+    let lab = Lab::new();
+    let t = target("stale");
+    let leaf = lab.pki.intermediate.issue(&site(&t));
+    let chain = vec![leaf.cert, lab.stranger.intermediate.cert.clone()];
+    let tls = tls_ok(&lab, &t, &chain);
+    let s = scenario(&lab, "the server sends another CA's intermediate")
+        .tls(t, tls)
+        .expect(vec![
+            err("cert-incomplete-chain", "stale")
+                .shows(&["issued by \"Lab Intermediate CA\""])
+                .fixes(&[key('s'), key('r')]),
+        ])
+        .not(&["cert-unknown-issuer"]);
+    let wrong = mismatches(&s, &diagnose(&s.observations()));
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Every check of both targets fails with "network is unreachable" (no route: the Wi-Fi is
+/// down, or an IPv6 address without IPv6): the TCP connect and the handshake's connect.
+/// Neither is a finding, so both targets count as working and nothing at all is reported.
+#[test]
+#[ignore = "diagnosis bug: TcpError::Unreachable (and ::Other) is no finding; the targets count as working"]
+fn an_unreachable_network_is_a_failure() {
+    let lab = Lab::new();
+    let mut b = scenario(&lab, "no route to any target");
+    for name in ["a", "b"] {
+        let t = target(name);
+        let unreachable =
+            TcpError::Unreachable("Network is unreachable (os error 101)".to_string());
+        let connect = tcp(&t, &Err(unreachable.clone()));
+        let tls = tls_failed(&lab, &t, TlsFailure::Tcp(unreachable), Vec::new());
+        b = b.target_saw(t, resolved(), connect, Some(tls), no_reach());
+    }
+    let obs = b.expect(Vec::new()).observations();
+    let findings = diagnose(&obs).findings;
+    for name in ["a", "b"] {
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.target.as_deref() == Some(name) && f.severity == Severity::Error),
+            "no error for {name}: {:?}",
+            code_at(&findings)
+        );
+    }
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.code.as_str() == "all-targets-failing"),
+        "{:?}",
+        code_at(&findings)
+    );
+}
+
+/// chrony runs but is not synchronised, and timedatectl is not installed (the sync check
+/// found no such program): the clock's fixes still offer `timedatectl set-ntp true`, a
+/// command this machine does not have. `clock-unsynced` offers it only when timedatectl
+/// answered; the clock's own fixes should too.
+#[test]
+#[ignore = "fix bug: clock-skew offers `timedatectl set-ntp true` when timedatectl is known to be absent"]
+fn no_timedatectl_fix_without_timedatectl() {
+    let lab = Lab::new();
+    let s = scenario(&lab, "clock 3 h behind, only chrony, not synchronised")
+        .ntp(vec![Ok(offset(3 * HOUR))])
+        .sync(chrony("Not synchronised"))
+        .expect(vec![
+            err("clock-skew", "*").fixes(&[cmd('m', &["sudo", "chronyc", "makestep"]), key('r')]),
+            warn("clock-unsynced", "*").fixes(&[]),
+        ]);
+    let wrong = mismatches(&s, &diagnose(&s.observations()));
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// After logging in at the portal, `r` on the `captive-portal` finding should check again:
+/// its probes are what `r` re-runs, and they are empty (its one fix re-runs nothing either).
+#[test]
+#[ignore = "fix bug: captive-portal has no probes, so `r` on it re-runs nothing"]
+fn the_captive_portal_can_be_checked_again() {
+    let lab = Lab::new();
+    let web = target("web");
+    let tls = tls_ok(&lab, &web, &lab.good(&web));
+    let obs = scenario(&lab, "a captive portal")
+        .tls(web, tls)
+        .captive(CaptiveResult {
+            url: "http://captive.example.net/generate_204".to_string(),
+            verdict: CaptiveVerdict::Captive("302 Found".to_string()),
+            status: Some(302),
+            location: None,
+            took: ms(80),
+        })
+        .expect(Vec::new())
+        .observations();
+    let findings = diagnose(&obs).findings;
+    let portal = findings
+        .iter()
+        .find(|f| f.code.as_str() == "captive-portal")
+        .expect("a captive-portal finding");
+    assert!(
+        portal.probes.contains(&ProbeId::Captive),
+        "{:?}",
+        portal.probes
+    );
+}
