@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use super::chain::{EXPIRING_SOON, Judged, expiring_soon};
 use super::target::Ctx;
-use super::{Code, Finding, Fix, Severity, privileged};
+use super::{Code, Finding, Fix, Severity};
 use crate::interception::{self, Interceptor};
 use crate::probe::cert::{CertInfo, rfc3339};
 use crate::probe::tls::TlsFailure;
-use crate::probe::trust::{PathError, TimeFault, TimeProblem, Verdicts};
+use crate::probe::trust::{self, PathError, TimeFault, TimeProblem, Verdicts};
 use crate::text::human_duration;
 
 /// The certificate findings of a judged chain.
@@ -82,26 +82,28 @@ fn clock_skew(cx: &Ctx<'_>, judged: &Judged) -> Option<Finding> {
     evidence.push(
         "at the true time the certificate is valid: the clock is wrong, not the server".to_string(),
     );
-    Some(cx.finding(
-        Code::ClockSkew,
-        Severity::Error,
-        &format!(
-            "the certificate of {} looks {} only because this clock is wrong ({})",
-            cx.endpoint(),
-            fault_words(local.time[0].fault),
-            offset.describe()
+    Some(
+        cx.finding(
+            Code::ClockSkew,
+            Severity::Error,
+            &format!(
+                "the certificate of {} looks {} only because this clock is wrong ({})",
+                cx.endpoint(),
+                fault_words(local.time[0].fault),
+                offset.describe()
+            ),
+            evidence,
+            cx.clock_fixes
+                .iter()
+                .filter(|f| f.key != 'r')
+                .cloned()
+                .map(|mut f| {
+                    f.rerun.extend(cx.probes());
+                    f
+                })
+                .collect(),
         ),
-        evidence,
-        vec![Fix {
-            key: 't',
-            label: "turn on automatic time sync (systemd-timesyncd or chrony)".to_string(),
-            command: Some(privileged(
-                cx.machine.is_root,
-                &["timedatectl", "set-ntp", "true"],
-            )),
-            rerun: cx.probes(),
-        }],
-    ))
+    )
 }
 
 /// Whether the true time is known, in words for the evidence of a date finding.
@@ -388,13 +390,30 @@ fn issuer_problem<'a>(cx: &Ctx<'a>, v: &Verdicts) -> Option<&'a CertInfo> {
     (!never_valid).then_some(leaf)
 }
 
-/// `cert-incomplete-chain`: the server sent only its own certificate.
+/// The chain as sent, followed from the leaf by issuer names (what else the server sent is
+/// left out).
+fn sent_path<'a>(cx: &Ctx<'a>) -> Vec<&'a CertInfo> {
+    trust::sent_path(&cx.report.chain)
+        .into_iter()
+        .filter_map(|i| cx.report.chain.get(i).and_then(|c| c.info.as_ref().ok()))
+        .collect()
+}
+
+/// `cert-incomplete-chain`: nothing the server sent issued its certificate (it sent only its
+/// own, or an intermediate of another CA).
 fn cert_incomplete_chain(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
-    let leaf = issuer_problem(cx, v).filter(|_| cx.report.chain.len() <= 1)?;
-    let mut evidence = vec![format!(
-        "the server sent only its own certificate, issued by {:?}, and no intermediate",
-        leaf.issuer_name()
-    )];
+    let leaf = issuer_problem(cx, v).filter(|_| sent_path(cx).len() <= 1)?;
+    let mut evidence = vec![if cx.report.chain.len() <= 1 {
+        format!(
+            "the server sent only its own certificate, issued by {:?}, and no intermediate",
+            leaf.issuer_name()
+        )
+    } else {
+        format!(
+            "the server's certificate is issued by {:?}, and nothing else it sent is that CA: it sends another CA's intermediate",
+            leaf.issuer_name()
+        )
+    }];
     evidence.extend(source_lines(v));
     Some(cx.finding(
         Code::CertIncompleteChain,
@@ -414,24 +433,19 @@ fn cert_incomplete_chain(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
 
 /// `cert-unknown-issuer`: a chain that ends at a CA no trust source here has.
 fn cert_unknown_issuer(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
-    issuer_problem(cx, v).filter(|_| cx.report.chain.len() > 1)?;
-    let top = cx
-        .report
-        .chain
-        .iter()
-        .filter_map(|c| c.info.as_ref().ok())
-        .next_back()
-        .map_or_else(String::new, |i| {
-            if i.self_issued {
-                format!("the chain ends at the root {:?}", i.display_name())
-            } else {
-                format!(
-                    "the chain ends at {:?}, issued by {:?}",
-                    i.display_name(),
-                    i.issuer_name()
-                )
-            }
-        });
+    let path = sent_path(cx);
+    issuer_problem(cx, v).filter(|_| path.len() > 1)?;
+    let top = path.last().map_or_else(String::new, |i| {
+        if i.self_issued {
+            format!("the chain ends at the root {:?}", i.display_name())
+        } else {
+            format!(
+                "the chain ends at {:?}, issued by {:?}",
+                i.display_name(),
+                i.issuer_name()
+            )
+        }
+    });
     let mut evidence = vec![format!("{top}, which no trust source here has")];
     evidence.extend(source_lines(v));
     Some(cx.finding(

@@ -183,7 +183,10 @@ fn clock_probes(obs: &Observations) -> Vec<ProbeId> {
 }
 
 /// The fixes for a wrong clock, given what this machine has.
-fn clock_fixes(obs: &Observations) -> Vec<Fix> {
+/// A command is offered only where it can work: `chronyc makestep` where chronyd answers,
+/// `timedatectl set-ntp true` where timedatectl answers (or the machine is not checked yet);
+/// else setting the time by hand.
+pub(super) fn clock_fixes(obs: &Observations) -> Vec<Fix> {
     let rerun = clock_probes(obs);
     let is_root = obs.machine.is_root;
     let sync = obs.sync.value();
@@ -196,11 +199,19 @@ fn clock_fixes(obs: &Observations) -> Vec<Fix> {
             rerun: rerun.clone(),
         });
     }
-    if sync.is_none_or(|s| s.active() != Some(true) || s.has_timedatectl()) {
+    if sync.is_none_or(|s| s.has_timedatectl()) {
         fixes.push(Fix {
             key: 't',
             label: "turn on automatic time sync (systemd-timesyncd or chrony)".to_string(),
             command: Some(privileged(is_root, &["timedatectl", "set-ntp", "true"])),
+            rerun: rerun.clone(),
+        });
+    }
+    if fixes.is_empty() {
+        fixes.push(Fix {
+            key: 'h',
+            label: "no sync service answers here: set the time by hand (as root: date -u -s 'YYYY-MM-DD HH:MM:SS', the true time in UTC), or install and start an NTP client (chrony or systemd-timesyncd)".to_string(),
+            command: None,
             rerun: rerun.clone(),
         });
     }
@@ -775,7 +786,19 @@ mod tests {
     fn the_fixes_follow_the_machine() {
         let mut m = with_offsets(&[10_800 * SEC]);
         let keys: Vec<char> = findings(&m)[0].fixes.iter().map(|f| f.key).collect();
-        assert_eq!(keys, vec!['t', 'r']);
+        assert_eq!(keys, vec!['h', 'r'], "no sync tool answers: set it by hand");
+        assert!(findings(&m)[0].fixes[0].command.is_none());
+
+        sync(
+            &mut m,
+            ToolAnswer::Answered(Timedatectl {
+                ntp: Some(false),
+                synchronized: Some(false),
+            }),
+            ToolAnswer::Absent,
+        );
+        let keys: Vec<char> = findings(&m)[0].fixes.iter().map(|f| f.key).collect();
+        assert_eq!(keys, vec!['t', 'r'], "timedatectl answers: switch NTP on");
 
         sync(
             &mut m,

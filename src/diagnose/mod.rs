@@ -221,11 +221,13 @@ pub struct TargetVerdict {
     stamp: Option<Stamp>,
 }
 
-/// What a target's verdict depends on: its results, and the true time when it has a chain.
+/// What a target's verdict depends on: its results, and when it has a chain the true time
+/// and the sync service (the fixes for a certificate the clock explains).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stamp {
     results: [u64; 4],
     truth: Option<Offset>,
+    sync: u64,
 }
 
 /// Everything the observations prove, derived from scratch.
@@ -259,6 +261,7 @@ impl Derived {
                     checks.reach.results(),
                 ],
                 truth: truth.filter(|_| has_chain),
+                sync: if has_chain { obs.sync.results() } else { 0 },
             };
             if verdict.stamp == Some(stamp) {
                 continue;
@@ -301,11 +304,12 @@ fn target_findings(
     let connect = checks.connect.value().map(|b| &**b);
     transport::rules(i, target, checks.dns.value(), connect, &mut own);
     if let Some(report) = checks.tls.value() {
+        let clock_fixes = clock::clock_fixes(obs);
         let cx = target::Ctx {
             index: i,
             target,
             report,
-            machine: &obs.machine,
+            clock_fixes: &clock_fixes,
         };
         let mut found = Vec::new();
         handshake::rules(&cx, judged, &mut found);

@@ -7,10 +7,10 @@
 use super::target::rerun;
 use super::{Code, Finding, Fix, Severity};
 use crate::config::{ProbeSpec, Target};
-use crate::probe;
 use crate::probe::reach::captive::{CaptiveResult, CaptiveVerdict};
 use crate::probe::reach::dns::DnsComparison;
 use crate::probe::reach::{ReachResult, ReachStatus};
+use crate::probe::{self, ProbeId};
 
 /// Facts about this machine that shape the fixes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -246,11 +246,15 @@ pub fn captive(result: &CaptiveResult, dns: &[DnsComparison], out: &mut Vec<Find
         target: None,
         summary: format!("a captive portal intercepts the network: log in at {open}"),
         evidence,
-        fixes: vec![advice(
-            'o',
-            &format!("open {open} in a browser on this network and log in (or accept its terms), then re-run"),
-        )],
-        probes: Vec::new(),
+        fixes: vec![Fix {
+            key: 'o',
+            label: format!(
+                "open {open} in a browser on this network and log in (or accept its terms), then re-run"
+            ),
+            command: None,
+            rerun: vec![ProbeId::Captive],
+        }],
+        probes: vec![ProbeId::Captive],
     });
 }
 

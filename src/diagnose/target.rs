@@ -3,7 +3,6 @@
 
 use super::{Code, Finding, Fix, Severity};
 use crate::config::Target;
-use crate::diagnose::observations::Machine;
 use crate::probe::tls::TlsReport;
 use crate::probe::{self, ProbeId};
 use crate::text::clean;
@@ -13,7 +12,8 @@ pub(super) struct Ctx<'a> {
     pub index: usize,
     pub target: &'a Target,
     pub report: &'a TlsReport,
-    pub machine: &'a Machine,
+    /// The clock's fixes, for a certificate that fails only because of the clock.
+    pub clock_fixes: &'a [Fix],
 }
 
 impl Ctx<'_> {

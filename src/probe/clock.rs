@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use sntpc::{NtpContext, NtpUdpSocket, StdTimestampGen};
-use tokio::net::UdpSocket;
+use std::net::UdpSocket;
 
 use crate::config::{HostPort, NTP_PORT};
 use crate::text::human_duration;
@@ -212,12 +212,15 @@ pub fn kod_meaning(code: &str) -> &'static str {
 
 /// Asks `server` for the time once, under `timeout` (the name lookup and the exchange each
 /// get the whole of it).
+///
+/// The exchange runs on a thread of its own with a blocking socket, so the reply is
+/// time-stamped the moment it arrives: on the async runtime, a task busy with a hundred
+/// handshakes could wake late and take the delay for offset.
 pub async fn query(server: &HostPort, timeout: Duration) -> Result<NtpReply, NtpError> {
     let addr = resolve(server, timeout).await?;
-    match tokio::time::timeout(timeout, exchange(addr)).await {
-        Ok(result) => result,
-        Err(_) => Err(NtpError::Timeout(timeout)),
-    }
+    tokio::task::spawn_blocking(move || exchange(addr, timeout))
+        .await
+        .unwrap_or_else(|e| Err(NtpError::Io(format!("{addr}: the exchange stopped: {e}"))))
 }
 
 /// The first address of `server`, on the NTP port unless it names one.
@@ -242,27 +245,32 @@ async fn resolve(server: &HostPort, timeout: Duration) -> Result<SocketAddr, Ntp
     }
 }
 
-/// One request and its reply over a socket connected to `addr`, so that an ICMP port
-/// unreachable comes back as `ConnectionRefused` instead of silence.
-async fn exchange(addr: SocketAddr) -> Result<NtpReply, NtpError> {
+/// One request and its reply, blocking, over a socket connected to `addr` (so that an ICMP
+/// port unreachable comes back as `ConnectionRefused` instead of silence) that waits at most
+/// `timeout` for the reply.
+fn exchange(addr: SocketAddr, timeout: Duration) -> Result<NtpReply, NtpError> {
     let local = if addr.is_ipv4() {
         SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0))
     } else {
         SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0))
     };
     let socket = UdpSocket::bind(local)
-        .await
         .map_err(|e| NtpError::Io(format!("cannot open a UDP socket on {local}: {e}")))?;
     socket
         .connect(addr)
-        .await
-        .map_err(|e| socket_error(&e, addr))?;
+        .and_then(|()| socket.set_read_timeout(Some(timeout)))
+        .map_err(|e| socket_error(&e, addr, timeout))?;
     let socket = Recording::new(socket);
-    let result = sntpc::get_time(addr, &socket, NtpContext::new(StdTimestampGen::default())).await;
+    // The socket blocks, so the futures sntpc makes of it are ready when first polled.
+    let result = futures::executor::block_on(sntpc::get_time(
+        addr,
+        &socket,
+        NtpContext::new(StdTimestampGen::default()),
+    ));
     let seen = socket.into_seen();
     match result {
         Ok(r) => Ok(reply(addr, &r)),
-        Err(e) => Err(rejection(e, &seen, addr)),
+        Err(e) => Err(rejection(e, &seen, addr, timeout)),
     }
 }
 
@@ -309,7 +317,7 @@ impl Recording {
 
 impl NtpUdpSocket for Recording {
     async fn send_to(&self, buf: &[u8], _addr: SocketAddr) -> sntpc::Result<usize> {
-        self.socket.send(buf).await.map_err(|e| self.keep_error(e))
+        self.socket.send(buf).map_err(|e| self.keep_error(e))
     }
 
     async fn recv_from(&self, buf: &mut [u8]) -> sntpc::Result<(usize, SocketAddr)> {
@@ -317,7 +325,6 @@ impl NtpUdpSocket for Recording {
         let (n, from) = self
             .socket
             .recv_from(&mut raw)
-            .await
             .map_err(|e| self.keep_error(e))?;
         let copied = n.min(buf.len());
         buf[..copied].copy_from_slice(&raw[..copied]);
@@ -328,21 +335,23 @@ impl NtpUdpSocket for Recording {
     }
 }
 
-/// Sorts a socket error: a refusal is ICMP port unreachable on a connected socket.
-fn socket_error(e: &io::Error, addr: SocketAddr) -> NtpError {
+/// Sorts a socket error: a refusal is ICMP port unreachable on a connected socket; a read
+/// that waited `timeout` is silence.
+fn socket_error(e: &io::Error, addr: SocketAddr, timeout: Duration) -> NtpError {
     match e.kind() {
         io::ErrorKind::ConnectionRefused => NtpError::Refused(addr),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => NtpError::Timeout(timeout),
         _ => NtpError::Io(format!("{addr}: {e}")),
     }
 }
 
 /// Why sntpc refused the exchange, told from the reply itself where it can be.
-fn rejection(e: sntpc::Error, seen: &Seen, addr: SocketAddr) -> NtpError {
+fn rejection(e: sntpc::Error, seen: &Seen, addr: SocketAddr, timeout: Duration) -> NtpError {
     let reply = seen.reply.as_deref().unwrap_or_default();
     let header = Header::parse(reply);
     match e {
         sntpc::Error::Network => match &seen.error {
-            Some(io) => socket_error(io, addr),
+            Some(io) => socket_error(io, addr, timeout),
             None => NtpError::Io(format!("{addr}: the network refused the exchange")),
         },
         sntpc::Error::IncorrectPayload => NtpError::BadPacket(format!(
@@ -604,14 +613,24 @@ mod tests {
             error: None,
             reply: Some(raw.to_vec()),
         };
-        let short = rejection(sntpc::Error::IncorrectPayload, &with(&[0x24; 20]), addr);
+        let short = rejection(
+            sntpc::Error::IncorrectPayload,
+            &with(&[0x24; 20]),
+            addr,
+            Duration::from_secs(1),
+        );
         assert_eq!(
             short,
             NtpError::BadPacket("a 20-byte reply, an SNTP packet has at least 48".to_string())
         );
         let mut raw = [0u8; 48];
         raw[0] = (4 << 3) | 3;
-        let mode = rejection(sntpc::Error::IncorrectMode, &with(&raw), addr);
+        let mode = rejection(
+            sntpc::Error::IncorrectMode,
+            &with(&raw),
+            addr,
+            Duration::from_secs(1),
+        );
         assert_eq!(
             mode,
             NtpError::BadPacket("mode 3, a server reply has mode 4".to_string())
@@ -619,7 +638,12 @@ mod tests {
         raw[0] = (4 << 3) | 4;
         raw[4..8].copy_from_slice(&0x0014_0000_u32.to_be_bytes());
         raw[8..12].copy_from_slice(&0x000c_0000_u32.to_be_bytes());
-        let far = rejection(sntpc::Error::ExcessiveRootDistance, &with(&raw), addr);
+        let far = rejection(
+            sntpc::Error::ExcessiveRootDistance,
+            &with(&raw),
+            addr,
+            Duration::from_secs(1),
+        );
         assert_eq!(far, NtpError::RootDistance(Duration::from_secs(22)));
         assert!(far.answered());
         let refused = Seen {
@@ -627,7 +651,12 @@ mod tests {
             reply: None,
         };
         assert_eq!(
-            rejection(sntpc::Error::Network, &refused, addr),
+            rejection(
+                sntpc::Error::Network,
+                &refused,
+                addr,
+                Duration::from_secs(1)
+            ),
             NtpError::Refused(addr)
         );
     }

@@ -2234,7 +2234,7 @@ fn refresh_equals_scratch_as_results_change() {
 /// intermediate at all, and the leaf's real issuer chains to a trusted root. The fix is on
 /// the server (send the full chain), not "trust this CA".
 #[test]
-#[ignore = "diagnosis bug: a wrong intermediate is cert-unknown-issuer (\"trust its CA\"), not cert-incomplete-chain"]
+
 fn a_wrong_intermediate_is_an_incomplete_chain() {
     let lab = Lab::new();
     let t = target("stale");
@@ -2294,7 +2294,7 @@ fn an_unreachable_network_is_a_failure() {
 /// command this machine does not have. `clock-unsynced` offers it only when timedatectl
 /// answered; the clock's own fixes should too.
 #[test]
-#[ignore = "fix bug: clock-skew offers `timedatectl set-ntp true` when timedatectl is known to be absent"]
+
 fn no_timedatectl_fix_without_timedatectl() {
     let lab = Lab::new();
     let s = scenario(&lab, "clock 3 h behind, only chrony, not synchronised")
@@ -2311,7 +2311,7 @@ fn no_timedatectl_fix_without_timedatectl() {
 /// After logging in at the portal, `r` on the `captive-portal` finding should check again:
 /// its probes are what `r` re-runs, and they are empty (its one fix re-runs nothing either).
 #[test]
-#[ignore = "fix bug: captive-portal has no probes, so `r` on it re-runs nothing"]
+
 fn the_captive_portal_can_be_checked_again() {
     let lab = Lab::new();
     let web = target("web");
