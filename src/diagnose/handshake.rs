@@ -1,7 +1,7 @@
 //! The handshake: every way it fails, named from what the probe saw, one function per code:
 //! `tls-reset`, `tls-timeout`, `tls-closed`, `not-tls`, `tls-alert`, `tls-version`,
 //! `client-cert-required`, `middlebox-large-hello`, `sni-blocked`, `tls-error`, and the
-//! handshake's own `tcp-refused` / `tcp-timeout`.
+//! handshake's own `tcp-refused` / `tcp-timeout` / `tcp-unreachable`.
 //!
 //! A variant that works explains a blocked default hello: a smaller hello
 //! (`middlebox-large-hello`) or another name (`sni-blocked`) comes before the bare symptom.
@@ -23,7 +23,10 @@ pub(super) fn rules(cx: &Ctx<'_>, judged: Option<&Judged>, out: &mut Vec<Finding
     let found = match failure {
         TlsFailure::Tcp(TcpError::Refused) => Some(tcp_refused(cx)),
         TlsFailure::Tcp(TcpError::Timeout(d)) => Some(tcp_timeout(cx, *d)),
-        TlsFailure::Tcp(_) => None,
+        TlsFailure::Tcp(TcpError::Unreachable(why) | TcpError::Other(why)) => {
+            Some(tcp_unreachable(cx, why))
+        }
+        TlsFailure::Tcp(TcpError::NoAddress) => None,
         TlsFailure::Reset { .. } | TlsFailure::Timeout { .. } | TlsFailure::Closed { .. } => Some(
             middlebox_large_hello(cx)
                 .or_else(|| sni_blocked(cx))
@@ -91,6 +94,18 @@ fn tcp_timeout(cx: &Ctx<'_>, waited: Duration) -> Finding {
         vec![format!(
             "TCP connect to {at}: no answer at all: a firewall drops the packets, or the host is down"
         )],
+        Vec::new(),
+    )
+}
+
+/// `tcp-unreachable` for the TLS port.
+fn tcp_unreachable(cx: &Ctx<'_>, why: &str) -> Finding {
+    let at = cx.endpoint();
+    cx.finding(
+        Code::TcpUnreachable,
+        Severity::Error,
+        &format!("{at} cannot be reached from this machine: {why}"),
+        super::transport::unreachable_evidence(&at, cx.target.tls_port(), why),
         Vec::new(),
     )
 }

@@ -69,6 +69,7 @@ pub enum Code {
     DnsFailure,
     TcpRefused,
     TcpTimeout,
+    TcpUnreachable,
     PortClosed,
     PortFiltered,
     OpenvpnUdpBlocked,
@@ -99,6 +100,46 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, in the order of the enum: what the README documents and the tests cover.
+    pub const ALL: [Code; 36] = [
+        Code::ClockSkew,
+        Code::ClockDrift,
+        Code::ClockUnsynced,
+        Code::NtpUnreachable,
+        Code::NtpBadServer,
+        Code::DnsFailure,
+        Code::TcpRefused,
+        Code::TcpTimeout,
+        Code::TcpUnreachable,
+        Code::PortClosed,
+        Code::PortFiltered,
+        Code::OpenvpnUdpBlocked,
+        Code::WireguardUdpClosed,
+        Code::CaptivePortal,
+        Code::AllTargetsFailing,
+        Code::SingleTargetFailing,
+        Code::CertExpired,
+        Code::CertNotYetValid,
+        Code::CertWrongHost,
+        Code::CertSelfSigned,
+        Code::CertUnknownIssuer,
+        Code::CertIncompleteChain,
+        Code::CertBadPurpose,
+        Code::CertExpiringSoon,
+        Code::CertWeak,
+        Code::TlsInterception,
+        Code::TlsReset,
+        Code::TlsTimeout,
+        Code::TlsClosed,
+        Code::NotTls,
+        Code::TlsAlert,
+        Code::TlsVersion,
+        Code::ClientCertRequired,
+        Code::MiddleboxLargeHello,
+        Code::SniBlocked,
+        Code::TlsError,
+    ];
+
     /// Where a finding stands among those of the same severity: the causes people should
     /// check first come first — the clock, then software or a network in the middle, then
     /// what is true of every target — so the headline names the root cause.
@@ -122,6 +163,7 @@ impl Code {
             Code::DnsFailure => "dns-failure",
             Code::TcpRefused => "tcp-refused",
             Code::TcpTimeout => "tcp-timeout",
+            Code::TcpUnreachable => "tcp-unreachable",
             Code::PortClosed => "port-closed",
             Code::PortFiltered => "port-filtered",
             Code::OpenvpnUdpBlocked => "openvpn-udp-blocked",
@@ -319,7 +361,8 @@ fn target_findings(
         for f in found {
             match f.code {
                 // The connect check already judges the TLS port's TCP connect.
-                Code::TcpRefused | Code::TcpTimeout if connect.is_some() => {}
+                Code::TcpRefused | Code::TcpTimeout | Code::TcpUnreachable if connect.is_some() => {
+                }
                 Code::ClockSkew => explained.push(f),
                 _ => own.push(f),
             }

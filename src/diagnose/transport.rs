@@ -1,4 +1,5 @@
-//! DNS and TCP: `dns-failure`, `tcp-refused`, `tcp-timeout`, one function per code.
+//! DNS and TCP: `dns-failure`, `tcp-refused`, `tcp-timeout`, `tcp-unreachable`, one function
+//! per code.
 
 use super::target::rerun;
 use super::{Code, Finding, Severity};
@@ -19,6 +20,7 @@ pub(super) fn rules(
     for attempt in connect.iter().flat_map(|r| &r.tcp) {
         out.extend(tcp_refused(i, target, attempt));
         out.extend(tcp_timeout(i, target, attempt));
+        out.extend(tcp_unreachable(i, target, attempt));
     }
 }
 
@@ -103,4 +105,29 @@ fn tcp_timeout(i: usize, target: &Target, attempt: &TcpAttempt) -> Option<Findin
             attempt.port
         )],
     ))
+}
+
+/// `tcp-unreachable`: the connect failed before any answer could come: no route from this
+/// machine (no network, no default route, no IPv6), a router's or a local firewall's
+/// rejection, or another error of the system's.
+fn tcp_unreachable(i: usize, target: &Target, attempt: &TcpAttempt) -> Option<Finding> {
+    let Err(TcpError::Unreachable(why) | TcpError::Other(why)) = &attempt.result else {
+        return None;
+    };
+    let at = addr(target, attempt);
+    Some(finding(
+        i,
+        target,
+        Code::TcpUnreachable,
+        format!("{at} cannot be reached from this machine: {why}"),
+        unreachable_evidence(&at, attempt.port, why),
+    ))
+}
+
+/// What an unreachable connect says, and where to look.
+pub(super) fn unreachable_evidence(at: &str, port: u16, why: &str) -> Vec<String> {
+    vec![
+        format!("TCP connect to {at} (port {port}): {why}"),
+        "no packet left for the server: check that this machine has a network (ip route: a default route; for an IPv6 address, IPv6), and its firewall".to_string(),
+    ]
 }

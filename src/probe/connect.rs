@@ -192,6 +192,9 @@ pub fn classify(e: &io::Error) -> TcpError {
         io::ErrorKind::HostUnreachable
         | io::ErrorKind::NetworkUnreachable
         | io::ErrorKind::NetworkDown => TcpError::Unreachable(e.to_string()),
+        io::ErrorKind::PermissionDenied => {
+            TcpError::Unreachable(format!("{e} (a firewall on this machine rejects it)"))
+        }
         _ => TcpError::Other(e.to_string()),
     }
 }

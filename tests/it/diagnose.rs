@@ -19,7 +19,7 @@ use rustls::pki_types::CertificateDer;
 use tlsdoctor_tui::app::keys::{Mode, reserved};
 use tlsdoctor_tui::config::{Config, HostPort, ProbeSpec, Target};
 use tlsdoctor_tui::diagnose::{
-    CertStatus, Derived, Finding, Machine, Observations, Severity, diagnose,
+    CertStatus, Code, Derived, Finding, Machine, Observations, Severity, diagnose,
 };
 use tlsdoctor_tui::probe::cert::parse_chain;
 use tlsdoctor_tui::probe::clock::{NtpError, Offset};
@@ -38,45 +38,6 @@ use tlsdoctor_tui::probe::{ProbeId, ProbeOutcome};
 
 use crate::lab::tls::{Ca, LeafSpec, Pki, http_date, weak_rsa1024, weak_sha1};
 use crate::support::{bare_config, code_at, ntp_reply, record};
-
-/// Every finding code (the contract of `Code::as_str`): each must have a scenario.
-const CODES: [&str; 35] = [
-    "clock-skew",
-    "clock-drift",
-    "clock-unsynced",
-    "ntp-unreachable",
-    "ntp-bad-server",
-    "dns-failure",
-    "tcp-refused",
-    "tcp-timeout",
-    "port-closed",
-    "port-filtered",
-    "openvpn-udp-blocked",
-    "wireguard-udp-closed",
-    "captive-portal",
-    "all-targets-failing",
-    "single-target-failing",
-    "cert-expired",
-    "cert-not-yet-valid",
-    "cert-wrong-host",
-    "cert-self-signed",
-    "cert-unknown-issuer",
-    "cert-incomplete-chain",
-    "cert-bad-purpose",
-    "cert-expiring-soon",
-    "cert-weak",
-    "tls-interception",
-    "tls-reset",
-    "tls-timeout",
-    "tls-closed",
-    "not-tls",
-    "tls-alert",
-    "tls-version",
-    "client-cert-required",
-    "middlebox-large-hello",
-    "sni-blocked",
-    "tls-error",
-];
 
 const SEC: i64 = 1_000_000;
 const HOUR: i64 = 3_600 * SEC;
@@ -1005,7 +966,28 @@ fn transport_scenarios(lab: &Lab) -> Vec<Scenario> {
                 .fixes(&[key('r')]),
         ]);
 
-    vec![dns_failed, dns_timeout, refused, timeout]
+    let far = target("far");
+    let why = "Network is unreachable (os error 101)";
+    let connect = tcp(&far, &Err(TcpError::Unreachable(why.to_string())));
+    let tls = tls_failed(
+        lab,
+        &far,
+        TlsFailure::Tcp(TcpError::Unreachable(why.to_string())),
+        Vec::new(),
+    );
+    let unreachable = scenario(lab, "no route to the target")
+        .target_saw(far, resolved(), connect, Some(tls), no_reach())
+        .expect(vec![
+            err("tcp-unreachable", "far")
+                .says(&[
+                    "cannot be reached from this machine",
+                    "Network is unreachable",
+                ])
+                .shows(&["(port 443): Network is unreachable", "default route"])
+                .fixes(&[key('r')]),
+        ]);
+
+    vec![dns_failed, dns_timeout, refused, timeout, unreachable]
 }
 
 fn certificate_scenarios(lab: &Lab) -> Vec<Scenario> {
@@ -1932,7 +1914,8 @@ fn every_code_has_a_scenario() {
         .iter()
         .flat_map(|s| s.expect.iter().map(|e| e.code))
         .collect();
-    let missing: Vec<&str> = CODES
+    let codes: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+    let missing: Vec<&str> = codes
         .iter()
         .copied()
         .filter(|c| !expected.contains(c))
@@ -1941,9 +1924,21 @@ fn every_code_has_a_scenario() {
     let unknown: Vec<&str> = expected
         .iter()
         .copied()
-        .filter(|c| !CODES.contains(c))
+        .filter(|c| !codes.contains(c))
         .collect();
     assert!(unknown.is_empty(), "not finding codes: {unknown:?}");
+}
+
+/// The README documents every code (a row of its table: symptom, cause, fix).
+#[test]
+fn every_code_is_documented() {
+    let readme = include_str!("../../README.md");
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !readme.contains(&format!("| `{c}` |")))
+        .collect();
+    assert!(missing.is_empty(), "no README row for {missing:?}");
 }
 
 #[test]
@@ -2255,9 +2250,8 @@ fn a_wrong_intermediate_is_an_incomplete_chain() {
 
 /// Every check of both targets fails with "network is unreachable" (no route: the Wi-Fi is
 /// down, or an IPv6 address without IPv6): the TCP connect and the handshake's connect.
-/// Neither is a finding, so both targets count as working and nothing at all is reported.
+/// Each is `tcp-unreachable`, and every target failing alike is `all-targets-failing`.
 #[test]
-#[ignore = "diagnosis bug: TcpError::Unreachable (and ::Other) is no finding; the targets count as working"]
 fn an_unreachable_network_is_a_failure() {
     let lab = Lab::new();
     let mut b = scenario(&lab, "no route to any target");
