@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustls::RootCertStore;
 use rustls::pki_types::pem::PemObject;
@@ -139,12 +139,22 @@ impl TrustSource {
     }
 }
 
-/// Every trust source in use, and their union for the handshake-time verdict.
+/// Every trust source in use, and their union for the handshake-time verdict. Loaded on first
+/// use: a run without a TLS check never reads the stores, and the clock's probes never wait
+/// for them.
 #[derive(Debug, Clone)]
 pub struct Trust {
-    pub sources: Vec<TrustSource>,
+    /// The `ca_file` to load besides Mozilla's roots and the system store.
+    ca_file: Option<PathBuf>,
+    loaded: OnceLock<Loaded>,
+}
+
+/// The stores, once read.
+#[derive(Debug, Clone)]
+struct Loaded {
+    sources: Vec<TrustSource>,
     /// All anchors of all sources: what a client trusting every source would accept.
-    pub combined: Arc<RootCertStore>,
+    combined: Arc<RootCertStore>,
 }
 
 impl Default for Trust {
@@ -155,29 +165,54 @@ impl Default for Trust {
 }
 
 impl Trust {
+    /// These sources, already loaded.
     pub fn new(sources: Vec<TrustSource>) -> Self {
         let roots = sources
             .iter()
             .flat_map(|s| s.anchors.iter().cloned())
             .collect();
         Trust {
-            sources,
-            combined: Arc::new(RootCertStore { roots }),
+            ca_file: None,
+            loaded: OnceLock::from(Loaded {
+                sources,
+                combined: Arc::new(RootCertStore { roots }),
+            }),
         }
     }
 
-    /// Mozilla's roots, the system store and, when given, the ca_file: what the product uses.
+    /// Mozilla's roots, the system store and, when given, the ca_file: what the product uses,
+    /// read when first needed.
     pub fn load(ca_file: Option<&Path>) -> Self {
-        let mut sources = vec![TrustSource::mozilla(), TrustSource::system()];
-        if let Some(path) = ca_file {
-            sources.push(TrustSource::ca_file(path));
+        Trust {
+            ca_file: ca_file.map(Path::to_path_buf),
+            loaded: OnceLock::new(),
         }
-        Trust::new(sources)
+    }
+
+    fn loaded(&self) -> &Loaded {
+        self.loaded.get_or_init(|| {
+            let mut sources = vec![TrustSource::mozilla(), TrustSource::system()];
+            if let Some(path) = &self.ca_file {
+                sources.push(TrustSource::ca_file(path));
+            }
+            let Trust { loaded, .. } = Trust::new(sources);
+            loaded.into_inner().unwrap_or_else(|| unreachable!("Trust::new loads"))
+        })
+    }
+
+    /// Every source, in order: Mozilla's roots, the system store, the ca_file.
+    pub fn sources(&self) -> &[TrustSource] {
+        &self.loaded().sources
+    }
+
+    /// All anchors of all sources.
+    pub fn combined(&self) -> &Arc<RootCertStore> {
+        &self.loaded().combined
     }
 
     /// The source of `kind`, if loaded.
     pub fn source(&self, kind: &SourceKind) -> Option<&TrustSource> {
-        self.sources.iter().find(|s| &s.kind == kind)
+        self.sources().iter().find(|s| &s.kind == kind)
     }
 }
 
@@ -449,7 +484,7 @@ pub fn judge(
         .all;
     let intermediates = chain.get(1..).unwrap_or_default();
     let sources = trust
-        .sources
+        .sources()
         .iter()
         .map(|source| {
             let (path, webpki) = match &ee {

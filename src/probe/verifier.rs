@@ -81,10 +81,10 @@ pub fn client_config(
     }
     let algorithms = provider.signature_verification_algorithms;
     let provider: Arc<CryptoProvider> = Arc::new(provider);
-    let real = if trust.combined.is_empty() {
+    let real = if trust.combined().is_empty() {
         None
     } else {
-        WebPkiServerVerifier::builder_with_provider(trust.combined.clone(), provider.clone())
+        WebPkiServerVerifier::builder_with_provider(trust.combined().clone(), provider.clone())
             .build()
             .ok()
     };
