@@ -35,6 +35,9 @@ mod failure;
 
 /// How many of the server's first bytes are kept as evidence.
 const FIRST_BYTES: usize = 64;
+/// How long the read after the handshake waits (the `HEAD /` answer, an h2 server's
+/// SETTINGS): the TLS verdict does not wait a whole timeout for a server that ignores it.
+const FIRST_READ_BUDGET: Duration = Duration::from_millis(1500);
 /// How much of an HTTP response head is read at most.
 const MAX_HEAD: usize = 16 * 1024;
 
@@ -590,7 +593,9 @@ async fn run_attempt(
             let negotiated = negotiated(tls.get_ref().1);
             let h2 = negotiated.alpn.as_deref() == Some("h2");
             a.negotiated = Some(negotiated);
-            let until = step_deadline(opts.timeout, deadline);
+            // The first read is for the Date header (and a refusal after the handshake): it
+            // never holds the verdict for long, a server that ignores HEAD / costs this much.
+            let until = step_deadline(opts.timeout.min(FIRST_READ_BUDGET), deadline);
             let (first, http) = if h2 {
                 (first_read(&mut tls, until).await, None)
             } else {

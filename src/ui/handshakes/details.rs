@@ -120,7 +120,7 @@ fn tls_doc(doc: &mut Doc, model: &Model, i: usize, judged: Option<&Judged>) {
                 doc.field("Date", &format!("{date}{offset}"));
             }
         }
-        None if a.failure.is_none() => doc.field("HTTP HEAD", &no_http_words(a)),
+        None if a.failure.is_none() => doc.field("HTTP HEAD", &super::no_http_words(a)),
         None => {}
     }
     for (k, v) in r.variants.iter().enumerate() {
@@ -142,32 +142,6 @@ fn tls_doc(doc: &mut Doc, model: &Model, i: usize, judged: Option<&Judged>) {
     }
     if let Some(j) = judged {
         verdicts_doc(doc, j);
-    }
-}
-
-/// Why a completed handshake brought no `HEAD /` answer.
-fn no_http_words(a: &crate::probe::tls::Attempt) -> String {
-    use crate::probe::tls::FirstRead;
-    let h2 = a
-        .negotiated
-        .as_ref()
-        .is_some_and(|n| n.alpn.as_deref() == Some("h2"));
-    if h2 {
-        return "not asked: the server chose h2 (and no http/1.1 retry answered)".to_string();
-    }
-    match &a.first_read {
-        Some(FirstRead::Quiet { waited }) => {
-            format!("no answer to HEAD / within {}", format_ms(*waited))
-        }
-        Some(FirstRead::Closed { .. }) => {
-            "the server closed the connection without answering HEAD /".to_string()
-        }
-        Some(FirstRead::Data { bytes, .. }) => {
-            format!("the answer ({bytes} bytes) is not an HTTP/1.x response")
-        }
-        Some(FirstRead::Alert(al)) => format!("a TLS alert instead: {al}"),
-        Some(FirstRead::Error(e)) => format!("reading the answer failed: {e}"),
-        None => "none".to_string(),
     }
 }
 

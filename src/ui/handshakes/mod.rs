@@ -249,6 +249,32 @@ pub fn format_http(report: &TlsReport) -> Option<String> {
     Some(format!("{status}{date}{}", http_source(report)))
 }
 
+/// Why a completed handshake brought no `HEAD /` answer.
+pub fn no_http_words(a: &crate::probe::tls::Attempt) -> String {
+    use crate::probe::tls::FirstRead;
+    let h2 = a
+        .negotiated
+        .as_ref()
+        .is_some_and(|n| n.alpn.as_deref() == Some("h2"));
+    if h2 {
+        return "not asked: the server chose h2 (and no http/1.1 retry answered)".to_string();
+    }
+    match &a.first_read {
+        Some(FirstRead::Quiet { waited }) => {
+            format!("no answer to HEAD / within {}", format_ms(*waited))
+        }
+        Some(FirstRead::Closed { .. }) => {
+            "the server closed the connection without answering HEAD /".to_string()
+        }
+        Some(FirstRead::Data { bytes, .. }) => {
+            format!("the answer ({bytes} bytes) is not an HTTP/1.x response")
+        }
+        Some(FirstRead::Alert(al)) => format!("a TLS alert instead: {al}"),
+        Some(FirstRead::Error(e)) => format!("reading the answer failed: {e}"),
+        None => "none".to_string(),
+    }
+}
+
 /// Which hello got the `HEAD /` answer, when it was not the default one: " (to the hello
 /// without the post-quantum share)".
 pub fn http_source(report: &TlsReport) -> String {
@@ -334,8 +360,13 @@ fn tls_lines(rows: &mut Rows, model: &Model, i: usize, judged: Option<&Judged>) 
     if let Some(v) = format_variants(report) {
         rows.phase("", &v, value(Style::new()));
     }
-    if let Some(h) = format_http(report) {
-        rows.phase("HTTP", &h, value(Style::new()));
+    match format_http(report) {
+        Some(h) => rows.phase("HTTP", &h, value(Style::new())),
+        // A server that did not answer HEAD / in time: said, so a missing Date is explained.
+        None if !failed && report.variants.iter().all(|v| v.http.is_none()) => {
+            rows.phase("HTTP", &no_http_words(&report.attempt), value(theme.dim()));
+        }
+        None => {}
     }
     match (report.chain.first().map(|c| &c.info), judged) {
         (Some(Ok(leaf)), Some(j)) => {
