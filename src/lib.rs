@@ -18,7 +18,7 @@
 //! diagnose                        observations → derived (consensus, judged chains, findings)
 //! probe                           one async check per file; slots of runs; the HTTP client
 //! config · cli                    value types parsed once; defaults only in defaults.toml
-//! interception · fix              data tables and the one process runner
+//! interception · fix · limits     data tables, the one process runner, the process's limits
 //! text                            prose helpers: sanitising, durations, bytes, shell quoting
 //! ```
 //!
@@ -49,6 +49,7 @@ pub mod diagnose;
 pub mod fix;
 pub mod headless;
 pub mod interception;
+pub mod limits;
 pub mod logging;
 pub mod probe;
 pub mod report;

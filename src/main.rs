@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         trust,
         is_root: fix::is_root(),
         nordvpn_cli: tlsdoctor_tui::probe::reach::find_program("nordvpn").is_some(),
+        open_files: tlsdoctor_tui::limits::raise_open_files(),
     };
     let env = Env {
         log_path,

@@ -24,6 +24,8 @@ pub struct Machine {
     pub is_root: bool,
     /// The `nordvpn` command is installed, so its settings can be offered as fix commands.
     pub nordvpn_cli: bool,
+    /// The open-file limit in force (raised at start to what the system allows).
+    pub open_files: Option<u64>,
 }
 
 /// One target's checks.

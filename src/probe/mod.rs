@@ -73,8 +73,11 @@ pub struct ProbeContext {
 }
 
 impl ProbeContext {
-    pub fn new(config: Arc<Config>, trust: Arc<trust::Trust>) -> Self {
-        let limit = Arc::new(Semaphore::new(config.network.concurrency.max(1)));
+    /// `open_files`: the open-file limit in force, which may allow fewer checks at once than
+    /// `[network] concurrency` asks for.
+    pub fn new(config: Arc<Config>, trust: Arc<trust::Trust>, open_files: Option<u64>) -> Self {
+        let at_once = crate::limits::checks_at_once(config.network.concurrency, open_files);
+        let limit = Arc::new(Semaphore::new(at_once));
         ProbeContext {
             config,
             trust,

@@ -196,7 +196,9 @@ impl Trust {
                 sources.push(TrustSource::ca_file(path));
             }
             let Trust { loaded, .. } = Trust::new(sources);
-            loaded.into_inner().unwrap_or_else(|| unreachable!("Trust::new loads"))
+            loaded
+                .into_inner()
+                .unwrap_or_else(|| unreachable!("Trust::new loads"))
         })
     }
 

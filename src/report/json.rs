@@ -128,7 +128,16 @@ pub fn report(model: &Model) -> Value {
         })),
         "targets": targets,
         "findings": findings,
+        "limits": limits(model),
     })
+}
+
+/// How many checks could wait at once, and why.
+fn limits(model: &Model) -> Value {
+    let wanted = model.config().network.concurrency;
+    let open_files = model.obs.machine.open_files;
+    let at_once = crate::limits::checks_at_once(wanted, open_files);
+    json!({ "open_files": open_files, "concurrency": wanted, "checks_at_once": at_once })
 }
 
 /// Unix seconds as RFC 3339, or `null` when out of range.

@@ -28,6 +28,10 @@ pub fn report(model: &Model) -> String {
         super::verdict_word(model.findings()).to_uppercase()
     );
 
+    if let Some(note) = super::limit_note(model) {
+        let _ = writeln!(s, "note: {note}");
+    }
+
     let _ = writeln!(s, "\nClock");
     let c = &model.derived.clock.consensus;
     match c.offset {

@@ -99,8 +99,7 @@ impl Lab {
     fn machine(&self) -> Machine {
         Machine {
             trust: Arc::clone(&self.trust),
-            is_root: false,
-            nordvpn_cli: false,
+            ..Machine::default()
         }
     }
 

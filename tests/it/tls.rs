@@ -81,7 +81,7 @@ fn findings(
     let machine = Machine {
         trust: Arc::clone(trust),
         is_root,
-        nordvpn_cli: false,
+        ..Machine::default()
     };
     crate::support::diagnose_tls(config, report.clone(), machine, consensus)
 }
