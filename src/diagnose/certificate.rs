@@ -67,11 +67,11 @@ fn dates(v: &Verdicts, p: &TimeProblem) -> String {
 
 /// `clock-skew` for this target: the chain fails on time at the local clock only.
 fn clock_skew(cx: &Ctx<'_>, judged: &Judged) -> Option<Finding> {
-    let (offset, truth) = judged.truth.as_ref()?;
-    let local = &judged.local;
     if !judged.clock_explains() {
         return None;
     }
+    let (offset, truth) = judged.truth.as_ref()?;
+    let local = &judged.local;
     let mut evidence: Vec<String> = local.time.iter().map(|p| dates(local, p)).collect();
     evidence.push(format!(
         "your clock says {}; the true time is {} ({})",

@@ -19,25 +19,36 @@ pub struct Judged {
     pub local: Verdicts,
     /// The consensus offset and the verdicts at the local clock moved by it.
     pub truth: Option<(Offset, Verdicts)>,
+    /// The clock's verdict is that the local clock is off (drift or skew). Only then does the
+    /// true time decide: a consensus within its own precision (an HTTPS `Date` is good to a
+    /// second) must not make a certificate issued a moment ago look not yet valid.
+    pub clock_off: bool,
 }
 
 impl Judged {
-    /// The verdicts that decide: at the true time when it is known.
+    /// The verdicts at the true time, when they decide.
+    fn deciding_truth(&self) -> Option<&Verdicts> {
+        self.truth
+            .as_ref()
+            .filter(|_| self.clock_off)
+            .map(|(_, v)| v)
+    }
+
+    /// The verdicts that decide: at the true time when the local clock is off.
     pub fn decisive(&self) -> &Verdicts {
-        self.truth.as_ref().map_or(&self.local, |(_, v)| v)
+        self.deciding_truth().unwrap_or(&self.local)
     }
 
     /// The certificate fails on time at the local clock only: the clock is wrong, not it.
     pub fn clock_explains(&self) -> bool {
-        self.truth
-            .as_ref()
-            .is_some_and(|(_, t)| !self.local.time.is_empty() && t.time.is_empty())
+        self.deciding_truth()
+            .is_some_and(|t| !self.local.time.is_empty() && t.time.is_empty())
     }
 
     /// Whether the verdict at the true time differs from the local clock's: in time, or in
     /// what a trust source concludes.
     pub fn truth_differs(&self) -> bool {
-        let Some((_, truth)) = &self.truth else {
+        let Some(truth) = self.deciding_truth() else {
             return false;
         };
         let faults = |v: &Verdicts| v.time.iter().map(|p| p.fault).collect::<Vec<_>>();
@@ -63,15 +74,17 @@ pub fn shifted(t: SystemTime, o: Offset) -> SystemTime {
 }
 
 fn verify(report: &TlsReport, at: SystemTime, trust: &Trust) -> Verdicts {
-    trust::judge(&report.ders(), Some(report.name.as_str()), at, trust)
+    trust::judge(&report.chain, Some(report.name.as_str()), at, trust)
 }
 
-/// Judges the chain of `report` (none when the server sent no certificate), reusing `prev`
+/// Judges the chain of `report` (none when the server sent no certificate) — `clock_off`: the
+/// clock's verdict says the local clock is off — reusing `prev`
 /// (the judgement of the same report) where it holds: the local verdicts always, the true
 /// time's when it falls in the same second (the verdicts' resolution).
 pub fn judge(
     report: &TlsReport,
     consensus: Option<Offset>,
+    clock_off: bool,
     trust: &Trust,
     prev: Option<Judged>,
 ) -> Option<Judged> {
@@ -90,7 +103,11 @@ pub fn judge(
             _ => (o, verify(report, at, trust)),
         }
     });
-    Some(Judged { local, truth })
+    Some(Judged {
+        local,
+        truth,
+        clock_off,
+    })
 }
 
 /// How the chain fares, in one word, when the handshake itself worked: the first reason a
@@ -152,4 +169,52 @@ impl CertStatus {
 /// Whether a valid leaf expires within [`EXPIRING_SOON`] of `at`.
 pub fn expiring_soon(leaf: &CertInfo, at: i64) -> bool {
     leaf.not_after - at < EXPIRING_SOON.as_secs() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::trust::TimeProblem;
+
+    fn verdicts(at: i64, not_yet_valid: bool) -> Verdicts {
+        Verdicts {
+            at,
+            time: if not_yet_valid {
+                vec![TimeProblem {
+                    index: 0,
+                    fault: TimeFault::NotYetValid,
+                    cert: "leaf CN=localhost".to_string(),
+                    not_before: at + 1,
+                    not_after: at + 1000,
+                }]
+            } else {
+                Vec::new()
+            },
+            name: None,
+            purpose: Vec::new(),
+            weak: Vec::new(),
+            sources: Vec::new(),
+        }
+    }
+
+    /// A certificate issued a moment ago, and a true time from a `Date` header (good to a
+    /// second) a little behind: the clock is fine, so the local verdict decides.
+    #[test]
+    fn the_true_time_decides_only_when_the_clock_is_off() {
+        let fine = Judged {
+            local: verdicts(100, false),
+            truth: Some((Offset::from_micros(-600_000), verdicts(99, true))),
+            clock_off: false,
+        };
+        assert!(fine.decisive().time.is_empty());
+        assert!(!fine.clock_explains() && !fine.truth_differs());
+
+        let off = Judged {
+            local: verdicts(100, true),
+            truth: Some((Offset::from_micros(3_600_000_000), verdicts(3700, false))),
+            clock_off: true,
+        };
+        assert!(off.decisive().time.is_empty());
+        assert!(off.clock_explains() && off.truth_differs());
+    }
 }

@@ -269,6 +269,7 @@ pub struct TargetVerdict {
 struct Stamp {
     results: [u64; 4],
     truth: Option<Offset>,
+    clock_off: bool,
     sync: u64,
 }
 
@@ -290,6 +291,7 @@ impl Derived {
         self.version = Some(obs.version());
         self.clock = Clock::of(obs);
         let truth = self.clock.consensus.offset;
+        let clock_off = self.clock.verdict.is_some();
         self.targets
             .resize_with(obs.targets.len(), TargetVerdict::default);
         for (i, (checks, verdict)) in obs.targets.iter().zip(&mut self.targets).enumerate() {
@@ -303,6 +305,7 @@ impl Derived {
                     checks.reach.results(),
                 ],
                 truth: truth.filter(|_| has_chain),
+                clock_off: clock_off && has_chain,
                 sync: if has_chain { obs.sync.results() } else { 0 },
             };
             if verdict.stamp == Some(stamp) {
@@ -315,7 +318,7 @@ impl Derived {
             verdict.chain = checks
                 .tls
                 .value()
-                .and_then(|r| chain::judge(r, truth, &obs.machine.trust, prev));
+                .and_then(|r| chain::judge(r, truth, clock_off, &obs.machine.trust, prev));
             let (own, explained) = target_findings(obs, i, verdict.chain.as_ref());
             let intercepted = own.iter().any(|f| f.code == Code::TlsInterception);
             verdict.cert = match (checks.tls.value(), &verdict.chain) {

@@ -400,19 +400,20 @@ impl webpki::ExtendedKeyUsageValidator for AnyPurpose {
     }
 }
 
-/// Judges `chain` (leaf first, as sent) at `at` for `name`, against each source in `trust`.
-/// Pure: the same inputs give the same verdicts, so it can re-judge at the true time.
+/// Judges `parsed` (the chain leaf first, as sent, each certificate already parsed) at `at`
+/// for `name`, against each source in `trust`. Pure: the same inputs give the same verdicts,
+/// so it can re-judge at the true time.
 pub fn judge(
-    chain: &[CertificateDer<'static>],
+    parsed: &[crate::probe::cert::ChainCert],
     name: Option<&str>,
     at: std::time::SystemTime,
     trust: &Trust,
 ) -> Verdicts {
-    use crate::probe::cert::{ChainCert, unix};
+    use crate::probe::cert::unix;
 
-    let parsed: Vec<ChainCert> = chain.iter().cloned().map(ChainCert::new).collect();
+    let chain: Vec<CertificateDer<'_>> = parsed.iter().map(|c| c.der.clone()).collect();
     let at = unix(at);
-    let path = sent_path(&parsed);
+    let path = sent_path(parsed);
     let infos: Vec<(usize, &crate::probe::cert::CertInfo)> = path
         .iter()
         .filter_map(|&i| parsed[i].info.as_ref().ok().map(|info| (i, info)))
@@ -431,7 +432,7 @@ pub fn judge(
             Some(TimeProblem {
                 index,
                 fault,
-                cert: describe(&parsed, index),
+                cert: describe(parsed, index),
                 not_before: info.not_before,
                 not_after: info.not_after,
             })
@@ -444,7 +445,7 @@ pub fn judge(
         .map(|&(index, info)| {
             format!(
                 "{}: extended key usage {} does not include serverAuth",
-                describe(&parsed, index),
+                describe(parsed, index),
                 info.eku.as_deref().unwrap_or_default().join(", ")
             )
         })
@@ -453,7 +454,7 @@ pub fn judge(
     let weak = infos
         .iter()
         .flat_map(|&(index, info)| info.weaknesses().into_iter().map(move |w| (index, w)))
-        .map(|(index, w)| format!("{}: {w}", describe(&parsed, index)))
+        .map(|(index, w)| format!("{}: {w}", describe(parsed, index)))
         .collect();
 
     // A time inside every validity period of the chain, so the path check does not fail on
@@ -473,7 +474,7 @@ pub fn judge(
         (Some(n), Some(Ok(sn)), Some(Ok(ee))) => Some((
             n.to_string(),
             ee.verify_is_valid_for_subject_name(sn)
-                .map_err(|_| name_mismatch(&parsed, n)),
+                .map_err(|_| name_mismatch(parsed, n)),
         )),
         (Some(n), Some(Ok(_)), _) => Some((
             n.to_string(),
@@ -506,18 +507,9 @@ pub fn judge(
                     (Err(PathError::NoRoots), Err("no roots loaded".to_string()))
                 }
                 Some(Ok(ee)) => {
-                    let path = ee
-                        .verify_for_usage(
-                            algs,
-                            &source.anchors,
-                            intermediates,
-                            unix_time(path_time),
-                            AnyPurpose,
-                            None,
-                            None,
-                        )
-                        .map(|p| anchor_name(p.anchor()))
-                        .map_err(|e| path_error(&e));
+                    // The complete verdict first: when it holds at a time inside the chain's
+                    // validity, its path is the path, and the chain is not verified twice.
+                    let mut anchor = None;
                     let full = ee
                         .verify_for_usage(
                             algs,
@@ -528,12 +520,27 @@ pub fn judge(
                             None,
                             None,
                         )
-                        .map(|_| ())
+                        .map(|p| anchor = Some(anchor_name(p.anchor())))
                         .and_then(|()| match &server_name {
                             Some(Ok(sn)) => ee.verify_is_valid_for_subject_name(sn),
                             _ => Ok(()),
                         })
                         .map_err(|e| webpki_error_text(&e));
+                    let path = match anchor {
+                        Some(root) if path_time == at => Ok(root),
+                        _ => ee
+                            .verify_for_usage(
+                                algs,
+                                &source.anchors,
+                                intermediates,
+                                unix_time(path_time),
+                                AnyPurpose,
+                                None,
+                                None,
+                            )
+                            .map(|p| anchor_name(p.anchor()))
+                            .map_err(|e| path_error(&e)),
+                    };
                     (path, full)
                 }
             };

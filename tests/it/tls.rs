@@ -356,7 +356,8 @@ async fn every_peer_yields_exactly_its_code() {
     let leaf = good.chain[0].info.as_ref().unwrap();
     assert_eq!(leaf.sans, ["localhost", "127.0.0.1"]);
     assert_eq!(leaf.issuer_cn.as_deref(), Some("Lab Intermediate CA"));
-    let judged = tlsdoctor_tui::diagnose::chain::judge(good, None, &lab.trust, None).unwrap();
+    let judged =
+        tlsdoctor_tui::diagnose::chain::judge(good, None, false, &lab.trust, None).unwrap();
     assert!(judged.local.source("ca_file").unwrap().path.is_ok());
     assert!(judged.local.source("mozilla").unwrap().path.is_err());
     assert_eq!(good.rustls_verdict, Some(Ok(())));
