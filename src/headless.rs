@@ -17,11 +17,7 @@ fn deadline(config: &Config) -> Duration {
 
 /// Runs every check once and returns the finished model.
 pub async fn run_once(config: Arc<Config>, machine: Machine) -> Model {
-    let mut probes = Probes::new(ProbeContext::new(
-        Arc::clone(&config),
-        Arc::clone(&machine.trust),
-        machine.open_files,
-    ));
+    let mut probes = Probes::new(ProbeContext::new(Arc::clone(&config), machine.open_files));
     let mut obs = Observations::new(Arc::clone(&config), machine);
     for id in probe::all_probes(&config) {
         if obs.request(id, Instant::now()) {

@@ -189,11 +189,7 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
         )
     })?;
     let mut input = Input::start();
-    let mut probes = Probes::new(ProbeContext::new(
-        Arc::clone(&config),
-        Arc::clone(&machine.trust),
-        machine.open_files,
-    ));
+    let mut probes = Probes::new(ProbeContext::new(Arc::clone(&config), machine.open_files));
     let mut model = Model::new(config, machine, env, Instant::now(), SystemTime::now());
     let effects = app::start(&mut model);
     if let Some(note) = crate::report::limit_note(&model) {

@@ -63,26 +63,21 @@ pub struct ProbeEvent {
     pub outcome: ProbeOutcome,
 }
 
-/// What every probe may need: the config, the trust stores, and the bound on how many
-/// network checks run at once.
+/// What every probe may need: the config, and the bound on how many network checks run at
+/// once. (The trust stores are the diagnosis's: a probe records the chain, it judges nothing.)
 #[derive(Debug, Clone)]
 pub struct ProbeContext {
     pub config: Arc<Config>,
-    pub trust: Arc<trust::Trust>,
     limit: Arc<Semaphore>,
 }
 
 impl ProbeContext {
     /// `open_files`: the open-file limit in force, which may allow fewer checks at once than
     /// `[network] concurrency` asks for.
-    pub fn new(config: Arc<Config>, trust: Arc<trust::Trust>, open_files: Option<u64>) -> Self {
+    pub fn new(config: Arc<Config>, open_files: Option<u64>) -> Self {
         let at_once = crate::limits::checks_at_once(config.network.concurrency, open_files);
         let limit = Arc::new(Semaphore::new(at_once));
-        ProbeContext {
-            config,
-            trust,
-            limit,
-        }
+        ProbeContext { config, limit }
     }
 }
 
@@ -119,11 +114,7 @@ pub async fn run(id: ProbeId, ctx: &ProbeContext, dns: Option<&connect::Dns>) ->
             ProbeOutcome::Reach(Box::new(reach::check_target(config, i, dns).await))
         }
         ProbeId::Tls(i) => {
-            let opts = tls::TlsOptions::new(
-                timeout,
-                Arc::clone(&ctx.trust),
-                config.network.alt_sni.clone(),
-            );
+            let opts = tls::TlsOptions::new(timeout, config.network.alt_sni.clone());
             ProbeOutcome::Tls(Box::new(tls::check(&config.targets[i], addrs, &opts).await))
         }
         ProbeId::Captive => match &config.network.captive_url {

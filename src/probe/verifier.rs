@@ -9,14 +9,14 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+use rustls::client::ResolvesClientCert;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, DigitallySignedStruct, NamedGroup, SignatureScheme};
 
-use super::trust::{Trust, name_from_contents};
+use super::trust::name_from_contents;
 
 /// What one handshake showed the verifier.
 #[derive(Debug, Clone, Default)]
@@ -25,8 +25,6 @@ pub struct Capture {
     pub chain: Vec<CertificateDer<'static>>,
     /// The time rustls verified at (the local clock).
     pub verified_at: Option<UnixTime>,
-    /// rustls's own verdict against every trusted root: its first failure only.
-    pub verdict: Option<Result<(), String>>,
     /// Why a handshake signature did not verify, if one did not.
     pub signature_error: Option<String>,
     /// `Some` when the server asked for a client certificate: the CA names it accepts.
@@ -62,10 +60,11 @@ pub struct HelloConfig {
     pub send_sni: bool,
 }
 
-/// A rustls client config that records into `recorder` instead of refusing a bad chain.
+/// A rustls client config that records into `recorder` instead of refusing a bad chain. The
+/// chain is judged later, once, against every trust source (`diagnose::chain`); the handshake
+/// signatures are verified here, as always.
 pub fn client_config(
     hello: &HelloConfig,
-    trust: &Trust,
     recorder: &Recorder,
 ) -> Result<ClientConfig, rustls::Error> {
     let mut provider = rustls::crypto::aws_lc_rs::default_provider();
@@ -81,15 +80,7 @@ pub fn client_config(
     }
     let algorithms = provider.signature_verification_algorithms;
     let provider: Arc<CryptoProvider> = Arc::new(provider);
-    let real = if trust.combined().is_empty() {
-        None
-    } else {
-        WebPkiServerVerifier::builder_with_provider(trust.combined().clone(), provider.clone())
-            .build()
-            .ok()
-    };
     let verifier = DiagnosticVerifier {
-        real,
         algorithms,
         recorder: recorder.clone(),
     };
@@ -105,7 +96,6 @@ pub fn client_config(
 
 #[derive(Debug)]
 struct DiagnosticVerifier {
-    real: Option<Arc<WebPkiServerVerifier>>,
     algorithms: WebPkiSupportedAlgorithms,
     recorder: Recorder,
 }
@@ -115,17 +105,10 @@ impl ServerCertVerifier for DiagnosticVerifier {
         &self,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict = match &self.real {
-            Some(real) => real
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-                .map(|_| ())
-                .map_err(|e| crate::text::clean(&e.to_string())),
-            None => Err("no trusted roots are loaded".to_string()),
-        };
         let chain = std::iter::once(end_entity)
             .chain(intermediates)
             .map(|c| c.clone().into_owned())
@@ -133,7 +116,6 @@ impl ServerCertVerifier for DiagnosticVerifier {
         self.recorder.with(|c| {
             c.chain = chain;
             c.verified_at = Some(now);
-            c.verdict = Some(verdict);
         });
         Ok(ServerCertVerified::assertion())
     }

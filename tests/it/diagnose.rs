@@ -322,7 +322,6 @@ fn report(
         variants,
         chain: parse_chain(chain),
         verified_at: (!chain.is_empty()).then_some(lab.now),
-        rustls_verdict: None,
     }
 }
 

@@ -83,7 +83,7 @@ pub fn diagnose_tls(
 /// Runs every target's real checks (concurrently; no clock probes) and returns what they
 /// saw.
 pub async fn observe_targets(config: Arc<Config>, machine: Machine) -> Observations {
-    let ctx = ProbeContext::new(Arc::clone(&config), Arc::clone(&machine.trust), None);
+    let ctx = ProbeContext::new(Arc::clone(&config), None);
     let runs = (0..config.targets.len()).map(|i| {
         let (ctx, config) = (&ctx, &config);
         async move {

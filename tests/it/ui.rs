@@ -1583,7 +1583,6 @@ fn report(
         variants,
         chain: tlsdoctor_tui::probe::cert::parse_chain(chain),
         verified_at: Some(wall()),
-        rustls_verdict: None,
     }
 }
 

@@ -46,7 +46,6 @@ const MAX_HEAD: usize = 16 * 1024;
 pub struct TlsOptions {
     /// The per-step timeout; the whole check ends within about twice this.
     pub timeout: Duration,
-    pub trust: Arc<Trust>,
     /// The other SNI tried when the default hello is blocked; `None` skips that variant.
     pub alt_sni: Option<String>,
     /// Whether to retry variants at all.
@@ -55,10 +54,9 @@ pub struct TlsOptions {
 
 impl TlsOptions {
     /// Every variant on; `alt_sni` as `[network] alt_sni` gives it.
-    pub fn new(timeout: Duration, trust: Arc<Trust>, alt_sni: Option<String>) -> Self {
+    pub fn new(timeout: Duration, alt_sni: Option<String>) -> Self {
         TlsOptions {
             timeout,
-            trust,
             alt_sni,
             variants: true,
         }
@@ -254,9 +252,6 @@ pub struct TlsReport {
     pub chain: Vec<ChainCert>,
     /// The local clock when the chain was verified.
     pub verified_at: Option<SystemTime>,
-    /// rustls's own verdict with every root (its first failure only). The chain's verdicts
-    /// per trust source and property are the diagnosis's to make (`diagnose::chain`).
-    pub rustls_verdict: Option<Result<(), String>>,
 }
 
 impl TlsReport {
@@ -313,18 +308,15 @@ pub async fn check(target: &Target, addrs: &[IpAddr], opts: &TlsOptions) -> TlsR
         .filter(|a| a.sni.as_deref() == own_sni)
         .find(|a| !a.capture.chain.is_empty());
     let name = target.sni_name().unwrap_or(&target.host).to_string();
-    let (chain, verified_at, rustls_verdict) = match captured {
+    // The chain's verdicts, per trust source and property, are the diagnosis's to make.
+    let (chain, verified_at) = match captured {
         Some(a) => {
             let at = a.capture.verified_at.map_or(started_at, |t| {
                 std::time::UNIX_EPOCH + Duration::from_secs(t.as_secs())
             });
-            (
-                parse_chain(&a.capture.chain),
-                Some(at),
-                a.capture.verdict.clone(),
-            )
+            (parse_chain(&a.capture.chain), Some(at))
         }
-        None => (Vec::new(), None, None),
+        None => (Vec::new(), None),
     };
     TlsReport {
         host: target.host.clone(),
@@ -337,7 +329,6 @@ pub async fn check(target: &Target, addrs: &[IpAddr], opts: &TlsOptions) -> TlsR
         variants,
         chain,
         verified_at,
-        rustls_verdict,
     }
 }
 
@@ -536,7 +527,7 @@ async fn run_attempt(
     };
     let mut hello = variant.hello();
     hello.send_sni = sni.is_some();
-    let config = match verifier::client_config(&hello, &opts.trust, &recorder) {
+    let config = match verifier::client_config(&hello, &recorder) {
         Ok(c) => c,
         Err(e) => {
             a.failure = Some(TlsFailure::Other(format!("cannot build the hello: {e}")));

@@ -130,13 +130,6 @@ fn tls_doc(doc: &mut Doc, model: &Model, i: usize, judged: Option<&Judged>) {
             &format!("{mark} {}", v.summary()),
         );
     }
-    if let Some(verdict) = &r.rustls_verdict {
-        let words = match verdict {
-            Ok(()) => "✓ accepted with every root loaded".to_string(),
-            Err(e) => format!("✗ {e}"),
-        };
-        doc.field("rustls verdict", &words);
-    }
     if r.chain.is_empty() {
         doc.field("chain", "none: the server sent no certificate");
     }
