@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 
 use rustls::RootCertStore;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, TrustAnchor};
+use rustls::pki_types::{CertificateDer, Der, TrustAnchor};
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::X509Name;
 
@@ -411,7 +411,17 @@ pub fn judge(
 ) -> Verdicts {
     use crate::probe::cert::unix;
 
-    let chain: Vec<CertificateDer<'_>> = parsed.iter().map(|c| c.der.clone()).collect();
+    let chain: Vec<CertificateDer<'_>> = parsed
+        .iter()
+        .map(|c| CertificateDer::from(c.der.as_ref()))
+        .collect();
+    // The issuers the chain names: webpki only ever tries an anchor whose subject is one of
+    // them, so each source is narrowed to those (a name's DER ends with its contents) before
+    // it tries them one by one.
+    let issuers: Vec<&[u8]> = parsed
+        .iter()
+        .filter_map(|c| c.info.as_ref().ok().map(|i| i.issuer_der.as_slice()))
+        .collect();
     let at = unix(at);
     let path = sent_path(parsed);
     let infos: Vec<(usize, &crate::probe::cert::CertInfo)> = path
@@ -507,13 +517,23 @@ pub fn judge(
                     (Err(PathError::NoRoots), Err("no roots loaded".to_string()))
                 }
                 Some(Ok(ee)) => {
+                    let anchors: Vec<TrustAnchor<'_>> = source
+                        .anchors
+                        .iter()
+                        .filter(|a| issuers.iter().any(|i| i.ends_with(a.subject.as_ref())))
+                        .map(|a| TrustAnchor {
+                            subject: Der::from(a.subject.as_ref()),
+                            subject_public_key_info: Der::from(a.subject_public_key_info.as_ref()),
+                            name_constraints: a.name_constraints.as_deref().map(Der::from),
+                        })
+                        .collect();
                     // The complete verdict first: when it holds at a time inside the chain's
                     // validity, its path is the path, and the chain is not verified twice.
                     let mut anchor = None;
                     let full = ee
                         .verify_for_usage(
                             algs,
-                            &source.anchors,
+                            &anchors,
                             intermediates,
                             unix_time(at),
                             webpki::KeyUsage::server_auth(),
@@ -531,7 +551,7 @@ pub fn judge(
                         _ => ee
                             .verify_for_usage(
                                 algs,
-                                &source.anchors,
+                                &anchors,
                                 intermediates,
                                 unix_time(path_time),
                                 AnyPurpose,
