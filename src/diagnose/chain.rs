@@ -80,7 +80,9 @@ fn verify(report: &TlsReport, at: SystemTime, trust: &Trust) -> Verdicts {
 /// Judges the chain of `report` (none when the server sent no certificate) — `clock_off`: the
 /// clock's verdict says the local clock is off — reusing `prev`
 /// (the judgement of the same report) where it holds: the local verdicts always, the true
-/// time's when it falls in the same second (the verdicts' resolution).
+/// time's when it falls in the same second (the verdicts' resolution). The true time's are
+/// the local ones moved when no validity begins or ends in between (the usual case: a chain
+/// valid for months, a clock off by seconds).
 pub fn judge(
     report: &TlsReport,
     consensus: Option<Offset>,
@@ -100,7 +102,12 @@ pub fn judge(
         let at = shifted(seen, o);
         match prev_truth {
             Some((_, v)) if v.at == unix(at) => (o, v),
-            _ => (o, verify(report, at, trust)),
+            _ => (
+                o,
+                local
+                    .moved(&report.chain, unix(at))
+                    .unwrap_or_else(|| verify(report, at, trust)),
+            ),
         }
     });
     Some(Judged {

@@ -329,6 +329,24 @@ pub struct Verdicts {
 }
 
 impl Verdicts {
+    /// These verdicts (of `parsed`, judged at another time) moved to `at`, when every
+    /// certificate of the chain is valid at both times: nothing but the time differs then, and
+    /// the chain need not be verified again. `None` when a validity begins or ends in between,
+    /// or a certificate does not parse.
+    pub fn moved(&self, parsed: &[crate::probe::cert::ChainCert], at: i64) -> Option<Verdicts> {
+        let valid = |info: &crate::probe::cert::CertInfo, t: i64| {
+            info.not_before <= t && t <= info.not_after
+        };
+        parsed
+            .iter()
+            .all(|c| {
+                c.info
+                    .as_ref()
+                    .is_ok_and(|info| valid(info, self.at) && valid(info, at))
+            })
+            .then(|| Verdicts { at, ..self.clone() })
+    }
+
     /// The sources with a path to one of their roots.
     pub fn trusted_by(&self) -> impl Iterator<Item = &SourceVerdict> {
         self.sources.iter().filter(|s| s.path.is_ok())

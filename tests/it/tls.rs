@@ -356,6 +356,19 @@ async fn every_peer_yields_exactly_its_code() {
         tlsdoctor_tui::diagnose::chain::judge(good, None, false, &lab.trust, None).unwrap();
     assert!(judged.local.source("ca_file").unwrap().path.is_ok());
     assert!(judged.local.source("mozilla").unwrap().path.is_err());
+    // At the true time, the verdicts are what judging the chain afresh at that time gives:
+    // moved a minute (no validity ends in between) and ten years (the chain has expired).
+    let seen = good.verified_at.unwrap_or(good.started_at);
+    for secs in [60.0, 3650.0 * 86_400.0] {
+        let o = Offset::from_secs_f64(secs);
+        let j = tlsdoctor_tui::diagnose::chain::judge(good, Some(o), true, &lab.trust, None);
+        let (_, truth) = j.unwrap().truth.unwrap();
+        let at = tlsdoctor_tui::diagnose::chain::shifted(seen, o);
+        let fresh =
+            tlsdoctor_tui::probe::trust::judge(&good.chain, Some(&good.name), at, &lab.trust);
+        assert_eq!(truth, fresh, "moved {secs} s");
+        assert_eq!(truth.time.is_empty(), secs < 86_400.0, "moved {secs} s");
+    }
     let http = good.http().unwrap();
     assert_eq!(http.status, Some(200));
     let offset = http.date_offset().unwrap();
