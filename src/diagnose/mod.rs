@@ -294,6 +294,7 @@ impl Derived {
         let clock_off = self.clock.verdict.is_some();
         self.targets
             .resize_with(obs.targets.len(), TargetVerdict::default);
+        let mut stale = Vec::new();
         for (i, (checks, verdict)) in obs.targets.iter().zip(&mut self.targets).enumerate() {
             verdict.done = obs.target_done(i);
             let has_chain = checks.tls.value().is_some_and(|r| !r.chain.is_empty());
@@ -308,31 +309,68 @@ impl Derived {
                 clock_off: clock_off && has_chain,
                 sync: if has_chain { obs.sync.results() } else { 0 },
             };
-            if verdict.stamp == Some(stamp) {
-                continue;
+            if verdict.stamp != Some(stamp) {
+                stale.push((i, stamp, verdict));
             }
-            let same_tls = verdict
-                .stamp
-                .is_some_and(|s| s.results[2] == stamp.results[2]);
-            let prev = if same_tls { verdict.chain.take() } else { None };
-            verdict.chain = checks
-                .tls
-                .value()
-                .and_then(|r| chain::judge(r, truth, clock_off, &obs.machine.trust, prev));
-            let (own, explained) = target_findings(obs, i, verdict.chain.as_ref());
-            let intercepted = own.iter().any(|f| f.code == Code::TlsInterception);
-            verdict.cert = match (checks.tls.value(), &verdict.chain) {
-                (Some(r), Some(j)) if r.attempt.failure.is_none() => {
-                    let leaf = r.chain.first().and_then(|c| c.info.as_ref().ok());
-                    Some(CertStatus::of(j, leaf, intercepted))
+        }
+        let update = |(i, stamp, verdict): (usize, Stamp, &mut TargetVerdict)| {
+            verdict.update(obs, i, stamp, truth, clock_off);
+        };
+        // Judging a chain verifies signatures: many at once (a run's end, a re-run of every
+        // target) are shared out among the cores.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        if stale.len() < PARALLEL_FROM || threads < 2 {
+            stale.into_iter().for_each(update);
+        } else {
+            let per_thread = stale.len().div_ceil(threads);
+            let mut parts = Vec::new();
+            while !stale.is_empty() {
+                let rest = stale.split_off(stale.len().saturating_sub(per_thread));
+                parts.push(rest);
+            }
+            std::thread::scope(|scope| {
+                for part in parts {
+                    scope.spawn(|| part.into_iter().for_each(update));
                 }
-                _ => None,
-            };
-            verdict.own = own;
-            verdict.explained = explained;
-            verdict.stamp = Some(stamp);
+            });
         }
         self.findings = assemble(obs, &self.clock, &self.targets);
+    }
+}
+
+/// Below this many targets to redo, they are redone on the calling thread.
+const PARALLEL_FROM: usize = 32;
+
+impl TargetVerdict {
+    /// Redoes target `i`'s verdict for `stamp`, keeping its judged chain when the TLS result
+    /// is the same.
+    fn update(
+        &mut self,
+        obs: &Observations,
+        i: usize,
+        stamp: Stamp,
+        truth: Option<Offset>,
+        clock_off: bool,
+    ) {
+        let checks = &obs.targets[i];
+        let same_tls = self.stamp.is_some_and(|s| s.results[2] == stamp.results[2]);
+        let prev = if same_tls { self.chain.take() } else { None };
+        self.chain = checks
+            .tls
+            .value()
+            .and_then(|r| chain::judge(r, truth, clock_off, &obs.machine.trust, prev));
+        let (own, explained) = target_findings(obs, i, self.chain.as_ref());
+        let intercepted = own.iter().any(|f| f.code == Code::TlsInterception);
+        self.cert = match (checks.tls.value(), &self.chain) {
+            (Some(r), Some(j)) if r.attempt.failure.is_none() => {
+                let leaf = r.chain.first().and_then(|c| c.info.as_ref().ok());
+                Some(CertStatus::of(j, leaf, intercepted))
+            }
+            _ => None,
+        };
+        self.own = own;
+        self.explained = explained;
+        self.stamp = Some(stamp);
     }
 }
 

@@ -2330,3 +2330,45 @@ fn the_captive_portal_can_be_checked_again() {
         portal.probes
     );
 }
+
+/// Enough targets that a derivation from scratch shares them out among threads, while a
+/// refresh after one result redoes one target on the calling thread: both must agree, and
+/// every target's verdict must land on its own row.
+#[test]
+fn refresh_equals_scratch_with_many_targets() {
+    let lab = Lab::new();
+    let mut build = scenario(&lab, "many")
+        .ntp(vec![Ok(offset(0))])
+        .sync(timedatectl(true));
+    for i in 0..40 {
+        let t = target(&format!("site{i}"));
+        let chain = if i % 3 == 0 {
+            lab.chain(&site(&t).valid(days(-400), days(-10)))
+        } else {
+            lab.good(&t)
+        };
+        build = build.tls(t.clone(), tls_ok(&lab, &t, &chain));
+    }
+    let s = build.expect(Vec::new());
+    let mut obs = Observations::new(Arc::clone(&s.config), s.machine.clone());
+    for step in &s.steps {
+        step.apply(&mut obs);
+    }
+    let d = diagnose(&obs);
+    let mut got: Vec<String> = d
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::CertExpired)
+        .filter_map(|f| f.target.clone())
+        .collect();
+    let mut want: Vec<String> = (0..40)
+        .filter(|i| i % 3 == 0)
+        .map(|i| format!("site{i}"))
+        .collect();
+    got.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(got, want);
+    for seed in [5, 77] {
+        replay(&s.config, &s.machine, &shuffled(&s.steps, seed)).unwrap();
+    }
+}
