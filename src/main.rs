@@ -1,6 +1,6 @@
 //! The binary: error and panic hooks, the command line, then the library does the work.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -65,11 +65,12 @@ fn main() -> ExitCode {
             if headless {
                 let model = headless::run_once(config, machine).await;
                 if cli.json {
+                    // Written as it is serialised: a report of 1000 targets is megabytes.
                     let json = report::json::report(&model);
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&json).unwrap_or_default()
-                    );
+                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                    serde_json::to_writer_pretty(&mut out, &json)?;
+                    writeln!(out)?;
+                    out.flush()?;
                 } else {
                     print!("{}", report::text::report(&model));
                 }
