@@ -10,7 +10,6 @@
 //! re-runs in between, check that `Derived::refresh` always equals `diagnose` from scratch.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -37,7 +36,7 @@ use tlsdoctor_tui::probe::verifier::Capture;
 use tlsdoctor_tui::probe::{ProbeId, ProbeOutcome};
 
 use crate::lab::tls::{Ca, LeafSpec, Pki, http_date, weak_rsa1024, weak_sha1};
-use crate::support::{bare_config, code_at, ntp_reply, record};
+use crate::support::{LabTrust, bare_config, code_at, lab_trust, ntp_reply, record};
 
 const SEC: i64 = 1_000_000;
 const HOUR: i64 = 3_600 * SEC;
@@ -70,28 +69,21 @@ struct Lab {
 impl Lab {
     fn new() -> Self {
         let now = SystemTime::now();
-        let pki = Pki::new();
+        let LabTrust {
+            pki,
+            kaspersky,
+            corp_proxy,
+            trust,
+        } = lab_trust();
         let root = Ca::root("Stranger Root CA");
         let intermediate = root.intermediate("Stranger Issuing CA");
         let stranger = Pki { root, intermediate };
-        let kaspersky = Ca::root("Kaspersky Anti-Virus Personal Root Certificate");
-        let corp_proxy = Ca::root("Corp Proxy Root");
-        let system = format!("{}{}", kaspersky.pem, corp_proxy.pem);
-        let ca_file = format!("{}{}", pki.root.pem, weak_sha1().root_pem);
-        let trust = Trust::new(vec![
-            TrustSource::mozilla(),
-            TrustSource::from_pem(SourceKind::System, system.as_bytes()),
-            TrustSource::from_pem(
-                SourceKind::CaFile(PathBuf::from("lab-ca.pem")),
-                ca_file.as_bytes(),
-            ),
-        ]);
         Lab {
             pki,
             stranger,
             kaspersky,
             corp_proxy,
-            trust: Arc::new(trust),
+            trust,
             now,
         }
     }

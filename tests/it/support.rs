@@ -2,14 +2,17 @@
 //! checks (its DNS lookup, then the checks that use its answer) without the clock probes.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use tlsdoctor_tui::config::Config;
 use tlsdoctor_tui::diagnose::{Finding, Machine, Observations};
 use tlsdoctor_tui::probe::clock::{NtpReply, Offset};
+use tlsdoctor_tui::probe::trust::{SourceKind, Trust, TrustSource};
 use tlsdoctor_tui::probe::{self, ProbeContext, ProbeEvent, ProbeId, ProbeOutcome};
+
+use crate::lab::tls::{Ca, Pki, weak_sha1};
 
 /// A config with no NTP server, no captive-portal check and no targets: tests add theirs.
 pub fn bare_config() -> Config {
@@ -118,4 +121,35 @@ pub fn code_at(findings: &[Finding]) -> Vec<String> {
         .collect();
     codes.sort();
     codes
+}
+
+/// The roots of the lab: Mozilla's (which sign nothing here), a "system store" holding the
+/// interception roots, and a ca_file with the lab's own roots.
+pub struct LabTrust {
+    pub pki: Pki,
+    pub kaspersky: Ca,
+    pub corp_proxy: Ca,
+    pub trust: Arc<Trust>,
+}
+
+pub fn lab_trust() -> LabTrust {
+    let pki = Pki::new();
+    let kaspersky = Ca::root("Kaspersky Anti-Virus Personal Root Certificate");
+    let corp_proxy = Ca::root("Corp Proxy Root");
+    let system = format!("{}{}", kaspersky.pem, corp_proxy.pem);
+    let ca_file = format!("{}{}", pki.root.pem, weak_sha1().root_pem);
+    let trust = Trust::new(vec![
+        TrustSource::mozilla(),
+        TrustSource::from_pem(SourceKind::System, system.as_bytes()),
+        TrustSource::from_pem(
+            SourceKind::CaFile(PathBuf::from("lab-ca.pem")),
+            ca_file.as_bytes(),
+        ),
+    ]);
+    LabTrust {
+        pki,
+        kaspersky,
+        corp_proxy,
+        trust: Arc::new(trust),
+    }
 }

@@ -1,9 +1,9 @@
 //! The TLS probe and its diagnosis against lab peers: every peer yields exactly its code.
 
 use crate::lab;
+use crate::support::lab_trust;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,7 +16,7 @@ use tlsdoctor_tui::config::{HostPort, Sni, Target};
 use tlsdoctor_tui::diagnose::{Finding, Machine};
 use tlsdoctor_tui::probe::clock::Offset;
 use tlsdoctor_tui::probe::tls::{Attempt, FirstRead, TlsOptions, TlsReport, Variant, check};
-use tlsdoctor_tui::probe::trust::{SourceKind, Trust, TrustSource};
+use tlsdoctor_tui::probe::trust::Trust;
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
@@ -34,37 +34,6 @@ fn target(name: &str, port: u16) -> Target {
     t.name = name.to_string();
     t.connect = Some(SocketAddr::new(LOCALHOST, port));
     t
-}
-
-/// The roots of the lab: Mozilla's (which sign nothing here), a "system store" holding the
-/// interception roots, and a ca_file with the lab's own roots.
-struct LabTrust {
-    pki: Pki,
-    kaspersky: Ca,
-    corp_proxy: Ca,
-    trust: Arc<Trust>,
-}
-
-fn lab_trust() -> LabTrust {
-    let pki = Pki::new();
-    let kaspersky = Ca::root("Kaspersky Anti-Virus Personal Root Certificate");
-    let corp_proxy = Ca::root("Corp Proxy Root");
-    let system = format!("{}{}", kaspersky.pem, corp_proxy.pem);
-    let ca_file = format!("{}{}", pki.root.pem, weak_sha1().root_pem);
-    let trust = Trust::new(vec![
-        TrustSource::mozilla(),
-        TrustSource::from_pem(SourceKind::System, system.as_bytes()),
-        TrustSource::from_pem(
-            SourceKind::CaFile(PathBuf::from("lab-ca.pem")),
-            ca_file.as_bytes(),
-        ),
-    ]);
-    LabTrust {
-        pki,
-        kaspersky,
-        corp_proxy,
-        trust: Arc::new(trust),
-    }
 }
 
 /// Every finding the diagnosis makes of `target`'s TLS `report` alone, with the clock off by
