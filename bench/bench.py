@@ -169,13 +169,13 @@ def scale(nginx_pid):
         per_target[n] = tool_c / n
         print(f"  {n:5} targets: tool {tool_w:.2f} s wall, {tool_c:.2f} s CPU "
               f"({1000 * tool_c / n:.2f} ms a target); s_client loop {loop_w:.2f} s; "
-              f"loop/tool {loop_w / tool_w:.1f}x; a handshake ~{1000 * handshake:.2f} ms CPU", flush=True)
+              f"loop/tool {loop_w / tool_w:.2f}x; a handshake ~{1000 * handshake:.2f} ms CPU", flush=True)
         if n == 100:
             goal("100 targets at least 5x faster than the sequential s_client loop",
-                 f"{loop_w / tool_w:.1f}x", loop_w / tool_w >= 5)
+                 f"{loop_w / tool_w:.2f}x", loop_w / tool_w >= 5)
         if n == 1000:
             goal("1000 targets at least 10x faster than the sequential s_client loop",
-                 f"{loop_w / tool_w:.1f}x", loop_w / tool_w >= 10)
+                 f"{loop_w / tool_w:.2f}x", loop_w / tool_w >= 10)
         if n == max(SIZES):
             own = tool_c / n
             goal("the tool's own CPU a healthy target at most 3x a handshake's",
