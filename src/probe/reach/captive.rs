@@ -2,12 +2,13 @@
 //! known short body) on an open network. A redirect, a `511`, or a page instead means a
 //! portal answers in the server's place. Over [`crate::probe::http`], with a bounded read.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpStream;
 
 use crate::config::HttpUrl;
+use crate::probe::connect::{self, Dns};
 use crate::probe::http::{self, Response};
 use crate::text::{clean, human_duration};
 
@@ -41,7 +42,7 @@ pub struct CaptiveResult {
 pub async fn captive_portal(url: &HttpUrl, timeout: Duration) -> CaptiveResult {
     let start = Instant::now();
     let (verdict, status, location) =
-        match tokio::time::timeout(timeout, fetch_and_judge(url)).await {
+        match tokio::time::timeout(timeout, fetch_and_judge(url, timeout)).await {
             Ok(r) => r,
             Err(_) => (
                 CaptiveVerdict::Unknown(format!(
@@ -61,8 +62,11 @@ pub async fn captive_portal(url: &HttpUrl, timeout: Duration) -> CaptiveResult {
     }
 }
 
-async fn fetch_and_judge(url: &HttpUrl) -> (CaptiveVerdict, Option<u16>, Option<String>) {
-    let raw = match fetch(url).await {
+async fn fetch_and_judge(
+    url: &HttpUrl,
+    timeout: Duration,
+) -> (CaptiveVerdict, Option<u16>, Option<String>) {
+    let raw = match fetch(url, timeout).await {
         Ok(raw) => raw,
         Err(e) => return (CaptiveVerdict::Unknown(e), None, None),
     };
@@ -83,14 +87,21 @@ async fn fetch_and_judge(url: &HttpUrl) -> (CaptiveVerdict, Option<u16>, Option<
     }
 }
 
-async fn fetch(url: &HttpUrl) -> Result<Vec<u8>, String> {
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((url.host.as_str(), url.port))
-        .await
-        .map_err(|e| format!("{} does not resolve: {e}", url.host))?
-        .collect();
-    let addr = *addrs
-        .first()
-        .ok_or_else(|| format!("{} has no address", url.host))?;
+async fn fetch(url: &HttpUrl, timeout: Duration) -> Result<Vec<u8>, String> {
+    let ip = match url.host.parse::<IpAddr>() {
+        Ok(ip) => ip,
+        Err(_) => match connect::lookup(&url.host, timeout).await {
+            Dns::Failed { error, .. } => {
+                return Err(format!("{} does not resolve: {error}", url.host));
+            }
+            Dns::Timeout(_) => return Err(format!("{} does not resolve in time", url.host)),
+            dns => *dns
+                .addrs()
+                .first()
+                .ok_or_else(|| format!("{} has no address", url.host))?,
+        },
+    };
+    let addr = SocketAddr::new(ip, url.port);
     let mut stream = TcpStream::connect(addr)
         .await
         .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
