@@ -3,11 +3,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{ListItem, Paragraph, Wrap};
 
 use super::theme::Theme;
-use super::window::{WINDOW_FRAME, centered, window};
+use super::window::{WINDOW_FRAME, centered, led_lines, window};
 use super::{render_list, wrapped_height};
 use crate::app::Model;
 use crate::app::keys::{Action, Mode, bindings};
@@ -31,30 +32,47 @@ pub fn render_fixes(frame: &mut Frame, area: Rect, model: &Model, selected: usiz
     let Some(finding) = model.selected_finding() else {
         return;
     };
+    let style = |fix: &Fix| {
+        if fix.command.is_some() {
+            theme.command()
+        } else {
+            theme.dim()
+        }
+    };
+    let key = |fix: &Fix| Span::styled(format!("[{}] ", fix.key), theme.key());
+    // As wide as the widest fix needs, within the screen; then each fix wrapped to it (two
+    // columns go to the selection marker), so no advice is cut at the window's edge.
+    let widest = finding
+        .fixes
+        .iter()
+        .flat_map(|fix| {
+            [
+                key(fix).width() + Span::raw(fix.label.as_str()).width(),
+                4 + Span::raw(format_fix_action(fix)).width(),
+            ]
+        })
+        .max()
+        .unwrap_or(0);
+    let width = u16::try_from(widest)
+        .unwrap_or(u16::MAX)
+        .saturating_add(WINDOW_FRAME + 2)
+        .min(MAX_WIDTH)
+        .min(area.width);
+    let text_width = usize::from(width.saturating_sub(WINDOW_FRAME + 2));
     let items: Vec<Vec<Line<'static>>> = finding
         .fixes
         .iter()
         .map(|fix| {
-            let style = if fix.command.is_some() {
-                theme.command()
-            } else {
-                theme.dim()
-            };
-            vec![
-                Line::from(vec![
-                    Span::styled(format!("[{}] ", fix.key), theme.key()),
-                    Span::raw(fix.label.clone()),
-                ]),
-                Line::styled(format!("    {}", format_fix_action(fix)), style),
-            ]
+            let mut lines = led_lines(key(fix), &fix.label, Style::new(), text_width);
+            lines.extend(led_lines(
+                Span::raw("    "),
+                &format_fix_action(fix),
+                style(fix),
+                text_width,
+            ));
+            lines
         })
         .collect();
-    let widest = items.iter().flatten().map(Line::width).max().unwrap_or(0) as u16;
-    // Two more columns for the selection marker.
-    let width = widest
-        .saturating_add(WINDOW_FRAME + 2)
-        .min(MAX_WIDTH)
-        .min(area.width);
     let rows: u16 = items.iter().map(|i| i.len() as u16).sum();
     let rect = centered(area, width, rows.saturating_add(2));
     let inner = window(frame, rect, format!(" Fixes for {} ", finding.code), theme);

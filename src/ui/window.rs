@@ -79,22 +79,45 @@ impl Doc {
     /// Text wrapped under a first-line `lead` ("• ", "    "), continued under the lead's
     /// width.
     pub fn para(&mut self, lead: &str, text: &str, style: Style) {
-        let lead_w = lead.chars().count();
-        let wrapped = wrap_words(text, self.width.saturating_sub(lead_w));
-        for (i, part) in wrapped.into_iter().enumerate() {
-            let lead = if i == 0 {
-                lead.to_string()
-            } else {
-                " ".repeat(lead_w)
-            };
-            self.lines
-                .push(Line::styled(format!("{lead}{part}"), style));
-        }
+        self.lines.extend(led_lines(
+            Span::styled(lead.to_string(), style),
+            text,
+            style,
+            self.width,
+        ));
+    }
+
+    /// Text wrapped under a styled first-line `lead` (a fix's "[k] "), continued under the
+    /// lead's width.
+    pub fn para_led(&mut self, lead: Span<'static>, text: &str, style: Style) {
+        self.lines.extend(led_lines(lead, text, style, self.width));
     }
 
     pub fn line(&mut self, line: Line<'static>) {
         self.lines.push(line);
     }
+}
+
+/// `text` word-wrapped to `width` under a first-line `lead`, continued under the lead's width.
+pub fn led_lines(
+    lead: Span<'static>,
+    text: &str,
+    style: Style,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let lead_w = lead.width();
+    wrap_words(text, width.saturating_sub(lead_w))
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let lead = if i == 0 {
+                lead.clone()
+            } else {
+                Span::styled(" ".repeat(lead_w), lead.style)
+            };
+            Line::from(vec![lead, Span::styled(part, style)])
+        })
+        .collect()
 }
 
 /// A finding's first line: its severity (symbol and word) and code, then `more`.

@@ -2035,3 +2035,40 @@ fn a_connect_address_row_judges_the_port_it_dials() {
         "the row judges 8443, where the TLS check goes:\n{screen}"
     );
 }
+
+/// A fix's advice longer than the window is wrapped under its key, in the finding's details
+/// and in the fixes window, never cut at the window's edge.
+#[test]
+fn long_fix_advice_is_wrapped_not_cut() {
+    let mut s = Scene::new(CONFIG, false);
+    let failed = Dns::Failed {
+        error: "Temporary failure in name resolution".to_string(),
+        took: ms(2),
+    };
+    s.probe(ProbeId::Dns(0), ProbeOutcome::Dns(failed), 10);
+    s.chars("4");
+    // The advice of all-targets-failing, as long as it is: two lines at 80 columns.
+    let long = "check this machine's network, firewall and security software (antivirus web \
+                shields, VPN or proxy software): pause them and re-run";
+    let finding = &mut s.model.derived.findings[0];
+    assert_eq!(finding.code, Code::DnsFailure);
+    finding.fixes[0].label = long.to_string();
+    let finding = finding.clone();
+    let flat = |screen: &str| {
+        screen
+            .replace(['║', '┃', '│', '▶', '"'], " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    s.key(KeyCode::Enter);
+    let details = flat(&s.screen(80, 24));
+    s.key(KeyCode::Esc);
+    s.chars("f");
+    let fixes = flat(&s.screen(80, 24));
+    for fix in &finding.fixes {
+        let line = format!("[{}] {}", fix.key, fix.label);
+        assert!(details.contains(&line), "details cut {line:?}:\n{details}");
+        assert!(fixes.contains(&line), "fixes window cut {line:?}:\n{fixes}");
+    }
+}

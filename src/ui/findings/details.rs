@@ -27,10 +27,11 @@ pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
             .unwrap_or_default();
         doc.line(Line::styled(format!("fixes{how}"), theme.heading()));
         for fix in &f.fixes {
-            doc.line(Line::from(vec![
+            doc.para_led(
                 Span::styled(format!("[{}] ", fix.key), theme.key()),
-                Span::raw(fix.label.clone()),
-            ]));
+                &fix.label,
+                Style::new(),
+            );
             let style = if fix.command.is_some() {
                 theme.command()
             } else {
