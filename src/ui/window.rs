@@ -106,15 +106,12 @@ pub fn led_lines(
     width: usize,
 ) -> Vec<Line<'static>> {
     let lead_w = lead.width();
+    let indent = Span::styled(" ".repeat(lead_w), lead.style);
+    let mut first = Some(lead);
     wrap_words(text, width.saturating_sub(lead_w))
         .into_iter()
-        .enumerate()
-        .map(|(i, part)| {
-            let lead = if i == 0 {
-                lead.clone()
-            } else {
-                Span::styled(" ".repeat(lead_w), lead.style)
-            };
+        .map(|part| {
+            let lead = first.take().unwrap_or_else(|| indent.clone());
             Line::from(vec![lead, Span::styled(part, style)])
         })
         .collect()
