@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{ListItem, Paragraph};
 
-use super::format::{format_counts, format_headline, pad};
+use super::format::{fit, format_counts, format_headline, pad};
 use super::theme::Theme;
 use super::{pane_block, render_list};
 use crate::app::{Model, Pane};
@@ -65,6 +65,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
         .max()
         .unwrap_or(0)
         .min(MAX_TARGET_WIDTH);
+    // What is left for the summary beside the selection marker, severity, code and target:
+    // a summary that does not fit ends in "…" (its whole text is in the details).
+    let summary_w = usize::from(inner.width).saturating_sub(2 + 10 + code_w + 1 + target_w + 1);
     let items = model
         .findings()
         .iter()
@@ -76,7 +79,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
                 ),
                 Span::styled(format!("{:<code_w$} ", f.code.as_str()), theme.heading()),
                 Span::raw(format!("{} ", pad(target(f), target_w))),
-                Span::raw(f.summary.clone()),
+                Span::raw(fit(&f.summary, summary_w)),
             ]))
         })
         .collect();
