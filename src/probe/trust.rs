@@ -5,9 +5,8 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use rustls::RootCertStore;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, Der, TrustAnchor};
 use x509_parser::prelude::FromDer;
@@ -139,22 +138,13 @@ impl TrustSource {
     }
 }
 
-/// Every trust source in use, and their union for the handshake-time verdict. Loaded on first
-/// use: a run without a TLS check never reads the stores, and the clock's probes never wait
-/// for them.
+/// Every trust source in use. Loaded on first use: a run without a TLS check never reads the
+/// stores, and the clock's probes never wait for them.
 #[derive(Debug, Clone)]
 pub struct Trust {
     /// The `ca_file` to load besides Mozilla's roots and the system store.
     ca_file: Option<PathBuf>,
-    loaded: OnceLock<Loaded>,
-}
-
-/// The stores, once read.
-#[derive(Debug, Clone)]
-struct Loaded {
-    sources: Vec<TrustSource>,
-    /// All anchors of all sources: what a client trusting every source would accept.
-    combined: Arc<RootCertStore>,
+    sources: OnceLock<Vec<TrustSource>>,
 }
 
 impl Default for Trust {
@@ -167,16 +157,9 @@ impl Default for Trust {
 impl Trust {
     /// These sources, already loaded.
     pub fn new(sources: Vec<TrustSource>) -> Self {
-        let roots = sources
-            .iter()
-            .flat_map(|s| s.anchors.iter().cloned())
-            .collect();
         Trust {
             ca_file: None,
-            loaded: OnceLock::from(Loaded {
-                sources,
-                combined: Arc::new(RootCertStore { roots }),
-            }),
+            sources: OnceLock::from(sources),
         }
     }
 
@@ -185,36 +168,19 @@ impl Trust {
     pub fn load(ca_file: Option<&Path>) -> Self {
         Trust {
             ca_file: ca_file.map(Path::to_path_buf),
-            loaded: OnceLock::new(),
+            sources: OnceLock::new(),
         }
-    }
-
-    fn loaded(&self) -> &Loaded {
-        self.loaded.get_or_init(|| {
-            let mut sources = vec![TrustSource::mozilla(), TrustSource::system()];
-            if let Some(path) = &self.ca_file {
-                sources.push(TrustSource::ca_file(path));
-            }
-            let Trust { loaded, .. } = Trust::new(sources);
-            loaded
-                .into_inner()
-                .unwrap_or_else(|| unreachable!("Trust::new loads"))
-        })
     }
 
     /// Every source, in order: Mozilla's roots, the system store, the ca_file.
     pub fn sources(&self) -> &[TrustSource] {
-        &self.loaded().sources
-    }
-
-    /// All anchors of all sources.
-    pub fn combined(&self) -> &Arc<RootCertStore> {
-        &self.loaded().combined
-    }
-
-    /// The source of `kind`, if loaded.
-    pub fn source(&self, kind: &SourceKind) -> Option<&TrustSource> {
-        self.sources().iter().find(|s| &s.kind == kind)
+        self.sources.get_or_init(|| {
+            let mut sources = vec![TrustSource::mozilla(), TrustSource::system()];
+            if let Some(path) = &self.ca_file {
+                sources.push(TrustSource::ca_file(path));
+            }
+            sources
+        })
     }
 }
 
