@@ -327,14 +327,6 @@ impl Verdicts {
     pub fn source(&self, key: &str) -> Option<&SourceVerdict> {
         self.sources.iter().find(|s| s.source.key() == key)
     }
-
-    /// Whether every property holds (and some source trusts the chain).
-    pub fn all_good(&self) -> bool {
-        self.time.is_empty()
-            && self.name.as_ref().is_none_or(|(_, r)| r.is_ok())
-            && self.purpose.is_empty()
-            && self.has_path()
-    }
 }
 
 /// The role of a chain certificate and its name, for messages: "leaf CN=example.com".
