@@ -313,24 +313,23 @@ impl Derived {
                 stale.push((i, stamp, verdict));
             }
         }
-        let update = |(i, stamp, verdict): (usize, Stamp, &mut TargetVerdict)| {
-            verdict.update(obs, i, stamp, truth, clock_off);
+        let update = |(i, stamp, verdict): &mut (usize, Stamp, &mut TargetVerdict)| {
+            verdict.update(obs, *i, *stamp, truth, clock_off);
         };
         // Judging a chain verifies signatures: many at once (a run's end, a re-run of every
         // target) are shared out among the cores.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        if stale.len() < PARALLEL_FROM || threads < 2 {
-            stale.into_iter().for_each(update);
+        let threads = if stale.len() < PARALLEL_FROM {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+        };
+        if threads < 2 {
+            stale.iter_mut().for_each(update);
         } else {
             let per_thread = stale.len().div_ceil(threads);
-            let mut parts = Vec::new();
-            while !stale.is_empty() {
-                let rest = stale.split_off(stale.len().saturating_sub(per_thread));
-                parts.push(rest);
-            }
             std::thread::scope(|scope| {
-                for part in parts {
-                    scope.spawn(|| part.into_iter().for_each(update));
+                for part in stale.chunks_mut(per_thread) {
+                    scope.spawn(move || part.iter_mut().for_each(update));
                 }
             });
         }
