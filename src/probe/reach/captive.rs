@@ -2,7 +2,7 @@
 //! known short body) on an open network. A redirect, a `511`, or a page instead means a
 //! portal answers in the server's place. Over [`crate::probe::http`], with a bounded read.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpStream;
@@ -88,19 +88,15 @@ async fn fetch_and_judge(
 }
 
 async fn fetch(url: &HttpUrl, timeout: Duration) -> Result<Vec<u8>, String> {
-    let ip = match url.host.parse::<IpAddr>() {
-        Ok(ip) => ip,
-        Err(_) => match connect::lookup(&url.host, timeout).await {
-            Dns::Failed { error, .. } => {
-                return Err(format!("{} does not resolve: {error}", url.host));
-            }
-            Dns::Timeout(_) => return Err(format!("{} does not resolve in time", url.host)),
-            dns => *dns
-                .addrs()
-                .first()
-                .ok_or_else(|| format!("{} has no address", url.host))?,
-        },
-    };
+    let ip = match connect::lookup(&url.host, timeout).await {
+        Dns::Failed { error, .. } => Err(format!("{} does not resolve: {error}", url.host)),
+        Dns::Timeout(_) => Err(format!("{} does not resolve in time", url.host)),
+        dns => dns
+            .addrs()
+            .first()
+            .copied()
+            .ok_or_else(|| format!("{} has no address", url.host)),
+    }?;
     let addr = SocketAddr::new(ip, url.port);
     let mut stream = TcpStream::connect(addr)
         .await
