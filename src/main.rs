@@ -64,16 +64,16 @@ fn main() -> ExitCode {
         rt.block_on(async {
             if headless {
                 let model = headless::run_once(config, machine).await;
+                // Written as it is serialised (a JSON report of 1000 targets is megabytes); a
+                // closed pipe is an error message, not a panic.
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
                 if cli.json {
-                    // Written as it is serialised: a report of 1000 targets is megabytes.
-                    let json = report::json::report(&model);
-                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                    serde_json::to_writer_pretty(&mut out, &json)?;
+                    serde_json::to_writer_pretty(&mut out, &report::json::report(&model))?;
                     writeln!(out)?;
-                    out.flush()?;
                 } else {
-                    print!("{}", report::text::report(&model));
+                    write!(out, "{}", report::text::report(&model))?;
                 }
+                out.flush()?;
                 Ok(ExitCode::from(report::exit_code(model.findings())))
             } else {
                 runtime::run_tui(config, machine, env).await.map(|exit| {
