@@ -21,7 +21,7 @@ pub async fn run_once(config: Arc<Config>, machine: Machine) -> Model {
     let mut obs = Observations::new(Arc::clone(&config), machine);
     for id in probe::all_probes(&config) {
         if obs.request(id, Instant::now()) {
-            probes.spawn(id, obs.dns_for(id));
+            probes.spawn(id, &obs);
         }
     }
     let until = tokio::time::Instant::now() + deadline(&config);
@@ -38,7 +38,7 @@ pub async fn run_once(config: Arc<Config>, machine: Machine) -> Model {
             Instant::now(),
         );
         for id in start {
-            probes.spawn(id, obs.dns_for(id));
+            probes.spawn(id, &obs);
         }
     }
     Model::from_observations(obs, Env::default(), Instant::now(), SystemTime::now())

@@ -16,8 +16,7 @@ use tokio::task::JoinSet;
 
 use crate::app::{self, Effect, Env, FixRun, Model, Msg};
 use crate::config::Config;
-use crate::diagnose::Machine;
-use crate::probe::connect::Dns;
+use crate::diagnose::{Machine, Observations};
 use crate::probe::{self, ProbeContext, ProbeEvent, ProbeId};
 use crate::report;
 
@@ -48,12 +47,12 @@ impl Probes {
         }
     }
 
-    /// Starts probe `id` as a task, with its target's DNS answer `dns` when it uses one; its
-    /// event arrives through [`Probes::next`].
-    pub fn spawn(&mut self, id: ProbeId, dns: Option<&Dns>) {
+    /// Starts probe `id` as a task, with its target's DNS answer in `obs` when it uses one;
+    /// its event arrives through [`Probes::next`].
+    pub fn spawn(&mut self, id: ProbeId, obs: &Observations) {
         let ctx = self.ctx.clone();
         let tx = self.tx.clone();
-        let dns = dns.cloned();
+        let dns = obs.dns_for(id).cloned();
         self.tasks.spawn(async move {
             let event = probe::run(id, &ctx, dns.as_ref()).await;
             let _ = tx.send(event);
@@ -207,7 +206,7 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
     let exit = 'run: loop {
         while let Some(fx) = pending.pop_front() {
             match fx {
-                Effect::Start(id) => probes.spawn(id, model.obs.dns_for(id)),
+                Effect::Start(id) => probes.spawn(id, &model.obs),
                 Effect::Quit => break 'run Exit::Quit,
                 Effect::Copy(text) => {
                     copy_osc52(&mut terminal, &text);
