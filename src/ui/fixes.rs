@@ -27,30 +27,37 @@ pub fn format_fix_action(fix: &Fix) -> String {
     }
 }
 
+/// A fix as the fixes window and a finding's details show it: its key and label, and under it
+/// what picking it does, each wrapped to `width`.
+pub fn fix_lines(fix: &Fix, theme: Theme, width: usize) -> Vec<Line<'static>> {
+    let key = Span::styled(format!("[{}] ", fix.key), theme.key());
+    let action = if fix.command.is_some() {
+        theme.command()
+    } else {
+        theme.dim()
+    };
+    let mut lines = led_lines(key, &fix.label, Style::new(), width);
+    lines.extend(led_lines(
+        Span::raw("    "),
+        &format_fix_action(fix),
+        action,
+        width,
+    ));
+    lines
+}
+
 pub fn render_fixes(frame: &mut Frame, area: Rect, model: &Model, selected: usize) {
     let theme = Theme::new(model.env.color);
     let Some(finding) = model.selected_finding() else {
         return;
     };
-    let style = |fix: &Fix| {
-        if fix.command.is_some() {
-            theme.command()
-        } else {
-            theme.dim()
-        }
-    };
-    let key = |fix: &Fix| Span::styled(format!("[{}] ", fix.key), theme.key());
     // As wide as the widest fix needs, within the screen; then each fix wrapped to it (two
     // columns go to the selection marker), so no advice is cut at the window's edge.
     let widest = finding
         .fixes
         .iter()
-        .flat_map(|fix| {
-            [
-                key(fix).width() + Span::raw(fix.label.as_str()).width(),
-                4 + Span::raw(format_fix_action(fix)).width(),
-            ]
-        })
+        .flat_map(|fix| fix_lines(fix, theme, usize::MAX))
+        .map(|line| line.width())
         .max()
         .unwrap_or(0);
     let width = u16::try_from(widest)
@@ -62,16 +69,7 @@ pub fn render_fixes(frame: &mut Frame, area: Rect, model: &Model, selected: usiz
     let items: Vec<Vec<Line<'static>>> = finding
         .fixes
         .iter()
-        .map(|fix| {
-            let mut lines = led_lines(key(fix), &fix.label, Style::new(), text_width);
-            lines.extend(led_lines(
-                Span::raw("    "),
-                &format_fix_action(fix),
-                style(fix),
-                text_width,
-            ));
-            lines
-        })
+        .map(|fix| fix_lines(fix, theme, text_width))
         .collect();
     let rows: u16 = items.iter().map(|i| i.len() as u16).sum();
     let rect = centered(area, width, rows.saturating_add(2));

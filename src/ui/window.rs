@@ -87,12 +87,6 @@ impl Doc {
         ));
     }
 
-    /// Text wrapped under a styled first-line `lead` (a fix's "[k] "), continued under the
-    /// lead's width.
-    pub fn para_led(&mut self, lead: Span<'static>, text: &str, style: Style) {
-        self.lines.extend(led_lines(lead, text, style, self.width));
-    }
-
     pub fn line(&mut self, line: Line<'static>) {
         self.lines.push(line);
     }

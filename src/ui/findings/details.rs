@@ -1,11 +1,11 @@
 //! The details of a finding: its evidence and its fixes.
 
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 
 use crate::app::Model;
 use crate::app::keys::Action;
-use crate::ui::fixes::format_fix_action;
+use crate::ui::fixes::fix_lines;
 use crate::ui::key_label;
 use crate::ui::window::{Doc, finding_line};
 
@@ -27,17 +27,8 @@ pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
             .unwrap_or_default();
         doc.line(Line::styled(format!("fixes{how}"), theme.heading()));
         for fix in &f.fixes {
-            doc.para_led(
-                Span::styled(format!("[{}] ", fix.key), theme.key()),
-                &fix.label,
-                Style::new(),
-            );
-            let style = if fix.command.is_some() {
-                theme.command()
-            } else {
-                theme.dim()
-            };
-            doc.para("    ", &format_fix_action(fix), style);
+            let lines = fix_lines(fix, theme, doc.width);
+            doc.lines.extend(lines);
         }
     }
     format!(" Finding: {} ", f.code)
