@@ -24,7 +24,7 @@ impl Mode {
     pub fn of(overlay: Option<&Overlay>) -> Mode {
         match overlay {
             None => Mode::Main,
-            Some(Overlay::Help | Overlay::Details(_)) => Mode::Window,
+            Some(Overlay::Help | Overlay::Details(_) | Overlay::History) => Mode::Window,
             Some(Overlay::Fixes { .. }) => Mode::Fixes,
             Some(Overlay::Confirm { .. }) => Mode::Confirm,
         }
@@ -40,9 +40,12 @@ pub enum Action {
     Up,
     Down,
     Details,
-    /// Scroll the help or details window by a page.
+    /// A page up or down: the selection in a pane, the text in a window.
     PageUp,
     PageDown,
+    /// The first or the last row (or the top or the end of a window's text).
+    Home,
+    End,
     Close,
     Retry,
     RetryAll,
@@ -53,6 +56,8 @@ pub enum Action {
     Export,
     Pause,
     Help,
+    /// The window of what ran in this session and what it changed.
+    History,
     /// Run the command waiting for confirmation.
     Yes,
     /// Do not run it: back to the fixes.
@@ -70,6 +75,8 @@ pub enum Key {
     Down,
     PageUp,
     PageDown,
+    Home,
+    End,
     Enter,
     Esc,
     CtrlC,
@@ -88,6 +95,8 @@ impl Key {
             | (Key::Down, KeyCode::Down)
             | (Key::PageUp, KeyCode::PageUp)
             | (Key::PageDown, KeyCode::PageDown)
+            | (Key::Home, KeyCode::Home)
+            | (Key::End, KeyCode::End)
             | (Key::Enter, KeyCode::Enter)
             | (Key::Esc, KeyCode::Esc) => true,
             _ => false,
@@ -153,11 +162,18 @@ pub const BINDINGS: &[Binding] = &[
     b(&[Key::Enter], "Enter", Action::Details, MAIN, "details of the selected row (reply, timings, evidence)", "details"),
     b(&[Key::Enter], "Enter", Action::Details, WINDOW, "close the details", ""),
     b(&[Key::Enter], "Enter/key", Action::Choose, FIXES, "run the highlighted fix, or the one whose key is pressed (a command asks first)", "run (asks first)"),
-    b(&[Key::PageUp], "PgUp", Action::PageUp, WINDOW, "scroll the help or details window up a page", "page up"),
-    b(&[Key::PageDown], "PgDn", Action::PageDown, WINDOW, "scroll the help or details window down a page", "page down"),
+    b(&[Key::PageUp], "PgUp", Action::PageUp, MAIN, "select a page of rows up", ""),
+    b(&[Key::PageDown], "PgDn", Action::PageDown, MAIN, "select a page of rows down", ""),
+    b(&[Key::Home], "Home", Action::Home, MAIN, "select the first row", ""),
+    b(&[Key::End], "End", Action::End, MAIN, "select the last row", ""),
+    b(&[Key::PageUp], "PgUp", Action::PageUp, WINDOW, "scroll the window up a page", "page up"),
+    b(&[Key::PageDown], "PgDn", Action::PageDown, WINDOW, "scroll the window down a page", "page down"),
+    b(&[Key::Home], "Home", Action::Home, WINDOW, "the top of the window's text", ""),
+    b(&[Key::End], "End", Action::End, WINDOW, "the end of the window's text", ""),
     b(&[Key::Char('r')], "r", Action::Retry, PANES_AND_WINDOWS, "re-run the selected check", "retry"),
     b(&[Key::Char('R')], "R", Action::RetryAll, MAIN, "re-run every check", "all"),
-    b(&[Key::Char('f')], "f", Action::Fixes, MAIN, "fixes for the selected finding", "fixes"),
+    b(&[Key::Char('f')], "f", Action::Fixes, MAIN, "fixes for the selected row's finding", "fixes"),
+    b(&[Key::Char('h')], "h", Action::History, MAIN, "what ran in this session and what it changed", "history"),
     b(&[Key::Char('y'), Key::Char('Y')], "y", Action::Yes, CONFIRM, "run the command", "run it"),
     b(&[Key::Char('n'), Key::Char('N'), Key::Esc], "n/Esc", Action::No, CONFIRM, "do not run it", "cancel"),
     b(&[Key::Char('c')], "c", Action::Copy, MAIN, "copy the selected finding's fix command (OSC 52)", ""),
@@ -201,11 +217,21 @@ pub fn label(mode: Mode, action: Action) -> Option<&'static str> {
     bindings(mode).find(|b| b.action == action).map(|b| b.label)
 }
 
-/// The footer hints for what is on screen now.
-pub fn hints(model: &Model) -> Vec<(&'static str, &'static str)> {
+/// The footer hints a narrow footer leaves out first (the help lists every key).
+pub const OPTIONAL_HINTS: &[Action] = &[
+    Action::Pause,
+    Action::NextPane,
+    Action::RetryAll,
+    Action::History,
+    Action::Down,
+];
+
+/// The footer hints for what is on screen now, in table order, and whether each may be left
+/// out when the footer is narrow.
+pub fn hints(model: &Model) -> Vec<(&'static str, &'static str, bool)> {
     bindings(Mode::of(model.overlay.as_ref()))
         .filter(|b| !b.hint.is_empty())
-        .map(|b| (b.label, b.hint))
+        .map(|b| (b.label, b.hint, OPTIONAL_HINTS.contains(&b.action)))
         .collect()
 }
 

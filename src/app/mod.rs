@@ -5,6 +5,7 @@ pub mod keys;
 pub mod model;
 pub mod msg;
 pub mod update;
+pub mod verify;
 
 pub use keys::{Action, Binding};
 pub use model::{Env, Model, Overlay, Pane};

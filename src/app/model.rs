@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use super::verify::{FindingKey, Outcome, Pending};
 use crate::config::Config;
 use crate::diagnose::{Derived, Finding, Machine, Observations};
 use crate::probe::ProbeId;
@@ -65,6 +66,8 @@ pub enum Overlay {
     Confirm {
         fix: usize,
     },
+    /// What ran in this session and what it changed.
+    History,
 }
 
 /// Facts about the terminal session, read once at start (the machine's own facts are
@@ -99,6 +102,12 @@ pub struct Model {
     pub overlay_scroll: u16,
     /// A short message for the footer and when it was set.
     pub flash: Option<(String, Instant)>,
+    /// The fix or re-run whose checks have not all ended.
+    pub pending: Option<Pending>,
+    /// The fixes and re-runs that ended, oldest first (at most [`super::verify::RUNS_KEPT`]).
+    pub runs: Vec<Outcome>,
+    /// The selected finding, so the selection follows it when the list reorders.
+    selected_finding: Option<FindingKey>,
 }
 
 impl Model {
@@ -129,6 +138,9 @@ impl Model {
             overlay: None,
             overlay_scroll: 0,
             flash: None,
+            pending: None,
+            runs: Vec::new(),
+            selected_finding: None,
         }
     }
 
@@ -143,11 +155,36 @@ impl Model {
     }
 
     /// Brings what is derived up to date with the observations (only what changed is redone).
+    /// The selected finding stays selected wherever the list moves it; when it is gone, the
+    /// selection stays at its place.
     pub fn refresh(&mut self) {
         self.derived.refresh(&self.obs);
         let rows = self.rows(Pane::Findings);
+        let found = self.selected_finding.as_ref().and_then(|key| {
+            self.derived
+                .findings
+                .iter()
+                .position(|f| FindingKey::of(f) == *key)
+        });
         let sel = &mut self.selected[Pane::Findings.index()];
-        *sel = (*sel).min(rows.saturating_sub(1));
+        *sel = found.unwrap_or(*sel).min(rows.saturating_sub(1));
+        self.remember_selected_finding();
+    }
+
+    /// Notes which finding is selected (after the selection moved).
+    pub fn remember_selected_finding(&mut self) {
+        self.selected_finding = self.selected_finding().map(FindingKey::of);
+    }
+
+    /// Selects finding `i` of the list.
+    pub fn select_finding(&mut self, i: usize) {
+        self.selected[Pane::Findings.index()] = i;
+        self.remember_selected_finding();
+    }
+
+    /// The last fix or re-run that ended.
+    pub fn last_run(&self) -> Option<&Outcome> {
+        self.runs.last()
     }
 
     /// How many rows a pane lists.

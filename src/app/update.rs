@@ -7,7 +7,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::keys::{self, Action, Mode};
 use super::model::{HISTORY_LEN, Model, Overlay, Pane};
 use super::msg::{Effect, FixRun, Msg};
-use crate::diagnose::Fix;
+use super::verify::{self, FindingKey, Pending, What};
+use crate::diagnose::{Code, Finding, Fix, TargetVerdict};
 use crate::probe::slot::Slot;
 use crate::probe::{self, ProbeId};
 use crate::text::shell_join;
@@ -27,11 +28,18 @@ pub const ANIMATE: Duration = Duration::from_millis(250);
 pub fn next_tick(model: &Model) -> Option<Instant> {
     let animate = (model.running() > 0).then(|| model.now + ANIMATE);
     let flash = model.flash.as_ref().map(|(_, at)| *at + FLASH_FOR);
+    let outcome = model
+        .last_run()
+        .map(|r| r.ended + verify::OUTCOME_SHOWN_FOR)
+        .filter(|t| *t > model.now);
     let resample = model
         .last_round
         .filter(|_| !model.paused)
         .map(|t| t + model.config().clock.interval);
-    [animate, flash, resample].into_iter().flatten().min()
+    [animate, flash, outcome, resample]
+        .into_iter()
+        .flatten()
+        .min()
 }
 
 /// Starts every check, as at launch.
@@ -76,13 +84,28 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             start.into_iter().map(Effect::Start).collect()
         }
         Msg::FixFinished { run, result } => {
-            let text = match result {
+            let text = match &result {
                 Ok(0) => format!("fix done: {} — re-running the checks", run.label),
-                Ok(code) => format!("fix exited with status {code}: {}", shell_join(&run.argv)),
-                Err(e) => format!("fix could not run: {e}"),
+                Ok(code) => format!(
+                    "fix exited with status {code}: {} — re-running the checks",
+                    shell_join(&run.argv)
+                ),
+                Err(e) => format!("fix could not run: {e} — re-running the checks"),
             };
             flash(model, text);
-            request_all(model, &run.rerun)
+            let what = fix_what(&run.label, Some(run.argv.clone()));
+            let p = model.pending.get_or_insert_with(|| {
+                Pending::new(
+                    what.clone(),
+                    &model.obs,
+                    &model.derived,
+                    model.wall,
+                    model.now,
+                )
+            });
+            p.exit = Some(result);
+            p.command_running = false;
+            begin(model, what, &run.rerun)
         }
         Msg::Exported(Ok(path)) => {
             flash(model, format!("report written to {}", path.display()));
@@ -93,12 +116,59 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Copied(text) => {
-            flash(model, format!("copied to the clipboard (OSC 52): {text}"));
+            flash(
+                model,
+                format!(
+                    "sent to the terminal's clipboard (OSC 52; the terminal must allow it, \
+                     in tmux: set-clipboard on): {text}"
+                ),
+            );
             Vec::new()
         }
     };
     model.refresh();
+    settle(model);
     fx
+}
+
+/// "fix: <label>".
+fn fix_what(label: &str, command: Option<Vec<String>>) -> What {
+    What {
+        label: format!("fix: {label}"),
+        command,
+    }
+}
+
+/// Starts a fix's or a re-run's checks, noting the findings before so that when they end
+/// ([`settle`]) the user sees what changed. A run that begins while another is pending joins
+/// it: one before, the union of the checks.
+fn begin(model: &mut Model, what: What, ids: &[ProbeId]) -> Vec<Effect> {
+    let pending = model.pending.get_or_insert_with(|| {
+        Pending::new(what, &model.obs, &model.derived, model.wall, model.now)
+    });
+    pending.wait_for(&model.obs, ids);
+    request_all(model, ids)
+}
+
+/// Ends the pending fix or re-run when every check it re-ran has ended: its outcome goes
+/// into the history and the footer.
+fn settle(model: &mut Model) {
+    if !model
+        .pending
+        .as_ref()
+        .is_some_and(|p| p.settled(&model.obs))
+    {
+        return;
+    }
+    let Some(p) = model.pending.take() else {
+        return;
+    };
+    let outcome = p.finish(&model.obs, &model.derived, model.wall, model.now);
+    flash(model, outcome.headline());
+    if model.runs.len() == verify::RUNS_KEPT {
+        model.runs.remove(0);
+    }
+    model.runs.push(outcome);
 }
 
 fn flash(model: &mut Model, text: String) {
@@ -195,9 +265,16 @@ fn on_action(model: &mut Model, mode: Mode, action: Action) -> Vec<Effect> {
                 Action::Up => sel.saturating_sub(1),
                 _ => (sel + 1).min(rows.saturating_sub(1)),
             };
+            if focus == Pane::Findings {
+                model.remember_selected_finding();
+            }
         }
-        Action::PageUp => model.overlay_scroll = model.overlay_scroll.saturating_sub(PAGE),
-        Action::PageDown => model.overlay_scroll = model.overlay_scroll.saturating_add(PAGE),
+        Action::PageUp if mode == Mode::Window => {
+            model.overlay_scroll = model.overlay_scroll.saturating_sub(PAGE);
+        }
+        Action::PageDown if mode == Mode::Window => {
+            model.overlay_scroll = model.overlay_scroll.saturating_add(PAGE);
+        }
         Action::Details => {
             model.overlay_scroll = 0;
             model.overlay = match model.overlay {
@@ -211,7 +288,11 @@ fn on_action(model: &mut Model, mode: Mode, action: Action) -> Vec<Effect> {
             if ids.is_empty() {
                 return Vec::new();
             }
-            let fx = request_all(model, &ids);
+            let what = What {
+                label: format!("re-run: {}", selected_name(model)),
+                command: None,
+            };
+            let fx = begin(model, what, &ids);
             if fx.is_empty() {
                 flash(model, "already running: one more run is queued".to_string());
             }
@@ -220,21 +301,35 @@ fn on_action(model: &mut Model, mode: Mode, action: Action) -> Vec<Effect> {
         Action::RetryAll => {
             model.last_round = Some(model.now);
             let ids = probe::all_probes(model.config());
-            return request_all(model, &ids);
+            let what = What {
+                label: "re-run: every check".to_string(),
+                command: None,
+            };
+            return begin(model, what, &ids);
         }
-        Action::Fixes => {
-            model.focus = Pane::Findings;
-            match model.selected_finding() {
-                Some(f) if !f.fixes.is_empty() => {
-                    model.overlay = Some(Overlay::Fixes { selected: 0 });
-                }
-                Some(f) => {
-                    let text = format!("{} has no fix to offer", f.code);
-                    flash(model, text);
-                }
-                None => flash(model, "no finding selected".to_string()),
+        Action::Fixes => return open_fixes(model),
+        Action::History => {
+            model.overlay_scroll = 0;
+            model.overlay = Some(Overlay::History);
+        }
+        Action::Home | Action::End if mode == Mode::Window => {
+            model.overlay_scroll = if action == Action::Home { 0 } else { u16::MAX };
+        }
+        Action::Home | Action::End | Action::PageUp | Action::PageDown if mode == Mode::Main => {
+            let rows = model.rows(focus);
+            let sel = model.selection(focus);
+            let page = usize::from(PAGE);
+            model.selected[focus.index()] = match action {
+                Action::Home => 0,
+                Action::End => rows.saturating_sub(1),
+                Action::PageUp => sel.saturating_sub(page),
+                _ => (sel + page).min(rows.saturating_sub(1)),
+            };
+            if focus == Pane::Findings {
+                model.remember_selected_finding();
             }
         }
+        Action::Home | Action::End | Action::PageUp | Action::PageDown => {}
         Action::Choose => {
             if let Some(Overlay::Fixes { selected }) = model.overlay {
                 let fixes = selected_fixes(model);
@@ -303,7 +398,8 @@ fn choose(model: &mut Model, fixes: &[Fix], i: usize) -> Vec<Effect> {
     } else if !fix.rerun.is_empty() {
         model.overlay = None;
         flash(model, format!("{}…", fix.label));
-        request_all(model, &fix.rerun)
+        let rerun = fix.rerun.clone();
+        begin(model, fix_what(&fix.label, None), &rerun)
     } else {
         model.overlay = Some(Overlay::Fixes { selected: i });
         flash(model, format!("no command to run: {}", fix.label));
@@ -351,9 +447,127 @@ fn confirm(model: &mut Model) -> Vec<Effect> {
             label,
             rerun,
             ..
-        }) => vec![Effect::RunFix(FixRun { label, argv, rerun })],
+        }) => {
+            // What the findings were before the command changed anything.
+            let what = fix_what(&label, Some(argv.clone()));
+            match &mut model.pending {
+                Some(p) => {
+                    p.what = what;
+                    p.command_running = true;
+                }
+                None => {
+                    model.pending = Some(Pending::new(
+                        what,
+                        &model.obs,
+                        &model.derived,
+                        model.wall,
+                        model.now,
+                    ));
+                }
+            }
+            vec![Effect::RunFix(FixRun { label, argv, rerun })]
+        }
         _ => Vec::new(),
     }
+}
+
+/// What `r` re-runs, in words: the selected target, clock server or finding.
+fn selected_name(model: &Model) -> String {
+    let pane = match model.overlay {
+        Some(Overlay::Details(p)) => p,
+        _ => model.focus,
+    };
+    let sel = model.selection(pane);
+    match pane {
+        Pane::Clock => model
+            .config()
+            .clock
+            .servers
+            .get(sel)
+            .map_or_else(|| "the clock".to_string(), |s| format!("the clock ({s})")),
+        Pane::Handshakes | Pane::Reach => model
+            .config()
+            .targets
+            .get(sel)
+            .map_or_else(String::new, |t| t.name.clone()),
+        Pane::Findings => model
+            .selected_finding()
+            .map_or_else(String::new, |f| FindingKey::of(f).describe()),
+    }
+}
+
+/// The findings about the selected row of `pane`, best match first: a target's own, then
+/// the clock's when the clock explains its certificate; the clock pane's are the clock's.
+fn row_findings(model: &Model, pane: Pane) -> Vec<usize> {
+    let findings = model.findings();
+    let sel = model.selection(pane);
+    let clock = |f: &Finding| {
+        f.target.is_none()
+            && matches!(
+                f.code,
+                Code::ClockSkew
+                    | Code::ClockDrift
+                    | Code::ClockUnsynced
+                    | Code::NtpUnreachable
+                    | Code::NtpBadServer
+            )
+    };
+    let pick = |keep: &dyn Fn(&Finding) -> bool| -> Vec<usize> {
+        (0..findings.len())
+            .filter(|i| keep(&findings[*i]))
+            .collect()
+    };
+    match pane {
+        Pane::Findings => pick(&|_| true).into_iter().skip(sel).take(1).collect(),
+        Pane::Clock => pick(&clock),
+        Pane::Handshakes | Pane::Reach => {
+            let Some(t) = model.config().targets.get(sel) else {
+                return Vec::new();
+            };
+            let mut own = pick(&|f| f.target.as_deref() == Some(t.name.as_str()));
+            if model.derived.targets.get(sel).is_some_and(TargetVerdict::failing) {
+                // A certificate that fails only because of the clock: the clock's fixes.
+                own.extend(pick(&|f| f.code == Code::ClockSkew));
+            }
+            own
+        }
+    }
+}
+
+/// `f`: the fixes of the selected row's finding (the first of them with fixes); the Findings
+/// pane's selection moves to it, and the footer says which finding it chose.
+fn open_fixes(model: &mut Model) -> Vec<Effect> {
+    let pane = model.focus;
+    let candidates = row_findings(model, pane);
+    let with_fixes = candidates
+        .iter()
+        .copied()
+        .find(|i| !model.findings()[*i].fixes.is_empty());
+    match (with_fixes, candidates.first()) {
+        (Some(i), _) => {
+            model.select_finding(i);
+            model.overlay = Some(Overlay::Fixes { selected: 0 });
+            if pane != Pane::Findings {
+                let key = FindingKey::of(&model.findings()[i]).describe();
+                flash(
+                    model,
+                    format!("fixes for {key}, the selected row's finding"),
+                );
+            }
+        }
+        (None, Some(i)) => {
+            let key = FindingKey::of(&model.findings()[*i]).describe();
+            flash(model, format!("{key} has no fix to offer"));
+        }
+        (None, None) => {
+            let text = match pane {
+                Pane::Findings => "no finding selected".to_string(),
+                _ => format!("no finding about the selected row of {}", pane.title()),
+            };
+            flash(model, text);
+        }
+    }
+    Vec::new()
 }
 
 #[cfg(test)]
@@ -378,6 +592,20 @@ mod tests {
             "127.0.0.1:1".parse().unwrap(),
             "127.0.0.1:2".parse().unwrap(),
         ];
+        Model::new(
+            Arc::new(cfg),
+            Machine::default(),
+            Env::default(),
+            Instant::now(),
+            SystemTime::UNIX_EPOCH,
+        )
+    }
+
+    /// A model of the clock alone: two servers, no targets.
+    fn clock_model() -> Model {
+        let mut cfg = Config::clone(model().config());
+        cfg.targets.clear();
+        cfg.network.captive_url = None;
         Model::new(
             Arc::new(cfg),
             Machine::default(),
@@ -503,6 +731,197 @@ mod tests {
                 && fx.contains(&Effect::Start(ProbeId::Ntp(1)))
         );
         assert!(m.obs.sync.queued);
+    }
+
+    fn sync_done(m: &mut Model) -> Vec<Effect> {
+        sync_says(m, true)
+    }
+
+    /// The sync service answers: time sync on (and synchronised) or off.
+    fn sync_says(m: &mut Model, on: bool) -> Vec<Effect> {
+        use crate::probe::sync::{SyncStatus, Timedatectl, ToolAnswer};
+        let status = SyncStatus {
+            timedatectl: ToolAnswer::Answered(Timedatectl {
+                ntp: Some(on),
+                synchronized: Some(on),
+            }),
+            chrony: ToolAnswer::Absent,
+        };
+        let event = ProbeEvent {
+            id: ProbeId::SyncService,
+            finished_at: SystemTime::UNIX_EPOCH,
+            took: Duration::from_millis(1),
+            outcome: ProbeOutcome::SyncService(Box::new(status)),
+        };
+        update(
+            m,
+            Msg::Probe {
+                event: Box::new(event),
+                at: m.now,
+            },
+        )
+    }
+
+    /// The clock three hours off, every check ended, and the fix `t` confirmed and run with
+    /// `exit`; returns the model with the re-run started.
+    fn skewed_after_fix(exit: Result<i32, String>) -> Model {
+        let mut m = clock_model();
+        start(&mut m);
+        ntp_done(&mut m, 0, 3 * 3600);
+        ntp_done(&mut m, 1, 3 * 3600);
+        sync_done(&mut m);
+        assert!(m.idle());
+        update(&mut m, key('f'));
+        update(&mut m, key('t'));
+        let fx = update(&mut m, key('y'));
+        let [Effect::RunFix(run)] = fx.as_slice() else {
+            panic!("{fx:?}")
+        };
+        assert!(m.pending.as_ref().is_some_and(|p| p.command_running));
+        let run = run.clone();
+        update(&mut m, Msg::FixFinished { run, result: exit });
+        assert!(m.pending.as_ref().is_some_and(|p| !p.command_running));
+        m
+    }
+
+    #[test]
+    fn a_fix_that_works_says_resolved_when_its_checks_end() {
+        let mut m = skewed_after_fix(Ok(0));
+        ntp_done(&mut m, 0, 0);
+        assert!(m.runs.is_empty(), "not settled while checks run");
+        ntp_done(&mut m, 1, 0);
+        sync_done(&mut m);
+        assert!(m.pending.is_none(), "every re-run check ended");
+        let run = m.last_run().expect("the fix is in the history");
+        assert_eq!(run.exit, Some(Ok(0)));
+        let skew = FindingKey {
+            code: Code::ClockSkew,
+            target: None,
+        };
+        assert!(
+            run.changes
+                .iter()
+                .any(|c| c.key == skew && c.kind == verify::ChangeKind::Resolved),
+            "{:?}",
+            run.changes
+        );
+        let headline = run.headline();
+        assert!(
+            headline.starts_with("clock fixed: now 0.0 ms off"),
+            "{headline}"
+        );
+        assert!(headline.contains("timedatectl set-ntp true"), "{headline}");
+        assert!(m.flash.as_ref().is_some_and(|(t, _)| *t == headline));
+    }
+
+    #[test]
+    fn a_fix_that_fails_says_still_failing_with_its_status() {
+        let mut m = skewed_after_fix(Ok(1));
+        ntp_done(&mut m, 0, 3 * 3600);
+        ntp_done(&mut m, 1, 3 * 3600);
+        sync_done(&mut m);
+        let run = m.last_run().expect("the fix is in the history");
+        assert_eq!(run.exit_words().as_deref(), Some("exit status 1"));
+        let skew = FindingKey {
+            code: Code::ClockSkew,
+            target: None,
+        };
+        assert_eq!(run.change_of(&skew), Some(verify::ChangeKind::StillFailing));
+        assert!(
+            run.summary
+                .starts_with("the fix exited with status 1; clock-skew still failing"),
+            "{}",
+            run.summary
+        );
+    }
+
+    #[test]
+    fn a_retry_is_compared_too_and_a_new_finding_says_new() {
+        let mut m = clock_model();
+        start(&mut m);
+        ntp_done(&mut m, 0, 0);
+        ntp_done(&mut m, 1, 0);
+        sync_done(&mut m);
+        update(&mut m, key('R'));
+        assert!(m.pending.is_some());
+        ntp_done(&mut m, 0, 3 * 3600);
+        ntp_done(&mut m, 1, 3 * 3600);
+        assert!(m.pending.is_some(), "the sync check still runs");
+        sync_done(&mut m);
+        assert!(m.pending.is_none());
+        let run = m.last_run().unwrap();
+        assert_eq!(run.what.label, "re-run: every check");
+        let skew = FindingKey {
+            code: Code::ClockSkew,
+            target: None,
+        };
+        assert_eq!(run.change_of(&skew), Some(verify::ChangeKind::New));
+    }
+
+    #[test]
+    fn the_selected_finding_stays_selected_when_the_list_reorders() {
+        let mut m = model();
+        start(&mut m);
+        ntp_done(&mut m, 0, 0);
+        ntp_done(&mut m, 1, 0);
+        sync_says(&mut m, false);
+        update(&mut m, key('4'));
+        let unsynced = FindingKey::of(m.selected_finding().expect("clock-unsynced"));
+        assert_eq!(unsynced.code, Code::ClockUnsynced);
+        // The clock is found three hours off: clock-skew, an error, sorts first.
+        update(&mut m, key('R'));
+        ntp_done(&mut m, 0, 3 * 3600);
+        ntp_done(&mut m, 1, 3 * 3600);
+        assert_eq!(m.findings()[0].code, Code::ClockSkew);
+        assert_eq!(m.selection(Pane::Findings), 1);
+        assert_eq!(FindingKey::of(m.selected_finding().unwrap()), unsynced);
+    }
+
+    #[test]
+    fn f_opens_the_fixes_of_the_selected_rows_finding() {
+        let mut m = model();
+        start(&mut m);
+        ntp_done(&mut m, 0, 3 * 3600);
+        ntp_done(&mut m, 1, 3 * 3600);
+        sync_says(&mut m, false);
+        // From the Clock pane: the clock's first finding with fixes.
+        update(&mut m, key('4'));
+        update(&mut m, code(KeyCode::End));
+        let last = m.selected_finding().unwrap().code;
+        assert_ne!(last, Code::ClockSkew);
+        update(&mut m, key('1'));
+        update(&mut m, key('f'));
+        assert!(matches!(m.overlay, Some(Overlay::Fixes { .. })));
+        assert_eq!(m.selected_finding().unwrap().code, Code::ClockSkew);
+        assert!(
+            m.flash
+                .as_ref()
+                .is_some_and(|(t, _)| t.contains("clock-skew"))
+        );
+        // From the Findings pane: the selected finding, whichever it is.
+        update(&mut m, code(KeyCode::Esc));
+        update(&mut m, key('4'));
+        update(&mut m, code(KeyCode::End));
+        update(&mut m, key('f'));
+        match m.selected_finding() {
+            Some(f) if !f.fixes.is_empty() => {
+                assert!(matches!(m.overlay, Some(Overlay::Fixes { .. })));
+                assert_eq!(f.code, last);
+            }
+            Some(f) => assert!(
+                m.flash
+                    .as_ref()
+                    .is_some_and(|(t, _)| t.contains(f.code.as_str())),
+                "{:?}",
+                m.flash
+            ),
+            None => panic!("no finding"),
+        }
+        // From a pane whose row has no finding: it says so.
+        update(&mut m, code(KeyCode::Esc));
+        update(&mut m, key('2'));
+        update(&mut m, key('f'));
+        assert!(!matches!(m.overlay, Some(Overlay::Fixes { .. })));
     }
 
     #[test]

@@ -153,6 +153,20 @@ impl Code {
         }
     }
 
+    /// Why a root cause comes first, for the "next step" line: what it explains. `None` for
+    /// the rest, which go worst first.
+    pub fn first_because(self) -> Option<&'static str> {
+        match self {
+            Code::ClockSkew => {
+                Some("a wrong clock makes valid certificates look expired or not yet valid")
+            }
+            Code::TlsInterception => Some("software in the middle re-signs every chain"),
+            Code::CaptivePortal => Some("a captive portal holds every connection until you log in"),
+            Code::AllTargetsFailing => Some("every target fails, so the cause is on this side"),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Code::ClockSkew => "clock-skew",
@@ -341,6 +355,12 @@ impl Derived {
 const PARALLEL_FROM: usize = 32;
 
 impl TargetVerdict {
+    /// Whether a client would fail with this target: an error of its own, or a certificate
+    /// the clock makes fail.
+    pub fn failing(&self) -> bool {
+        self.own.iter().any(|f| f.severity == Severity::Error) || !self.explained.is_empty()
+    }
+
     /// Redoes target `i`'s verdict for `stamp`, keeping its judged chain when the TLS result
     /// is the same.
     fn update(

@@ -141,6 +141,12 @@ impl Observations {
         self.run_state(id).is_some_and(RunState::running)
     }
 
+    /// Whether probe `id` runs now or waits to run again.
+    pub fn is_pending(&self, id: ProbeId) -> bool {
+        self.run_state(id)
+            .is_some_and(|s| s.running() || s.queued())
+    }
+
     /// Whether every probe has finished and none is queued.
     pub fn idle(&self) -> bool {
         !self.run_states().any(|s| s.running() || s.queued())

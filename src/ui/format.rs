@@ -98,6 +98,12 @@ pub fn format_time(t: SystemTime) -> String {
     humantime::format_rfc3339_millis(t).to_string()
 }
 
+/// A wall-clock time of day in UTC, to the second: "14:02:11".
+pub fn format_clock_time(t: SystemTime) -> String {
+    let full = humantime::format_rfc3339_seconds(t).to_string();
+    full.get(11..19).unwrap_or(&full).to_string()
+}
+
 /// An NTP log2-seconds field: "2^-20 s (0.95 µs)", "2^6 s (64 s)".
 pub fn format_log2(exp: i8) -> String {
     let secs = 2f64.powi(i32::from(exp));

@@ -48,6 +48,7 @@ pub mod footer;
 pub mod format;
 pub mod handshakes;
 pub mod help;
+pub mod history;
 pub mod reach;
 pub mod theme;
 pub mod title;
@@ -133,6 +134,7 @@ pub fn render(frame: &mut Frame, model: &Model) {
         Some(Overlay::Details(pane)) => details::render(frame, over, model, *pane),
         Some(Overlay::Fixes { selected }) => fixes::render_fixes(frame, over, model, *selected),
         Some(Overlay::Confirm { fix }) => fixes::render_confirm(frame, over, model, *fix),
+        Some(Overlay::History) => history::render(frame, over, model),
     }
 }
 
@@ -240,8 +242,15 @@ fn render_compact(frame: &mut Frame, area: Rect, model: &Model, pane: Pane) {
     }
 }
 
+/// How many rows of a list are out of view above and below.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scrolled {
+    pub above: usize,
+    pub below: usize,
+}
+
 /// A pane's rows as a list that keeps the selected row in view; the selection is marked only
-/// in the focused pane.
+/// in the focused pane. Returns how many rows are out of view.
 pub fn render_list(
     frame: &mut Frame,
     area: Rect,
@@ -249,7 +258,8 @@ pub fn render_list(
     selected: Option<usize>,
     focused: bool,
     theme: Theme,
-) {
+) -> Scrolled {
+    let heights: Vec<usize> = items.iter().map(ListItem::height).collect();
     let list = List::new(items).highlight_spacing(HighlightSpacing::Always);
     let list = if focused {
         list.highlight_symbol(SELECTED)
@@ -259,6 +269,110 @@ pub fn render_list(
     };
     let mut state = ListState::default().with_selected(selected);
     frame.render_stateful_widget(list, area, &mut state);
+    let above = state.offset().min(heights.len());
+    let mut room = usize::from(area.height);
+    let shown = heights[above..]
+        .iter()
+        .take_while(|h| {
+            let fits = **h <= room;
+            room = room.saturating_sub(**h);
+            fits
+        })
+        .count();
+    Scrolled {
+        above,
+        below: heights.len() - above - shown,
+    }
+}
+
+/// Rows of several lines each (a target and its checks), scrolled so the top stays in view
+/// while the selected row fits under it, else the selected row comes to the top (as far as
+/// the rows below fill the area, and from its head when it is taller than the area); marked
+/// as a list marks its selection. Unlike a list, a row that does not fit shows as far as it
+/// goes, so a tall row never hides the ones below. Returns how many rows are out of view.
+pub fn render_blocks(
+    frame: &mut Frame,
+    area: Rect,
+    blocks: Vec<Vec<Line<'static>>>,
+    selected: usize,
+    focused: bool,
+    theme: Theme,
+) -> Scrolled {
+    let height = usize::from(area.height);
+    let starts: Vec<usize> = blocks
+        .iter()
+        .scan(0, |at, b| {
+            let start = *at;
+            *at += b.len();
+            Some(start)
+        })
+        .collect();
+    let total: usize = blocks.iter().map(Vec::len).sum();
+    let start = starts.get(selected).copied().unwrap_or(total);
+    let end = start + blocks.get(selected).map_or(0, Vec::len);
+    let offset = if end <= height {
+        0
+    } else {
+        start.min(total.saturating_sub(height))
+    };
+    let scrolled = Scrolled {
+        above: blocks
+            .iter()
+            .zip(&starts)
+            .filter(|(b, s)| **s + b.len() <= offset)
+            .count(),
+        below: starts.iter().filter(|s| **s >= offset + height).count(),
+    };
+    let mut lines = Vec::with_capacity(total);
+    for (i, block) in blocks.into_iter().enumerate() {
+        for (n, mut line) in block.into_iter().enumerate() {
+            let marker = if focused && i == selected && n == 0 {
+                SELECTED
+            } else {
+                "  "
+            };
+            line.spans.insert(0, Span::raw(marker));
+            lines.push(line);
+        }
+    }
+    let scroll = u16::try_from(offset).unwrap_or(u16::MAX);
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), area);
+    if focused {
+        let top = start.saturating_sub(offset).min(height);
+        let bottom = end.saturating_sub(offset).min(height);
+        let highlight = Rect {
+            y: area.y + u16::try_from(top).unwrap_or(u16::MAX),
+            height: u16::try_from(bottom - top).unwrap_or(u16::MAX),
+            ..area
+        };
+        frame.buffer_mut().set_style(highlight, theme.selected());
+    }
+    scrolled
+}
+
+/// "↑ 3 more" on the top border of a pane's `area` and "↓ 5 more" on its bottom border, at
+/// the right, when rows are out of view.
+pub fn mark_scroll(frame: &mut Frame, area: Rect, scrolled: Scrolled, theme: Theme) {
+    if area.height < 3 || area.width < 16 {
+        return;
+    }
+    for (n, arrow, y) in [
+        (scrolled.above, "↑", area.y),
+        (scrolled.below, "↓", area.y + area.height - 1),
+    ] {
+        if n == 0 {
+            continue;
+        }
+        let text = format!(" {arrow} {n} more ");
+        let w = (Span::raw(&text).width() as u16).min(area.width - 4);
+        let at = Rect {
+            x: area.x + area.width - 2 - w,
+            y,
+            width: w,
+            height: 1,
+        };
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.title())), at);
+    }
 }
 
 /// How many rows `lines` take when word-wrapped at `width` (greedy, as the paragraph wraps).

@@ -8,14 +8,26 @@ use ratatui::widgets::Paragraph;
 use super::format::{fit, format_counts, format_headline};
 use super::theme::Theme;
 use crate::app::Model;
+use crate::app::verify::OUTCOME_SHOWN_FOR;
 use crate::diagnose::{Severity, verdict};
 use crate::probe;
 
 /// The product's name as the title shows it.
 pub const PRODUCT: &str = "tlsdoctor-tui";
 
-/// The overall verdict: a symbol that reads without colour, its severity, and the words.
+/// The verdict, after what the last fix or re-run changed while that is fresh.
 pub fn format_verdict(model: &Model) -> (&'static str, Option<Severity>, String) {
+    let (symbol, severity, text) = format_state(model);
+    match model.last_run() {
+        Some(run) if model.now.saturating_duration_since(run.ended) < OUTCOME_SHOWN_FOR => {
+            (symbol, severity, format!("{} · {text}", run.headline()))
+        }
+        _ => (symbol, severity, text),
+    }
+}
+
+/// The overall state: a symbol that reads without colour, its severity, and the words.
+fn format_state(model: &Model) -> (&'static str, Option<Severity>, String) {
     let running = model.running();
     let checking = format!("checking… {running} running");
     if let (Some(worst), Some(counts)) = (

@@ -13,7 +13,9 @@ use ratatui::widgets::{ListItem, Paragraph, Wrap};
 
 use super::format::{format_ms, format_running, format_sparkline, pad};
 use super::theme::Theme;
-use super::{SELECTED_WIDTH, elapsed, indent, pane_block, render_list, wrapped_height};
+use super::{
+    SELECTED_WIDTH, elapsed, indent, mark_scroll, pane_block, render_list, wrapped_height,
+};
 use crate::app::{Model, Pane};
 use crate::diagnose::TimeSource;
 use crate::probe::clock::{NtpError, Offset};
@@ -308,7 +310,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
             .iter()
             .map(|r| ListItem::new(row_line(r, &w, theme)))
             .collect();
-        render_list(
+        let scrolled = render_list(
             frame,
             list,
             items,
@@ -316,6 +318,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
             focused,
             theme,
         );
+        mark_scroll(frame, area, scrolled, theme);
     }
 }
 

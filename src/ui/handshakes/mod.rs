@@ -18,7 +18,7 @@ use super::format::{
     format_untried, format_validity, format_variant, format_variant_result, pad, wrap_words,
 };
 use super::theme::Theme;
-use super::{SELECTED, SELECTED_WIDTH, elapsed, key_label, pane_block};
+use super::{SELECTED_WIDTH, elapsed, key_label, mark_scroll, pane_block, render_blocks};
 use crate::app::keys::Action;
 use crate::app::{Model, Pane};
 use crate::config::{HostPort, ProbeSpec, Target};
@@ -484,56 +484,6 @@ fn item(
     rows.lines
 }
 
-/// The targets' rows, scrolled so the selected one is in view (its top, when it is taller
-/// than the pane), marked and highlighted when the pane has the focus. Unlike ratatui's
-/// `List`, a row that does not fit whole still shows its first lines, so the pane never
-/// hides that more targets follow.
-fn render_rows(
-    frame: &mut Frame,
-    area: Rect,
-    rows: Vec<Vec<Line<'static>>>,
-    selected: usize,
-    focused: bool,
-    theme: Theme,
-) {
-    let height = usize::from(area.height);
-    let sel_start: usize = rows.iter().take(selected).map(Vec::len).sum();
-    let sel_end = sel_start + rows.get(selected).map_or(0, Vec::len);
-    let total: usize = rows.iter().map(Vec::len).sum();
-    // The top stays in view while the selected row fits under it; else the selected row
-    // comes to the top (as far as the rows below fill the pane), so the next rows show too.
-    let offset = if sel_end <= height {
-        0
-    } else {
-        sel_start.min(total.saturating_sub(height))
-    };
-    let mut lines = Vec::with_capacity(sel_end.max(height));
-    for (k, row) in rows.into_iter().enumerate() {
-        for (j, line) in row.into_iter().enumerate() {
-            let marker = if focused && k == selected && j == 0 {
-                SELECTED
-            } else {
-                "  "
-            };
-            let mut spans = vec![Span::raw(marker)];
-            spans.extend(line.spans);
-            lines.push(Line::from(spans).style(line.style));
-        }
-    }
-    let scroll = u16::try_from(offset).unwrap_or(u16::MAX);
-    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), area);
-    if focused {
-        let top = sel_start.saturating_sub(offset).min(height);
-        let bottom = sel_end.saturating_sub(offset).min(height);
-        let highlight = Rect {
-            y: area.y + u16::try_from(top).unwrap_or(u16::MAX),
-            height: u16::try_from(bottom - top).unwrap_or(u16::MAX),
-            ..area
-        };
-        frame.buffer_mut().set_style(highlight, theme.selected());
-    }
-}
-
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
     let theme = Theme::new(model.env.color);
     let block = pane_block(Pane::Handshakes, focused, theme);
@@ -554,7 +504,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
     let rows = (0..model.config().targets.len())
         .map(|i| item(model, i, widths, width, theme))
         .collect();
-    render_rows(
+    let scrolled = render_blocks(
         frame,
         inner,
         rows,
@@ -562,6 +512,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
         focused,
         theme,
     );
+    mark_scroll(frame, area, scrolled, theme);
 }
 
 /// The pane in one line, for the stacked layout: "3 targets: 2 ok, 1 failing (vpn reset)".

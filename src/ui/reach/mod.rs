@@ -32,7 +32,7 @@ use super::format::{
 };
 use super::handshakes::column_widths;
 use super::theme::Theme;
-use super::{SELECTED, SELECTED_WIDTH, elapsed, key_label, pane_block};
+use super::{SELECTED_WIDTH, elapsed, key_label, mark_scroll, pane_block, render_blocks};
 use crate::app::keys::Action;
 use crate::app::{Model, Pane};
 use crate::config::{ProbeSpec, Target};
@@ -505,7 +505,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
         rows.details = false;
         blocks = build(&rows);
     }
-    render_blocks(
+    let scrolled = render_blocks(
         frame,
         list,
         blocks,
@@ -513,57 +513,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
         focused,
         theme,
     );
-}
-
-/// The targets' lines, scrolled so the selected target shows whole when it fits (else from
-/// its head), marked as the other panes mark their selection. Unlike a list, a target that
-/// does not fit shows as far as it goes, so a tall target never hides the ones below.
-fn render_blocks(
-    frame: &mut Frame,
-    area: Rect,
-    blocks: Vec<Vec<Line<'static>>>,
-    selected: usize,
-    focused: bool,
-    theme: Theme,
-) {
-    let start: usize = blocks.iter().take(selected).map(Vec::len).sum();
-    let end = start + blocks.get(selected).map_or(0, Vec::len);
-    let height = usize::from(area.height);
-    let offset = if end <= height {
-        0
-    } else if end - start <= height {
-        end - height
-    } else {
-        start
-    };
-    let mut lines = Vec::new();
-    for (i, block) in blocks.into_iter().enumerate() {
-        for (n, mut line) in block.into_iter().enumerate() {
-            let marker = if focused && i == selected && n == 0 {
-                SELECTED
-            } else {
-                "  "
-            };
-            line.spans.insert(0, Span::raw(marker));
-            lines.push(line);
-        }
-    }
-    let offset_rows = u16::try_from(offset).unwrap_or(u16::MAX);
-    frame.render_widget(Paragraph::new(lines).scroll((offset_rows, 0)), area);
-    if focused {
-        let buf = frame.buffer_mut();
-        for row in start.max(offset)..end.min(offset + height) {
-            let y = area.y + u16::try_from(row - offset).unwrap_or(0);
-            buf.set_style(
-                Rect {
-                    y,
-                    height: 1,
-                    ..area
-                },
-                theme.selected(),
-            );
-        }
-    }
+    mark_scroll(frame, area, scrolled, theme);
 }
 
 /// The pane in one line, for the stacked layout: "probes: 3 open, 1 open-or-filtered,
