@@ -525,7 +525,12 @@ fn row_findings(model: &Model, pane: Pane) -> Vec<usize> {
                 return Vec::new();
             };
             let mut own = pick(&|f| f.target.as_deref() == Some(t.name.as_str()));
-            if model.derived.targets.get(sel).is_some_and(TargetVerdict::failing) {
+            if model
+                .derived
+                .targets
+                .get(sel)
+                .is_some_and(TargetVerdict::failing)
+            {
                 // A certificate that fails only because of the clock: the clock's fixes.
                 own.extend(pick(&|f| f.code == Code::ClockSkew));
             }

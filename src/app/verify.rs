@@ -41,10 +41,14 @@ impl FindingKey {
     }
 }
 
+/// A finding as a snapshot keeps it: its identity, severity, summary, and the checks that
+/// re-run it.
+pub type Noted = (FindingKey, Severity, String, Vec<ProbeId>);
+
 /// What the findings and targets were at one moment.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
-    pub findings: Vec<(FindingKey, Severity, String)>,
+    pub findings: Vec<Noted>,
     /// The names of the targets that fail (a handshake a client would refuse).
     pub failing: BTreeSet<String>,
     pub offset: Option<Offset>,
@@ -63,14 +67,21 @@ impl Snapshot {
             findings: derived
                 .findings
                 .iter()
-                .map(|f| (FindingKey::of(f), f.severity, f.summary.clone()))
+                .map(|f| {
+                    (
+                        FindingKey::of(f),
+                        f.severity,
+                        f.summary.clone(),
+                        f.probes.clone(),
+                    )
+                })
                 .collect(),
             failing,
             offset: derived.clock.consensus.offset,
         }
     }
 
-    fn get(&self, key: &FindingKey) -> Option<&(FindingKey, Severity, String)> {
+    fn get(&self, key: &FindingKey) -> Option<&Noted> {
         self.findings.iter().find(|(k, ..)| k == key)
     }
 }
@@ -198,7 +209,7 @@ impl Pending {
         now: Instant,
     ) -> Outcome {
         let after = Snapshot::of(obs, derived);
-        let changes = compare(&self.before, &after);
+        let changes = compare(&self.before, &after, &self.probes);
         let recovered: Vec<String> = self
             .before
             .failing
@@ -272,24 +283,27 @@ pub fn exit_words(exit: &Result<i32, String>) -> String {
     }
 }
 
-/// Each finding's fate from `before` to `after`: resolved first, then changed, still failing
-/// and new, each in the order the findings were listed.
-pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Change> {
+/// Each finding's fate from `before` to `after`, among those the checks `rerun` bear on (a
+/// finding that came or went counts whatever its checks): resolved first, then changed,
+/// still failing and new, each in the order the findings were listed.
+pub fn compare(before: &Snapshot, after: &Snapshot, rerun: &[ProbeId]) -> Vec<Change> {
+    let bears_on = |probes: &[ProbeId]| probes.iter().any(|p| rerun.contains(p));
     let mut changes = Vec::new();
-    for (key, _, summary) in &before.findings {
+    for (key, _, summary, probes) in &before.findings {
         let kind = match after.get(key) {
             None => ChangeKind::Resolved,
-            Some((_, _, now)) if now != summary => ChangeKind::Changed,
+            Some(_) if !bears_on(probes) => continue,
+            Some((_, _, now, _)) if now != summary => ChangeKind::Changed,
             Some(_) => ChangeKind::StillFailing,
         };
         changes.push(Change {
             key: key.clone(),
             kind,
             before: Some(summary.clone()),
-            after: after.get(key).map(|(_, _, s)| s.clone()),
+            after: after.get(key).map(|(_, _, s, _)| s.clone()),
         });
     }
-    for (key, _, summary) in &after.findings {
+    for (key, _, summary, _) in &after.findings {
         if before.get(key).is_none() {
             changes.push(Change {
                 key: key.clone(),

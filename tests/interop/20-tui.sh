@@ -7,31 +7,7 @@
 # Run by run.sh (BIN, WORK and lib.sh's helpers); run directly, it runs itself through run.sh.
 [[ -n ${INTEROP_SCRIPT:-} ]] || exec "$(dirname "$0")/run.sh" "$(basename "$0")"
 
-# A server of our own on its own socket: the user's tmux is never touched.
-TMUX_SOCK="$WORK/tmux.sock"
-t() { tmux -u -S "$TMUX_SOCK" -f /dev/null "$@"; }
-on_exit "tmux -S '$TMUX_SOCK' kill-server"
-
-screen() { t capture-pane -p -t T; }
-flag() { t display -p -t T "#{$1}"; }
-flag_is() { [[ $(flag "$1") == "$2" ]]; }
-screen_has() { screen | grep -Eq -- "$1"; }
-screen_lacks() { ! screen | grep -Eq -- "$1"; }
-# The dashboard's pid: the child of the pane's shell, never anyone else's tlsdoctor-tui.
-tui_pid() { pgrep -P "$(flag pane_pid)" -x tlsdoctor-tui; }
-tui_gone() { ! tui_pid >/dev/null; }
-# stop_tui: ends a dashboard a failed check left running, so the next run starts clean.
-stop_tui() {
-  local pid
-  pid=$(tui_pid) || return 0
-  kill -TERM "$pid" 2>/dev/null
-  wait_for 5 tui_gone || kill -KILL "$pid" 2>/dev/null
-  wait_for 5 tui_gone
-}
-show_screen() {
-  note "the screen ($1):"
-  screen | sed 's/^/      | /'
-}
+tmux_server
 
 if ! start_chronyd tui-ntp; then
   fail "a chronyd for the dashboard to ask"

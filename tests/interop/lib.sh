@@ -205,3 +205,34 @@ EOF
   done
   return 1
 }
+
+# --- a real terminal ---------------------------------------------------------------------
+# tmux_server: a tmux server of the script's own on its own socket (the user's tmux is never
+# touched), killed when the script ends. Then: t ARGS (tmux on that socket), and for the
+# session T: screen, flag NAME, flag_is NAME VALUE, screen_has RE, screen_lacks RE, tui_pid,
+# tui_gone, stop_tui, show_screen WHY.
+tmux_server() {
+  TMUX_SOCK="$WORK/tmux-$INTEROP_SCRIPT.sock"
+  on_exit "tmux -S '$TMUX_SOCK' kill-server"
+}
+t() { tmux -u -S "$TMUX_SOCK" -f /dev/null "$@"; }
+screen() { t capture-pane -p -t T; }
+flag() { t display -p -t T "#{$1}"; }
+flag_is() { [[ $(flag "$1") == "$2" ]]; }
+screen_has() { screen | grep -Eq -- "$1"; }
+screen_lacks() { ! screen | grep -Eq -- "$1"; }
+# The dashboard's pid: the child of the pane's shell, never anyone else's tlsdoctor-tui.
+tui_pid() { pgrep -P "$(flag pane_pid)" -x tlsdoctor-tui; }
+tui_gone() { ! tui_pid >/dev/null; }
+# stop_tui: ends a dashboard a failed check left running, so the next run starts clean.
+stop_tui() {
+  local pid
+  pid=$(tui_pid) || return 0
+  kill -TERM "$pid" 2>/dev/null
+  wait_for 5 tui_gone || kill -KILL "$pid" 2>/dev/null
+  wait_for 5 tui_gone
+}
+show_screen() {
+  note "the screen ($1):"
+  screen | sed 's/^/      | /'
+}
