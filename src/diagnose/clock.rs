@@ -28,6 +28,17 @@ pub enum TimeSource {
     None,
 }
 
+impl TimeSource {
+    /// The name the JSON report gives it: "ntp", "https-date", "none".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeSource::Ntp => "ntp",
+            TimeSource::HttpsDate => "https-date",
+            TimeSource::None => "none",
+        }
+    }
+}
+
 /// The clock's verdict from the samples at hand.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Consensus {
@@ -535,6 +546,13 @@ mod tests {
         assert!(findings(&m).is_empty());
         let c = consensus(&m);
         assert_eq!((c.offset, c.source), (None, TimeSource::None));
+    }
+
+    #[test]
+    fn the_source_names_are_the_json_ones() {
+        for s in [TimeSource::Ntp, TimeSource::HttpsDate, TimeSource::None] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
     }
 
     #[test]
