@@ -907,3 +907,93 @@ async fn the_text_report_matches_the_json() {
         "{text}"
     );
 }
+
+/// The log file records what ran: the config loaded, each check's start and its result in one
+/// line at the default level, the verdict; `RUST_LOG=debug` adds each check's detail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_records_what_ran() {
+    let lab = Lab::new();
+    let ntp = FakeNtp::start(Behaviour::TRUTHFUL);
+    let good = serve(spec(lab.pki.chain(&LeafSpec::localhost()))).await;
+    let refused = closed_tcp_port().await;
+    let targets = [
+        tls_target("good", good.addr.port()),
+        tls_target("refused", refused.port()),
+    ];
+    let config = lab.config(&ntp.addr().to_string(), "", &targets);
+    let out = output(lab.command("log", &config)).await;
+    assert_eq!(out.status.code(), Some(2), "tcp-refused is an error");
+    let log_file = lab.path("tlsdoctor/tlsdoctor.log");
+    let log = std::fs::read_to_string(&log_file).expect("the log file");
+    println!("{log}");
+    let lines: Vec<&str> = log.lines().collect();
+    let has = |level: &str, text: &str| {
+        lines
+            .iter()
+            .any(|l| l.contains(&format!(" {level} ")) && l.contains(text))
+    };
+    let config_path = format!("config {:?}", path_str(&lab.path("log.toml")));
+    assert!(has("INFO", &config_path), "{config_path}:\n{log}");
+    let ntp_probe = format!("probe Ntp(0) {}", ntp.addr());
+    for (probe, result) in [
+        (ntp_probe.as_str(), "ok: offset"),
+        (
+            "probe SyncService timedatectl, chronyc",
+            "timedatectl: not installed",
+        ),
+        (
+            r#"probe Dns(0) "good" localhost:443"#,
+            "skipped: the config connects to 127.0.0.1",
+        ),
+        (
+            r#"probe Connect(0) "good" localhost:443"#,
+            &format!("tcp {} open in", good.addr.port()),
+        ),
+        (r#"probe Tls(0) "good" localhost:443"#, "ok: TLSv1.3"),
+        (
+            r#"probe Tls(1) "refused" localhost:443"#,
+            "failed: TCP: connection refused",
+        ),
+        (
+            r#"probe Connect(1) "refused" localhost:443"#,
+            &format!("tcp {} connection refused", refused.port()),
+        ),
+    ] {
+        assert!(
+            has("INFO", &format!("{probe}: started")),
+            "{probe} started:\n{log}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains(" INFO ")
+                && l.contains(&format!("{probe}: finished in "))
+                && l.contains(result)),
+            "{probe} finished with {result:?}:\n{log}"
+        );
+    }
+    assert!(
+        has(
+            "INFO",
+            "--once report written (text): 2 finding(s): tcp-refused, single-target-failing"
+        ),
+        "{log}"
+    );
+    assert!(
+        !log.contains(" DEBUG "),
+        "info is the default level:\n{log}"
+    );
+
+    // RUST_LOG=debug: each hello tried, where it went.
+    let debug_home = lab.path("debug-state");
+    let mut cmd = lab.command("log", &config);
+    cmd.env("RUST_LOG", "debug")
+        .env("XDG_STATE_HOME", &debug_home);
+    output(cmd).await;
+    let log = std::fs::read_to_string(debug_home.join("tlsdoctor/tlsdoctor.log"))
+        .expect("the debug log file");
+    let hello = r#"DEBUG tlsdoctor_tui::probe: probe Tls(0) "good" localhost:443: default hello (TLS 1.3+1.2, post-quantum share): TLSv1.3"#;
+    assert!(log.contains(hello), "{hello}:\n{log}");
+    assert!(
+        log.contains(&format!("at 127.0.0.1:{} [hello", good.addr.port())),
+        "{log}"
+    );
+}
