@@ -56,6 +56,7 @@ fn main() -> ExitCode {
         is_root: fix::is_root(),
         nordvpn_cli: tlsdoctor_tui::probe::reach::find_program("nordvpn").is_some(),
         open_files: tlsdoctor_tui::limits::raise_open_files(),
+        programs: tlsdoctor_tui::diagnose::Programs::find(),
     };
     let env = Env {
         log_path,

@@ -26,7 +26,7 @@ use crate::probe::clock::Offset;
 
 pub use chain::{CertStatus, Judged};
 pub use clock::{Clock, Consensus, TimeSource};
-pub use observations::{Machine, Observations, TargetChecks};
+pub use observations::{Machine, Observations, Programs, TargetChecks};
 use reach::TargetReach;
 
 /// How bad a finding is. Ordered: `Error` is the worst.
@@ -332,6 +332,10 @@ impl Derived {
                     scope.spawn(move || part.iter_mut().for_each(update));
                 }
             });
+        }
+        // A certificate that fails only by this clock makes a drift a skew: one finding.
+        if self.targets.iter().any(|t| !t.explained.is_empty()) {
+            self.clock.explains_a_certificate();
         }
         self.findings = assemble(obs, &self.clock, &self.targets);
     }

@@ -18,7 +18,7 @@ use rustls::pki_types::CertificateDer;
 use tlsdoctor_tui::app::keys::{Mode, reserved};
 use tlsdoctor_tui::config::{Config, HostPort, ProbeSpec, Target};
 use tlsdoctor_tui::diagnose::{
-    CertStatus, Code, Derived, Finding, Machine, Observations, Severity, diagnose,
+    CertStatus, Code, Derived, Finding, Machine, Observations, Programs, Severity, diagnose,
 };
 use tlsdoctor_tui::probe::cert::parse_chain;
 use tlsdoctor_tui::probe::clock::{NtpError, Offset};
@@ -567,6 +567,12 @@ impl Build {
         self
     }
 
+    /// Exactly these of the programs fix commands run are on PATH.
+    fn programs(mut self, names: &[&'static str]) -> Self {
+        self.machine.programs = Programs::found(names.iter().copied());
+        self
+    }
+
     /// Adds `t` (and the alternatives it lists, untried) and records what its checks saw:
     /// each check the target has, from `dns` on.
     fn target_saw(
@@ -734,7 +740,44 @@ fn clock_scenarios(lab: &Lab) -> Vec<Scenario> {
             .expect(vec![
                 warn("clock-unsynced", "*")
                     .shows(&["timedatectl: not installed · chrony: Not synchronised"])
-                    .fixes(&[]),
+                    .fixes(&[key('h')]),
+            ]),
+        scenario(lab, "clock 3 h behind, no sync tool installed, sync check not run yet")
+            .ntp(vec![Ok(offset(three_hours))])
+            .programs(&["sudo"])
+            .expect(vec![
+                err("clock-skew", "*")
+                    .fixes(&[key('h'), key('r')]),
+            ]),
+        scenario(lab, "clock 3 h behind, timedatectl installed and answering")
+            .ntp(vec![Ok(offset(three_hours))])
+            .programs(&["sudo", "timedatectl"])
+            .sync(timedatectl(false))
+            .expect(vec![
+                err("clock-skew", "*").fixes(&[cmd('t', SUDO_SET_NTP), key('r')]),
+                warn("clock-unsynced", "*").fixes(&[cmd('t', SUDO_SET_NTP)]),
+            ]),
+        scenario(lab, "clock 3 h behind, timedatectl and chronyc installed but cannot operate")
+            .ntp(vec![Ok(offset(three_hours))])
+            .programs(&["sudo", "timedatectl", "chronyc"])
+            .sync(SyncStatus {
+                timedatectl: ToolAnswer::Failed(
+                    "System has not been booted with systemd as init system (PID 1). Can't operate."
+                        .to_string(),
+                ),
+                chrony: ToolAnswer::Failed("506 Cannot talk to daemon".to_string()),
+            })
+            .expect(vec![
+                err("clock-skew", "*").fixes(&[key('h'), key('r')]),
+            ])
+            .not(&["clock-unsynced"]),
+        scenario(lab, "clock 3 h behind, timedatectl answers, no sudo and not root")
+            .ntp(vec![Ok(offset(three_hours))])
+            .programs(&["timedatectl"])
+            .sync(timedatectl(false))
+            .expect(vec![
+                err("clock-skew", "*").fixes(&[key('h'), key('r')]),
+                warn("clock-unsynced", "*").fixes(&[key('h')]),
             ]),
         scenario(lab, "clock 90 s ahead")
             .ntp(vec![Ok(offset(-90 * SEC))])
@@ -833,8 +876,9 @@ fn clock_scenarios(lab: &Lab) -> Vec<Scenario> {
         },
         {
             // The clock is "only" 4 minutes behind (a drift), and a certificate issued two
-            // minutes ago by the true time is not yet valid by this clock: the target's own
-            // clock-skew, not cert-not-yet-valid.
+            // minutes ago by the true time is not yet valid by this clock: enough to break
+            // TLS, so one clock-skew with the certificate as evidence; not cert-not-yet-valid,
+            // and no clock-drift saying TLS still works.
             let fresh = target("fresh");
             let spec = site(&fresh).valid(time::Duration::minutes(2), days(90));
             let chain = lab.chain(&spec);
@@ -845,18 +889,16 @@ fn clock_scenarios(lab: &Lab) -> Vec<Scenario> {
                 .tls(fresh, tls)
                 .root()
                 .expect(vec![
-                    err("clock-skew", "fresh")
-                        .says(&["looks not yet valid only because this clock is wrong", "4 m"])
+                    err("clock-skew", "*")
+                        .says(&["Local clock is 4 m 0.0 s behind", "under 5 min, but enough to make a certificate look"])
                         .shows(&[
-                            "leaf fresh.example.com: not before",
-                            "not yet valid",
-                            "your clock says",
-                            "at the true time the certificate is valid",
+                            "fresh: the certificate of 192.0.2.7:443 looks not yet valid only because this clock is wrong",
+                            "fresh: leaf fresh.example.com: not before",
+                            "fresh: at the true time the certificate is valid",
                         ])
                         .fixes(&[cmd('t', SET_NTP), key('r')]),
-                    warn("clock-drift", "*").fixes(&[cmd('t', SET_NTP), key('r')]),
                 ])
-                .not(&["cert-not-yet-valid"])
+                .not(&["cert-not-yet-valid", "clock-drift"])
                 .cert(0, Some(CertStatus::Clock))
         },
         {
@@ -2286,7 +2328,7 @@ fn no_timedatectl_fix_without_timedatectl() {
         .sync(chrony("Not synchronised"))
         .expect(vec![
             err("clock-skew", "*").fixes(&[cmd('m', &["sudo", "chronyc", "makestep"]), key('r')]),
-            warn("clock-unsynced", "*").fixes(&[]),
+            warn("clock-unsynced", "*").fixes(&[key('h')]),
         ]);
     let wrong = mismatches(&s, &diagnose(&s.observations()));
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));

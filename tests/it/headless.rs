@@ -684,6 +684,37 @@ async fn the_clock_explains_the_certificate() {
     assert_eq!(run.target("early")["tls"]["status"], "ok");
 }
 
+/// The clock is 3 minutes behind (a drift by itself) and a certificate issued 2 minutes ago
+/// by the true time is not yet valid by this clock: one `clock-skew` with the certificate as
+/// evidence, no `clock-drift` claiming that TLS still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_offset_that_breaks_a_certificate_is_one_skew() {
+    let lab = Lab::new();
+    let ntp = FakeNtp::start(Behaviour::ahead(Duration::from_secs(180)));
+    let (chain, key) = lab
+        .pki
+        .chain(&LeafSpec::localhost().valid(time::Duration::minutes(2), days(300)));
+    let fresh = tls_server(ServerSpec::new(chain, key).config()).await;
+    let targets = [tls_target("fresh", fresh.addr.port())];
+    let config = lab.config(&ntp.addr().to_string(), "", &targets);
+    let run = lab.run("drift", &config, &[]).await;
+    run.assert_codes(&[(MACHINE, vec!["clock-skew"])]);
+    assert_eq!(run.code, 2);
+    let skew = run.finding("clock-skew", None);
+    assert_eq!(skew["severity"], "error");
+    let summary = skew["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.starts_with("Local clock is 3 m")
+            && summary.contains("enough to make a certificate look"),
+        "{skew:#}"
+    );
+    assert!(!summary.contains("TLS still works"), "{skew:#}");
+    assert!(
+        skew.to_string().contains("fresh: the certificate of"),
+        "the certificate is the evidence: {skew:#}"
+    );
+}
+
 /// No NTP server answers (a closed UDP port), but an HTTPS server's `Date` header is 3 h
 /// ahead: the consensus comes from it (`https-date`) and the clock is skewed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
