@@ -341,6 +341,17 @@ impl Derived {
     }
 }
 
+impl Derived {
+    /// Whether a finding offers to try target `i`: one of its fixes runs the target's checks
+    /// (an alternative server is run only from such a fix).
+    pub fn offers_target(&self, i: usize) -> bool {
+        self.findings
+            .iter()
+            .flat_map(|f| &f.fixes)
+            .any(|x| x.rerun.contains(&ProbeId::Dns(i)))
+    }
+}
+
 /// Below this many targets to redo, they are redone on the calling thread.
 const PARALLEL_FROM: usize = 32;
 

@@ -2406,3 +2406,69 @@ fn refresh_equals_scratch_with_many_targets() {
         replay(&s.config, &s.machine, &shuffled(&s.steps, seed)).unwrap();
     }
 }
+
+/// An alternative server's row says "f on the finding to try it" only while a finding's fixes
+/// try it: when every target fails (a local cause, no "switch server"), none does, and the
+/// row says when one would.
+#[test]
+fn an_untried_alternative_points_at_a_finding_only_when_one_offers_it() {
+    const OFFERED: &str = "on the finding to try it";
+    const UNOFFERED: &str = "not tried (offered when its target fails where others work)";
+    let lab = Lab::new();
+    let (a, mut b) = (target("a"), target("b"));
+    b.alternatives = vec!["b2.example.com".to_string()];
+    let fail_a = tls_failed(&lab, &a, reset(), blocked_variants(&a, &reset()));
+    let ok_a = tls_ok(&lab, &a, &lab.good(&a));
+    let fail_b = tls_failed(&lab, &b, reset(), blocked_variants(&b, &reset()));
+    let screen = |obs: Observations| {
+        let model = tlsdoctor_tui::app::Model::from_observations(
+            obs,
+            tlsdoctor_tui::app::Env::default(),
+            Instant::now(),
+            std::time::SystemTime::now(),
+        );
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 50))
+            .expect("test terminal");
+        term.draw(|f| tlsdoctor_tui::ui::render(f, &model))
+            .expect("draw");
+        (model.derived.clone(), term.backend().to_string())
+    };
+
+    let all_fail = scenario(&lab, "every target fails, one has an alternative")
+        .tls(a.clone(), fail_a)
+        .tls(b.clone(), fail_b.clone())
+        .expect(Vec::new())
+        .observations();
+    let alt = all_fail
+        .config
+        .targets
+        .iter()
+        .position(|t| t.alternative_of.is_some())
+        .expect("the alternative is a target");
+    let (derived, text) = screen(all_fail);
+    assert!(
+        derived
+            .findings
+            .iter()
+            .any(|f| f.code == Code::AllTargetsFailing),
+        "{:?}",
+        code_at(&derived.findings)
+    );
+    assert!(!derived.offers_target(alt));
+    assert!(!text.contains(OFFERED), "{text}");
+    assert!(text.contains(UNOFFERED), "{text}");
+
+    let one_fails = scenario(&lab, "one target fails, it has an alternative")
+        .tls(a, ok_a)
+        .tls(b, fail_b)
+        .expect(Vec::new())
+        .observations();
+    let (derived, text) = screen(one_fails);
+    assert!(
+        derived.offers_target(alt),
+        "{:?}",
+        code_at(&derived.findings)
+    );
+    assert!(text.contains(OFFERED), "{text}");
+    assert!(!text.contains(UNOFFERED), "{text}");
+}
