@@ -105,15 +105,20 @@ fn add_target(cfg: &mut Config, mut target: Target) {
 }
 
 impl Cli {
+    /// The config file [`Cli::resolve_config`] loads: `--config`, else the default path when
+    /// a file is there; `None` for the embedded defaults.
+    pub fn config_file(&self) -> Option<PathBuf> {
+        self.config
+            .clone()
+            .or_else(|| config::default_config_path().filter(|p| p.is_file()))
+    }
+
     /// The config this command line asks for: the file (or the embedded defaults) with the
     /// options laid over it.
     pub fn resolve_config(&self) -> Result<Config, ConfigError> {
-        let mut cfg = match &self.config {
-            Some(path) => Config::load(path)?,
-            None => match config::default_config_path().filter(|p| p.is_file()) {
-                Some(path) => Config::load(&path)?,
-                None => Config::defaults(),
-            },
+        let mut cfg = match self.config_file() {
+            Some(path) => Config::load(&path)?,
+            None => Config::defaults(),
         };
         if !self.ntp.is_empty() {
             cfg.clock.servers.clone_from(&self.ntp);

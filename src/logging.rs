@@ -1,5 +1,6 @@
 //! Logs go to a file, never to the screen: `$XDG_STATE_HOME/tlsdoctor/tlsdoctor.log`
-//! (else `~/.local/state/...`, else the temp dir). `RUST_LOG` sets the level.
+//! (else `~/.local/state/...`, else the temp dir). `RUST_LOG` sets the level; `info` (what ran:
+//! each check, fix and export) when it is unset or not a valid filter.
 
 use std::path::PathBuf;
 

@@ -37,6 +37,17 @@ fn main() -> ExitCode {
     };
     let headless = cli.once || cli.json || !std::io::stdout().is_terminal();
     let (log_path, _log_guard) = logging::init();
+    tracing::info!(
+        "tlsdoctor-tui {} started ({}): config {}, {} target(s), {} NTP server(s)",
+        env!("CARGO_PKG_VERSION"),
+        if headless { "--once" } else { "dashboard" },
+        cli.config_file().map_or_else(
+            || "the embedded defaults".to_string(),
+            |p| format!("{:?}", p.display().to_string())
+        ),
+        config.targets.len(),
+        config.clock.servers.len()
+    );
     let trust = Arc::new(tlsdoctor_tui::probe::trust::Trust::load(
         config.network.ca_file.as_deref(),
     ));
@@ -45,6 +56,7 @@ fn main() -> ExitCode {
         is_root: fix::is_root(),
         nordvpn_cli: tlsdoctor_tui::probe::reach::find_program("nordvpn").is_some(),
         open_files: tlsdoctor_tui::limits::raise_open_files(),
+        programs: tlsdoctor_tui::diagnose::Programs::find(),
     };
     let env = Env {
         log_path,
@@ -74,6 +86,17 @@ fn main() -> ExitCode {
                     write!(out, "{}", report::text::report(&model))?;
                 }
                 out.flush()?;
+                let codes: Vec<String> = model
+                    .findings()
+                    .iter()
+                    .map(|f| f.code.to_string())
+                    .collect();
+                tracing::info!(
+                    "--once report written ({}): {} finding(s): {}",
+                    if cli.json { "JSON" } else { "text" },
+                    codes.len(),
+                    codes.join(", ")
+                );
                 Ok(ExitCode::from(report::exit_code(model.findings())))
             } else {
                 runtime::run_tui(config, machine, env).await.map(|exit| {

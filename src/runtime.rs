@@ -213,7 +213,15 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
                     pending.extend(app::update(&mut model, Msg::Copied(text)));
                 }
                 Effect::Export => {
-                    let msg = Msg::Exported(export(&model));
+                    let result = export(&model);
+                    match &result {
+                        Ok(path) => tracing::info!(
+                            "exported the report to {:?}",
+                            path.display().to_string()
+                        ),
+                        Err(e) => tracing::warn!("export failed: {e}"),
+                    }
+                    let msg = Msg::Exported(result);
                     pending.extend(app::update(&mut model, msg));
                 }
                 Effect::RunFix(run) => {
@@ -301,7 +309,14 @@ fn run_fix(terminal: &mut DefaultTerminal, input: &Input, run: &FixRun) -> Resul
         "tlsdoctor-tui: running the fix \"{}\":\n  $ {cmd}\n",
         run.label
     );
+    tracing::info!("fix {:?} started: {:?}", run.label, run.argv);
+    let started = Instant::now();
     let result = crate::fix::run_in_terminal(&run.argv);
+    let took = crate::text::human_duration(started.elapsed());
+    match &result {
+        Ok(code) => tracing::info!("fix {:?} exited with {code} after {took}", run.argv),
+        Err(e) => tracing::warn!("fix {:?} could not run: {e}", run.argv),
+    }
     match &result {
         Ok(code) => println!("\n(exit status {code}) Press Enter to return to tlsdoctor-tui."),
         Err(e) => println!("\ncould not run it: {e}\nPress Enter to return to tlsdoctor-tui."),

@@ -380,7 +380,7 @@ fn summarise(
                     String::new()
                 }
             )),
-            None if new == 0 => parts.push("no findings before or after".to_string()),
+            None if new == 0 => parts.push("the checks it re-ran found nothing wrong".to_string()),
             None => {}
         }
     } else if still > 0 {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::observations::Observations;
-use super::{Code, Finding, Fix, Severity, privileged};
+use super::{Code, Finding, Fix, Severity};
 use crate::probe::ProbeId;
 use crate::probe::clock::{NtpError, Offset};
 use crate::text::{capitalise, human_duration};
@@ -26,6 +26,17 @@ pub enum TimeSource {
     HttpsDate,
     #[default]
     None,
+}
+
+impl TimeSource {
+    /// The name the JSON report gives it: "ntp", "https-date", "none".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeSource::Ntp => "ntp",
+            TimeSource::HttpsDate => "https-date",
+            TimeSource::None => "none",
+        }
+    }
 }
 
 /// The clock's verdict from the samples at hand.
@@ -72,6 +83,14 @@ impl Clock {
         let consensus = consensus(obs);
         let verdict = offset_verdict(&consensus);
         Clock { consensus, verdict }
+    }
+
+    /// A certificate fails at this clock and not at the true time: the offset, however
+    /// small, breaks TLS, so a `clock-drift` ("TLS still works") is a `clock-skew`.
+    pub fn explains_a_certificate(&mut self) {
+        if self.verdict == Some((Code::ClockDrift, Severity::Warning)) {
+            self.verdict = Some((Code::ClockSkew, Severity::Error));
+        }
     }
 
     /// The severity of the offset, if it is wrong enough to matter.
@@ -182,35 +201,70 @@ fn clock_probes(obs: &Observations) -> Vec<ProbeId> {
     ids
 }
 
+/// `timedatectl set-ntp true`: switch automatic time sync on.
+const SET_NTP: [&str; 3] = ["timedatectl", "set-ntp", "true"];
+/// `chronyc makestep`: step the clock to chrony's time now.
+const MAKESTEP: [&str; 2] = ["chronyc", "makestep"];
+/// Setting the time by hand, for a machine where no fix command can work.
+const BY_HAND: &str = "set the time by hand (as root: date -u -s 'YYYY-MM-DD HH:MM:SS', the true time in UTC), or install and start an NTP client (chrony or systemd-timesyncd)";
+
+/// `timedatectl set-ntp true` for this machine, when it can work: timedatectl answered the
+/// sync check (or, before that check has run, is installed) and can be run as root.
+fn set_ntp(obs: &Observations) -> Option<Vec<String>> {
+    let answers = obs.sync.value().is_none_or(|s| s.has_timedatectl());
+    answers.then(|| obs.machine.command(&SET_NTP)).flatten()
+}
+
+/// `chronyc makestep` for this machine, when it can work: chronyd answered the sync check
+/// and chronyc can be run as root.
+fn makestep(obs: &Observations) -> Option<Vec<String>> {
+    let answers = obs.sync.value().is_some_and(|s| s.chrony_running());
+    answers.then(|| obs.machine.command(&MAKESTEP)).flatten()
+}
+
+/// Why no clock command is offered, and what to do instead.
+fn by_hand(obs: &Observations) -> String {
+    let m = &obs.machine;
+    let tool_answers = obs
+        .sync
+        .value()
+        .is_none_or(|s| s.has_timedatectl() || s.chrony_running());
+    if tool_answers && !m.is_root && !m.programs.has("sudo") {
+        format!(
+            "sudo is not installed and this is not root: as root, run `timedatectl set-ntp true` (or `chronyc makestep` where chrony runs); or {BY_HAND}"
+        )
+    } else {
+        format!("no sync service answers here: {BY_HAND}")
+    }
+}
+
 /// The fixes for a wrong clock, given what this machine has.
 /// A command is offered only where it can work: `chronyc makestep` where chronyd answers,
-/// `timedatectl set-ntp true` where timedatectl answers (or the machine is not checked yet);
-/// else setting the time by hand.
+/// `timedatectl set-ntp true` where timedatectl answers (or the sync check has not run yet and
+/// it is installed), each where it can run as root; else setting the time by hand.
 pub(super) fn clock_fixes(obs: &Observations) -> Vec<Fix> {
     let rerun = clock_probes(obs);
-    let is_root = obs.machine.is_root;
-    let sync = obs.sync.value();
     let mut fixes = Vec::new();
-    if sync.is_some_and(|s| s.chrony_running()) {
+    if let Some(command) = makestep(obs) {
         fixes.push(Fix {
             key: 'm',
             label: "step the clock now with chrony".to_string(),
-            command: Some(privileged(is_root, &["chronyc", "makestep"])),
+            command: Some(command),
             rerun: rerun.clone(),
         });
     }
-    if sync.is_none_or(|s| s.has_timedatectl()) {
+    if let Some(command) = set_ntp(obs) {
         fixes.push(Fix {
             key: 't',
             label: "turn on automatic time sync (systemd-timesyncd or chrony)".to_string(),
-            command: Some(privileged(is_root, &["timedatectl", "set-ntp", "true"])),
+            command: Some(command),
             rerun: rerun.clone(),
         });
     }
     if fixes.is_empty() {
         fixes.push(Fix {
             key: 'h',
-            label: "no sync service answers here: set the time by hand (as root: date -u -s 'YYYY-MM-DD HH:MM:SS', the true time in UTC), or install and start an NTP client (chrony or systemd-timesyncd)".to_string(),
+            label: by_hand(obs),
             command: None,
             rerun: rerun.clone(),
         });
@@ -276,7 +330,13 @@ fn offset_rule(obs: &Observations, clock: &Clock) -> Option<Finding> {
             ));
         }
     }
-    let summary = if code == Code::ClockSkew {
+    let summary = if code == Code::ClockSkew && offset.magnitude() < SKEW {
+        format!(
+            "{}: under {} min, but enough to make a certificate look expired or not yet valid",
+            capitalise(&offset.describe()),
+            SKEW.as_secs() / 60
+        )
+    } else if code == Code::ClockSkew {
         format!(
             "{}: certificates will look expired or not yet valid",
             capitalise(&offset.describe())
@@ -406,25 +466,33 @@ fn clock_unsynced(obs: &Observations) -> Option<Finding> {
     if sync.active() != Some(false) {
         return None;
     }
-    let mut fixes = Vec::new();
-    if sync.has_timedatectl() {
-        fixes.push(Fix {
+    let fix = match set_ntp(obs) {
+        Some(command) => Fix {
             key: 't',
             label: "turn on automatic time sync".to_string(),
-            command: Some(privileged(
-                obs.machine.is_root,
-                &["timedatectl", "set-ntp", "true"],
-            )),
+            command: Some(command),
             rerun: vec![ProbeId::SyncService],
-        });
-    }
+        },
+        None if sync.chrony_running() => Fix {
+            key: 'h',
+            label: "chrony runs but follows no source: check `chronyc sources` and that UDP 123 gets out, or set the servers in chrony.conf and restart chronyd".to_string(),
+            command: None,
+            rerun: vec![ProbeId::SyncService],
+        },
+        None => Fix {
+            key: 'h',
+            label: by_hand(obs),
+            command: None,
+            rerun: vec![ProbeId::SyncService],
+        },
+    };
     Some(Finding {
         code: Code::ClockUnsynced,
         severity: Severity::Warning,
         target: None,
         summary: "no time-sync service keeps this clock right".to_string(),
         evidence: vec![sync.summary()],
-        fixes,
+        fixes: vec![fix],
         probes: vec![ProbeId::SyncService],
     })
 }
@@ -535,6 +603,13 @@ mod tests {
         assert!(findings(&m).is_empty());
         let c = consensus(&m);
         assert_eq!((c.offset, c.source), (None, TimeSource::None));
+    }
+
+    #[test]
+    fn the_source_names_are_the_json_ones() {
+        for s in [TimeSource::Ntp, TimeSource::HttpsDate, TimeSource::None] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
     }
 
     #[test]
@@ -776,10 +851,114 @@ mod tests {
             }),
         );
         assert_eq!(codes(&m), vec![Code::ClockUnsynced]);
+        let fixes = &findings(&m)[0].fixes;
+        assert_eq!(fixes.len(), 1, "{fixes:?}");
         assert!(
-            findings(&m)[0].fixes.is_empty(),
-            "no timedatectl to switch on"
+            fixes[0].command.is_none() && fixes[0].label.contains("chronyc sources"),
+            "no timedatectl to switch on: advice for chrony: {fixes:?}"
         );
+    }
+
+    fn keys_and_commands(m: &Observations) -> Vec<(char, Option<Vec<String>>)> {
+        findings(m)[0]
+            .fixes
+            .iter()
+            .map(|f| (f.key, f.command.clone()))
+            .collect()
+    }
+
+    fn argv(words: &[&str]) -> Vec<String> {
+        words.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_command_is_offered_only_where_its_program_is_installed() {
+        use crate::diagnose::observations::Programs;
+        // Before the sync check has run, timedatectl is offered where it is installed...
+        let mut m = model(1);
+        ntp(&mut m, 0, Ok(reply(0, 10_800 * SEC)));
+        m.machine.programs = Programs::found(["sudo", "timedatectl"]);
+        assert_eq!(
+            keys_and_commands(&m),
+            vec![
+                ('t', Some(argv(&["sudo", "timedatectl", "set-ntp", "true"]))),
+                ('r', None)
+            ]
+        );
+        // ...and not where it is not: setting the time by hand instead.
+        m.machine.programs = Programs::found(["sudo"]);
+        let keys = keys_and_commands(&m);
+        assert_eq!(keys, vec![('h', None), ('r', None)]);
+        assert!(
+            findings(&m)[0].fixes[0].label.contains("date -u -s"),
+            "{:?}",
+            findings(&m)[0].fixes
+        );
+        // Without sudo, only root can run it.
+        m.machine.programs = Programs::found(["timedatectl", "chronyc"]);
+        assert_eq!(keys_and_commands(&m), vec![('h', None), ('r', None)]);
+        assert!(
+            findings(&m)[0].fixes[0]
+                .label
+                .starts_with("sudo is not installed and this is not root: as root, run `timedatectl set-ntp true`"),
+            "{:?}",
+            findings(&m)[0].fixes
+        );
+        m.machine.is_root = true;
+        assert_eq!(
+            keys_and_commands(&m),
+            vec![
+                ('t', Some(argv(&["timedatectl", "set-ntp", "true"]))),
+                ('r', None)
+            ]
+        );
+        // chronyd answers, but chronyc is gone from PATH since: no makestep.
+        sync(
+            &mut m,
+            ToolAnswer::Absent,
+            ToolAnswer::Answered(ChronyTracking {
+                reference: "7F7F0101".to_string(),
+                stratum: 8,
+                leap_status: "Normal".to_string(),
+                system_time: String::new(),
+            }),
+        );
+        m.machine.programs = Programs::found(["sudo", "timedatectl"]);
+        assert_eq!(keys_and_commands(&m), vec![('h', None), ('r', None)]);
+    }
+
+    #[test]
+    fn a_sync_tool_that_cannot_operate_gets_no_command() {
+        use crate::diagnose::observations::Programs;
+        let mut m = with_offsets(&[10_800 * SEC]);
+        m.machine.programs = Programs::found(["sudo", "timedatectl", "chronyc"]);
+        sync(
+            &mut m,
+            ToolAnswer::Failed(
+                "System has not been booted with systemd as init system (PID 1). Can't operate."
+                    .to_string(),
+            ),
+            ToolAnswer::Failed("506 Cannot talk to daemon".to_string()),
+        );
+        assert_eq!(codes(&m), vec![Code::ClockSkew]);
+        assert_eq!(keys_and_commands(&m), vec![('h', None), ('r', None)]);
+        let label = &findings(&m)[0].fixes[0].label;
+        assert!(
+            label.starts_with("no sync service answers here: set the time by hand"),
+            "{label}"
+        );
+    }
+
+    #[test]
+    fn a_certificate_the_clock_breaks_makes_a_drift_a_skew() {
+        let mut clock = Clock::of(&with_offsets(&[180 * SEC]));
+        assert_eq!(clock.verdict, Some((Code::ClockDrift, Severity::Warning)));
+        clock.explains_a_certificate();
+        assert_eq!(clock.verdict, Some((Code::ClockSkew, Severity::Error)));
+        // A clock that is right stays right.
+        let mut fine = Clock::of(&with_offsets(&[0]));
+        fine.explains_a_certificate();
+        assert_eq!(fine.verdict, None);
     }
 
     #[test]

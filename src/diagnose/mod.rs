@@ -26,7 +26,7 @@ use crate::probe::clock::Offset;
 
 pub use chain::{CertStatus, Judged};
 pub use clock::{Clock, Consensus, TimeSource};
-pub use observations::{Machine, Observations, TargetChecks};
+pub use observations::{Machine, Observations, Programs, TargetChecks};
 use reach::TargetReach;
 
 /// How bad a finding is. Ordered: `Error` is the worst.
@@ -347,7 +347,22 @@ impl Derived {
                 }
             });
         }
+        // A certificate that fails only by this clock makes a drift a skew: one finding.
+        if self.targets.iter().any(|t| !t.explained.is_empty()) {
+            self.clock.explains_a_certificate();
+        }
         self.findings = assemble(obs, &self.clock, &self.targets);
+    }
+}
+
+impl Derived {
+    /// Whether a finding offers to try target `i`: one of its fixes runs the target's checks
+    /// (an alternative server is run only from such a fix).
+    pub fn offers_target(&self, i: usize) -> bool {
+        self.findings
+            .iter()
+            .flat_map(|f| &f.fixes)
+            .any(|x| x.rerun.contains(&ProbeId::Dns(i)))
     }
 }
 

@@ -26,6 +26,53 @@ pub struct Machine {
     pub nordvpn_cli: bool,
     /// The open-file limit in force (raised at start to what the system allows).
     pub open_files: Option<u64>,
+    /// Which of the programs a fix command may run are installed.
+    pub programs: Programs,
+}
+
+impl Machine {
+    /// `argv` as a fix command for this machine: with `sudo` in front when not root; `None`
+    /// when its program, or the `sudo` it needs, is not installed, so the command cannot work.
+    pub fn command(&self, argv: &[&str]) -> Option<Vec<String>> {
+        let program = argv.first()?;
+        if !self.programs.has(program) || !(self.is_root || self.programs.has("sudo")) {
+            return None;
+        }
+        Some(super::privileged(self.is_root, argv))
+    }
+}
+
+/// The programs fix commands run, and which of them are on `PATH`, looked up once at start.
+/// Not looked up (the default) rules none out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Programs {
+    found: Option<Vec<&'static str>>,
+}
+
+impl Programs {
+    /// Every program a fix command may start.
+    pub const FIX_PROGRAMS: [&'static str; 3] = ["sudo", "timedatectl", "chronyc"];
+
+    /// Looks each of [`Programs::FIX_PROGRAMS`] up on `PATH`.
+    pub fn find() -> Self {
+        Self::found(
+            Self::FIX_PROGRAMS
+                .into_iter()
+                .filter(|p| crate::probe::reach::find_program(p).is_some()),
+        )
+    }
+
+    /// Exactly these are installed.
+    pub fn found(names: impl IntoIterator<Item = &'static str>) -> Self {
+        Programs {
+            found: Some(names.into_iter().collect()),
+        }
+    }
+
+    /// Whether `name` is installed, as far as is known.
+    pub fn has(&self, name: &str) -> bool {
+        self.found.as_ref().is_none_or(|f| f.contains(&name))
+    }
 }
 
 /// One target's checks.

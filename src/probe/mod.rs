@@ -1,10 +1,12 @@
 //! Probes: one async task per check. A probe only reports what it saw, as a [`ProbeEvent`];
-//! a failure is data, never a panic or a log line. Every network step has a hard timeout.
+//! a failure is data, never a panic. Every network step has a hard timeout. [`run`] notes each
+//! run's start and end in the log file ([`logline`]), so the log shows what ran.
 
 pub mod cert;
 pub mod clock;
 pub mod connect;
 pub mod http;
+pub mod logline;
 pub mod reach;
 pub mod slot;
 pub mod sync;
@@ -97,6 +99,8 @@ pub async fn run(id: ProbeId, ctx: &ProbeContext, dns: Option<&connect::Dns>) ->
         }
         ProbeId::Ntp(_) | ProbeId::SyncService | ProbeId::Dns(_) => None,
     };
+    let subject = logline::subject(id, config);
+    tracing::info!("probe {subject}: started");
     let start = std::time::Instant::now();
     let timeout = config.network.timeout;
     let outcome = match id {
@@ -122,10 +126,21 @@ pub async fn run(id: ProbeId, ctx: &ProbeContext, dns: Option<&connect::Dns>) ->
             None => unreachable!("the captive check runs only with a URL"),
         },
     };
+    let took = start.elapsed();
+    tracing::info!(
+        "probe {subject}: finished in {}: {}",
+        crate::text::human_duration(took),
+        logline::outcome(&outcome)
+    );
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        for line in logline::detail(&outcome) {
+            tracing::debug!("probe {subject}: {line}");
+        }
+    }
     ProbeEvent {
         id,
         finished_at: SystemTime::now(),
-        took: start.elapsed(),
+        took,
         outcome,
     }
 }

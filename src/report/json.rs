@@ -192,12 +192,14 @@ fn tls_entry(r: &TlsReport, judged: Option<&Judged>) -> Value {
         "sni": r.sni.as_deref().map(clean),
         "address": a.addr.map(|x| x.to_string()),
         "handshake_ms": a.handshake.map(ms),
-        "http": r.http().map(|h| json!({
+        "http": r.http_attempt().and_then(|a| Some((a.http.as_ref()?, a))).map(|(h, a)| json!({
+            "variant": a.variant.to_string(),
             "status_line": h.status_line.clone(),
             "date": h.date_raw.as_deref().map(clean),
             "date_offset_ms": h.date_offset().map(crate::probe::clock::Offset::as_millis_f64),
         })),
         "chain": chain,
+        "chain_variant": r.chain_attempt().map(|a| a.variant.to_string()),
         "trust": trust,
         "variants": r.variants.iter().map(|v| json!({
             "variant": v.variant.to_string(), "result": v.summary().clone(),

@@ -4,8 +4,9 @@ use std::fmt::Write as _;
 
 use crate::app::Model;
 use crate::diagnose::Judged;
+use crate::diagnose::clock::TimeSource;
 use crate::probe::reach::CaptiveVerdict;
-use crate::probe::tls::TlsReport;
+use crate::probe::tls::{Attempt, TlsReport, Variant};
 use crate::text::human_duration;
 use crate::ui::format::format_dns;
 
@@ -34,13 +35,27 @@ pub fn report(model: &Model) -> String {
 
     let _ = writeln!(s, "\nClock");
     let c = &model.derived.clock.consensus;
+    let from = match c.source {
+        TimeSource::Ntp => format!("{} NTP server(s) agree", c.used.len()),
+        TimeSource::HttpsDate => format!(
+            "no NTP server answered; the Date headers of {} HTTPS server(s), good to about one second",
+            c.used.len()
+        ),
+        TimeSource::None => "no time source".to_string(),
+    };
     match c.offset {
         Some(o) => {
             let _ = writeln!(
                 s,
-                "  consensus offset {o}: {} (from {} NTP server(s))",
+                "  consensus offset {o}: {} (source {}: {from})",
                 o.describe(),
-                c.used.len()
+                c.source.as_str(),
+            );
+        }
+        None if c.split => {
+            let _ = writeln!(
+                s,
+                "  no consensus: the NTP servers disagree and no majority agrees"
             );
         }
         None => {
@@ -87,7 +102,7 @@ pub fn report(model: &Model) -> String {
                 Err(e) => e.to_string(),
             };
             let at = a.addr.map(|x| format!(" ({x})")).unwrap_or_default();
-            let _ = writeln!(s, "    TCP {:<5}{res}{at}", a.port);
+            let _ = writeln!(s, "    TCP {:<5} {res}{at}", a.port);
         }
         if let Some(tls) = checks.tls.value() {
             tls_lines(&mut s, tls, model.derived.targets[i].chain.as_ref());
@@ -96,7 +111,7 @@ pub fn report(model: &Model) -> String {
             for x in &reach.results {
                 let _ = writeln!(
                     s,
-                    "    {:<18}{}: {}",
+                    "    {:<17} {}: {}",
                     x.probe.to_string(),
                     x.status.as_str(),
                     x.detail.clone()
@@ -183,13 +198,20 @@ fn tls_lines(s: &mut String, r: &TlsReport, judged: Option<&Judged>) {
         (None, None) => "no handshake".to_string(),
     };
     let _ = writeln!(s, "    TLS      {line}");
-    if let Some(h) = r.http() {
+    // Each retry's summary starts with its variant.
+    for v in &r.variants {
+        let _ = writeln!(s, "    retry    {}", v.summary());
+    }
+    if let Some((h, by)) = r.http_attempt().and_then(|a| Some((a.http.as_ref()?, a))) {
         let date = h
             .date_raw
             .as_deref()
             .map(|d| format!(", Date: {d}"))
             .unwrap_or_default();
-        let _ = writeln!(s, "    HTTP     {}{date}", h.status_line);
+        let _ = writeln!(s, "    HTTP     {}{date}{}", h.status_line, from_retry(by));
+    }
+    if let Some(by) = r.chain_attempt().filter(|a| a.variant != Variant::Default) {
+        let _ = writeln!(s, "    chain    captured by the retry {}", by.variant);
     }
     for (k, c) in r.chain.iter().enumerate() {
         match &c.info {
@@ -223,7 +245,13 @@ fn tls_lines(s: &mut String, r: &TlsReport, judged: Option<&Judged>) {
             .collect();
         let _ = writeln!(s, "    trust    {}", trust.join(" · "));
     }
-    for v in &r.variants {
-        let _ = writeln!(s, "    retry    {}: {}", v.variant, v.summary());
+}
+
+/// " (from the retry without SNI)" for what a retried hello got; nothing for the default hello.
+fn from_retry(a: &Attempt) -> String {
+    if a.variant == Variant::Default {
+        String::new()
+    } else {
+        format!(" (from the retry {})", a.variant)
     }
 }

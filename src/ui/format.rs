@@ -203,6 +203,12 @@ pub fn format_untried(fixes_key: Option<&str>) -> String {
     }
 }
 
+/// Why an alternative server's row is empty when no finding offers it (its target does not
+/// fail while others work), so no key would try it.
+pub fn format_unoffered() -> String {
+    "not tried (offered when its target fails where others work)".to_string()
+}
+
 /// The DNS phase in words.
 pub fn format_dns(target: &Target, dns: &Dns) -> String {
     match dns {

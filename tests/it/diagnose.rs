@@ -18,7 +18,7 @@ use rustls::pki_types::CertificateDer;
 use tlsdoctor_tui::app::keys::{Mode, reserved};
 use tlsdoctor_tui::config::{Config, HostPort, ProbeSpec, Target};
 use tlsdoctor_tui::diagnose::{
-    CertStatus, Code, Derived, Finding, Machine, Observations, Severity, diagnose,
+    CertStatus, Code, Derived, Finding, Machine, Observations, Programs, Severity, diagnose,
 };
 use tlsdoctor_tui::probe::cert::parse_chain;
 use tlsdoctor_tui::probe::clock::{NtpError, Offset};
@@ -567,6 +567,12 @@ impl Build {
         self
     }
 
+    /// Exactly these of the programs fix commands run are on PATH.
+    fn programs(mut self, names: &[&'static str]) -> Self {
+        self.machine.programs = Programs::found(names.iter().copied());
+        self
+    }
+
     /// Adds `t` (and the alternatives it lists, untried) and records what its checks saw:
     /// each check the target has, from `dns` on.
     fn target_saw(
@@ -734,7 +740,44 @@ fn clock_scenarios(lab: &Lab) -> Vec<Scenario> {
             .expect(vec![
                 warn("clock-unsynced", "*")
                     .shows(&["timedatectl: not installed · chrony: Not synchronised"])
-                    .fixes(&[]),
+                    .fixes(&[key('h')]),
+            ]),
+        scenario(lab, "clock 3 h behind, no sync tool installed, sync check not run yet")
+            .ntp(vec![Ok(offset(three_hours))])
+            .programs(&["sudo"])
+            .expect(vec![
+                err("clock-skew", "*")
+                    .fixes(&[key('h'), key('r')]),
+            ]),
+        scenario(lab, "clock 3 h behind, timedatectl installed and answering")
+            .ntp(vec![Ok(offset(three_hours))])
+            .programs(&["sudo", "timedatectl"])
+            .sync(timedatectl(false))
+            .expect(vec![
+                err("clock-skew", "*").fixes(&[cmd('t', SUDO_SET_NTP), key('r')]),
+                warn("clock-unsynced", "*").fixes(&[cmd('t', SUDO_SET_NTP)]),
+            ]),
+        scenario(lab, "clock 3 h behind, timedatectl and chronyc installed but cannot operate")
+            .ntp(vec![Ok(offset(three_hours))])
+            .programs(&["sudo", "timedatectl", "chronyc"])
+            .sync(SyncStatus {
+                timedatectl: ToolAnswer::Failed(
+                    "System has not been booted with systemd as init system (PID 1). Can't operate."
+                        .to_string(),
+                ),
+                chrony: ToolAnswer::Failed("506 Cannot talk to daemon".to_string()),
+            })
+            .expect(vec![
+                err("clock-skew", "*").fixes(&[key('h'), key('r')]),
+            ])
+            .not(&["clock-unsynced"]),
+        scenario(lab, "clock 3 h behind, timedatectl answers, no sudo and not root")
+            .ntp(vec![Ok(offset(three_hours))])
+            .programs(&["timedatectl"])
+            .sync(timedatectl(false))
+            .expect(vec![
+                err("clock-skew", "*").fixes(&[key('h'), key('r')]),
+                warn("clock-unsynced", "*").fixes(&[key('h')]),
             ]),
         scenario(lab, "clock 90 s ahead")
             .ntp(vec![Ok(offset(-90 * SEC))])
@@ -833,8 +876,9 @@ fn clock_scenarios(lab: &Lab) -> Vec<Scenario> {
         },
         {
             // The clock is "only" 4 minutes behind (a drift), and a certificate issued two
-            // minutes ago by the true time is not yet valid by this clock: the target's own
-            // clock-skew, not cert-not-yet-valid.
+            // minutes ago by the true time is not yet valid by this clock: enough to break
+            // TLS, so one clock-skew with the certificate as evidence; not cert-not-yet-valid,
+            // and no clock-drift saying TLS still works.
             let fresh = target("fresh");
             let spec = site(&fresh).valid(time::Duration::minutes(2), days(90));
             let chain = lab.chain(&spec);
@@ -845,18 +889,16 @@ fn clock_scenarios(lab: &Lab) -> Vec<Scenario> {
                 .tls(fresh, tls)
                 .root()
                 .expect(vec![
-                    err("clock-skew", "fresh")
-                        .says(&["looks not yet valid only because this clock is wrong", "4 m"])
+                    err("clock-skew", "*")
+                        .says(&["Local clock is 4 m 0.0 s behind", "under 5 min, but enough to make a certificate look"])
                         .shows(&[
-                            "leaf fresh.example.com: not before",
-                            "not yet valid",
-                            "your clock says",
-                            "at the true time the certificate is valid",
+                            "fresh: the certificate of 192.0.2.7:443 looks not yet valid only because this clock is wrong",
+                            "fresh: leaf fresh.example.com: not before",
+                            "fresh: at the true time the certificate is valid",
                         ])
                         .fixes(&[cmd('t', SET_NTP), key('r')]),
-                    warn("clock-drift", "*").fixes(&[cmd('t', SET_NTP), key('r')]),
                 ])
-                .not(&["cert-not-yet-valid"])
+                .not(&["cert-not-yet-valid", "clock-drift"])
                 .cert(0, Some(CertStatus::Clock))
         },
         {
@@ -2286,7 +2328,7 @@ fn no_timedatectl_fix_without_timedatectl() {
         .sync(chrony("Not synchronised"))
         .expect(vec![
             err("clock-skew", "*").fixes(&[cmd('m', &["sudo", "chronyc", "makestep"]), key('r')]),
-            warn("clock-unsynced", "*").fixes(&[]),
+            warn("clock-unsynced", "*").fixes(&[key('h')]),
         ]);
     let wrong = mismatches(&s, &diagnose(&s.observations()));
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
@@ -2363,4 +2405,70 @@ fn refresh_equals_scratch_with_many_targets() {
     for seed in [5, 77] {
         replay(&s.config, &s.machine, &shuffled(&s.steps, seed)).unwrap();
     }
+}
+
+/// An alternative server's row says "f on the finding to try it" only while a finding's fixes
+/// try it: when every target fails (a local cause, no "switch server"), none does, and the
+/// row says when one would.
+#[test]
+fn an_untried_alternative_points_at_a_finding_only_when_one_offers_it() {
+    const OFFERED: &str = "on the finding to try it";
+    const UNOFFERED: &str = "not tried (offered when its target fails where others work)";
+    let lab = Lab::new();
+    let (a, mut b) = (target("a"), target("b"));
+    b.alternatives = vec!["b2.example.com".to_string()];
+    let fail_a = tls_failed(&lab, &a, reset(), blocked_variants(&a, &reset()));
+    let ok_a = tls_ok(&lab, &a, &lab.good(&a));
+    let fail_b = tls_failed(&lab, &b, reset(), blocked_variants(&b, &reset()));
+    let screen = |obs: Observations| {
+        let model = tlsdoctor_tui::app::Model::from_observations(
+            obs,
+            tlsdoctor_tui::app::Env::default(),
+            Instant::now(),
+            std::time::SystemTime::now(),
+        );
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 50))
+            .expect("test terminal");
+        term.draw(|f| tlsdoctor_tui::ui::render(f, &model))
+            .expect("draw");
+        (model.derived.clone(), term.backend().to_string())
+    };
+
+    let all_fail = scenario(&lab, "every target fails, one has an alternative")
+        .tls(a.clone(), fail_a)
+        .tls(b.clone(), fail_b.clone())
+        .expect(Vec::new())
+        .observations();
+    let alt = all_fail
+        .config
+        .targets
+        .iter()
+        .position(|t| t.alternative_of.is_some())
+        .expect("the alternative is a target");
+    let (derived, text) = screen(all_fail);
+    assert!(
+        derived
+            .findings
+            .iter()
+            .any(|f| f.code == Code::AllTargetsFailing),
+        "{:?}",
+        code_at(&derived.findings)
+    );
+    assert!(!derived.offers_target(alt));
+    assert!(!text.contains(OFFERED), "{text}");
+    assert!(text.contains(UNOFFERED), "{text}");
+
+    let one_fails = scenario(&lab, "one target fails, it has an alternative")
+        .tls(a, ok_a)
+        .tls(b, fail_b)
+        .expect(Vec::new())
+        .observations();
+    let (derived, text) = screen(one_fails);
+    assert!(
+        derived.offers_target(alt),
+        "{:?}",
+        code_at(&derived.findings)
+    );
+    assert!(text.contains(OFFERED), "{text}");
+    assert!(!text.contains(UNOFFERED), "{text}");
 }

@@ -102,23 +102,10 @@ impl Lab {
     /// nothing (so the host's timedatectl/chronyc/nordvpn do not shape the verdict) and the
     /// lab's system store.
     async fn run(&self, name: &str, config: &str, args: &[&str]) -> Run {
-        let file = self.write(&format!("{name}.toml"), config);
-        let mut cmd = Command::cargo_bin("tlsdoctor-tui").expect("the binary is built");
-        cmd.args(["--once", "--json", "-c", path_str(&file)])
-            .args(args)
-            .env("PATH", self.path("bin"))
-            .env("XDG_STATE_HOME", self.dir.path())
-            .env("XDG_CONFIG_HOME", self.dir.path())
-            .env("SSL_CERT_FILE", self.path("system.pem"))
-            .env_remove("SSL_CERT_DIR")
-            .env_remove("RUST_LOG")
-            .timeout(RUN_LIMIT);
+        let mut cmd = self.command(name, config);
+        cmd.arg("--json").args(args);
         let start = Instant::now();
-        // The peers answer on this runtime's workers while the binary runs.
-        let out = tokio::task::spawn_blocking(move || cmd.output())
-            .await
-            .expect("the runner thread")
-            .expect("the binary runs");
+        let out = output(cmd).await;
         let took = start.elapsed();
         let stdout = String::from_utf8_lossy(&out.stdout);
         let json = serde_json::from_str(&stdout).unwrap_or_else(|e| {
@@ -134,6 +121,39 @@ impl Lab {
             took,
         }
     }
+}
+
+impl Lab {
+    /// `tlsdoctor-tui --once -c NAME.toml` (the config written first), in the lab's
+    /// environment: see [`Lab::run`].
+    fn command(&self, name: &str, config: &str) -> Command {
+        let file = self.write(&format!("{name}.toml"), config);
+        let mut cmd = Command::cargo_bin("tlsdoctor-tui").expect("the binary is built");
+        cmd.args(["--once", "-c", path_str(&file)])
+            .env("PATH", self.path("bin"))
+            .env("XDG_STATE_HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path())
+            .env("SSL_CERT_FILE", self.path("system.pem"))
+            .env_remove("SSL_CERT_DIR")
+            .env_remove("RUST_LOG")
+            .timeout(RUN_LIMIT);
+        cmd
+    }
+
+    /// The text report (`--once` without `--json`) of the same config.
+    async fn run_text(&self, name: &str, config: &str) -> String {
+        let out = output(self.command(name, config)).await;
+        String::from_utf8(out.stdout).expect("the text report is UTF-8")
+    }
+}
+
+/// Runs `cmd` to its end (bounded by [`RUN_LIMIT`]) off the runtime's workers, which serve
+/// the lab's peers meanwhile.
+async fn output(mut cmd: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .expect("the runner thread")
+        .expect("the binary runs")
 }
 
 fn path_str(p: &Path) -> &str {
@@ -664,6 +684,37 @@ async fn the_clock_explains_the_certificate() {
     assert_eq!(run.target("early")["tls"]["status"], "ok");
 }
 
+/// The clock is 3 minutes behind (a drift by itself) and a certificate issued 2 minutes ago
+/// by the true time is not yet valid by this clock: one `clock-skew` with the certificate as
+/// evidence, no `clock-drift` claiming that TLS still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_offset_that_breaks_a_certificate_is_one_skew() {
+    let lab = Lab::new();
+    let ntp = FakeNtp::start(Behaviour::ahead(Duration::from_secs(180)));
+    let (chain, key) = lab
+        .pki
+        .chain(&LeafSpec::localhost().valid(time::Duration::minutes(2), days(300)));
+    let fresh = tls_server(ServerSpec::new(chain, key).config()).await;
+    let targets = [tls_target("fresh", fresh.addr.port())];
+    let config = lab.config(&ntp.addr().to_string(), "", &targets);
+    let run = lab.run("drift", &config, &[]).await;
+    run.assert_codes(&[(MACHINE, vec!["clock-skew"])]);
+    assert_eq!(run.code, 2);
+    let skew = run.finding("clock-skew", None);
+    assert_eq!(skew["severity"], "error");
+    let summary = skew["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.starts_with("Local clock is 3 m")
+            && summary.contains("enough to make a certificate look"),
+        "{skew:#}"
+    );
+    assert!(!summary.contains("TLS still works"), "{skew:#}");
+    assert!(
+        skew.to_string().contains("fresh: the certificate of"),
+        "the certificate is the evidence: {skew:#}"
+    );
+}
+
 /// No NTP server answers (a closed UDP port), but an HTTPS server's `Date` header is 3 h
 /// ahead: the consensus comes from it (`https-date`) and the clock is skewed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -731,4 +782,249 @@ async fn twenty_targets_five_silent() {
         table.iter().map(|(n, c)| (n.as_str(), c.clone())).collect();
     run.assert_codes(&table);
     assert_eq!(run.code, 2);
+}
+
+/// The lines of the text report about target `name`: its head line and those indented under it.
+fn text_block(text: &str, name: &str) -> String {
+    let head = format!("  {name} (");
+    let mut lines = text.lines().skip_while(|l| !l.starts_with(&head));
+    let first = lines
+        .next()
+        .unwrap_or_else(|| panic!("no block for {name} in:\n{text}"));
+    let mut block = format!("{first}\n");
+    for l in lines.take_while(|l| l.starts_with("    ")) {
+        block.push_str(l);
+        block.push('\n');
+    }
+    block
+}
+
+/// The text report says what the JSON report says, in words that can be read: the clock's
+/// source by its JSON name, a port apart from the word after it, each retry's label once, and
+/// for a failed handshake which retried hello the chain and the HTTP answer came from. No NTP
+/// server answers, so the clock comes from the `Date` headers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_text_report_matches_the_json() {
+    let lab = Lab::new();
+    let closed_ntp = closed_udp_port();
+    let good = || lab.pki.chain(&LeafSpec::localhost());
+    let peers = [
+        ("good", serve(spec(good())).await),
+        (
+            "big hello",
+            gated(Gate::ResetLargerThan(600), spec(good()).config()).await,
+        ),
+        (
+            "sni filter",
+            gated(
+                Gate::ResetSni("localhost".to_string()),
+                spec(good()).config(),
+            )
+            .await,
+        ),
+        ("old server", alert(70).await),
+    ];
+    let refused = closed_tcp_port().await;
+    let mut targets: Vec<String> = peers
+        .iter()
+        .map(|(name, p)| tls_target(name, p.addr.port()))
+        .collect();
+    targets.push(tls_target("refused", refused.port()));
+    let config = lab.config(&closed_ntp.to_string(), "", &targets);
+    let run = lab.run("text-json", &config, &[]).await;
+    let text = lab.run_text("text", &config).await;
+    println!("{text}");
+
+    // The clock's source, named as in the JSON.
+    let source = run.json["clock"]["source"].as_str().expect("a source");
+    assert_eq!(source, "https-date", "{:#}", run.json["clock"]);
+    assert!(
+        text.contains("(source https-date: no NTP server answered; the Date headers of"),
+        "{text}"
+    );
+    assert!(!text.contains("NTP server(s) agree"), "{text}");
+
+    // Ports stand apart from the words after them.
+    for line in text.lines() {
+        for word in ["open", "closed", "filtered", "connection", "no reply"] {
+            assert!(
+                !(0..=9).any(|d| line.contains(&format!("{d}{word}"))),
+                "a port runs into {word:?}: {line:?}"
+            );
+        }
+    }
+    assert!(
+        text.contains(&format!("TCP {} connection refused", refused.port())),
+        "{text}"
+    );
+
+    // Each retry once, by the JSON's words, its label not doubled.
+    let mut retries = 0;
+    for (name, _) in &peers {
+        let block = text_block(&text, name);
+        for v in run.target(name)["tls"]["variants"]
+            .as_array()
+            .expect("variants is a list")
+        {
+            let (variant, result) = (
+                v["variant"].as_str().expect("a variant"),
+                v["result"].as_str().expect("a result"),
+            );
+            assert!(
+                block.contains(&format!("    retry    {result}\n")),
+                "{name}: {result:?} in\n{block}"
+            );
+            assert!(
+                !block.contains(&format!("{variant}: {variant}")),
+                "{name}: the label {variant:?} twice in\n{block}"
+            );
+            retries += 1;
+        }
+    }
+    assert!(retries >= 8, "the failing peers are retried: {retries}");
+
+    // A failed handshake says which retry got the chain and the HTTP answer.
+    let big = &run.target("big hello")["tls"];
+    assert_eq!(big["status"], "failed", "{big:#}");
+    assert_eq!(
+        big["chain_variant"], "without the post-quantum key share",
+        "{big:#}"
+    );
+    assert_eq!(
+        big["http"]["variant"], "without the post-quantum key share",
+        "{big:#}"
+    );
+    let sni = &run.target("sni filter")["tls"];
+    assert_eq!(sni["status"], "failed", "{sni:#}");
+    assert_eq!(
+        sni["chain_variant"],
+        Value::Null,
+        "another name's chain is not the target's: {sni:#}"
+    );
+    let sni_http = sni["http"]["variant"].as_str().expect("an HTTP answer");
+    assert!(
+        sni_http.starts_with("with SNI") || sni_http == "without SNI",
+        "{sni:#}"
+    );
+    for (name, _) in &peers {
+        let tls = &run.target(name)["tls"];
+        let block = text_block(&text, name);
+        let http_line = block.lines().find(|l| l.starts_with("    HTTP "));
+        match tls["http"]["variant"].as_str() {
+            Some(v) if v.starts_with("default hello") => {
+                let line = http_line.expect("an HTTP line");
+                assert!(!line.contains("from the retry"), "{name}: {line}");
+            }
+            Some(v) => {
+                let line = http_line.expect("an HTTP line");
+                assert!(
+                    line.ends_with(&format!("(from the retry {v})")),
+                    "{name}: {line}"
+                );
+            }
+            None => assert!(http_line.is_none(), "{name}: {block}"),
+        }
+        match tls["chain_variant"].as_str() {
+            Some(v) if !v.starts_with("default hello") => assert!(
+                block.contains(&format!("    chain    captured by the retry {v}\n")),
+                "{name}: {block}"
+            ),
+            _ => assert!(!block.contains("captured by"), "{name}: {block}"),
+        }
+    }
+    assert!(
+        text_block(&text, "big hello")
+            .contains("(from the retry without the post-quantum key share)"),
+        "{text}"
+    );
+}
+
+/// The log file records what ran: the config loaded, each check's start and its result in one
+/// line at the default level, the verdict; `RUST_LOG=debug` adds each check's detail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_records_what_ran() {
+    let lab = Lab::new();
+    let ntp = FakeNtp::start(Behaviour::TRUTHFUL);
+    let good = serve(spec(lab.pki.chain(&LeafSpec::localhost()))).await;
+    let refused = closed_tcp_port().await;
+    let targets = [
+        tls_target("good", good.addr.port()),
+        tls_target("refused", refused.port()),
+    ];
+    let config = lab.config(&ntp.addr().to_string(), "", &targets);
+    let out = output(lab.command("log", &config)).await;
+    assert_eq!(out.status.code(), Some(2), "tcp-refused is an error");
+    let log_file = lab.path("tlsdoctor/tlsdoctor.log");
+    let log = std::fs::read_to_string(&log_file).expect("the log file");
+    println!("{log}");
+    let lines: Vec<&str> = log.lines().collect();
+    let has = |level: &str, text: &str| {
+        lines
+            .iter()
+            .any(|l| l.contains(&format!(" {level} ")) && l.contains(text))
+    };
+    let config_path = format!("config {:?}", path_str(&lab.path("log.toml")));
+    assert!(has("INFO", &config_path), "{config_path}:\n{log}");
+    let ntp_probe = format!("probe Ntp(0) {}", ntp.addr());
+    for (probe, result) in [
+        (ntp_probe.as_str(), "ok: offset"),
+        (
+            "probe SyncService timedatectl, chronyc",
+            "timedatectl: not installed",
+        ),
+        (
+            r#"probe Dns(0) "good" localhost:443"#,
+            "skipped: the config connects to 127.0.0.1",
+        ),
+        (
+            r#"probe Connect(0) "good" localhost:443"#,
+            &format!("tcp {} open in", good.addr.port()),
+        ),
+        (r#"probe Tls(0) "good" localhost:443"#, "ok: TLSv1.3"),
+        (
+            r#"probe Tls(1) "refused" localhost:443"#,
+            "failed: TCP: connection refused",
+        ),
+        (
+            r#"probe Connect(1) "refused" localhost:443"#,
+            &format!("tcp {} connection refused", refused.port()),
+        ),
+    ] {
+        assert!(
+            has("INFO", &format!("{probe}: started")),
+            "{probe} started:\n{log}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains(" INFO ")
+                && l.contains(&format!("{probe}: finished in "))
+                && l.contains(result)),
+            "{probe} finished with {result:?}:\n{log}"
+        );
+    }
+    assert!(
+        has(
+            "INFO",
+            "--once report written (text): 2 finding(s): tcp-refused, single-target-failing"
+        ),
+        "{log}"
+    );
+    assert!(
+        !log.contains(" DEBUG "),
+        "info is the default level:\n{log}"
+    );
+
+    // RUST_LOG=debug: each hello tried, where it went.
+    let debug_home = lab.path("debug-state");
+    let mut cmd = lab.command("log", &config);
+    cmd.env("RUST_LOG", "debug")
+        .env("XDG_STATE_HOME", &debug_home);
+    output(cmd).await;
+    let log = std::fs::read_to_string(debug_home.join("tlsdoctor/tlsdoctor.log"))
+        .expect("the debug log file");
+    let hello = r#"DEBUG tlsdoctor_tui::probe: probe Tls(0) "good" localhost:443: default hello (TLS 1.3+1.2, post-quantum share): TLSv1.3"#;
+    assert!(log.contains(hello), "{hello}:\n{log}");
+    assert!(
+        log.contains(&format!("at 127.0.0.1:{} [hello", good.addr.port())),
+        "{log}"
+    );
 }

@@ -267,11 +267,35 @@ impl TlsReport {
 
     /// The `HEAD /` answer, from whichever attempt got one.
     pub fn http(&self) -> Option<&HttpHead> {
-        self.attempt
-            .http
-            .as_ref()
-            .or_else(|| self.variants.iter().find_map(|a| a.http.as_ref()))
+        self.http_attempt().and_then(|a| a.http.as_ref())
     }
+
+    /// The attempt whose `HEAD /` answer [`TlsReport::http`] gives: the default hello's, else
+    /// the first variant's that got one.
+    pub fn http_attempt(&self) -> Option<&Attempt> {
+        std::iter::once(&self.attempt)
+            .chain(&self.variants)
+            .find(|a| a.http.is_some())
+    }
+
+    /// The attempt [`TlsReport::chain`] was captured from (none when no chain was).
+    pub fn chain_attempt(&self) -> Option<&Attempt> {
+        captured(&self.attempt, &self.variants, self.sni.as_deref())
+    }
+}
+
+/// The first attempt with the target's own SNI that captured a chain: only a hello with the
+/// target's own SNI shows the target's certificate (another name may get the server's default
+/// one).
+fn captured<'a>(
+    attempt: &'a Attempt,
+    variants: &'a [Attempt],
+    own_sni: Option<&str>,
+) -> Option<&'a Attempt> {
+    std::iter::once(attempt)
+        .chain(variants)
+        .filter(|a| a.sni.as_deref() == own_sni)
+        .find(|a| !a.capture.chain.is_empty())
 }
 
 /// Checks `target` on `addrs` (from DNS, or its `connect` address). Never fails: every
@@ -300,13 +324,7 @@ pub async fn check(target: &Target, addrs: &[IpAddr], opts: &TlsOptions) -> TlsR
         variants.push(h1);
     }
 
-    // Only a hello with the target's own SNI shows the target's certificate: another name
-    // may get the server's default one.
-    let own_sni = target.sni_name();
-    let captured = std::iter::once(&attempt)
-        .chain(&variants)
-        .filter(|a| a.sni.as_deref() == own_sni)
-        .find(|a| !a.capture.chain.is_empty());
+    let captured = captured(&attempt, &variants, target.sni_name());
     let name = target.sni_name().unwrap_or(&target.host).to_string();
     // The chain's verdicts, per trust source and property, are the diagnosis's to make.
     let (chain, verified_at) = match captured {

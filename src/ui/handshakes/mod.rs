@@ -15,11 +15,10 @@ use ratatui::widgets::Paragraph;
 
 use super::format::{
     format_alternative, format_dns, format_ms, format_negotiated, format_running, format_trust,
-    format_untried, format_validity, format_variant, format_variant_result, pad, wrap_words,
+    format_validity, format_variant, format_variant_result, pad, wrap_words,
 };
 use super::theme::Theme;
-use super::{SELECTED_WIDTH, elapsed, key_label, mark_scroll, pane_block, render_blocks};
-use crate::app::keys::Action;
+use super::{SELECTED_WIDTH, elapsed, mark_scroll, pane_block, render_blocks};
 use crate::app::{Model, Pane};
 use crate::config::{HostPort, ProbeSpec, Target};
 use crate::diagnose::{CertStatus, Judged};
@@ -445,7 +444,7 @@ fn item(
                 theme.dim(),
             ),
             Line::styled(
-                format!("      {}", format_untried(key_label(Action::Fixes))),
+                format!("      {}", crate::ui::reach::untried_words(model, i)),
                 theme.dim(),
             ),
         ];

@@ -27,9 +27,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::format::{
-    fit, format_alternative, format_ms, format_running, format_untried, pad, wrap_clipped,
-};
+use super::format::{fit, format_alternative, format_ms, format_running, pad, wrap_clipped};
 use super::handshakes::column_widths;
 use super::theme::Theme;
 use super::{SELECTED_WIDTH, elapsed, key_label, mark_scroll, pane_block, render_blocks};
@@ -409,6 +407,15 @@ fn reach_lines(rows: &Rows, item: &mut Item, i: usize) {
     }
 }
 
+/// Why alternative `i` has not run, and how to try it when a finding offers it.
+pub(crate) fn untried_words(model: &Model, i: usize) -> String {
+    if model.derived.offers_target(i) {
+        crate::ui::format::format_untried(key_label(Action::Fixes))
+    } else {
+        crate::ui::format::format_unoffered()
+    }
+}
+
 fn target_lines(rows: &Rows, i: usize) -> Vec<Line<'static>> {
     let (model, theme) = (rows.model, rows.theme);
     let t = &model.config().targets[i];
@@ -422,7 +429,7 @@ fn target_lines(rows: &Rows, i: usize) -> Vec<Line<'static>> {
         item.clipped(
             rows.width,
             SUB,
-            &format_untried(key_label(Action::Fixes)),
+            &untried_words(model, i),
             MAX_WORDS_LINES,
             theme.dim(),
         );
