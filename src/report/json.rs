@@ -129,7 +129,39 @@ pub fn report(model: &Model) -> Value {
         "targets": targets,
         "findings": findings,
         "limits": limits(model),
+        "runs": runs(model),
     })
+}
+
+/// The fixes and re-runs of this session (a dashboard's export), oldest first: what ran,
+/// when, its exit status, and each finding's fate.
+fn runs(model: &Model) -> Value {
+    let time = |t| json!(humantime::format_rfc3339_millis(t).to_string());
+    model
+        .runs
+        .iter()
+        .map(|r| {
+            let changes: Vec<Value> = r
+                .changes
+                .iter()
+                .map(|c| {
+                    json!({ "code": c.key.code, "target": c.key.target.clone(),
+                            "change": c.kind.word(), "before": c.before.clone(), "after": c.after.clone() })
+                })
+                .collect();
+            let (status, error) = match &r.exit {
+                Some(Ok(code)) => (json!(code), Value::Null),
+                Some(Err(e)) => (Value::Null, json!(e)),
+                None => (Value::Null, Value::Null),
+            };
+            json!({
+                "what": r.what.label.clone(), "command": r.what.command.clone(),
+                "began": time(r.began_at), "ended": time(r.ended_at), "took_ms": ms(r.took),
+                "exit_status": status, "error": error, "summary": r.summary.clone(),
+                "recovered": r.recovered.clone(), "changes": changes,
+            })
+        })
+        .collect()
 }
 
 /// How many checks could wait at once, and why.

@@ -173,6 +173,34 @@ pub fn report(model: &Model) -> String {
             }
         }
     }
+    if !model.runs.is_empty() {
+        let _ = writeln!(s, "\nFixes and re-runs");
+    }
+    for r in &model.runs {
+        let _ = writeln!(
+            s,
+            "  {} ({}, took {})",
+            r.what.label,
+            humantime::format_rfc3339_seconds(r.began_at),
+            human_duration(r.took)
+        );
+        if let Some(argv) = &r.what.command {
+            let _ = writeln!(s, "      command: {}", crate::text::shell_join(argv));
+        }
+        if let Some(exit) = r.exit_words() {
+            let _ = writeln!(s, "      {exit}");
+        }
+        let _ = writeln!(s, "      result: {}", r.summary);
+        for c in &r.changes {
+            let _ = writeln!(
+                s,
+                "      {} {}: {}",
+                c.kind.word(),
+                c.key.describe(),
+                c.after.as_deref().or(c.before.as_deref()).unwrap_or("")
+            );
+        }
+    }
     s
 }
 

@@ -2043,6 +2043,23 @@ fn a_connect_address_row_judges_the_port_it_dials() {
 
 /// A fix's advice longer than the window is wrapped under its key, in the finding's details
 /// and in the fixes window, never cut at the window's edge.
+/// The text inside the window on top of `screen` (its double border), line by line.
+fn window_text(screen: &str) -> String {
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let Some((top, x0, x1)) = lines.iter().enumerate().find_map(|(i, l)| {
+        let x0 = l.iter().position(|c| *c == '╔')?;
+        let x1 = l.iter().position(|c| *c == '╗')?;
+        Some((i, x0, x1))
+    }) else {
+        return String::new();
+    };
+    lines[top + 1..]
+        .iter()
+        .take_while(|l| l.get(x0) != Some(&'╚'))
+        .map(|l| l[x0 + 1..x1.min(l.len())].iter().collect::<String>() + "\n")
+        .collect()
+}
+
 #[test]
 fn long_fix_advice_is_wrapped_not_cut() {
     let mut s = Scene::new(CONFIG, false);
@@ -2055,9 +2072,13 @@ fn long_fix_advice_is_wrapped_not_cut() {
     // The advice of all-targets-failing, as long as it is: two lines at 80 columns.
     let long = "check this machine's network, firewall and security software (antivirus web \
                 shields, VPN or proxy software): pause them and re-run";
+    // The lab's longest summary, and the longest fix label it offers.
+    let summary = "something between here and 127.0.0.1:40000 drops large ClientHellos: the \
+                   default hello (1612 bytes, post-quantum key share) fails, a 380-byte one works";
     let finding = &mut s.model.derived.findings[0];
     assert_eq!(finding.code, Code::DnsFailure);
     finding.fixes[0].label = long.to_string();
+    finding.summary = summary.to_string();
     let finding = finding.clone();
     let flat = |screen: &str| {
         screen
@@ -2066,14 +2087,80 @@ fn long_fix_advice_is_wrapped_not_cut() {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    s.key(KeyCode::Enter);
-    let details = flat(&s.screen(80, 24));
-    s.key(KeyCode::Esc);
-    s.chars("f");
-    let fixes = flat(&s.screen(80, 24));
-    for fix in &finding.fixes {
-        let line = format!("[{}] {}", fix.key, fix.label);
-        assert!(details.contains(&line), "details cut {line:?}:\n{details}");
-        assert!(fixes.contains(&line), "fixes window cut {line:?}:\n{fixes}");
+    for (w, h) in [(80, 24), (120, 40), (200, 50)] {
+        let pane = s.screen(w, h);
+        // The Findings pane is the right three fifths of the grid from 100 columns on.
+        let right: String = pane
+            .lines()
+            .map(|l| {
+                l.chars()
+                    .skip(if w >= 100 { usize::from(w) * 2 / 5 } else { 0 })
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect();
+        assert!(
+            flat(&right).contains(summary),
+            "pane cut the summary:\n{pane}"
+        );
+        s.key(KeyCode::Enter);
+        let details = s.screen(w, h);
+        s.key(KeyCode::Esc);
+        s.chars("f");
+        let fixes = s.screen(w, h);
+        s.key(KeyCode::Esc);
+        let (in_details, in_fixes) = (flat(&window_text(&details)), flat(&window_text(&fixes)));
+        assert!(
+            in_details.contains(summary),
+            "details cut the summary:\n{details}"
+        );
+        for fix in &finding.fixes {
+            let line = format!("[{}] {}", fix.key, fix.label);
+            assert!(
+                in_details.contains(&line),
+                "details cut {line:?}:\n{details}"
+            );
+            assert!(
+                in_fixes.contains(&line),
+                "fixes window cut {line:?}:\n{fixes}"
+            );
+        }
+        insta::assert_snapshot!(format!("long_advice_pane_{w}x{h}"), pane);
+        insta::assert_snapshot!(format!("long_advice_details_{w}x{h}"), details);
+        insta::assert_snapshot!(format!("long_advice_fixes_{w}x{h}"), fixes);
     }
+}
+
+#[test]
+fn the_export_keeps_what_ran_and_what_it_changed() {
+    let mut s = alternatives();
+    try_first_alternative(&mut s);
+    assert!(s.model.pending.is_some(), "its checks run");
+    alternative_answers(&mut s);
+    assert!(s.model.pending.is_none(), "its checks ended");
+    let json = tlsdoctor_tui::report::json::report(&s.model);
+    let run = &json["runs"][0];
+    assert!(
+        run["what"]
+            .as_str()
+            .is_some_and(|w| w.starts_with("fix: try another server: vpn2.example.com")),
+        "{run}"
+    );
+    assert_eq!(
+        run["exit_status"],
+        serde_json::Value::Null,
+        "no command ran"
+    );
+    assert_eq!(run["summary"], "the checks it re-ran found nothing wrong");
+    let text = tlsdoctor_tui::report::text::report(&s.model);
+    assert!(text.contains("\nFixes and re-runs\n"), "{text}");
+    assert!(
+        text.contains("result: the checks it re-ran found nothing wrong"),
+        "{text}"
+    );
+    // The history window says the same.
+    s.chars("h");
+    let screen = s.screen(80, 24);
+    assert!(screen.contains("History"), "{screen}");
+    assert!(screen.contains("try another server"), "{screen}");
 }
