@@ -11,6 +11,9 @@ use tlsdoctor_tui::{fix, headless, logging, report, runtime};
 
 /// Exit code when the tool could not run (bad usage, bad config, internal error).
 const CANNOT_RUN: u8 = 3;
+/// Exit code when stdout was closed before the report was written: a process killed by
+/// SIGPIPE shows as 128 + 13 in the shell, and `… | head` expects that quiet end.
+const CLOSED_STDOUT: u8 = 128 + 13;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse_args(std::env::args_os()) {
@@ -28,6 +31,9 @@ fn main() -> ExitCode {
         eprintln!("tlsdoctor-tui: {e}");
         return ExitCode::from(CANNOT_RUN);
     }
+    // After color-eyre's, replacing its panic hook: a panic gives the terminal back, writes a
+    // report next to the log and is answered below, once, with where both are.
+    runtime::install_panic_hook();
     let config = match cli.resolve_config() {
         Ok(c) => Arc::new(c),
         Err(e) => {
@@ -36,7 +42,13 @@ fn main() -> ExitCode {
         }
     };
     let headless = cli.once || cli.json || !std::io::stdout().is_terminal();
-    let (log_path, _log_guard) = logging::init();
+    let (log_path, _log_guard) = match logging::init() {
+        Ok((path, guard)) => (Some(path), Some(guard)),
+        Err(e) => {
+            eprintln!("tlsdoctor-tui: no log file: {e}");
+            (None, None)
+        }
+    };
     let trust = Arc::new(tlsdoctor_tui::probe::trust::Trust::load(
         config.network.ca_file.as_deref(),
     ));
@@ -47,7 +59,7 @@ fn main() -> ExitCode {
         open_files: tlsdoctor_tui::limits::raise_open_files(),
     };
     let env = Env {
-        log_path,
+        log_path: log_path.clone(),
         color: !cli.colorless(),
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -64,29 +76,42 @@ fn main() -> ExitCode {
         rt.block_on(async {
             if headless {
                 let model = headless::run_once(config, machine).await;
-                // Written as it is serialised (a JSON report of 1000 targets is megabytes); a
-                // closed pipe is an error message, not a panic.
+                // Written as it is serialised (a JSON report of 1000 targets is megabytes).
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                if cli.json {
-                    serde_json::to_writer_pretty(&mut out, &report::json::report(&model))?;
-                    writeln!(out)?;
+                let written = if cli.json {
+                    serde_json::to_writer_pretty(&mut out, &report::json::report(&model))
+                        .map_err(std::io::Error::from)
+                        .and_then(|()| writeln!(out))
                 } else {
-                    write!(out, "{}", report::text::report(&model))?;
+                    write!(out, "{}", report::text::report(&model))
                 }
-                out.flush()?;
-                Ok(ExitCode::from(report::exit_code(model.findings())))
-            } else {
-                runtime::run_tui(config, machine, env).await.map(|exit| {
-                    if let runtime::Exit::Signal(name) = exit {
-                        eprintln!("tlsdoctor-tui: stopped by {name}");
+                .and_then(|()| out.flush());
+                match written {
+                    Ok(()) => Ok(ExitCode::from(report::exit_code(model.findings()))),
+                    // Whoever read the report stopped reading (`| head`): nothing to say.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                        // The buffer still holds what could not be written: not again on drop.
+                        std::mem::forget(out);
+                        Ok(ExitCode::from(CLOSED_STDOUT))
                     }
-                    ExitCode::SUCCESS
-                })
+                    Err(e) => Err(color_eyre::eyre::eyre!("cannot write the report: {e}")),
+                }
+            } else {
+                runtime::run_tui(config, machine, env)
+                    .await
+                    .map(|exit| match exit {
+                        runtime::Exit::Quit => ExitCode::SUCCESS,
+                        runtime::Exit::Signal { name, status } => {
+                            eprintln!("tlsdoctor-tui: stopped by {name}");
+                            ExitCode::from(status)
+                        }
+                        runtime::Exit::Panic => ExitCode::from(CANNOT_RUN),
+                    })
             }
         })
     }));
     rt.shutdown_timeout(std::time::Duration::from_millis(100));
-    match outcome {
+    let code = match outcome {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {
             // The message, not a backtrace: these are the user's to act on.
@@ -94,5 +119,23 @@ fn main() -> ExitCode {
             ExitCode::from(CANNOT_RUN)
         }
         Err(_) => ExitCode::from(CANNOT_RUN),
+    };
+    // A panic anywhere (a probe task, the loop) ends here: the report printed or the screen
+    // restored, then where to look.
+    if let Some(p) = runtime::panicked() {
+        let report = p.file.map_or_else(
+            || "no panic report could be written".to_string(),
+            |f| format!("the panic report is {}", f.display()),
+        );
+        let log = log_path.map_or_else(
+            || "there is no log file".to_string(),
+            |l| format!("the log is {}", l.display()),
+        );
+        eprintln!(
+            "tlsdoctor-tui: internal error: {}\n  {report}\n  {log}\n  please report it with both",
+            p.what
+        );
+        return ExitCode::from(CANNOT_RUN);
     }
+    code
 }

@@ -17,7 +17,7 @@ use tokio::task::JoinSet;
 use crate::app::{self, Effect, Env, FixRun, Model, Msg};
 use crate::config::Config;
 use crate::diagnose::{Machine, Observations};
-use crate::probe::{self, ProbeContext, ProbeEvent, ProbeId};
+use crate::probe::{self, ProbeContext, ProbeEvent, ProbeId, ProbeOutcome};
 use crate::report;
 
 /// How long the input thread waits for a key before it looks whether it should hold still:
@@ -48,13 +48,29 @@ impl Probes {
     }
 
     /// Starts probe `id` as a task, with its target's DNS answer in `obs` when it uses one;
-    /// its event arrives through [`Probes::next`].
+    /// its event arrives through [`Probes::next`]. A probe that panics still sends one: an
+    /// internal error on its row ([`internal_error`]), so its check never spins forever.
     pub fn spawn(&mut self, id: ProbeId, obs: &Observations) {
+        use futures::FutureExt as _;
+
         let ctx = self.ctx.clone();
         let tx = self.tx.clone();
         let dns = obs.dns_for(id).cloned();
         self.tasks.spawn(async move {
-            let event = probe::run(id, &ctx, dns.as_ref()).await;
+            let start = Instant::now();
+            let run = std::panic::AssertUnwindSafe(async {
+                test_hooks::maybe_panic(id);
+                probe::run(id, &ctx, dns.as_ref()).await
+            });
+            let event = match run.catch_unwind().await {
+                Ok(event) => event,
+                Err(payload) => ProbeEvent {
+                    id,
+                    finished_at: SystemTime::now(),
+                    took: start.elapsed(),
+                    outcome: internal_error(id, &ctx.config, &panic_words(&*payload), start),
+                },
+            };
             let _ = tx.send(event);
         });
         // Reap finished tasks so the set does not grow over a long session.
@@ -70,6 +86,144 @@ impl Probes {
     pub fn abort_all(&mut self) {
         self.tasks.abort_all();
     }
+}
+
+/// What a panic's payload says, in words.
+fn panic_words(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string())
+}
+
+/// The outcome a probe that panicked reports: an internal error, in the place its kind keeps
+/// errors, so its row says so instead of running forever.
+pub fn internal_error(id: ProbeId, config: &Config, why: &str, start: Instant) -> ProbeOutcome {
+    use crate::probe::{clock, connect, reach, sync, tls};
+
+    let msg = format!(
+        "internal error: this check crashed ({}); please report it with the panic report",
+        crate::text::clean(why)
+    );
+    let took = start.elapsed();
+    let target = probe::target_of(id).and_then(|i| config.targets.get(i));
+    match id {
+        ProbeId::Ntp(_) => ProbeOutcome::Ntp(Err(clock::NtpError::Io(msg))),
+        ProbeId::SyncService => ProbeOutcome::SyncService(Box::new(sync::SyncStatus {
+            timedatectl: sync::ToolAnswer::Failed(msg.clone()),
+            chrony: sync::ToolAnswer::Failed(msg),
+        })),
+        ProbeId::Dns(_) => ProbeOutcome::Dns(connect::Dns::Failed { error: msg, took }),
+        ProbeId::Connect(_) => ProbeOutcome::Connect(Box::new(connect::ConnectReport {
+            tcp: target
+                .map(crate::config::Target::tcp_ports)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|port| connect::TcpAttempt {
+                    port,
+                    addr: None,
+                    result: Err(connect::TcpError::Other(msg.clone())),
+                })
+                .collect(),
+        })),
+        ProbeId::Reach(_) => ProbeOutcome::Reach(Box::new(reach::ReachReport {
+            results: target
+                .map(crate::config::Target::reach_probes)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|spec| {
+                    let port = spec.port()?;
+                    Some(reach::ReachResult {
+                        probe: spec,
+                        addr: std::net::SocketAddr::from(([0, 0, 0, 0], port)),
+                        port,
+                        status: reach::ReachStatus::Error,
+                        is_openvpn: false,
+                        signed: None,
+                        detail: msg.clone(),
+                        took,
+                    })
+                })
+                .collect(),
+            dns_compare: None,
+        })),
+        ProbeId::Tls(_) => {
+            let (host, port, sni) = target.map_or_else(
+                || (String::new(), 0, None),
+                |t| {
+                    (
+                        t.host.clone(),
+                        t.tls_port(),
+                        t.sni_name().map(str::to_string),
+                    )
+                },
+            );
+            let attempt = tls::Attempt {
+                variant: tls::Variant::Default,
+                sni: sni.clone(),
+                addr: None,
+                tcp: None,
+                handshake: None,
+                negotiated: None,
+                first_read: None,
+                http: None,
+                failure: Some(tls::TlsFailure::Other(msg)),
+                hello_len: 0,
+                received: 0,
+                first_bytes: Vec::new(),
+                capture: crate::probe::verifier::Capture::default(),
+                took,
+            };
+            ProbeOutcome::Tls(Box::new(tls::TlsReport {
+                name: sni.clone().unwrap_or_else(|| host.clone()),
+                host,
+                port,
+                sni,
+                started_at: SystemTime::now(),
+                took,
+                attempt,
+                variants: Vec::new(),
+                chain: Vec::new(),
+                verified_at: None,
+            }))
+        }
+        ProbeId::Captive => ProbeOutcome::Captive(Box::new(reach::CaptiveResult {
+            url: config
+                .network
+                .captive_url
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            verdict: reach::CaptiveVerdict::Unknown(msg),
+            status: None,
+            location: None,
+            took,
+        })),
+    }
+}
+
+/// Faults the tests force through the real binary. Compiled into debug builds only (the
+/// tests' binary), never into a release: no config key or option reaches them.
+mod test_hooks {
+    use crate::probe::ProbeId;
+
+    /// `TLSDOCTOR_TEST_PANIC_PROBE=ntp|dns|tls|...` (the `ProbeId`'s kind in lower case, as
+    /// its Debug form starts): that probe panics when it starts.
+    #[cfg(debug_assertions)]
+    pub fn maybe_panic(id: ProbeId) {
+        if let Some(kind) = std::env::var_os("TLSDOCTOR_TEST_PANIC_PROBE") {
+            let name = format!("{id:?}").to_ascii_lowercase();
+            let kind = kind.to_string_lossy().to_ascii_lowercase();
+            assert!(
+                name.split('(').next() != Some(kind.as_str()),
+                "test hook: {id:?} panics as TLSDOCTOR_TEST_PANIC_PROBE asked"
+            );
+        }
+    }
+
+    #[cfg(not(debug_assertions))]
+    pub fn maybe_panic(_: ProbeId) {}
 }
 
 /// Reads terminal input on its own thread; it can be held still while a fix owns the terminal.
@@ -156,30 +310,106 @@ impl Drop for Input {
     }
 }
 
+/// Whether the dashboard owns the terminal (raw mode, the alternate screen): what the panic
+/// hook gives back.
+static TUI_ON: AtomicBool = AtomicBool::new(false);
+
 /// Restores the terminal when dropped, however the loop ends.
 struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        TUI_ON.store(false, Ordering::SeqCst);
         ratatui::restore();
     }
+}
+
+/// The first panic of the process: what it said and where its report was written.
+#[derive(Debug, Clone)]
+pub struct PanicReport {
+    /// "thread 'main' panicked at src/x.rs:1:2: message".
+    pub what: String,
+    /// The report with its backtrace (none when no file could be made).
+    pub file: Option<PathBuf>,
+}
+
+static PANIC: std::sync::Mutex<Option<PanicReport>> = std::sync::Mutex::new(None);
+
+/// Replaces every other panic hook (color-eyre's prints over the dashboard): a panic, in any
+/// thread, gives the terminal back if the dashboard has it, writes a report with its
+/// backtrace next to the log, and is remembered for [`panicked`], which the dashboard's loop
+/// and `main` read to stop and say where the report is.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        if TUI_ON.load(Ordering::SeqCst) {
+            ratatui::restore();
+        }
+        let thread = std::thread::current();
+        let msg = panic_words(info.payload());
+        let at = info.location().map_or_else(String::new, |l| {
+            format!(" at {}:{}:{}", l.file(), l.line(), l.column())
+        });
+        let what = format!(
+            "thread '{}' panicked{at}: {msg}",
+            thread.name().unwrap_or("unnamed")
+        );
+        tracing::error!("{what}");
+        let backtrace = std::backtrace::Backtrace::force_capture();
+        let file = crate::logging::write_panic_report(&format!(
+            "tlsdoctor-tui {} {what}\n\n{backtrace}\n",
+            env!("CARGO_PKG_VERSION")
+        ));
+        let mut first = PANIC
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if first.is_none() {
+            *first = Some(PanicReport { what, file });
+        }
+    }));
+}
+
+/// The first panic of the process, if there was one.
+pub fn panicked() -> Option<PanicReport> {
+    PANIC
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
 }
 
 /// Why the dashboard stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     Quit,
-    Signal(&'static str),
+    /// A signal asked it to stop: its name and the conventional exit status, 128 + its number.
+    Signal {
+        name: &'static str,
+        status: u8,
+    },
+    /// Something panicked (a probe task or the loop): [`panicked`] has the report.
+    Panic,
 }
 
-/// Runs the dashboard until the user quits or a signal arrives. The terminal is restored on
-/// every way out, panics included (the hook `ratatui::try_init` installs, once).
+impl Exit {
+    fn signal(name: &'static str, sig: rustix::process::Signal) -> Self {
+        Exit::Signal {
+            name,
+            status: u8::try_from(128 + sig.as_raw()).unwrap_or(u8::MAX),
+        }
+    }
+}
+
+/// Runs the dashboard until the user quits, a signal arrives, or something panics. The
+/// terminal is restored on every way out (the guard, and the panic hooks: ratatui's and
+/// [`install_panic_hook`]'s). SIGTSTP (and Ctrl-Z) give the terminal back before the process
+/// stops; it is taken again and redrawn when it continues.
 pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_eyre::Result<Exit> {
+    use rustix::process::Signal;
     use tokio::signal::unix::{SignalKind, signal};
 
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigtstp = signal(SignalKind::from_raw(Signal::TSTP.as_raw()))?;
 
     let _guard = TerminalGuard;
     let mut terminal = ratatui::try_init().map_err(|e| {
@@ -187,6 +417,7 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
             "cannot set up the terminal ({e}): run it in a terminal, or use --once for a report"
         )
     })?;
+    TUI_ON.store(true, Ordering::SeqCst);
     let mut input = Input::start();
     let mut probes = Probes::new(ProbeContext::new(Arc::clone(&config), machine.open_files));
     let mut model = Model::new(config, machine, env, Instant::now(), SystemTime::now());
@@ -204,6 +435,9 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
     let mut pending: VecDeque<Effect> = effects.into();
 
     let exit = 'run: loop {
+        if panicked().is_some() {
+            break Exit::Panic;
+        }
         while let Some(fx) = pending.pop_front() {
             match fx {
                 Effect::Start(id) => probes.spawn(id, &model.obs),
@@ -213,7 +447,8 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
                     pending.extend(app::update(&mut model, Msg::Copied(text)));
                 }
                 Effect::Export => {
-                    let msg = Msg::Exported(export(&model));
+                    let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+                    let msg = Msg::Exported(export(&model, &dir));
                     pending.extend(app::update(&mut model, msg));
                 }
                 Effect::RunFix(run) => {
@@ -235,6 +470,11 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
         tokio::select! {
             Some(ev) = input.rx.recv() => {
                 match ev {
+                    // Ctrl-Z: in raw mode the terminal sends it as a key, not as SIGTSTP.
+                    Event::Key(key) if is_ctrl_z(&key) => {
+                        suspend(&mut terminal, &input);
+                        dirty = true;
+                    }
                     Event::Key(key) => {
                         pending.extend(app::update(&mut model, Msg::Key(key)));
                         dirty = true;
@@ -257,9 +497,13 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
                 }
             }
             () = tokio::time::sleep(frame_wait), if dirty => {}
-            _ = sigterm.recv() => break Exit::Signal("SIGTERM"),
-            _ = sighup.recv() => break Exit::Signal("SIGHUP"),
-            _ = sigint.recv() => break Exit::Signal("SIGINT"),
+            _ = sigtstp.recv() => {
+                suspend(&mut terminal, &input);
+                dirty = true;
+            }
+            _ = sigterm.recv() => break Exit::signal("SIGTERM", Signal::TERM),
+            _ = sighup.recv() => break Exit::signal("SIGHUP", Signal::HUP),
+            _ = sigint.recv() => break Exit::signal("SIGINT", Signal::INT),
         }
     };
     probes.abort_all();
@@ -275,20 +519,70 @@ fn copy_osc52(terminal: &mut DefaultTerminal, text: &str) {
     let _ = out.flush();
 }
 
-/// Writes the JSON and text reports to the current directory.
-fn export(model: &Model) -> Result<PathBuf, String> {
+fn is_ctrl_z(key: &crossterm::event::KeyEvent) -> bool {
+    key.code == crossterm::event::KeyCode::Char('z')
+        && key
+            .modifiers
+            .contains(crossterm::event::KeyModifiers::CONTROL)
+}
+
+/// Stops the process the way a shell's job control expects, with the terminal given back
+/// first (cooked mode, the main screen, the cursor), so the shell is usable while it is
+/// stopped; when it continues, raw mode and the alternate screen come back and the next
+/// frame redraws everything.
+fn suspend(terminal: &mut DefaultTerminal, input: &Input) {
+    use rustix::process::{Signal, getpid, kill_process};
+
+    input.pause();
+    TUI_ON.store(false, Ordering::SeqCst);
+    ratatui::restore();
+    // SIGTSTP is handled here, so its default (stop) no longer happens: SIGSTOP does it. This
+    // call returns when a SIGCONT (`fg`) continues the process.
+    if let Err(e) = kill_process(getpid(), Signal::STOP) {
+        tracing::error!("cannot stop the process for SIGTSTP: {e}");
+    }
+    if let Err(e) = reenter(terminal) {
+        tracing::error!("cannot set the terminal up again after SIGCONT: {e}");
+    }
+    TUI_ON.store(true, Ordering::SeqCst);
+    input.resume();
+}
+
+/// Writes the JSON and text reports into `dir` as `tlsdoctor-report-<UTC time>.json` and
+/// `.txt` (`-2`, `-3`... when the name is taken), each created new with mode 0600, never
+/// through a link; returns both paths. The error names the directory.
+pub fn export(model: &Model, dir: &std::path::Path) -> Result<[PathBuf; 2], String> {
     let stamp = humantime::format_rfc3339_seconds(model.wall)
         .to_string()
         .replace(':', "");
-    let base = format!("tlsdoctor-report-{stamp}");
-    let json =
-        serde_json::to_string_pretty(&report::json::report(model)).map_err(|e| e.to_string())?;
-    let json_path = PathBuf::from(format!("{base}.json"));
-    std::fs::write(&json_path, json + "\n").map_err(|e| format!("{}: {e}", json_path.display()))?;
-    let text_path = PathBuf::from(format!("{base}.txt"));
-    std::fs::write(&text_path, report::text::report(model))
-        .map_err(|e| format!("{}: {e}", text_path.display()))?;
-    Ok(std::env::current_dir().map_or(json_path.clone(), |d| d.join(&json_path)))
+    let stem = format!("tlsdoctor-report-{stamp}");
+    let failed = |e: &dyn std::fmt::Display| {
+        format!(
+            "cannot write the report in {}: {e}; press e in a directory you can write to",
+            dir.display()
+        )
+    };
+    let files =
+        crate::config::file::create_unique(dir, &stem, &["json", "txt"]).map_err(|e| failed(&e))?;
+    let mut paths = Vec::new();
+    for (i, (file, path)) in files.into_iter().enumerate() {
+        let mut out = io::BufWriter::new(file);
+        let written = if i == 0 {
+            serde_json::to_writer_pretty(&mut out, &report::json::report(model))
+                .map_err(io::Error::from)
+                .and_then(|()| writeln!(out))
+        } else {
+            out.write_all(report::text::report(model).as_bytes())
+        };
+        written
+            .and_then(|()| out.flush())
+            .map_err(|e| failed(&format!("{}: {e}", path.display())))?;
+        paths.push(path);
+    }
+    let [json, text]: [PathBuf; 2] = paths
+        .try_into()
+        .map_err(|_| failed(&"two files were asked for"))?;
+    Ok([json, text])
 }
 
 /// Leaves the TUI, runs the confirmed command in the real terminal, waits for Enter, comes back
@@ -320,5 +614,6 @@ fn run_fix(terminal: &mut DefaultTerminal, input: &Input, run: &FixRun) -> Resul
 fn reenter(terminal: &mut DefaultTerminal) -> io::Result<()> {
     crossterm::terminal::enable_raw_mode()?;
     crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    terminal.hide_cursor()?;
     terminal.clear()
 }

@@ -84,8 +84,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             flash(model, text);
             request_all(model, &run.rerun)
         }
-        Msg::Exported(Ok(path)) => {
-            flash(model, format!("report written to {}", path.display()));
+        Msg::Exported(Ok([json, text])) => {
+            let (json, text) = (json.display(), text.display());
+            flash(model, format!("report written to {json} and {text}"));
             Vec::new()
         }
         Msg::Exported(Err(e)) => {
