@@ -334,14 +334,23 @@ pub struct PanicReport {
 }
 
 static PANIC: std::sync::Mutex<Option<PanicReport>> = std::sync::Mutex::new(None);
+/// Wakes the dashboard's loop when a panic happened on another thread.
+static PANIC_WAKE: std::sync::LazyLock<tokio::sync::Notify> =
+    std::sync::LazyLock::new(tokio::sync::Notify::new);
+/// The thread that runs the dashboard's loop and draws.
+static LOOP_THREAD: std::sync::OnceLock<std::thread::ThreadId> = std::sync::OnceLock::new();
 
-/// Replaces every other panic hook (color-eyre's prints over the dashboard): a panic, in any
-/// thread, gives the terminal back if the dashboard has it, writes a report with its
-/// backtrace next to the log, and is remembered for [`panicked`], which the dashboard's loop
-/// and `main` read to stop and say where the report is.
+/// Replaces every other panic hook (color-eyre's prints over the dashboard, ratatui's restores
+/// the terminal from any thread while the loop may still draw): a panic writes a report with
+/// its backtrace next to the log and is remembered for [`panicked`], which the dashboard's loop
+/// and `main` read to stop and say where the report is. A panic of the loop's own thread gives
+/// the terminal back at once; one on another thread (a probe task) wakes the loop, which stops
+/// and gives it back itself, so nothing is drawn over the shell in between.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        if TUI_ON.load(Ordering::SeqCst) {
+        let on_loop = LOOP_THREAD.get() == Some(&std::thread::current().id());
+        if on_loop && TUI_ON.load(Ordering::SeqCst) {
+            TUI_ON.store(false, Ordering::SeqCst);
             ratatui::restore();
         }
         let thread = std::thread::current();
@@ -365,6 +374,8 @@ pub fn install_panic_hook() {
         if first.is_none() {
             *first = Some(PanicReport { what, file });
         }
+        drop(first);
+        PANIC_WAKE.notify_one();
     }));
 }
 
@@ -418,6 +429,9 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
         )
     })?;
     TUI_ON.store(true, Ordering::SeqCst);
+    let _ = LOOP_THREAD.set(std::thread::current().id());
+    // ratatui::try_init put its hook in front of ours: ours alone again (see its doc).
+    install_panic_hook();
     let mut input = Input::start();
     let mut probes = Probes::new(ProbeContext::new(Arc::clone(&config), machine.open_files));
     let mut model = Model::new(config, machine, env, Instant::now(), SystemTime::now());
@@ -497,6 +511,7 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
                 }
             }
             () = tokio::time::sleep(frame_wait), if dirty => {}
+            () = PANIC_WAKE.notified() => {}
             _ = sigtstp.recv() => {
                 suspend(&mut terminal, &input);
                 dirty = true;
@@ -535,6 +550,9 @@ fn suspend(terminal: &mut DefaultTerminal, input: &Input) {
 
     input.pause();
     TUI_ON.store(false, Ordering::SeqCst);
+    if let Err(e) = terminal.show_cursor() {
+        tracing::error!("cannot show the cursor for SIGTSTP: {e}");
+    }
     ratatui::restore();
     // SIGTSTP is handled here, so its default (stop) no longer happens: SIGSTOP does it. This
     // call returns when a SIGCONT (`fg`) continues the process.
@@ -589,6 +607,7 @@ pub fn export(model: &Model, dir: &std::path::Path) -> Result<[PathBuf; 2], Stri
 /// (to the same terminal: no second panic hook).
 fn run_fix(terminal: &mut DefaultTerminal, input: &Input, run: &FixRun) -> Result<i32, String> {
     input.pause();
+    let _ = terminal.show_cursor();
     ratatui::restore();
     let cmd = crate::text::shell_join(&run.argv);
     println!(
