@@ -224,6 +224,18 @@ mod test_hooks {
 
     #[cfg(not(debug_assertions))]
     pub fn maybe_panic(_: ProbeId) {}
+
+    /// `TLSDOCTOR_TEST_PANIC_LOOP=1`: the dashboard's loop panics after its first frame.
+    #[cfg(debug_assertions)]
+    pub fn maybe_panic_loop() {
+        assert!(
+            std::env::var_os("TLSDOCTOR_TEST_PANIC_LOOP").is_none(),
+            "test hook: the loop panics as TLSDOCTOR_TEST_PANIC_LOOP asked"
+        );
+    }
+
+    #[cfg(not(debug_assertions))]
+    pub fn maybe_panic_loop() {}
 }
 
 /// Reads terminal input on its own thread; it can be held still while a fix owns the terminal.
@@ -475,6 +487,7 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
         if dirty && last_frame.elapsed() >= FRAME {
             terminal.draw(|f| crate::ui::render(f, &model))?;
             last_frame = Instant::now();
+            test_hooks::maybe_panic_loop();
             dirty = false;
         }
         let frame_wait = FRAME.saturating_sub(last_frame.elapsed());

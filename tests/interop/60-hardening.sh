@@ -149,3 +149,18 @@ EOF2
 else
   note "no debug build at $DEBUG_BIN (cargo test makes one): the panic journey is skipped"
 fi
+
+# --- the loop itself panics (the debug build's test hook) -------------------------------------
+if [[ -x $DEBUG_BIN ]]; then
+  t send-keys -t H -l "clear; env TLSDOCTOR_TEST_PANIC_LOOP=1 XDG_STATE_HOME=$WORK/state $DEBUG_BIN -c $WORK/hard.toml; echo LOOP=\$?"
+  t send-keys -t H Enter
+  check "loop panic: the dashboard stops" wait_for 20 exited LOOP
+  check "loop panic: exit status 3 (status $(exit_status LOOP))" test "$(exit_status LOOP)" = 3
+  check "loop panic: the terminal is restored" wait_for 5 restored
+  check "loop panic: it says internal error, in the loop's thread" screen_has "internal error: thread 'main'"
+  report=$(t capture-pane -p -J -t H | sed -n 's/^ *the panic report is //p' | tail -n 1)
+  check "loop panic: the panic report ($report) exists, 0600" \
+    test -f "$report" -a "$(stat -c %a "$report" 2>/dev/null)" = 600
+  show_screen "after the loop's panic"
+  stop_tui
+fi

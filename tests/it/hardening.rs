@@ -524,3 +524,52 @@ async fn server_bytes_are_escaped_once_in_json_and_text() {
     assert!(text.contains(r"Bad Request\x0d\x0a"), "{text}");
     assert!(!text.contains(r"\\x0d"), "{text}");
 }
+
+// --- the log ----------------------------------------------------------------------------------
+
+/// The log is never opened through a link: a link planted as the log file, or as its
+/// directory, leaves its target alone, and stderr says why there is no log, naming the
+/// directory; the run itself goes on.
+#[test]
+fn the_log_is_never_opened_through_a_link() {
+    let scratch = Scratch::new();
+    let state = scratch.path("state");
+    std::fs::create_dir_all(state.join("tlsdoctor")).unwrap();
+    let victim = scratch.write("victim", "precious\n");
+    std::os::unix::fs::symlink(&victim, state.join("tlsdoctor/tlsdoctor.log")).unwrap();
+    scratch
+        .bin()
+        .args(["--once", "-c", s(&scratch.quiet_config())])
+        .assert()
+        .code(0)
+        .stderr(
+            predicate::str::contains("no log file")
+                .and(predicate::str::contains(s(&state.join("tlsdoctor")))),
+        );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+
+    let other = tempfile::tempdir().unwrap();
+    let linked = Scratch::new();
+    std::fs::create_dir_all(linked.path("state")).unwrap();
+    std::os::unix::fs::symlink(other.path(), linked.path("state/tlsdoctor")).unwrap();
+    linked
+        .bin()
+        .args(["--once", "-c", s(&linked.quiet_config())])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "is not a directory (a link or a file)",
+        ));
+    assert_eq!(std::fs::read_dir(other.path()).unwrap().count(), 0);
+
+    // A fresh state directory: 0700, the log 0600.
+    let fresh = Scratch::new();
+    fresh
+        .bin()
+        .args(["--once", "-c", s(&fresh.quiet_config())])
+        .assert()
+        .code(0)
+        .stderr("");
+    assert_eq!(mode(&fresh.path("state/tlsdoctor")), 0o700);
+    assert_eq!(mode(&fresh.path("state/tlsdoctor/tlsdoctor.log")), 0o600);
+}
