@@ -478,7 +478,7 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
                     pending.extend(app::update(&mut model, msg));
                 }
                 Effect::RunFix(run) => {
-                    let result = run_fix(&mut terminal, &input, &run);
+                    let result = run_fix(&mut terminal, &input, &run, &mut sigtstp).await;
                     pending.extend(app::update(&mut model, Msg::FixFinished { run, result }));
                 }
             }
@@ -559,8 +559,6 @@ fn is_ctrl_z(key: &crossterm::event::KeyEvent) -> bool {
 /// stopped; when it continues, raw mode and the alternate screen come back and the next
 /// frame redraws everything.
 fn suspend(terminal: &mut DefaultTerminal, input: &Input) {
-    use rustix::process::{Signal, getpid, kill_process};
-
     input.pause();
     TUI_ON.store(false, Ordering::SeqCst);
     if let Err(e) = terminal.show_cursor() {
@@ -568,10 +566,8 @@ fn suspend(terminal: &mut DefaultTerminal, input: &Input) {
     }
     ratatui::restore();
     // SIGTSTP is handled here, so its default (stop) no longer happens: SIGSTOP does it. This
-    // call returns when a SIGCONT (`fg`) continues the process.
-    if let Err(e) = kill_process(getpid(), Signal::STOP) {
-        tracing::error!("cannot stop the process for SIGTSTP: {e}");
-    }
+    // returns when a SIGCONT (`fg`) continues the process.
+    stop_self();
     if let Err(e) = reenter(terminal) {
         tracing::error!("cannot set the terminal up again after SIGCONT: {e}");
     }
@@ -618,7 +614,12 @@ pub fn export(model: &Model, dir: &std::path::Path) -> Result<[PathBuf; 2], Stri
 
 /// Leaves the TUI, runs the confirmed command in the real terminal, waits for Enter, comes back
 /// (to the same terminal: no second panic hook).
-fn run_fix(terminal: &mut DefaultTerminal, input: &Input, run: &FixRun) -> Result<i32, String> {
+async fn run_fix(
+    terminal: &mut DefaultTerminal,
+    input: &Input,
+    run: &FixRun,
+    sigtstp: &mut tokio::signal::unix::Signal,
+) -> Result<i32, String> {
     input.pause();
     let _ = terminal.show_cursor();
     ratatui::restore();
@@ -627,18 +628,50 @@ fn run_fix(terminal: &mut DefaultTerminal, input: &Input, run: &FixRun) -> Resul
         "tlsdoctor-tui: running the fix \"{}\":\n  $ {cmd}\n",
         run.label
     );
-    let result = crate::fix::run_in_terminal(&run.argv);
+    let argv = run.argv.clone();
+    let result = cooked_wait(sigtstp, move || crate::fix::run_in_terminal(&argv))
+        .await
+        .unwrap_or_else(|| Err("the command's thread stopped".to_string()));
     match &result {
         Ok(code) => println!("\n(exit status {code}) Press Enter to return to tlsdoctor-tui."),
         Err(e) => println!("\ncould not run it: {e}\nPress Enter to return to tlsdoctor-tui."),
     }
-    let mut line = String::new();
-    let _ = io::stdin().read_line(&mut line);
+    cooked_wait(sigtstp, || {
+        let mut line = String::new();
+        let _ = io::stdin().read_line(&mut line);
+    })
+    .await;
     if let Err(e) = reenter(terminal) {
         tracing::error!("cannot set the terminal up again after a fix: {e}");
     }
     input.resume();
     result
+}
+
+/// Waits for `work` (blocking, on a thread of its own) while the terminal is the user's, in
+/// cooked mode. SIGTSTP is handled by this process, so its default (stop) would not happen: a
+/// Ctrl-Z meanwhile stops this process here, as the shell expects, together with a command
+/// it runs (the same process group), and `fg` continues both.
+async fn cooked_wait<T: Send + 'static>(
+    sigtstp: &mut tokio::signal::unix::Signal,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let mut task = tokio::task::spawn_blocking(work);
+    loop {
+        tokio::select! {
+            done = &mut task => return done.ok(),
+            _ = sigtstp.recv() => stop_self(),
+        }
+    }
+}
+
+/// Stops this process until a SIGCONT (`fg`) continues it.
+fn stop_self() {
+    use rustix::process::{Signal, getpid, kill_process};
+
+    if let Err(e) = kill_process(getpid(), Signal::STOP) {
+        tracing::error!("cannot stop the process for SIGTSTP: {e}");
+    }
 }
 
 /// Takes the terminal back after a command ran in it: raw mode, the alternate screen, a full

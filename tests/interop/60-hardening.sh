@@ -102,6 +102,67 @@ else
 fi
 stop_tui
 
+# --- Ctrl-Z while a fix's command runs in the terminal ----------------------------------------
+# The command (a stand-in timedatectl that takes a few seconds) shares the dashboard's process
+# group: Ctrl-Z stops both, the shell gets the terminal, `fg` continues both; the command ends,
+# Enter brings the dashboard back. (A handled SIGTSTP that did not stop the dashboard would
+# leave the command stopped and the terminal hung.)
+if start_chronyd hard-skew "+3h"; then
+  mkdir -p "$WORK/standin-slow"
+  cat >"$WORK/standin-slow/timedatectl" <<'EOS'
+#!/bin/sh
+case "$1" in
+  show) printf 'NTP=no\nNTPSynchronized=no\n' ;;
+  *) echo "slow stand-in: $*"; sleep 4; echo "slow stand-in: done" ;;
+esac
+EOS
+  chmod +x "$WORK/standin-slow/timedatectl"
+  cat >"$WORK/skew.toml" <<EOF2
+targets = []
+
+[clock]
+servers = ["127.0.0.1:$CHRONY_PORT"]
+timeout = "2s"
+
+[network]
+captive_url = ""
+EOF2
+  t send-keys -t H -l "clear; PATH=$WORK/standin-slow:\$PATH $BIN -c $WORK/skew.toml; echo FIXZ=\$?"
+  t send-keys -t H Enter
+  if wait_for 20 screen_has 'clock-skew|3 h 0 m'; then
+    t send-keys -t H 4
+    t send-keys -t H f
+    wait_for 5 screen_has 'Fixes for clock-skew' || note "no fixes window for clock-skew"
+    t send-keys -t H t
+    wait_for 5 screen_has 'timedatectl set-ntp true' || note "no y/n for the fix"
+    t send-keys -t H y
+    if wait_for 10 screen_has 'slow stand-in: set-ntp true'; then
+      pid=$(tui_pid)
+      t send-keys -t H C-z
+      check "fix + Ctrl-Z: the shell says the job stopped" wait_for 10 screen_has 'Stopped'
+      check "fix + Ctrl-Z: the dashboard is stopped too" wait_for 5 stopped "$pid"
+      t send-keys -t H -l "fg; echo FIXFG=\$?"
+      t send-keys -t H Enter
+      check "fix + Ctrl-Z: after fg the command finishes" wait_for 15 screen_has 'slow stand-in: done'
+      check "fix + Ctrl-Z: and asks for Enter" wait_for 5 screen_has 'Press Enter'
+      t send-keys -t H Enter
+      check "fix + Ctrl-Z: Enter brings the dashboard back" wait_for 10 flag_is alternate_on 1
+      check "fix + Ctrl-Z: in raw mode" wait_for 5 tty_raw
+      t send-keys -t H q
+      check "fix + Ctrl-Z: q quits with 0" wait_for 10 eval '[[ $(exit_status FIXFG) == 0 ]]'
+      check "fix + Ctrl-Z: the terminal is restored" wait_for 5 restored
+    else
+      fail "fix + Ctrl-Z: the slow stand-in runs in the terminal"
+    fi
+  else
+    fail "fix + Ctrl-Z: the clock skew is found"
+  fi
+  show_screen "after the fix and Ctrl-Z"
+  stop_tui
+else
+  fail "fix + Ctrl-Z: a chronyd three hours ahead"
+fi
+
 # --- signals: 128 + the signal's number -------------------------------------------------------
 for pair in INT:130 TERM:143 HUP:129; do
   sig=${pair%%:*} want=${pair##*:}
