@@ -548,7 +548,9 @@ impl Config {
             let key_direction = t.key_direction.unwrap_or_default();
             let (tls_auth, tls_wrap) = match t.tls_auth {
                 Some(p) => {
-                    let file = check_file(&p, path, src, "tls_auth", file::FileKind::Key)?;
+                    // Opened once, by the read itself (file::read_text checks it is a regular
+                    // file within a key's size).
+                    let file = p.get_ref().clone();
                     let key = StaticKey::load(&file).map_err(|e| {
                         at(
                             path,
