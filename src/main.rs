@@ -34,6 +34,31 @@ fn main() -> ExitCode {
     // After color-eyre's, replacing its panic hook: a panic gives the terminal back, writes a
     // report next to the log and is answered below, once, with where both are.
     runtime::install_panic_hook();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&cli)));
+    // A panic anywhere (loading, a probe task, the loop) ends here: the report printed or the
+    // screen restored, then where to look.
+    if let Some(p) = runtime::panicked() {
+        let report = p.file.map_or_else(
+            || "no panic report could be written".to_string(),
+            |f| format!("the panic report is {}", f.display()),
+        );
+        let log = logging::log_path();
+        let log = if std::fs::symlink_metadata(&log).is_ok_and(|m| m.is_file()) {
+            format!("the log is {}", log.display())
+        } else {
+            "there is no log file".to_string()
+        };
+        eprintln!(
+            "tlsdoctor-tui: internal error: {}\n  {report}\n  {log}\n  please report it with both",
+            p.what
+        );
+        return ExitCode::from(CANNOT_RUN);
+    }
+    outcome.unwrap_or(ExitCode::from(CANNOT_RUN))
+}
+
+/// Everything after the command line: the config, the log, then the report or the dashboard.
+fn run(cli: &Cli) -> ExitCode {
     let config = match cli.resolve_config() {
         Ok(c) => Arc::new(c),
         Err(e) => {
@@ -72,6 +97,7 @@ fn main() -> ExitCode {
             return ExitCode::from(CANNOT_RUN);
         }
     };
+    // A panic inside still gets the runtime shut down without waiting for its threads.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rt.block_on(async {
             if headless {
@@ -111,31 +137,14 @@ fn main() -> ExitCode {
         })
     }));
     rt.shutdown_timeout(std::time::Duration::from_millis(100));
-    let code = match outcome {
+    match outcome {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {
             // The message, not a backtrace: these are the user's to act on.
             eprintln!("tlsdoctor-tui: {e:#}");
             ExitCode::from(CANNOT_RUN)
         }
+        // Answered in `main`, with the panic report.
         Err(_) => ExitCode::from(CANNOT_RUN),
-    };
-    // A panic anywhere (a probe task, the loop) ends here: the report printed or the screen
-    // restored, then where to look.
-    if let Some(p) = runtime::panicked() {
-        let report = p.file.map_or_else(
-            || "no panic report could be written".to_string(),
-            |f| format!("the panic report is {}", f.display()),
-        );
-        let log = log_path.map_or_else(
-            || "there is no log file".to_string(),
-            |l| format!("the log is {}", l.display()),
-        );
-        eprintln!(
-            "tlsdoctor-tui: internal error: {}\n  {report}\n  {log}\n  please report it with both",
-            p.what
-        );
-        return ExitCode::from(CANNOT_RUN);
     }
-    code
 }
