@@ -399,6 +399,7 @@ fn toml_key() -> impl Strategy<Value = String> {
         Just("connect"),
         Just("probes"),
         Just("key_direction"),
+        Just("tls_auth"),
         Just("alternatives"),
         Just("bogus"),
     ]
