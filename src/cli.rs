@@ -43,7 +43,7 @@ pub struct Cli {
     pub ovpn: Vec<PathBuf>,
 
     /// Per-step network timeout (the default, `[network] timeout`, is filled in by [`command`]).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     pub timeout: Option<Duration>,
 
     /// Run every check once, print a report, exit (also when stdout is not a terminal).
@@ -127,12 +127,11 @@ impl Cli {
             cfg.network.timeout = t;
         }
         if let Some(ca) = &self.ca_file {
-            if !ca.is_file() {
-                return Err(ConfigError(format!(
-                    "--ca-file {:?} is not a readable file: give the path of a PEM file of roots",
-                    ca.display().to_string()
-                )));
-            }
+            config::file::check(ca, config::file::FileKind::CaBundle).map_err(|e| {
+                ConfigError(format!(
+                    "--ca-file: {e}; give the path of a PEM file of roots"
+                ))
+            })?;
             cfg.network.ca_file = Some(ca.clone());
         }
         if !self.targets.is_empty() {

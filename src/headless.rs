@@ -12,7 +12,13 @@ use crate::runtime::Probes;
 
 /// A bound on the whole run, past every probe's own timeouts, so it always ends.
 fn deadline(config: &Config) -> Duration {
-    (config.network.timeout * 4).max(config.clock.timeout * 4) + Duration::from_secs(10)
+    // The timeouts are at most a day (config::MAX_DURATION); saturating all the same.
+    config
+        .network
+        .timeout
+        .saturating_mul(4)
+        .max(config.clock.timeout.saturating_mul(4))
+        .saturating_add(Duration::from_secs(10))
 }
 
 /// Runs every check once and returns the finished model.

@@ -11,6 +11,9 @@ use tlsdoctor_tui::{fix, headless, logging, report, runtime};
 
 /// Exit code when the tool could not run (bad usage, bad config, internal error).
 const CANNOT_RUN: u8 = 3;
+/// Exit code when stdout was closed before the report was written: a process killed by
+/// SIGPIPE shows as 128 + 13 in the shell, and `… | head` expects that quiet end.
+const CLOSED_STDOUT: u8 = 128 + 13;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse_args(std::env::args_os()) {
@@ -28,6 +31,34 @@ fn main() -> ExitCode {
         eprintln!("tlsdoctor-tui: {e}");
         return ExitCode::from(CANNOT_RUN);
     }
+    // After color-eyre's, replacing its panic hook: a panic gives the terminal back, writes a
+    // report next to the log and is answered below, once, with where both are.
+    runtime::install_panic_hook();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&cli)));
+    // A panic anywhere (loading, a probe task, the loop) ends here: the report printed or the
+    // screen restored, then where to look.
+    if let Some(p) = runtime::panicked() {
+        let report = p.file.map_or_else(
+            || "no panic report could be written".to_string(),
+            |f| format!("the panic report is {}", f.display()),
+        );
+        let log = logging::log_path();
+        let log = if std::fs::symlink_metadata(&log).is_ok_and(|m| m.is_file()) {
+            format!("the log is {}", log.display())
+        } else {
+            "there is no log file".to_string()
+        };
+        eprintln!(
+            "tlsdoctor-tui: internal error: {}\n  {report}\n  {log}\n  please report it with both",
+            p.what
+        );
+        return ExitCode::from(CANNOT_RUN);
+    }
+    outcome.unwrap_or(ExitCode::from(CANNOT_RUN))
+}
+
+/// Everything after the command line: the config, the log, then the report or the dashboard.
+fn run(cli: &Cli) -> ExitCode {
     let config = match cli.resolve_config() {
         Ok(c) => Arc::new(c),
         Err(e) => {
@@ -36,7 +67,13 @@ fn main() -> ExitCode {
         }
     };
     let headless = cli.once || cli.json || !std::io::stdout().is_terminal();
-    let (log_path, _log_guard) = logging::init();
+    let (log_path, _log_guard) = match logging::init() {
+        Ok((path, guard)) => (Some(path), Some(guard)),
+        Err(e) => {
+            eprintln!("tlsdoctor-tui: no log file: {e}");
+            (None, None)
+        }
+    };
     tracing::info!(
         "tlsdoctor-tui {} started ({}): config {}, {} target(s), {} NTP server(s)",
         env!("CARGO_PKG_VERSION"),
@@ -59,7 +96,7 @@ fn main() -> ExitCode {
         programs: tlsdoctor_tui::diagnose::Programs::find(),
     };
     let env = Env {
-        log_path,
+        log_path: log_path.clone(),
         color: !cli.colorless(),
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -72,39 +109,55 @@ fn main() -> ExitCode {
             return ExitCode::from(CANNOT_RUN);
         }
     };
+    // A panic inside still gets the runtime shut down without waiting for its threads.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rt.block_on(async {
             if headless {
                 let model = headless::run_once(config, machine).await;
-                // Written as it is serialised (a JSON report of 1000 targets is megabytes); a
-                // closed pipe is an error message, not a panic.
+                // Written as it is serialised (a JSON report of 1000 targets is megabytes).
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                if cli.json {
-                    serde_json::to_writer_pretty(&mut out, &report::json::report(&model))?;
-                    writeln!(out)?;
+                let written = if cli.json {
+                    serde_json::to_writer_pretty(&mut out, &report::json::report(&model))
+                        .map_err(std::io::Error::from)
+                        .and_then(|()| writeln!(out))
                 } else {
-                    write!(out, "{}", report::text::report(&model))?;
+                    write!(out, "{}", report::text::report(&model))
                 }
-                out.flush()?;
-                let codes: Vec<String> = model
-                    .findings()
-                    .iter()
-                    .map(|f| f.code.to_string())
-                    .collect();
-                tracing::info!(
-                    "--once report written ({}): {} finding(s): {}",
-                    if cli.json { "JSON" } else { "text" },
-                    codes.len(),
-                    codes.join(", ")
-                );
-                Ok(ExitCode::from(report::exit_code(model.findings())))
-            } else {
-                runtime::run_tui(config, machine, env).await.map(|exit| {
-                    if let runtime::Exit::Signal(name) = exit {
-                        eprintln!("tlsdoctor-tui: stopped by {name}");
+                .and_then(|()| out.flush());
+                match written {
+                    Ok(()) => {
+                        let codes: Vec<String> = model
+                            .findings()
+                            .iter()
+                            .map(|f| f.code.to_string())
+                            .collect();
+                        tracing::info!(
+                            "--once report written ({}): {} finding(s): {}",
+                            if cli.json { "JSON" } else { "text" },
+                            codes.len(),
+                            codes.join(", ")
+                        );
+                        Ok(ExitCode::from(report::exit_code(model.findings())))
                     }
-                    ExitCode::SUCCESS
-                })
+                    // Whoever read the report stopped reading (`| head`): nothing to say.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                        // The buffer still holds what could not be written: not again on drop.
+                        std::mem::forget(out);
+                        Ok(ExitCode::from(CLOSED_STDOUT))
+                    }
+                    Err(e) => Err(color_eyre::eyre::eyre!("cannot write the report: {e}")),
+                }
+            } else {
+                runtime::run_tui(config, machine, env)
+                    .await
+                    .map(|exit| match exit {
+                        runtime::Exit::Quit => ExitCode::SUCCESS,
+                        runtime::Exit::Signal { name, status } => {
+                            eprintln!("tlsdoctor-tui: stopped by {name}");
+                            ExitCode::from(status)
+                        }
+                        runtime::Exit::Panic => ExitCode::from(CANNOT_RUN),
+                    })
             }
         })
     }));
@@ -116,6 +169,7 @@ fn main() -> ExitCode {
             eprintln!("tlsdoctor-tui: {e:#}");
             ExitCode::from(CANNOT_RUN)
         }
+        // Answered in `main`, with the panic report.
         Err(_) => ExitCode::from(CANNOT_RUN),
     }
 }

@@ -43,17 +43,49 @@ pub fn human_duration(d: Duration) -> String {
     }
 }
 
-/// Bytes as text for people: printable ASCII as is, the rest as `\xNN`.
+/// Bytes as text for people: printable ASCII as is, the rest as `\xNN` (the backslash and
+/// the double quote too, so the text reads back to exactly these bytes inside quotes). The one
+/// place server bytes are escaped: callers quote the result, they never escape it again.
 pub fn show_bytes(bytes: &[u8]) -> String {
     let mut s = String::new();
     for &b in bytes {
-        if b == b' ' || b.is_ascii_graphic() {
+        if (b == b' ' || b.is_ascii_graphic()) && b != b'\\' && b != b'"' {
             s.push(b as char);
         } else {
             let _ = write!(s, "\\x{b:02x}");
         }
     }
     s
+}
+
+/// Bytes in double quotes, escaped once by [`show_bytes`]: `"HTTP/1.1 200\x0d\x0a"`.
+pub fn quote_bytes(bytes: &[u8]) -> String {
+    format!("\"{}\"", show_bytes(bytes))
+}
+
+/// Text as the user or a peer wrote it, in double quotes, with every character that could
+/// act on a terminal or read differently escaped instead of dropped (so the quote still
+/// matches the file): `"\x1b[2J"`, `"a\"b"`, `"\u{202e}"`. For quoting bad values back.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x80 && c.is_control() => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if c.is_control()
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200F}' | '\u{FEFF}') =>
+            {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// `argv` as one line a user can paste into a POSIX shell.
@@ -107,6 +139,18 @@ mod tests {
     #[test]
     fn bytes_show_escaped() {
         assert_eq!(show_bytes(b"HTTP/1.1\r\n\x1b"), "HTTP/1.1\\x0d\\x0a\\x1b");
+        // A server that sends a backslash cannot pass for an escape.
+        assert_eq!(show_bytes(br#"a\x0d"b"#), "a\\x5cx0d\\x22b");
+        assert_eq!(quote_bytes(b"OK\r\n"), r#""OK\x0d\x0a""#);
+    }
+
+    #[test]
+    fn quotes_keep_what_was_written() {
+        assert_eq!(quote("\x1b[2J"), r#""\x1b[2J""#);
+        assert_eq!(quote("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(quote("x\u{202E}y\u{85}"), r#""x\u{202e}y\u{85}""#);
+        assert_eq!(quote("vpn.example.com"), r#""vpn.example.com""#);
+        assert_eq!(quote("café"), "\"café\"");
     }
 
     #[test]

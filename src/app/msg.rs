@@ -21,8 +21,8 @@ pub enum Msg {
         run: FixRun,
         result: Result<i32, String>,
     },
-    /// The report was written (or not).
-    Exported(Result<PathBuf, String>),
+    /// The report was written (or not): the JSON file, then the text file.
+    Exported(Result<[PathBuf; 2], String>),
     /// The clipboard copy was sent to the terminal.
     Copied(String),
 }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer};
 use toml::Spanned;
 
+pub mod file;
 pub mod ovpn;
 pub mod presets;
 pub mod static_key;
@@ -233,7 +234,11 @@ impl FromStr for ProbeSpec {
                     .ok()
                     .filter(|p| *p != 0)
                     .ok_or_else(|| {
-                        format!("bad port {port:?} in probe {s:?}: use a number from 1 to 65535")
+                        format!(
+                            "bad port {} in probe {}: use a number from 1 to 65535",
+                            q(port),
+                            q(s)
+                        )
                     })?;
                 (kind, Some(port))
             }
@@ -247,17 +252,20 @@ impl FromStr for ProbeSpec {
             ("wireguard", p) => ProbeSpec::Wireguard(p.unwrap_or(51820)),
             ("tls", Some(_)) => {
                 return Err(format!(
-                    "bad probe {s:?}: \"tls\" takes no port (it uses the target's `port`)"
+                    "bad probe {}: \"tls\" takes no port (it uses the target's `port`)",
+                    q(s)
                 ));
             }
             ("tcp", None) => {
                 return Err(format!(
-                    "bad probe {s:?}: tcp needs a port, as in \"tcp:80\""
+                    "bad probe {}: tcp needs a port, as in \"tcp:80\"",
+                    q(s)
                 ));
             }
             _ => {
                 return Err(format!(
-                    "unknown probe {s:?}: use one of {}",
+                    "unknown probe {}: use one of {}",
+                    q(s),
                     ProbeSpec::NAMES
                 ));
             }
@@ -295,7 +303,7 @@ impl FromStr for HostPort {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = |why: &str| format!("bad address {s:?}: {why}; use host or host:port");
+        let bad = |why: &str| format!("bad address {}: {why}; use host or host:port", q(s));
         let (host, port) = if let Some(rest) = s.strip_prefix('[') {
             let (host, after) = rest
                 .split_once(']')
@@ -328,13 +336,15 @@ impl FromStr for HostPort {
         {
             return Err(bad("the host has a space, slash or control character"));
         }
-        let port =
-            match port {
-                None => None,
-                Some(p) => Some(p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| {
-                    bad(&format!("the port {p:?} is not a number from 1 to 65535"))
-                })?),
-            };
+        let port = match port {
+            None => None,
+            Some(p) => Some(p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| {
+                bad(&format!(
+                    "the port {} is not a number from 1 to 65535",
+                    q(p)
+                ))
+            })?),
+        };
         Ok(HostPort {
             host: host.to_string(),
             port,
@@ -342,13 +352,30 @@ impl FromStr for HostPort {
     }
 }
 
-/// A duration as written in the config and on the command line: `30s`, `500ms`, `2m`.
+/// The longest duration a config or the command line may give (a timeout, an interval): a
+/// day. Past it nothing is useful, and the run's arithmetic on durations (a deadline of four
+/// timeouts, an instant a timeout ahead) stays far from overflowing.
+pub const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
+
+/// A duration as written in the config and on the command line: `30s`, `500ms`, `2m`; more
+/// than zero and at most [`MAX_DURATION`].
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let shown = crate::text::quote(s);
+    if s.trim().starts_with('-') {
+        return Err(format!(
+            "bad duration {shown}: a duration cannot be negative; write it like \"5s\", \"500ms\" or \"2m\""
+        ));
+    }
     let d = humantime::parse_duration(s.trim()).map_err(|e| {
-        format!("bad duration {s:?} ({e}): write it like \"5s\", \"500ms\" or \"2m\"")
+        format!("bad duration {shown} ({e}): write it like \"5s\", \"500ms\" or \"2m\"")
     })?;
     if d.is_zero() {
-        return Err(format!("bad duration {s:?}: it must be more than zero"));
+        return Err(format!("bad duration {shown}: it must be more than zero"));
+    }
+    if d > MAX_DURATION {
+        return Err(format!(
+            "bad duration {shown}: it is more than a day (24h), the longest allowed; give a timeout in seconds or minutes, like \"5s\""
+        ));
     }
     Ok(d)
 }
@@ -367,7 +394,8 @@ impl FromStr for Resolve {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = |why: &str| {
             format!(
-                "bad --resolve {s:?}: {why}; write it as HOST:PORT:ADDR, e.g. example.com:443:127.0.0.1"
+                "bad --resolve {}: {why}; write it as HOST:PORT:ADDR, e.g. example.com:443:127.0.0.1",
+                q(s)
             )
         };
         let mut parts = s.splitn(3, ':');
@@ -384,13 +412,14 @@ impl FromStr for Resolve {
             .filter(|p| *p != 0)
             .ok_or_else(|| {
                 bad(&format!(
-                    "the port {port:?} is not a number from 1 to 65535"
+                    "the port {} is not a number from 1 to 65535",
+                    q(port)
                 ))
             })?;
         let addr = addr.trim_start_matches('[').trim_end_matches(']');
         let addr = addr
             .parse::<IpAddr>()
-            .map_err(|_| bad(&format!("{addr:?} is not an IP address")))?;
+            .map_err(|_| bad(&format!("{} is not an IP address", q(addr))))?;
         Ok(Resolve {
             host: host.to_string(),
             port,
@@ -445,12 +474,8 @@ impl Config {
 
     /// Reads and applies the config file at `path`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let src = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError(format!(
-                "cannot read config file {}: {e}; check the path given to --config",
-                path.display()
-            ))
-        })?;
+        let src = file::read_text(path, file::FileKind::Config)
+            .map_err(|e| ConfigError(format!("{e}; check the path given to --config")))?;
         Self::from_toml(&src, path)
     }
 
@@ -476,7 +501,13 @@ impl Config {
             timeout: fc.timeout.or(dc.timeout).expect(DEFAULTS_SET_EVERY_KEY).0,
         };
         let ca_file = match fnw.ca_file {
-            Some(p) => Some(check_file(&p, path, src, "ca_file")?),
+            Some(p) => Some(check_file(
+                &p,
+                path,
+                src,
+                "ca_file",
+                file::FileKind::CaBundle,
+            )?),
             None => dnw.ca_file.map(Spanned::into_inner),
         };
         let captive_url = match fnw.captive_url.or(dnw.captive_url) {
@@ -512,20 +543,14 @@ impl Config {
         for t in raw_targets {
             let span = t.span();
             let t = t.into_inner();
-            let port = t.port.unwrap_or(HTTPS_PORT);
-            if port == 0 {
-                return Err(at(
-                    path,
-                    src,
-                    span.start,
-                    "port 0 is not a port: use 1 to 65535",
-                ));
-            }
+            let port = t.port.map_or(HTTPS_PORT, |p| p.0);
             let host = t.host.0;
             let key_direction = t.key_direction.unwrap_or_default();
             let (tls_auth, tls_wrap) = match t.tls_auth {
                 Some(p) => {
-                    let file = check_file(&p, path, src, "tls_auth")?;
+                    // Opened once, by the read itself (file::read_text checks it is a regular
+                    // file within a key's size).
+                    let file = p.get_ref().clone();
                     let key = StaticKey::load(&file).map_err(|e| {
                         at(
                             path,
@@ -562,8 +587,8 @@ impl Config {
                     src,
                     span.start,
                     &format!(
-                        "two targets are named {:?}: give each a different `name`",
-                        dup.name
+                        "two targets are named {}: give each a different `name`",
+                        q(&dup.name)
                     ),
                 ));
             }
@@ -643,6 +668,11 @@ impl Config {
     }
 }
 
+/// A value as the user wrote it, quoted and escaped (never stripped), for messages.
+fn q(s: &str) -> String {
+    crate::text::quote(s)
+}
+
 /// The 1-based line of byte `offset` in `src`.
 fn line_of(src: &str, offset: usize) -> usize {
     src.get(..offset).map_or(1, |s| s.matches('\n').count() + 1)
@@ -661,26 +691,18 @@ fn check_file(
     path: &Path,
     src: &str,
     key: &str,
+    kind: file::FileKind,
 ) -> Result<PathBuf, ConfigError> {
     let file = p.get_ref();
-    match std::fs::metadata(file) {
-        Ok(m) if m.is_file() => Ok(file.clone()),
-        Ok(_) => Err(at(
+    file::check(file, kind).map_err(|e| {
+        at(
             path,
             src,
             p.span().start,
-            &format!("{key} = {:?} is not a file", file.display().to_string()),
-        )),
-        Err(e) => Err(at(
-            path,
-            src,
-            p.span().start,
-            &format!(
-                "{key} = {:?} cannot be read ({e}): fix the path or remove the key",
-                file.display().to_string()
-            ),
-        )),
-    }
+            &format!("{key}: {e}; fix the path or remove the key"),
+        )
+    })?;
+    Ok(file.clone())
 }
 
 fn parse_raw(src: &str, path: &Path) -> Result<RawConfig, ConfigError> {
@@ -689,11 +711,17 @@ fn parse_raw(src: &str, path: &Path) -> Result<RawConfig, ConfigError> {
             .span()
             .map(|s| format!(", line {}", line_of(src, s.start)))
             .unwrap_or_default();
-        ConfigError(format!(
-            "config file {}{line}: {}",
-            path.display(),
-            e.message()
-        ))
+        let mut msg = e.message().trim_end().to_string();
+        // toml says "duplicate key" and points at it: name it.
+        if msg == "duplicate key"
+            && let Some(key) = e.span().and_then(|s| src.get(s))
+        {
+            msg = format!(
+                "duplicate key {}: it is set twice in the same table; keep one",
+                q(key.trim())
+            );
+        }
+        ConfigError(format!("config file {}{line}: {msg}", path.display()))
     })
 }
 
@@ -756,7 +784,8 @@ impl<'de> Deserialize<'de> for AltSni {
             Ok(AltSni(s))
         } else {
             Err(de::Error::custom(format!(
-                "bad alt_sni {s:?}: a DNS name such as \"example.com\", or \"\" to skip the SNI variant"
+                "bad alt_sni {}: a DNS name such as \"example.com\", or \"\" to skip the SNI variant",
+                q(&s)
             )))
         }
     }
@@ -767,7 +796,7 @@ impl<'de> Deserialize<'de> for AltSni {
 struct RawTarget {
     name: Option<String>,
     host: Host,
-    port: Option<u16>,
+    port: Option<Port>,
     sni: Option<String>,
     connect: Option<Connect>,
     probes: Option<Vec<Parsed<ProbeSpec>>>,
@@ -784,6 +813,22 @@ impl<'de, T: FromStr<Err = String>> Deserialize<'de> for Parsed<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         s.parse().map(Parsed).map_err(de::Error::custom)
+    }
+}
+
+/// `port = N`: 1 to 65535, refused where it is written (70000 and 0 alike).
+#[derive(Debug)]
+struct Port(u16);
+
+impl<'de> Deserialize<'de> for Port {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        match u16::try_from(n) {
+            Ok(p) if p != 0 => Ok(Port(p)),
+            _ => Err(de::Error::custom(format!(
+                "bad port {n}: use a number from 1 to 65535"
+            ))),
+        }
     }
 }
 
@@ -806,7 +851,8 @@ impl<'de> Deserialize<'de> for Host {
         let hp: HostPort = s.parse().map_err(de::Error::custom)?;
         if hp.port.is_some() && !s.starts_with('[') {
             return Err(de::Error::custom(format!(
-                "bad host {s:?}: put the port in `port`, not in `host`"
+                "bad host {}: put the port in `port`, not in `host`",
+                q(&s)
             )));
         }
         Ok(Host(hp.host))
@@ -837,7 +883,8 @@ impl<'de> Deserialize<'de> for Connect {
             return Ok(Connect(ip, None));
         }
         Err(de::Error::custom(format!(
-            "bad connect {s:?}: it must be an IP address with an optional port, as in \"127.0.0.1:8443\""
+            "bad connect {}: it must be an IP address with an optional port, as in \"127.0.0.1:8443\"",
+            q(&s)
         )))
     }
 }
@@ -860,7 +907,8 @@ impl<'de> Deserialize<'de> for Nameserver {
             return Ok(Nameserver(SocketAddr::new(ip, 53)));
         }
         Err(de::Error::custom(format!(
-            "bad resolver {s:?}: give a nameserver's IP address with an optional port, as in \"9.9.9.9\" or \"[2620:fe::fe]:53\""
+            "bad resolver {}: give a nameserver's IP address with an optional port, as in \"9.9.9.9\" or \"[2620:fe::fe]:53\"",
+            q(&s)
         )))
     }
 }

@@ -21,9 +21,10 @@ impl Proto {
                 Ok(Proto::Tcp)
             }
             "tcp-server" | "tcp4-server" | "tcp6-server" => Err(format!(
-                "proto {word:?} is a server's setting: give a client profile"
+                "proto {} is a server's setting: give a client profile",
+                quote(word)
             )),
-            _ => Err(format!("unknown proto {word:?}: use udp or tcp")),
+            _ => Err(format!("unknown proto {}: use udp or tcp", quote(word))),
         }
     }
 
@@ -61,12 +62,8 @@ pub struct Profile {
 
 /// Reads an OpenVPN client profile. Errors name the file and line and say what to do.
 pub fn load_profile(path: &Path) -> Result<Profile, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        format!(
-            "--ovpn {:?}: cannot read it ({e}); give the path of an OpenVPN client profile (.ovpn)",
-            path.display().to_string()
-        )
-    })?;
+    let text = super::file::read_text(path, super::file::FileKind::Profile)
+        .map_err(|e| format!("--ovpn: {e}; give the path of an OpenVPN client profile (.ovpn)"))?;
     parse_profile(&text, path)
 }
 
@@ -126,7 +123,7 @@ pub fn parse_profile(text: &str, path: &Path) -> Result<Profile, String> {
                 }
                 continue;
             }
-            return Err(err(n, &format!("</{}> closes nothing", clean(tag))));
+            return Err(err(n, &format!("</{}> closes nothing", quote_tag(tag))));
         }
         if let Some(tag) = line.strip_prefix('<').and_then(|l| l.strip_suffix('>')) {
             if tag == "connection" {
@@ -230,8 +227,8 @@ pub fn parse_profile(text: &str, path: &Path) -> Result<Profile, String> {
                     err(
                         n,
                         &format!(
-                            "auth {:?} is not supported by the probe: use SHA1, SHA224, SHA256, SHA384 or SHA512",
-                            clean(name)
+                            "auth {} is not supported by the probe: use SHA1, SHA224, SHA256, SHA384 or SHA512",
+                            quote(name)
                         ),
                     )
                 })?;
@@ -252,7 +249,11 @@ pub fn parse_profile(text: &str, path: &Path) -> Result<Profile, String> {
     if let Some((tag, start, _)) = block {
         return Err(err(
             start,
-            &format!("<{}> is never closed by </{}>", clean(&tag), clean(&tag)),
+            &format!(
+                "<{}> is never closed by </{}>",
+                quote_tag(&tag),
+                quote_tag(&tag)
+            ),
         ));
     }
     if connection.is_some() {
@@ -389,11 +390,22 @@ fn clean(s: &str) -> String {
     crate::text::clean(s)
 }
 
+/// A value from the profile, quoted as written (escaped, never stripped), for messages.
+fn quote(s: &str) -> String {
+    crate::text::quote(s)
+}
+
+/// A tag name inside `<...>`: escaped as [`quote`] does, without the quotes.
+fn quote_tag(s: &str) -> String {
+    let q = quote(s);
+    q[1..q.len() - 1].to_string()
+}
+
 fn parse_port(p: &str) -> Result<u16, String> {
     p.parse::<u16>()
         .ok()
         .filter(|p| *p != 0)
-        .ok_or_else(|| format!("bad port {:?}: use a number from 1 to 65535", clean(p)))
+        .ok_or_else(|| format!("bad port {}: use a number from 1 to 65535", quote(p)))
 }
 
 fn parse_direction(d: &str) -> Result<u8, String> {
@@ -401,8 +413,8 @@ fn parse_direction(d: &str) -> Result<u8, String> {
         "0" => Ok(0),
         "1" => Ok(1),
         _ => Err(format!(
-            "bad key direction {:?}: it is 0 or 1 (clients use 1)",
-            clean(d)
+            "bad key direction {}: it is 0 or 1 (clients use 1)",
+            quote(d)
         )),
     }
 }
@@ -419,8 +431,8 @@ fn check_host(host: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "bad remote host {:?}: use a host name or an IP address",
-            clean(host)
+            "bad remote host {}: use a host name or an IP address",
+            quote(host)
         ))
     }
 }
@@ -511,7 +523,10 @@ mod tests {
         let text = key_text(0).replace("0405", "04zz");
         let e = StaticKey::parse(&text).unwrap_err();
         assert_eq!(e.line, 5);
-        assert!(e.message.contains("\"z\" is not hexadecimal"), "{e:?}");
+        assert!(
+            e.message.contains("expected hexadecimal key data") && e.message.contains("column"),
+            "{e:?}"
+        );
 
         let short: String = key_text(0)
             .lines()
@@ -522,8 +537,12 @@ mod tests {
         assert!(e.message.contains("1920 bits"), "{e:?}");
         assert_eq!(e.line, 4);
 
-        let e = StaticKey::parse("hello\n").unwrap_err();
-        assert!(e.message.contains("\"hello\""), "{e:?}");
+        // Not a key: the line is named, its contents are not repeated (any file may be
+        // given as a key, /etc/shadow under sudo included).
+        let e = StaticKey::parse("\nroot:*:20228:0:99999:7:::\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("expected \"-----BEGIN"), "{e:?}");
+        assert!(!e.message.contains("root"), "{e:?}");
         let e = StaticKey::parse(&key_text(0).replace(KEY_END, "")).unwrap_err();
         assert!(e.message.contains("no \"-----END"), "{e:?}");
         let e = StaticKey::parse("-----BEGIN OpenVPN tls-crypt-v2 client key-----\n").unwrap_err();
@@ -650,7 +669,7 @@ mod tests {
             ),
             (
                 "remote a.example.com\ntls-auth /nonexistent/ta.key 1\n",
-                "line 2: cannot read the OpenVPN key \"/nonexistent/ta.key\"",
+                "line 2: cannot open the OpenVPN key file \"/nonexistent/ta.key\": No such file",
             ),
             (
                 "remote a.example.com\nkey-direction 2\n",
@@ -662,7 +681,7 @@ mod tests {
             ),
             (
                 "remote a.example.com\n<tls-auth>\n-----BEGIN OpenVPN Static key V1-----\nxyz\n</tls-auth>\n",
-                "line 4: \"x\" is not hexadecimal",
+                "line 4: expected hexadecimal key data, found another character at column 1",
             ),
             (
                 "remote a.example.com\ntls-auth [inline] 1\n",
@@ -683,6 +702,10 @@ mod tests {
             ),
             ("remote \"a b\n", "line 1: a quote (\") is not closed"),
             ("remote a/b\n", "line 1: bad remote host \"a/b\""),
+            // Quoted as written, escaped: the quote matches the file, nothing acts on a
+            // terminal.
+            ("remote \x1b[2J\n", "line 1: bad remote host \"\\x1b[2J\""),
+            ("remote a\nport 7\x07\n", "line 2: bad port \"7\\x07\""),
             ("client\ndev tun\n", "no `remote` line"),
         ];
         for (text, want) in cases {

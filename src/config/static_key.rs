@@ -65,11 +65,12 @@ impl StaticKey {
                             .to_string(),
                     });
                 } else if !(line.is_empty() || line.starts_with('#') || line.starts_with(';')) {
+                    // What the line holds is not said: this may be any file (`tls-auth
+                    // /etc/shadow` under sudo), and its contents are not ours to print.
                     return Err(KeyError {
                         line: n,
                         message: format!(
-                            "expected {KEY_BEGIN:?} before any key data, found {:?}",
-                            crate::text::clean(short(line))
+                            "expected {KEY_BEGIN:?} (or a # comment) before the key; this line is something else: is this an OpenVPN static key?"
                         ),
                     });
                 }
@@ -79,15 +80,15 @@ impl StaticKey {
                 end = Some(n);
                 break;
             }
-            if let Some(bad) = line
+            if let Some(col) = line
                 .chars()
-                .find(|c| !c.is_ascii_hexdigit() && !c.is_whitespace())
+                .position(|c| !c.is_ascii_hexdigit() && !c.is_whitespace())
             {
                 return Err(KeyError {
                     line: n,
                     message: format!(
-                        "{:?} is not hexadecimal key data",
-                        crate::text::clean(&bad.to_string())
+                        "expected hexadecimal key data, found another character at column {}",
+                        col + 1
                     ),
                 });
             }
@@ -125,12 +126,7 @@ impl StaticKey {
 
     /// Reads a key file; the error names the file and line.
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            format!(
-                "cannot read the OpenVPN key {:?}: {e}",
-                path.display().to_string()
-            )
-        })?;
+        let text = super::file::read_text(path, super::file::FileKind::Key)?;
         StaticKey::parse(&text)
             .map_err(|e| format!("{}, line {}: {}", path.display(), e.line, e.message))
     }
@@ -143,13 +139,6 @@ impl StaticKey {
     /// The HMAC slice of key `i` (0 or 1).
     pub fn hmac(&self, i: usize) -> &[u8] {
         &self.0[i * 128 + 64..i * 128 + 128]
-    }
-}
-
-fn short(s: &str) -> &str {
-    match s.char_indices().nth(40) {
-        Some((i, _)) => &s[..i],
-        None => s,
     }
 }
 

@@ -13,7 +13,7 @@ use super::target::Ctx;
 use super::{Code, Finding, Severity};
 use crate::probe::connect::TcpError;
 use crate::probe::tls::{Alert, TlsFailure, TlsReport, Variant};
-use crate::text::{human_duration, show_bytes};
+use crate::text::{human_duration, quote_bytes};
 
 /// The findings of a failed default hello.
 pub(super) fn rules(cx: &Ctx<'_>, judged: Option<&Judged>, out: &mut Vec<Finding>) {
@@ -60,8 +60,8 @@ pub(super) fn rules(cx: &Ctx<'_>, judged: Option<&Judged>, out: &mut Vec<Finding
             vec![
                 format!("default hello: {e}"),
                 format!(
-                    "the server's first bytes: {:?}",
-                    show_bytes(&cx.report.attempt.first_bytes)
+                    "the server's first bytes: {}",
+                    quote_bytes(&cx.report.attempt.first_bytes)
                 ),
             ],
         )),
@@ -112,7 +112,7 @@ fn tcp_unreachable(cx: &Ctx<'_>, why: &str) -> Finding {
 
 /// `not-tls`: the port answered in plaintext.
 fn not_tls(cx: &Ctx<'_>, first_bytes: &[u8]) -> Finding {
-    let text = show_bytes(first_bytes);
+    let text = quote_bytes(first_bytes);
     let what = if first_bytes.starts_with(b"HTTP/") {
         "an HTTP server: this port speaks plain HTTP, not HTTPS"
     } else if first_bytes.starts_with(b"SSH-") {
@@ -128,7 +128,7 @@ fn not_tls(cx: &Ctx<'_>, first_bytes: &[u8]) -> Finding {
             cx.endpoint()
         ),
         vec![
-            format!("the first bytes from the server: {text:?}"),
+            format!("the first bytes from the server: {text}"),
             "a captive portal or a proxy that answers for every port looks the same".to_string(),
         ],
         vec![cx.advice(

@@ -335,6 +335,62 @@ impl NtpUdpSocket for Recording {
     }
 }
 
+/// The reply checks alone, on `raw` as if it answered a request sent now: sntpc's parse and
+/// checks, then ours ([`rejection`], [`reply`]), exactly as [`query`] applies them. With
+/// `echo_origin`, the request's transmit timestamp is copied into the reply's origin field
+/// first, so the checks after that one are reached. For the property tests and the fuzz
+/// runner: this is where untrusted bytes from an NTP server are parsed.
+#[doc(hidden)]
+pub fn judge_raw_reply(raw: &[u8], echo_origin: bool) -> Result<NtpReply, NtpError> {
+    /// A socket that answers every request with one canned reply.
+    struct Canned {
+        reply: Vec<u8>,
+        echo_origin: bool,
+        sent: Mutex<Option<[u8; 8]>>,
+        seen: Mutex<Seen>,
+    }
+    impl NtpUdpSocket for Canned {
+        async fn send_to(&self, buf: &[u8], _addr: SocketAddr) -> sntpc::Result<usize> {
+            if let (Some(ts), Ok(mut sent)) = (buf.get(40..48), self.sent.lock()) {
+                *sent = ts.try_into().ok();
+            }
+            Ok(buf.len())
+        }
+
+        async fn recv_from(&self, buf: &mut [u8]) -> sntpc::Result<(usize, SocketAddr)> {
+            let mut raw = self.reply.clone();
+            raw.truncate(MAX_REPLY);
+            let sent = self.sent.lock().ok().and_then(|s| *s);
+            if let (true, Some(ts), Some(origin)) = (self.echo_origin, sent, raw.get_mut(24..32)) {
+                origin.copy_from_slice(&ts);
+            }
+            let copied = raw.len().min(buf.len());
+            buf[..copied].copy_from_slice(&raw[..copied]);
+            if let Ok(mut seen) = self.seen.lock() {
+                seen.reply = Some(raw);
+            }
+            Ok((copied, SocketAddr::from((Ipv4Addr::LOCALHOST, 123))))
+        }
+    }
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 123));
+    let socket = Canned {
+        reply: raw.to_vec(),
+        echo_origin,
+        sent: Mutex::new(None),
+        seen: Mutex::new(Seen::default()),
+    };
+    let result = futures::executor::block_on(sntpc::get_time(
+        addr,
+        &socket,
+        NtpContext::new(StdTimestampGen::default()),
+    ));
+    let seen = socket.seen.into_inner().unwrap_or_default();
+    match result {
+        Ok(r) => Ok(reply(addr, &r)),
+        Err(e) => Err(rejection(e, &seen, addr, Duration::from_secs(1))),
+    }
+}
+
 /// Sorts a socket error: a refusal is ICMP port unreachable on a connected socket; a read
 /// that waited `timeout` is silence.
 fn socket_error(e: &io::Error, addr: SocketAddr, timeout: Duration) -> NtpError {

@@ -303,8 +303,8 @@ pub fn describe_bytes(data: &[u8]) -> String {
         .count();
     let more = if data.len() > head.len() { "…" } else { "" };
     if !head.is_empty() && printable * 10 >= head.len() * 8 {
-        let text = crate::text::clean(&String::from_utf8_lossy(head));
-        format!("{} bytes {:?}{more}", data.len(), text.trim())
+        let text = crate::text::quote_bytes(head.trim_ascii());
+        format!("{} bytes {text}{more}", data.len())
     } else {
         let hex: Vec<String> = head.iter().take(16).map(|b| format!("{b:02x}")).collect();
         let more = if data.len() > 16 { " …" } else { "" };
@@ -325,7 +325,7 @@ mod tests {
         assert_eq!(describe_bytes(&[0x40, 1, 2]), "3 bytes 40 01 02");
         assert_eq!(
             describe_bytes(b"\x1b[2Jhi there"),
-            "12 bytes \"[2Jhi there\""
+            "12 bytes \"\\x1b[2Jhi there\""
         );
         assert!(describe_bytes(&[0u8; 40]).ends_with(" …"));
     }

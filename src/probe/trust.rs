@@ -85,15 +85,12 @@ impl TrustSource {
     /// The roots in a PEM file.
     pub fn ca_file(path: &Path) -> Self {
         let kind = SourceKind::CaFile(path.to_path_buf());
-        match std::fs::read(path) {
+        match crate::config::file::read_limited(path, crate::config::file::FileKind::CaBundle) {
             Ok(pem) => TrustSource::from_pem(kind, &pem),
             Err(e) => TrustSource {
                 kind,
                 anchors: Vec::new(),
-                problems: vec![format!(
-                    "cannot read ca_file {}: {e}; give a readable PEM file",
-                    path.display()
-                )],
+                problems: vec![format!("{e}; give a readable PEM file")],
             },
         }
     }

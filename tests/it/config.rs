@@ -132,7 +132,9 @@ fn tls_auth_is_read_at_load_time_with_its_direction() {
     let e = load(&src).unwrap_err().0;
     assert!(e.contains("test.toml, line 3"), "{e}");
     assert!(e.contains(&format!("{}, line 1", key.display())), "{e}");
-    assert!(e.contains("\"not a key\""), "{e}");
+    // Which line and what was expected, never what the file holds.
+    assert!(e.contains("expected \"-----BEGIN"), "{e}");
+    assert!(!e.contains("not a key"), "{e}");
 }
 
 #[test]
@@ -225,4 +227,81 @@ fn every_default_lives_in_the_embedded_defaults() {
     assert!(c.network.captive_url.is_some());
     assert!(c.network.alt_sni.is_some());
     assert!(c.network.concurrency > 0);
+}
+
+#[test]
+fn ports_durations_and_keys_are_refused_where_they_are_written() {
+    let e = load("[[targets]]\nhost = \"a\"\nport = 70000\n")
+        .unwrap_err()
+        .0;
+    assert!(
+        e.contains("test.toml, line 3") && e.contains("bad port 70000"),
+        "{e}"
+    );
+    assert!(e.contains("from 1 to 65535"), "{e}");
+    // Its own line, not the [[targets]] header's.
+    let e = load("[[targets]]\nhost = \"a\"\n\nport = 0\n")
+        .unwrap_err()
+        .0;
+    assert!(
+        e.contains("test.toml, line 4") && e.contains("bad port 0"),
+        "{e}"
+    );
+    let e = load("[[targets]]\nhost = \"a\"\nport = -1\n")
+        .unwrap_err()
+        .0;
+    assert!(e.contains("line 3") && e.contains("bad port -1"), "{e}");
+
+    for huge in ["1000000000000000000s", "18446744073709551615s", "25h"] {
+        let e = load(&format!(
+            "[network]\ncaptive_url = \"\"\ntimeout = \"{huge}\"\n"
+        ))
+        .unwrap_err()
+        .0;
+        assert!(
+            e.contains("line 3") && e.contains(&format!("\"{huge}\"")),
+            "{e}"
+        );
+        assert!(e.contains("more than a day"), "{e}");
+    }
+    let e = load("[clock]\ninterval = \"99999999999999999999999s\"\n")
+        .unwrap_err()
+        .0;
+    assert!(
+        e.contains("line 2") && e.contains("99999999999999999999999s"),
+        "{e}"
+    );
+    let e = load("[clock]\ntimeout = \"-5s\"\n").unwrap_err().0;
+    assert!(
+        e.contains("line 2") && e.contains("cannot be negative"),
+        "{e}"
+    );
+    assert_eq!(
+        load("[clock]\ninterval = \"24h\"\n")
+            .unwrap()
+            .clock
+            .interval,
+        Duration::from_secs(86_400)
+    );
+
+    let e = load("[clock]\ntimeout = \"2s\"\ntimeout = \"3s\"\n")
+        .unwrap_err()
+        .0;
+    assert!(
+        e.contains("line 3") && e.contains("duplicate key \"timeout\""),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_values_are_quoted_as_written_escaped_not_stripped() {
+    let e = load("[[targets]]\nhost = \"a\"\nprobes = [\"tcp:8\\u001b[2J\"]\n")
+        .unwrap_err()
+        .0;
+    assert!(e.contains(r#""tcp:8\x1b[2J""#), "{e}");
+    assert!(!e.contains('\x1b'), "{e}");
+    let e = load("[[targets]]\nhost = \"a\\u202Eb c\"\n").unwrap_err().0;
+    assert!(e.contains(r#""a\u{202e}b c""#), "{e}");
+    let e = load("[network]\nalt_sni = \"x\\\"y\"\n").unwrap_err().0;
+    assert!(e.contains(r#""x\"y""#), "{e}");
 }

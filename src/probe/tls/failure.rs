@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::super::connect::TcpError;
 use super::super::verifier::Capture;
 use super::WireLog;
-use crate::text::{clean, human_duration, show_bytes};
+use crate::text::{clean, human_duration, quote_bytes};
 
 /// The one bounded read after the handshake.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,7 +180,7 @@ impl fmt::Display for TlsFailure {
                 "connection closed after the ClientHello ({received} bytes received)"
             ),
             TlsFailure::NotTls { first_bytes } => {
-                write!(f, "not TLS: the server sent {:?}", show_bytes(first_bytes))
+                write!(f, "not TLS: the server sent {}", quote_bytes(first_bytes))
             }
             TlsFailure::Alert(a) => write!(f, "the server sent the fatal alert {a}"),
             TlsFailure::ClientCertRequired {
