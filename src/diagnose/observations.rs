@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::config::Config;
+use crate::config::{Config, Target};
 use crate::probe::clock::{NtpError, NtpReply};
 use crate::probe::connect::{ConnectReport, Dns};
 use crate::probe::reach::{CaptiveResult, ReachReport};
@@ -263,10 +263,23 @@ impl Observations {
                 .targets
                 .get_mut(i)
                 .is_some_and(|t| t.connect.finish(r, at, took, now)),
-            (ProbeId::Tls(i), ProbeOutcome::Tls(r)) => self
-                .targets
-                .get_mut(i)
-                .is_some_and(|t| t.tls.finish(r, at, took, now)),
+            (ProbeId::Tls(i), ProbeOutcome::Tls(r)) => {
+                let covers = self
+                    .config
+                    .targets
+                    .get(i)
+                    .filter(|t| probe::tls_covers_connect(t))
+                    .map(Target::tls_port);
+                self.targets.get_mut(i).is_some_and(|t| {
+                    if let Some(port) = covers.filter(|_| t.connect.is_running()) {
+                        // Its connect check ends with it, on its connect (a queued run of
+                        // both starts with the TLS check's).
+                        t.connect
+                            .finish(Box::new(r.as_connect(port)), at, took, now);
+                    }
+                    t.tls.finish(r, at, took, now)
+                })
+            }
             (ProbeId::Reach(i), ProbeOutcome::Reach(r)) => self
                 .targets
                 .get_mut(i)
@@ -282,6 +295,15 @@ impl Observations {
                 if self.request(next, now) {
                     start.push(next);
                 }
+            }
+            // A connect check the TLS check stands for runs with it, started by none.
+            if self
+                .config
+                .targets
+                .get(i)
+                .is_some_and(probe::tls_covers_connect)
+            {
+                self.targets[i].connect.request(now);
             }
         }
         start

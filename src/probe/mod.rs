@@ -173,7 +173,7 @@ pub fn after_dns(targets: &[Target], i: usize) -> Vec<ProbeId> {
         return Vec::new();
     };
     let mut ids = Vec::new();
-    if !t.tcp_ports().is_empty() {
+    if !t.tcp_ports().is_empty() && !tls_covers_connect(t) {
         ids.push(ProbeId::Connect(i));
     }
     if t.probes.contains(&ProbeSpec::Tls) {
@@ -183,6 +183,13 @@ pub fn after_dns(targets: &[Target], i: usize) -> Vec<ProbeId> {
         ids.push(ProbeId::Reach(i));
     }
     ids
+}
+
+/// Whether target `t`'s TLS check stands for its connect check: the TLS port is its only TCP
+/// port, so the handshake's own connect tells what a separate one would, with one connection
+/// to the server instead of two. Its connect slot then runs and ends with the TLS check.
+pub fn tls_covers_connect(t: &Target) -> bool {
+    t.probes.contains(&ProbeSpec::Tls) && t.tcp_ports() == [t.tls_port()]
 }
 
 /// Every check of target `i`: its lookup and what follows it.

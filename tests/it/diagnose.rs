@@ -2472,3 +2472,46 @@ fn an_untried_alternative_points_at_a_finding_only_when_one_offers_it() {
     assert!(text.contains(OFFERED), "{text}");
     assert!(!text.contains(UNOFFERED), "{text}");
 }
+
+/// A target checked with TLS alone gets one connection, not two: no connect check starts,
+/// yet its connect slot runs with the TLS check and ends with the handshake's own connect,
+/// so the TCP line and the transport findings read as before.
+#[test]
+fn the_tls_check_stands_for_the_connect_check_of_a_tls_only_target() {
+    let lab = Lab::new();
+    let t = target("vpn");
+    let mut tcp_too = target("api");
+    tcp_too.probes.push(ProbeSpec::Tcp(80));
+    let mut config = bare_config();
+    config.targets = vec![t.clone(), tcp_too];
+    let config = Arc::new(config);
+    let after = |i| tlsdoctor_tui::probe::after_dns(&config.targets, i);
+    assert!(!after(0).contains(&ProbeId::Connect(0)), "{:?}", after(0));
+    assert!(after(0).contains(&ProbeId::Tls(0)));
+    assert!(
+        after(1).contains(&ProbeId::Connect(1)),
+        "a second TCP port has a connect check of its own: {:?}",
+        after(1)
+    );
+    let mut obs = Observations::new(Arc::clone(&config), lab.machine());
+    record(&mut obs, ProbeId::Dns(0), ProbeOutcome::Dns(resolved()));
+    assert!(
+        obs.is_running(ProbeId::Connect(0)),
+        "it runs with the TLS check"
+    );
+    let refused = TcpError::Refused;
+    let tls = tls_failed(&lab, &t, TlsFailure::Tcp(refused.clone()), Vec::new());
+    let mut tls = tls;
+    tls.attempt.tcp = Some(Err(refused.clone()));
+    record(&mut obs, ProbeId::Tls(0), ProbeOutcome::Tls(Box::new(tls)));
+    assert!(!obs.is_running(ProbeId::Connect(0)));
+    let connect = obs.targets[0]
+        .connect
+        .value()
+        .expect("the handshake's connect");
+    assert_eq!(connect.tcp.len(), 1);
+    assert_eq!(connect.tcp[0].port, 443);
+    assert_eq!(connect.tcp[0].result, Err(refused));
+    let codes = code_at(&diagnose(&obs).findings);
+    assert!(codes.contains(&"tcp-refused@vpn".to_string()), "{codes:?}");
+}

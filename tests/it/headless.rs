@@ -976,18 +976,10 @@ async fn the_log_records_what_ran() {
             r#"probe Dns(0) "good" localhost:443"#,
             "skipped: the config connects to 127.0.0.1",
         ),
-        (
-            r#"probe Connect(0) "good" localhost:443"#,
-            &format!("tcp {} open in", good.addr.port()),
-        ),
         (r#"probe Tls(0) "good" localhost:443"#, "ok: TLSv1.3"),
         (
             r#"probe Tls(1) "refused" localhost:443"#,
             "failed: TCP: connection refused",
-        ),
-        (
-            r#"probe Connect(1) "refused" localhost:443"#,
-            &format!("tcp {} connection refused", refused.port()),
         ),
     ] {
         assert!(

@@ -22,7 +22,7 @@ use tokio_rustls::TlsConnector;
 
 use super::cert::{ChainCert, parse_chain};
 use super::clock::Offset;
-use super::connect::{TcpError, classify as classify_tcp};
+use super::connect::{ConnectReport, TcpAttempt, TcpError, classify as classify_tcp};
 use super::http;
 pub use super::trust::Trust;
 use super::verifier::{self, Capture, HelloConfig, Recorder};
@@ -255,6 +255,22 @@ pub struct TlsReport {
 }
 
 impl TlsReport {
+    /// What the default hello's TCP connect to `port` found, as the connect check reports it
+    /// (for a target whose TLS check stands for its connect check).
+    pub fn as_connect(&self, port: u16) -> ConnectReport {
+        let a = &self.attempt;
+        ConnectReport {
+            tcp: vec![TcpAttempt {
+                port,
+                addr: a.addr,
+                result: a.tcp.clone().unwrap_or_else(|| match &a.failure {
+                    Some(TlsFailure::Tcp(e)) => Err(e.clone()),
+                    _ => Err(TcpError::Timeout(a.took)),
+                }),
+            }],
+        }
+    }
+
     /// The chain as DER, leaf first.
     pub fn ders(&self) -> Vec<CertificateDer<'static>> {
         self.chain.iter().map(|c| c.der.clone()).collect()
