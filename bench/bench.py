@@ -112,7 +112,8 @@ http {{
     spawn(f"nginx -c {WORK}/nginx.conf -p {WORK}")
     if not all(wait_port(BASE_PORT + i) for i in range(n)):
         sys.exit(f"bench: nginx did not start: {open(WORK + '/nginx.err').read()[-500:]}")
-    out = subprocess.run("pgrep -f 'nginx: worker'", shell=True, capture_output=True, text=True)
+    # Anchored: the shell running pgrep has the pattern in its own command line.
+    out = subprocess.run("pgrep -f '^nginx: worker'", shell=True, capture_output=True, text=True)
     return int(out.stdout.split()[0])
 
 
@@ -163,9 +164,9 @@ def scale(nginx_pid):
                     f"</dev/null >/dev/null 2>&1; done")
                 loops.append(w)
         tool_w, tool_c, loop_w = median(walls), median(cpus), median(loops)
-        # nginx's CPU for the tool's two connections a target (the connect check and the
-        # handshake): a handshake costs the server about what it costs the client.
-        handshake = 2 * median(server) / (2 * n)
+        # nginx's CPU for the tool's one connection a target (its TLS check stands for its
+        # connect check): a handshake costs the server about what it costs the client.
+        handshake = 2 * median(server) / n
         per_target[n] = tool_c / n
         print(f"  {n:5} targets: tool {tool_w:.2f} s wall, {tool_c:.2f} s CPU "
               f"({1000 * tool_c / n:.2f} ms a target); s_client loop {loop_w:.2f} s; "
