@@ -160,20 +160,9 @@ pub fn internal_error(id: ProbeId, config: &Config, why: &str, start: Instant) -
                 },
             );
             let attempt = tls::Attempt {
-                variant: tls::Variant::Default,
-                sni: sni.clone(),
-                addr: None,
-                tcp: None,
-                handshake: None,
-                negotiated: None,
-                first_read: None,
-                http: None,
                 failure: Some(tls::TlsFailure::Other(msg)),
-                hello_len: 0,
-                received: 0,
-                first_bytes: Vec::new(),
-                capture: crate::probe::verifier::Capture::default(),
                 took,
+                ..tls::Attempt::new(tls::Variant::Default, sni.clone())
             };
             ProbeOutcome::Tls(Box::new(tls::TlsReport {
                 name: sni.clone().unwrap_or_else(|| host.clone()),

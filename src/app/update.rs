@@ -592,12 +592,17 @@ mod tests {
     use crate::probe::clock::{NtpReply, Offset};
     use crate::probe::{ProbeEvent, ProbeOutcome};
 
-    fn model() -> Model {
+    /// The defaults with two NTP servers on closed loopback ports.
+    fn config() -> Config {
         let mut cfg = Config::defaults();
         cfg.clock.servers = vec![
             "127.0.0.1:1".parse().unwrap(),
             "127.0.0.1:2".parse().unwrap(),
         ];
+        cfg
+    }
+
+    fn model_of(cfg: Config) -> Model {
         Model::new(
             Arc::new(cfg),
             Machine::default(),
@@ -607,18 +612,16 @@ mod tests {
         )
     }
 
+    fn model() -> Model {
+        model_of(config())
+    }
+
     /// A model of the clock alone: two servers, no targets.
     fn clock_model() -> Model {
-        let mut cfg = Config::clone(model().config());
+        let mut cfg = config();
         cfg.targets.clear();
         cfg.network.captive_url = None;
-        Model::new(
-            Arc::new(cfg),
-            Machine::default(),
-            Env::default(),
-            Instant::now(),
-            SystemTime::UNIX_EPOCH,
-        )
+        model_of(cfg)
     }
 
     fn key(c: char) -> Msg {

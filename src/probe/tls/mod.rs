@@ -207,6 +207,26 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// A hello of `variant` with `sni` that has seen nothing yet.
+    pub fn new(variant: Variant, sni: Option<String>) -> Self {
+        Attempt {
+            variant,
+            sni,
+            addr: None,
+            tcp: None,
+            handshake: None,
+            negotiated: None,
+            first_read: None,
+            http: None,
+            failure: None,
+            hello_len: 0,
+            received: 0,
+            first_bytes: Vec::new(),
+            capture: Capture::default(),
+            took: Duration::ZERO,
+        }
+    }
+
     /// Whether the server answered in TLS: the handshake completed, or it refused in TLS.
     pub fn answered(&self) -> bool {
         self.failure
@@ -543,22 +563,7 @@ async fn run_attempt(
     let start = Instant::now();
     let recorder = Recorder::default();
     let sni = variant.sni(target);
-    let mut a = Attempt {
-        variant: variant.clone(),
-        sni: sni.clone(),
-        addr: None,
-        tcp: None,
-        handshake: None,
-        negotiated: None,
-        first_read: None,
-        http: None,
-        failure: None,
-        hello_len: 0,
-        received: 0,
-        first_bytes: Vec::new(),
-        capture: Capture::default(),
-        took: Duration::ZERO,
-    };
+    let mut a = Attempt::new(variant.clone(), sni.clone());
     let mut hello = variant.hello();
     hello.send_sni = sni.is_some();
     let config = match verifier::client_config(&hello, &recorder) {
