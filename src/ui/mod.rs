@@ -226,7 +226,13 @@ pub fn pane_block(pane: Pane, focused: bool, theme: Theme) -> Block<'static> {
 /// A pane shrunk to its title and a one-line summary.
 fn render_compact(frame: &mut Frame, area: Rect, model: &Model, pane: Pane) {
     let theme = Theme::new(model.env.color);
-    let summary = view(pane).summary(model);
+    // One line: what does not fit ends in "…" (the pane itself, focused, shows it all).
+    let room = usize::from(area.width).saturating_sub(if area.height >= 2 {
+        1
+    } else {
+        pane_title(pane).chars().count()
+    });
+    let summary = fit_line(view(pane).summary(model), room);
     if area.height >= 2 {
         let block = Block::new()
             .borders(Borders::TOP)
@@ -240,6 +246,25 @@ fn render_compact(frame: &mut Frame, area: Rect, model: &Model, pane: Pane) {
         spans.extend(summary.spans);
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
     }
+}
+
+/// `line` cut to `width` columns, ending in "…" when something was cut.
+pub fn fit_line(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    let mut left = width.saturating_sub(1);
+    let mut spans = Vec::new();
+    for span in line.spans {
+        if left == 0 {
+            break;
+        }
+        let text: String = span.content.chars().take(left).collect();
+        left -= text.chars().count();
+        spans.push(Span::styled(text, span.style));
+    }
+    spans.push(Span::raw("…"));
+    Line::from(spans).style(line.style)
 }
 
 /// How many rows of a list are out of view above and below.

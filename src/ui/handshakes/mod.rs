@@ -514,6 +514,15 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
     mark_scroll(frame, area, scrolled, theme);
 }
 
+/// "vpn reset"; the name alone when it already says the word (a target named "expired").
+fn name_and(name: &str, word: &str) -> String {
+    if name.contains(word) {
+        name.to_string()
+    } else {
+        format!("{name} {word}")
+    }
+}
+
 /// The pane in one line, for the stacked layout: "3 targets: 2 ok, 1 failing (vpn reset)".
 pub fn summary(model: &Model) -> Line<'static> {
     let untried = (0..model.config().targets.len())
@@ -539,8 +548,8 @@ pub fn summary(model: &Model) -> Line<'static> {
         match status(model, i, theme).0 {
             "ok" | "dns ok" => ok += 1,
             "not run" => {}
-            word @ ("weak" | "expiring") => warned.push(format!("{} {word}", t.name)),
-            word => failing.push(format!("{} {word}", t.name)),
+            word @ ("weak" | "expiring") => warned.push(name_and(&t.name, word)),
+            word => failing.push(name_and(&t.name, word)),
         }
     }
     let mut parts = vec![format!("{ok} ok")];
