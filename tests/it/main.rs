@@ -9,6 +9,7 @@ mod diagnose;
 mod headless;
 mod lab;
 mod reach;
+mod scenes;
 mod support;
 mod tls;
 mod ui;
