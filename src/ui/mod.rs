@@ -50,6 +50,7 @@ pub mod handshakes;
 pub mod help;
 pub mod history;
 pub mod reach;
+pub mod svg;
 pub mod theme;
 pub mod title;
 pub mod window;

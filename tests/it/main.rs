@@ -10,6 +10,7 @@ mod headless;
 mod lab;
 mod reach;
 mod scenes;
+mod screenshots;
 mod support;
 mod tls;
 mod ui;

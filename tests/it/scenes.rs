@@ -701,3 +701,255 @@ pub fn tls_good() -> Scene {
     tls(&mut s, 1, vpn_good(&certs), 70);
     s
 }
+
+/// Every HTTPS site's certificate is issued by an antivirus's root, which only the system
+/// store trusts: TLS interception.
+pub fn intercepted() -> Scene {
+    let kaspersky = pki::root(
+        "Kaspersky Anti-Virus Personal Root Certificate",
+        &pki::Key::Seed(7),
+        7,
+    );
+    let mozilla = pki::root("Example Root CA", &pki::Key::Root, 1);
+    let trust = Trust::new(vec![
+        TrustSource::from_ders(SourceKind::Mozilla, std::slice::from_ref(&mozilla.cert)),
+        TrustSource::from_ders(
+            SourceKind::System,
+            &[mozilla.cert.clone(), kaspersky.cert.clone()],
+        ),
+    ]);
+    let certs = Certs {
+        issuing: kaspersky,
+        trust,
+    };
+    let mut s = tls_scene(&certs, SMALL);
+    tls(&mut s, 0, api_good(&certs), 60);
+    tls(&mut s, 1, vpn_good(&certs), 70);
+    s.reach(
+        2,
+        resolved(&["192.0.2.30"], 6),
+        ReachReport {
+            results: vec![reach_result(
+                "openvpn-udp:1194",
+                "192.0.2.30",
+                ReachStatus::Open,
+                true,
+                None,
+                "OpenVPN answers: a server reset acking our session after 9.0 ms",
+                ms(9),
+            )],
+            dns_compare: None,
+        },
+        80,
+    );
+    s
+}
+
+const UDP_BLOCKED_CONFIG: &str = r#"
+[clock]
+servers = ["ntp1.example.net", "ntp2.example.net"]
+
+[network]
+captive_url = ""
+
+[[targets]]
+name   = "nordvpn nl"
+host   = "nl1.vpn.example.com"
+probes = ["openvpn-udp:1194", "openvpn-tcp:443", "wireguard:51820"]
+"#;
+
+/// A NordVPN server whose OpenVPN UDP port is silent while OpenVPN over TCP 443 answers: the
+/// network blocks UDP; the `nordvpn` CLI is installed, so its settings are the fix.
+pub fn udp_blocked() -> Scene {
+    let mut s = Scene::new(UDP_BLOCKED_CONFIG, false);
+    s.model.obs.machine.nordvpn_cli = true;
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", SMALL, 21_400, 2, "192.0.2.1")),
+        20,
+    );
+    s.ntp(
+        1,
+        Ok(reply("192.0.2.20:123", SMALL + 700, 18_100, 1, "GPS")),
+        25,
+    );
+    s.sync(true, 30);
+    let dns = || resolved(&["192.0.2.44"], 7);
+    s.connect(0, dns(), vec![], 40);
+    s.reach(
+        0,
+        dns(),
+        ReachReport {
+            results: vec![
+                reach_result(
+                    "openvpn-udp:1194",
+                    "192.0.2.44",
+                    ReachStatus::OpenOrFiltered,
+                    false,
+                    None,
+                    "no reply to 3 resets within 5.0 s: filtered, or the server requires tls-auth/tls-crypt",
+                    Duration::from_secs(5),
+                ),
+                reach_result(
+                    "openvpn-tcp:443",
+                    "192.0.2.44",
+                    ReachStatus::Open,
+                    true,
+                    None,
+                    "OpenVPN answers: a server reset acking our session after 31.0 ms",
+                    ms(31),
+                ),
+                reach_result(
+                    "wireguard:51820",
+                    "192.0.2.44",
+                    ReachStatus::OpenOrFiltered,
+                    false,
+                    None,
+                    "no reply to 3 initiations within 5.0 s: WireGuard never answers a packet it cannot authenticate, so silence cannot tell an open port from a filtered one",
+                    Duration::from_secs(5),
+                ),
+            ],
+            dns_compare: Some(compare("nl1.vpn.example.com", "192.0.2.44", "192.0.2.44")),
+        },
+        5040,
+    );
+    s
+}
+
+/// The skewed clock's fix `t` (turn on time sync) confirmed, run, exited 0, and every check it
+/// re-ran ended with the clock right: the before/after of the fix → verify loop.
+pub fn clock_fixed(color: bool) -> Scene {
+    let mut s = skewed(color);
+    s.chars("4");
+    s.chars("ft");
+    let fx = app::update(
+        &mut s.model,
+        Msg::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE)),
+    );
+    let [app::Effect::RunFix(run)] = fx.as_slice() else {
+        panic!("confirming the clock fix runs it: {fx:?}")
+    };
+    // (No tick here: a scene never started, so a tick would start a clock round first.)
+    let run = run.clone();
+    app::update(&mut s.model, Msg::FixFinished { run, result: Ok(0) });
+    s.ntp(
+        0,
+        Ok(reply("192.0.2.10:123", 200, 21_400, 2, "192.0.2.1")),
+        3_400,
+    );
+    s.ntp(1, Ok(reply("192.0.2.20:123", 350, 18_100, 1, "GPS")), 3_450);
+    s.ntp(
+        2,
+        Ok(reply("127.0.0.1:11123", 120, 300, 3, "127.127.1.0")),
+        3_500,
+    );
+    // The wall clock moves as the ticks would have moved it.
+    s.model.wall = wall() + Duration::from_millis(3_600);
+    s.sync(true, 3_600);
+    assert!(
+        s.model.pending.is_none(),
+        "every check the fix re-ran has ended: {:?}",
+        s.model.pending.as_ref().map(|p| (
+            p.command_running,
+            p.probes
+                .iter()
+                .filter(|id| s.model.obs.is_pending(**id))
+                .collect::<Vec<_>>()
+        ))
+    );
+    s
+}
+
+/// One screenshot: its file name (without size and extension) and the scene it shows.
+pub struct Shot {
+    pub name: &'static str,
+    pub scene: Scene,
+}
+
+/// The sizes every screenshot is taken at.
+pub const SHOT_SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+/// The screenshots in `screenshots/`, in colour: each scene after its keys.
+pub fn shots() -> Vec<Shot> {
+    let with = |mut scene: Scene, keys: &str| {
+        scene.model.env.color = true;
+        scene.chars(keys);
+        scene
+    };
+    vec![
+        Shot {
+            name: "01-healthy",
+            scene: with(healthy(true), ""),
+        },
+        Shot {
+            name: "02-clock-3h-off",
+            scene: with(skewed(true), ""),
+        },
+        Shot {
+            name: "03-interception",
+            scene: with(intercepted(), "4"),
+        },
+        Shot {
+            name: "04-udp-blocked",
+            scene: with(udp_blocked(), "4"),
+        },
+        Shot {
+            name: "05-fixes-window",
+            scene: with(udp_blocked(), "4f"),
+        },
+        Shot {
+            name: "06-fix-before",
+            scene: with(skewed(true), "4ft"),
+        },
+        Shot {
+            name: "07-fix-after",
+            scene: with(clock_fixed(true), ""),
+        },
+        Shot {
+            name: "08-fix-history",
+            scene: with(clock_fixed(true), "h"),
+        },
+    ]
+}
+
+/// A drawn screen as plain text: one line per row, trailing blanks removed.
+pub fn plain(buffer: &ratatui::buffer::Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in area.top()..area.bottom() {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in area.left()..area.right() {
+            let symbol = buffer[(x, y)].symbol();
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            skip = ratatui::text::Span::raw(symbol).width().saturating_sub(1);
+            line.push_str(symbol);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The files of one screenshot at one size: `(file name, contents)` for the text and the SVG.
+pub fn shot_files(shot: &Shot, (w, h): (u16, u16)) -> [(String, String); 2] {
+    let buffer = shot.scene.buffer(w, h);
+    [
+        (format!("{}_{w}x{h}.txt", shot.name), plain(&buffer)),
+        (
+            format!("{}_{w}x{h}.svg", shot.name),
+            ui::svg::render(&buffer),
+        ),
+    ]
+}
+
+/// Whether a file in `screenshots/` is one the screenshots write (a text or an SVG).
+pub fn is_screenshot(name: &str) -> bool {
+    Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("txt") || e.eq_ignore_ascii_case("svg"))
+}
