@@ -13,6 +13,7 @@
 //!
 //! ```text
 //! main · runtime · headless       the shell: terminal, tasks, signals, effects
+//! usage                           --help's keys and sections, completions, the man page
 //! ui · report                     read app's model (report uses ui::format for the same words)
 //! app                             model, messages, update, the key table
 //! diagnose                        observations → derived (consensus, judged chains, findings)
@@ -56,3 +57,4 @@ pub mod report;
 pub mod runtime;
 pub mod text;
 pub mod ui;
+pub mod usage;

@@ -5,16 +5,16 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use tlsdoctor_tui::app::Env;
-use tlsdoctor_tui::cli::Cli;
 use tlsdoctor_tui::diagnose::Machine;
-use tlsdoctor_tui::{fix, headless, logging, report, runtime};
+use tlsdoctor_tui::{fix, headless, logging, report, runtime, usage};
 
 /// Exit code when the tool could not run (bad usage, bad config, internal error).
 const CANNOT_RUN: u8 = 3;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse_args(std::env::args_os()) {
-        Ok(cli) => cli,
+    let cli = match usage::parse(std::env::args_os()) {
+        Ok(usage::Parsed::Run(cli)) => *cli,
+        Ok(usage::Parsed::Generate(what)) => return usage::print(what),
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() {
