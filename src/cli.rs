@@ -11,6 +11,8 @@ use crate::config::{self, Config, ConfigError, HostPort, Resolve, Target};
 ///
 /// With no TARGET, the configured targets are checked (the embedded defaults when no config file
 /// exists). TARGETs given here replace the configured ones.
+// A command line of flags is a struct of bools.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, Parser, Default)]
 #[command(name = "tlsdoctor-tui", version, about, max_term_width = 100)]
 pub struct Cli {
@@ -57,6 +59,10 @@ pub struct Cli {
     /// No colours (also when NO_COLOR is set).
     #[arg(long)]
     pub no_color: bool,
+
+    /// Leave the mouse to the terminal (text selection as usual) instead of clicks and the wheel.
+    #[arg(long)]
+    pub no_mouse: bool,
 }
 
 /// The command line's definition, with the defaults that live in `defaults.toml` written

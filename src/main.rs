@@ -61,6 +61,7 @@ fn main() -> ExitCode {
     let env = Env {
         log_path,
         color: !cli.colorless(),
+        mouse: !cli.no_mouse,
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -187,6 +187,7 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
             "cannot set up the terminal ({e}): run it in a terminal, or use --once for a report"
         )
     })?;
+    let mouse = crate::mouse::Capture::start(env.mouse)?;
     let mut input = Input::start();
     let mut probes = Probes::new(ProbeContext::new(Arc::clone(&config), machine.open_files));
     let mut model = Model::new(config, machine, env, Instant::now(), SystemTime::now());
@@ -225,7 +226,9 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
                     pending.extend(app::update(&mut model, msg));
                 }
                 Effect::RunFix(run) => {
+                    mouse.suspend();
                     let result = run_fix(&mut terminal, &input, &run);
+                    mouse.resume();
                     pending.extend(app::update(&mut model, Msg::FixFinished { run, result }));
                 }
             }
@@ -248,6 +251,14 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
                         dirty = true;
                     }
                     Event::Resize(..) => dirty = true,
+                    // Moves and drags (captured too) change nothing: no redraw for them.
+                    Event::Mouse(m) => {
+                        let size = terminal.size()?;
+                        if let Some(msg) = crate::mouse::message(&model, size.width, size.height, m, Instant::now()) {
+                            pending.extend(app::update(&mut model, msg));
+                            dirty = true;
+                        }
+                    }
                     _ => {}
                 }
             }

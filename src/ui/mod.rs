@@ -49,6 +49,7 @@ pub mod format;
 pub mod handshakes;
 pub mod help;
 pub mod history;
+pub mod mouse;
 pub mod reach;
 pub mod svg;
 pub mod theme;
@@ -119,6 +120,7 @@ pub fn render(frame: &mut Frame, model: &Model) {
             continue;
         }
         let focused = pane == model.focus;
+        mouse::note_pane(pane, rect);
         if compact {
             render_compact(frame, rect, model, pane);
         } else {
@@ -280,6 +282,19 @@ pub fn render_list(
             fits
         })
         .count();
+    let mut y = area.y;
+    for (i, h) in heights.iter().enumerate().skip(above).take(shown) {
+        let h = u16::try_from(*h).unwrap_or(u16::MAX);
+        mouse::note_row(
+            i,
+            Rect {
+                y,
+                height: h,
+                ..area
+            },
+        );
+        y = y.saturating_add(h);
+    }
     Scrolled {
         above,
         below: heights.len() - above - shown,
@@ -324,6 +339,7 @@ pub fn render_blocks(
             .count(),
         below: starts.iter().filter(|s| **s >= offset + height).count(),
     };
+    let lens: Vec<usize> = blocks.iter().map(Vec::len).collect();
     let mut lines = Vec::with_capacity(total);
     for (i, block) in blocks.into_iter().enumerate() {
         for (n, mut line) in block.into_iter().enumerate() {
@@ -334,6 +350,22 @@ pub fn render_blocks(
             };
             line.spans.insert(0, Span::raw(marker));
             lines.push(line);
+        }
+    }
+    for (i, (start, len)) in starts.iter().zip(&lens).enumerate() {
+        let top = start.saturating_sub(offset).min(height);
+        let bottom = (start + len).saturating_sub(offset).min(height);
+        if bottom > top {
+            let y = area.y + u16::try_from(top).unwrap_or(u16::MAX);
+            let h = u16::try_from(bottom - top).unwrap_or(u16::MAX);
+            mouse::note_row(
+                i,
+                Rect {
+                    y,
+                    height: h,
+                    ..area
+                },
+            );
         }
     }
     let scroll = u16::try_from(offset).unwrap_or(u16::MAX);

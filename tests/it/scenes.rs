@@ -65,6 +65,7 @@ impl Scene {
                 "/home/user/.local/state/tlsdoctor/tlsdoctor.log",
             )),
             color,
+            mouse: true,
         };
         Scene {
             base,

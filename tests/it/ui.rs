@@ -1485,3 +1485,178 @@ fn the_export_keeps_what_ran_and_what_it_changed() {
     assert!(screen.contains("History"), "{screen}");
     assert!(screen.contains("try another server"), "{screen}");
 }
+
+// ---- the mouse ------------------------------------------------------------------------------
+
+use tlsdoctor_tui::app::mouse::{DOUBLE_CLICK, Hit, Mouse};
+
+/// Where `text` is first drawn on a `w` x `h` screen: its first cell.
+fn locate(s: &Scene, (w, h): (u16, u16), text: &str) -> (u16, u16) {
+    let buf = s.buffer(w, h);
+    for y in 0..h {
+        let cells: Vec<&str> = (0..w).map(|x| buf[(x, y)].symbol()).collect();
+        let line = cells.concat();
+        if let Some(at) = line.find(text) {
+            let mut bytes = 0;
+            for (x, c) in cells.iter().enumerate() {
+                if bytes == at {
+                    return (x as u16, y);
+                }
+                bytes += c.len();
+            }
+        }
+    }
+    panic!("{text:?} is not on the screen:\n{}", s.screen(w, h));
+}
+
+/// What is under `text` (its first cell).
+fn hit_on(s: &Scene, size: (u16, u16), text: &str) -> Hit {
+    let (x, y) = locate(s, size, text);
+    ui::mouse::hit(&s.model, size.0, size.1, x, y)
+}
+
+fn click(s: &mut Scene, hit: Hit, at_ms: u64) {
+    let at = s.at(at_ms);
+    app::update(&mut s.model, app::Msg::Mouse(Mouse::Click { hit, at }));
+}
+
+fn wheel(s: &mut Scene, hit: Hit, down: bool) {
+    app::update(&mut s.model, app::Msg::Mouse(Mouse::Wheel { hit, down }));
+}
+
+#[test]
+fn a_click_focuses_a_pane_and_selects_the_row_under_it() {
+    const BIG: (u16, u16) = (120, 40);
+    let mut s = skewed(false);
+    let refused = s
+        .model
+        .findings()
+        .iter()
+        .position(|f| f.code == Code::TcpRefused)
+        .expect("the vpn's refusal");
+    assert_ne!(refused, 0, "not the row selected anyway");
+    // A finding's second line (its summary) belongs to it too.
+    let hit = hit_on(&s, BIG, "198.51.100.7:443 refused the connection");
+    assert_eq!(
+        hit,
+        Hit::Pane {
+            pane: Pane::Findings,
+            row: Some(refused)
+        }
+    );
+    click(&mut s, hit, 100);
+    assert_eq!(s.model.focus, Pane::Findings);
+    assert_eq!(
+        s.model.selected_finding().map(|f| f.code),
+        Some(Code::TcpRefused)
+    );
+    assert_eq!(s.model.overlay, None, "one click selects only");
+    // A pane's title focuses it and leaves its selection alone.
+    let title = hit_on(&s, BIG, "2 Handshakes");
+    assert_eq!(
+        title,
+        Hit::Pane {
+            pane: Pane::Handshakes,
+            row: None
+        }
+    );
+    click(&mut s, title, 1_000);
+    assert_eq!(s.model.focus, Pane::Handshakes);
+    // A target's block of lines is its row: a line under the vpn's name selects the vpn.
+    let hit = hit_on(&s, BIG, "198.51.100.7:443 refused: nothing listens");
+    assert_eq!(
+        hit,
+        Hit::Pane {
+            pane: Pane::Handshakes,
+            row: Some(1)
+        }
+    );
+    click(&mut s, hit, 2_000);
+    assert_eq!(s.model.selection(Pane::Handshakes), 1);
+    // The title line and the footer are no pane.
+    assert_eq!(hit_on(&s, BIG, "tlsdoctor-tui"), Hit::Elsewhere);
+}
+
+#[test]
+fn a_double_click_opens_the_details_and_a_click_beside_a_window_closes_it() {
+    const SIZE: (u16, u16) = (120, 40);
+    let mut s = skewed(false);
+    let hit = hit_on(&s, SIZE, "ntp2.example.net:123");
+    assert_eq!(
+        hit,
+        Hit::Pane {
+            pane: Pane::Clock,
+            row: Some(1)
+        }
+    );
+    click(&mut s, hit, 100);
+    // Too slow for a double click: two single ones.
+    let slow = 100 + DOUBLE_CLICK.as_millis() as u64 + 1;
+    click(&mut s, hit, slow);
+    assert_eq!(s.model.overlay, None);
+    click(&mut s, hit, slow + 200);
+    assert_eq!(s.model.overlay, Some(Overlay::Details(Pane::Clock)));
+    assert_eq!(s.model.selection(Pane::Clock), 1);
+    // Inside the window a click does nothing; beside it, it closes the window as Esc does.
+    let (w, h) = SIZE;
+    assert_eq!(ui::mouse::hit(&s.model, w, h, w / 2, h / 2), Hit::Window);
+    click(&mut s, Hit::Window, 5_000);
+    assert!(s.model.overlay.is_some());
+    let beside = ui::mouse::hit(&s.model, w, h, 0, h - 3);
+    assert_eq!(beside, Hit::Elsewhere);
+    click(&mut s, beside, 6_000);
+    assert_eq!(s.model.overlay, None);
+    // A question waiting for y/n is not dismissed by a click.
+    s.chars("4ft");
+    assert!(matches!(s.model.overlay, Some(Overlay::Confirm { .. })));
+    click(&mut s, beside, 7_000);
+    assert!(matches!(s.model.overlay, Some(Overlay::Confirm { .. })));
+}
+
+#[test]
+fn the_wheel_moves_the_list_under_it_and_scrolls_windows() {
+    const SIZE: (u16, u16) = (80, 24);
+    let mut s = skewed(false);
+    // Stacked at 80 columns: the Findings pane is one summary line, and the wheel over it
+    // focuses it and moves its selection.
+    let over = hit_on(&s, SIZE, "4 Findings");
+    assert!(
+        matches!(
+            over,
+            Hit::Pane {
+                pane: Pane::Findings,
+                ..
+            }
+        ),
+        "{over:?}"
+    );
+    wheel(&mut s, over, true);
+    assert_eq!(s.model.focus, Pane::Findings);
+    assert_eq!(s.model.selection(Pane::Findings), 1);
+    wheel(&mut s, over, false);
+    wheel(&mut s, over, false);
+    assert_eq!(s.model.selection(Pane::Findings), 0);
+    // F1 opens the help; the wheel scrolls its text, not the pane below.
+    app::update(
+        &mut s.model,
+        app::Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::F(1),
+            crossterm::event::KeyModifiers::NONE,
+        )),
+    );
+    assert_eq!(s.model.overlay, Some(Overlay::Help));
+    let top = s.screen(SIZE.0, SIZE.1);
+    wheel(&mut s, Hit::Window, true);
+    assert_eq!(s.model.overlay_scroll, 3);
+    assert_ne!(s.screen(SIZE.0, SIZE.1), top, "the help moved");
+    assert_eq!(s.model.selection(Pane::Findings), 0);
+    wheel(&mut s, Hit::Window, false);
+    assert_eq!(s.model.overlay_scroll, 0);
+    assert_eq!(s.screen(SIZE.0, SIZE.1), top);
+    // In the fixes window the wheel moves the highlighted fix.
+    s.key(KeyCode::Esc);
+    s.chars("f");
+    assert_eq!(s.model.overlay, Some(Overlay::Fixes { selected: 0 }));
+    wheel(&mut s, Hit::Window, true);
+    assert_eq!(s.model.overlay, Some(Overlay::Fixes { selected: 1 }));
+}
