@@ -62,6 +62,7 @@ fn main() -> ExitCode {
         log_path,
         color: !cli.colorless(),
         mouse: !cli.no_mouse,
+        light: cli.light_background(),
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

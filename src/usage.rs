@@ -178,6 +178,8 @@ fn long_help() -> String {
          \n\
          Environment:\n\
          \x20 NO_COLOR         set and not empty: no colours, as --no-color\n\
+         \x20 COLORFGBG        the terminal's colours (\"0;15\": a light background), when \
+         --theme is not given\n\
          \x20 RUST_LOG         the log file's level and filters (default info; debug adds each \
          check's detail)\n\
          \x20 XDG_CONFIG_HOME  the default config is $XDG_CONFIG_HOME/tlsdoctor/config.toml \

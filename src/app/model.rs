@@ -78,6 +78,8 @@ pub struct Env {
     pub color: bool,
     /// Clicks and the wheel come to the dashboard (off with `--no-mouse`).
     pub mouse: bool,
+    /// The terminal's background is light (`--theme light`, or from `COLORFGBG`).
+    pub light: bool,
 }
 
 /// The whole state of a session.

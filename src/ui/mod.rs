@@ -228,7 +228,7 @@ pub fn pane_block(pane: Pane, focused: bool, theme: Theme) -> Block<'static> {
 
 /// A pane shrunk to its title and a one-line summary.
 fn render_compact(frame: &mut Frame, area: Rect, model: &Model, pane: Pane) {
-    let theme = Theme::new(model.env.color);
+    let theme = Theme::of(&model.env);
     let summary = view(pane).summary(model);
     if area.height >= 2 {
         let block = Block::new()

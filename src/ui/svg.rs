@@ -17,12 +17,19 @@ const CELL_H: f32 = 17.0;
 const FONT_SIZE: f32 = 14.0;
 /// How far below a cell's top its text's baseline sits.
 const BASELINE: f32 = 13.0;
-/// The terminal's own colours, for cells that keep them (`Color::Reset`): a dark terminal.
-const DEFAULT_FG: &str = "#d4d4d4";
-const DEFAULT_BG: &str = "#1c1c1c";
+/// The terminal's own colours, for cells that keep them (`Color::Reset`): a dark terminal's
+/// and a light one's (text, background).
+const DARK: (&str, &str) = ("#d4d4d4", "#1c1c1c");
+const LIGHT: (&str, &str) = ("#1c1c1c", "#ffffff");
 
-/// `buffer` as a standalone SVG document.
+/// `buffer` as a standalone SVG document, on a dark terminal.
 pub fn render(buffer: &Buffer) -> String {
+    render_on(buffer, false)
+}
+
+/// `buffer` as a standalone SVG document, on a light terminal when `light`.
+pub fn render_on(buffer: &Buffer, light: bool) -> String {
+    let (default_fg, default_bg) = if light { LIGHT } else { DARK };
     let area = buffer.area;
     let (w, h) = (
         f32::from(area.width) * CELL_W,
@@ -37,14 +44,14 @@ pub fn render(buffer: &Buffer) -> String {
     );
     let _ = writeln!(
         out,
-        "<rect width=\"100%\" height=\"100%\" fill=\"{DEFAULT_BG}\"/>"
+        "<rect width=\"100%\" height=\"100%\" fill=\"{default_bg}\"/>"
     );
     for y in 0..area.height {
         let row: Vec<&Cell> = (0..area.width)
             .map(|x| &buffer[(area.x + x, area.y + y)])
             .collect();
         for run in runs(&row) {
-            let look = Look::of(row[run.start]);
+            let look = Look::of(row[run.start], default_fg, default_bg);
             let x = run.start as f32 * CELL_W;
             let top = f32::from(y) * CELL_H;
             let width = run.len() as f32 * CELL_W;
@@ -99,16 +106,16 @@ struct Look {
 }
 
 impl Look {
-    fn of(cell: &Cell) -> Self {
+    fn of(cell: &Cell, default_fg: &str, default_bg: &str) -> Self {
         let m = cell.modifier;
         let (fg, bg) = if m.contains(Modifier::REVERSED) {
             (
-                hex(cell.bg).unwrap_or_else(|| DEFAULT_BG.to_string()),
-                Some(hex(cell.fg).unwrap_or_else(|| DEFAULT_FG.to_string())),
+                hex(cell.bg).unwrap_or_else(|| default_bg.to_string()),
+                Some(hex(cell.fg).unwrap_or_else(|| default_fg.to_string())),
             )
         } else {
             (
-                hex(cell.fg).unwrap_or_else(|| DEFAULT_FG.to_string()),
+                hex(cell.fg).unwrap_or_else(|| default_fg.to_string()),
                 hex(cell.bg),
             )
         };
@@ -135,7 +142,7 @@ impl Look {
 
 /// A colour as `#rrggbb` (xterm's palette for the named and indexed ones); `None` for the
 /// terminal's own colour.
-fn hex(color: Color) -> Option<String> {
+pub(crate) fn hex(color: Color) -> Option<String> {
     let (r, g, b) = match color {
         Color::Reset => return None,
         Color::Black => (0x00, 0x00, 0x00),

@@ -180,3 +180,19 @@ fn short_help_completions_and_man_page() {
         .code(3)
         .stderr(predicate::str::contains("tcsh"));
 }
+
+#[test]
+fn colorfgbg_names_the_background() {
+    use tlsdoctor_tui::cli::light_background;
+    assert_eq!(light_background("0;15"), Some(true));
+    assert_eq!(light_background("0;default;7"), Some(true));
+    assert_eq!(light_background("15;0"), Some(false));
+    assert_eq!(light_background("7;8"), Some(false));
+    assert_eq!(light_background("default;default"), None);
+    assert_eq!(light_background(""), None);
+    bin()
+        .args(["--theme", "sepia"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("sepia"));
+}

@@ -66,6 +66,7 @@ impl Scene {
             )),
             color,
             mouse: true,
+            light: false,
         };
         Scene {
             base,
@@ -910,6 +911,14 @@ pub fn shots() -> Vec<Shot> {
             name: "08-fix-history",
             scene: with(clock_fixed(true), "h"),
         },
+        Shot {
+            name: "09-light-background",
+            scene: {
+                let mut s = with(skewed(true), "4");
+                s.model.env.light = true;
+                s
+            },
+        },
     ]
 }
 
@@ -942,7 +951,7 @@ pub fn shot_files(shot: &Shot, (w, h): (u16, u16)) -> [(String, String); 2] {
         (format!("{}_{w}x{h}.txt", shot.name), plain(&buffer)),
         (
             format!("{}_{w}x{h}.svg", shot.name),
-            ui::svg::render(&buffer),
+            ui::svg::render_on(&buffer, shot.scene.model.env.light),
         ),
     ]
 }
