@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo run --example lab            # starts the peers, writes the configs, prints the commands
 //! cargo run --release -- -c /tmp/tlsdoctor-lab/broken.toml     # in another terminal
+//! cargo run --example lab -- /tmp/lab --ports 50000-50999    # a directory; ports from a range
 //! ```
 //!
 //! It runs until Ctrl-C (or SIGTERM). Nothing leaves loopback.
@@ -46,13 +47,38 @@ fn header(ntp: &[SocketAddr], ca_file: &Path, captive_url: &str) -> String {
     )
 }
 
+/// The directory (the first argument, else [`DEFAULT_DIR`]) and the `--ports FIRST-LAST` range.
+fn args() -> Result<(PathBuf, Option<(u16, u16)>), String> {
+    const USAGE: &str = "usage: cargo run --example lab -- [DIR] [--ports FIRST-LAST]";
+    let mut dir = None;
+    let mut ports = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let range = match arg.as_str() {
+            "--ports" => Some(
+                args.next()
+                    .ok_or_else(|| format!("--ports needs a range like 50000-50999; {USAGE}"))?,
+            ),
+            a => a.strip_prefix("--ports=").map(str::to_string),
+        };
+        match range {
+            Some(r) => ports = Some(lab::ports::parse_range(&r)?),
+            None if arg.starts_with('-') => return Err(format!("unknown option {arg:?}; {USAGE}")),
+            None if dir.is_some() => {
+                return Err(format!("one directory only, not also {arg:?}; {USAGE}"));
+            }
+            None => dir = Some(PathBuf::from(arg)),
+        }
+    }
+    Ok((dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DIR)), ports))
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or_else(|| DEFAULT_DIR.to_string()),
-    );
+    let (dir, ports) = args()?;
+    if let Some((first, last)) = ports {
+        lab::ports::use_range(first, last);
+    }
     std::fs::create_dir_all(&dir).map_err(|e| {
         format!(
             "cannot create {}: {e}; give another directory as the first argument",
@@ -195,12 +221,33 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut skew = header(&[ahead[0].addr(), ahead[1].addr()], &ca_file, "");
     target(&mut skew, "good site", good.addr, "");
 
-    let files = [("healthy", healthy), ("broken", broken), ("skew", skew)];
-    println!("tlsdoctor lab: the peers run on 127.0.0.1. Configs:");
-    for (name, text) in &files {
+    let files = [
+        (
+            "healthy",
+            "what working looks like: a truthful clock, a good site, OpenVPN answering on UDP and TCP",
+            healthy,
+        ),
+        (
+            "broken",
+            "every failure at once: the clock 3 h behind, each certificate and handshake failure, a captive portal, OpenVPN UDP blocked, WireGuard closed",
+            broken,
+        ),
+        (
+            "skew",
+            "only the clock is wrong (3 h behind), and it is what breaks the good site's handshake",
+            skew,
+        ),
+    ];
+    let ports = match ports {
+        Some((first, last)) => format!("ports {first}-{last}"),
+        None => "ports the kernel picked".to_string(),
+    };
+    println!("tlsdoctor lab: the peers run on 127.0.0.1 ({ports}). Configs:");
+    for (name, shows, text) in &files {
         let path = dir.join(format!("{name}.toml"));
         std::fs::write(&path, text)?;
-        println!("  cargo run --release -- -c {}", path.display());
+        println!("  {name}.toml: {shows}");
+        println!("    cargo run --release -- -c {}", path.display());
     }
     println!("(--once --json for the report.) Ctrl-C stops the lab.");
 

@@ -7,10 +7,19 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::config::{self, Config, ConfigError, HostPort, Resolve, Target};
 
+/// The terminal's background, for `--theme`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Background {
+    Light,
+    Dark,
+}
+
 /// Find out why TLS handshakes fail, and walk to the fix.
 ///
 /// With no TARGET, the configured targets are checked (the embedded defaults when no config file
 /// exists). TARGETs given here replace the configured ones.
+// A command line of flags is a struct of bools.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, Parser, Default)]
 #[command(name = "tlsdoctor-tui", version, about, max_term_width = 100)]
 pub struct Cli {
@@ -57,6 +66,14 @@ pub struct Cli {
     /// No colours (also when NO_COLOR is set).
     #[arg(long)]
     pub no_color: bool,
+
+    /// The terminal's background, for colours that read on it [default: from COLORFGBG, else dark].
+    #[arg(long, value_enum, value_name = "THEME")]
+    pub theme: Option<Background>,
+
+    /// Leave the mouse to the terminal (text selection as usual) instead of clicks and the wheel.
+    #[arg(long)]
+    pub no_mouse: bool,
 }
 
 /// The command line's definition, with the defaults that live in `defaults.toml` written
@@ -160,8 +177,27 @@ impl Cli {
         Ok(cfg)
     }
 
+    /// Whether the terminal's background is light: `--theme`, else what `COLORFGBG` says.
+    pub fn light_background(&self) -> bool {
+        match self.theme {
+            Some(b) => b == Background::Light,
+            None => std::env::var("COLORFGBG")
+                .ok()
+                .and_then(|v| light_background(&v))
+                .unwrap_or(false),
+        }
+    }
+
     /// Whether colour is off, by flag or by `NO_COLOR`.
     pub fn colorless(&self) -> bool {
         self.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
     }
+}
+
+/// Whether `COLORFGBG` ("15;0", "0;default;15": the text's and the background's colour
+/// numbers) names a light background: white or light grey (7), or a bright colour but dark
+/// grey (9–15), as rxvt, Konsole and vim read it. `None` when it says nothing usable.
+pub fn light_background(colorfgbg: &str) -> Option<bool> {
+    let bg: u8 = colorfgbg.rsplit(';').next()?.trim().parse().ok()?;
+    Some(bg == 7 || (9..=15).contains(&bg))
 }

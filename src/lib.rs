@@ -13,6 +13,8 @@
 //!
 //! ```text
 //! main · runtime · headless       the shell: terminal, tasks, signals, effects
+//! mouse                           mouse capture, crossterm's events as messages (via ui)
+//! usage                           --help's keys and sections, completions, the man page
 //! ui · report                     read app's model (report uses ui::format for the same words)
 //! app                             model, messages, update, the key table
 //! diagnose                        observations → derived (consensus, judged chains, findings)
@@ -51,8 +53,10 @@ pub mod headless;
 pub mod interception;
 pub mod limits;
 pub mod logging;
+pub mod mouse;
 pub mod probe;
 pub mod report;
 pub mod runtime;
 pub mod text;
 pub mod ui;
+pub mod usage;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tlsdoctor_tui::app::Env;
 use tlsdoctor_tui::cli::Cli;
 use tlsdoctor_tui::diagnose::Machine;
-use tlsdoctor_tui::{fix, headless, logging, report, runtime};
+use tlsdoctor_tui::{fix, headless, logging, report, runtime, usage};
 
 /// Exit code when the tool could not run (bad usage, bad config, internal error).
 const CANNOT_RUN: u8 = 3;
@@ -16,8 +16,9 @@ const CANNOT_RUN: u8 = 3;
 const CLOSED_STDOUT: u8 = 128 + 13;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse_args(std::env::args_os()) {
-        Ok(cli) => cli,
+    let cli = match usage::parse(std::env::args_os()) {
+        Ok(usage::Parsed::Run(cli)) => *cli,
+        Ok(usage::Parsed::Generate(what)) => return usage::print(what),
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() {
@@ -98,6 +99,8 @@ fn run(cli: &Cli) -> ExitCode {
     let env = Env {
         log_path: log_path.clone(),
         color: !cli.colorless(),
+        mouse: !cli.no_mouse,
+        light: cli.light_background(),
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -433,6 +433,7 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
     let _ = LOOP_THREAD.set(std::thread::current().id());
     // ratatui::try_init put its hook in front of ours: ours alone again (see its doc).
     install_panic_hook();
+    let mouse = crate::mouse::Capture::start(env.mouse)?;
     let mut input = Input::start();
     let mut probes = Probes::new(ProbeContext::new(Arc::clone(&config), machine.open_files));
     let mut model = Model::new(config, machine, env, Instant::now(), SystemTime::now());
@@ -472,7 +473,9 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
                     pending.extend(app::update(&mut model, msg));
                 }
                 Effect::RunFix(run) => {
+                    mouse.suspend();
                     let result = run_fix(&mut terminal, &input, &run, &mut sigtstp).await;
+                    mouse.resume();
                     pending.extend(app::update(&mut model, Msg::FixFinished { run, result }));
                 }
             }
@@ -493,7 +496,9 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
                 match ev {
                     // Ctrl-Z: in raw mode the terminal sends it as a key, not as SIGTSTP.
                     Event::Key(key) if is_ctrl_z(&key) => {
+                        mouse.suspend();
                         suspend(&mut terminal, &input);
+                        mouse.resume();
                         dirty = true;
                     }
                     Event::Key(key) => {
@@ -501,6 +506,14 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
                         dirty = true;
                     }
                     Event::Resize(..) => dirty = true,
+                    // Moves and drags (captured too) change nothing: no redraw for them.
+                    Event::Mouse(m) => {
+                        let size = terminal.size()?;
+                        if let Some(msg) = crate::mouse::message(&model, size.width, size.height, m, Instant::now()) {
+                            pending.extend(app::update(&mut model, msg));
+                            dirty = true;
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -520,7 +533,9 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
             () = tokio::time::sleep(frame_wait), if dirty => {}
             () = PANIC_WAKE.notified() => {}
             _ = sigtstp.recv() => {
+                mouse.suspend();
                 suspend(&mut terminal, &input);
+                mouse.resume();
                 dirty = true;
             }
             _ = sigterm.recv() => break Exit::signal("SIGTERM", Signal::TERM),

@@ -80,6 +80,8 @@ pub enum Key {
     Enter,
     Esc,
     CtrlC,
+    /// A function key, F1 to F12.
+    F(u8),
 }
 
 impl Key {
@@ -88,6 +90,7 @@ impl Key {
         match (self, ev.code) {
             (Key::CtrlC, KeyCode::Char('c' | 'C')) => ctrl,
             (Key::Char(a), KeyCode::Char(b)) => a == b && !ctrl,
+            (Key::F(a), KeyCode::F(b)) => a == b,
             (Key::Tab, KeyCode::Tab) => !ev.modifiers.contains(KeyModifiers::SHIFT),
             (Key::BackTab, KeyCode::BackTab) => true,
             (Key::BackTab, KeyCode::Tab) => ev.modifiers.contains(KeyModifiers::SHIFT),
@@ -182,7 +185,8 @@ pub const BINDINGS: &[Binding] = &[
     b(&[Key::Char('e')], "e", Action::Export, MAIN, "export the report (JSON and text) to the current directory", ""),
     b(&[Key::Char('p')], "p", Action::Pause, MAIN, "pause or resume live clock sampling", "pause"),
     b(&[Key::Char('?')], "?", Action::Help, MAIN, "this help", "help"),
-    b(&[Key::Char('?')], "?", Action::Help, WINDOW, "close the help", ""),
+    b(&[Key::F(1)], "F1", Action::Help, MAIN, "this help, as ?", ""),
+    b(&[Key::Char('?'), Key::F(1)], "?", Action::Help, WINDOW, "close the help", ""),
     b(&[Key::Char('q'), Key::CtrlC], "q/C-c", Action::Quit, ALL, "quit", "quit"),
 ];
 

@@ -3,6 +3,7 @@
 
 pub mod keys;
 pub mod model;
+pub mod mouse;
 pub mod msg;
 pub mod update;
 pub mod verify;

@@ -76,6 +76,10 @@ pub enum Overlay {
 pub struct Env {
     pub log_path: Option<PathBuf>,
     pub color: bool,
+    /// Clicks and the wheel come to the dashboard (off with `--no-mouse`).
+    pub mouse: bool,
+    /// The terminal's background is light (`--theme light`, or from `COLORFGBG`).
+    pub light: bool,
 }
 
 /// The whole state of a session.
@@ -108,6 +112,8 @@ pub struct Model {
     pub runs: Vec<Outcome>,
     /// The selected finding, so the selection follows it when the list reorders.
     selected_finding: Option<FindingKey>,
+    /// The last click, for telling a double click.
+    pub last_click: Option<(super::mouse::Hit, Instant)>,
 }
 
 impl Model {
@@ -141,6 +147,7 @@ impl Model {
             pending: None,
             runs: Vec::new(),
             selected_finding: None,
+            last_click: None,
         }
     }
 

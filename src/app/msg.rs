@@ -14,6 +14,8 @@ pub enum Msg {
     Tick { now: Instant, wall: SystemTime },
     /// A key press.
     Key(KeyEvent),
+    /// A click or a wheel notch, with what is under the pointer.
+    Mouse(super::mouse::Mouse),
     /// A probe finished; `at` is when the runtime received it.
     Probe { event: Box<ProbeEvent>, at: Instant },
     /// A fix command ran: its exit status or why it could not start.

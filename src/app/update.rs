@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::keys::{self, Action, Mode};
 use super::model::{HISTORY_LEN, Model, Overlay, Pane};
+use super::mouse::{self, Mouse, Step};
 use super::msg::{Effect, FixRun, Msg};
 use super::verify::{self, FindingKey, Pending, What};
 use crate::diagnose::{Code, Finding, Fix, TargetVerdict};
@@ -67,6 +68,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             resample_if_due(model)
         }
         Msg::Key(key) => on_key(model, key),
+        Msg::Mouse(mouse) => on_mouse(model, mouse),
         Msg::Probe { event, at } => {
             if at > model.now {
                 model.now = at;
@@ -226,6 +228,35 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         }
         _ => Vec::new(),
     }
+}
+
+/// Carries out what a mouse event does, step by step, as the keys would.
+fn on_mouse(model: &mut Model, mouse: Mouse) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    for step in mouse::steps(model, mouse) {
+        match step {
+            Step::Select(pane, row) => {
+                model.focus = pane;
+                model.selected[pane.index()] = row.min(model.rows(pane).saturating_sub(1));
+                if pane == Pane::Findings {
+                    model.remember_selected_finding();
+                }
+            }
+            Step::Scroll(lines) => {
+                let by = u16::try_from(lines.unsigned_abs()).unwrap_or(u16::MAX);
+                model.overlay_scroll = if lines < 0 {
+                    model.overlay_scroll.saturating_sub(by)
+                } else {
+                    model.overlay_scroll.saturating_add(by)
+                };
+            }
+            Step::Act(action) => {
+                let mode = Mode::of(model.overlay.as_ref());
+                fx.extend(on_action(model, mode, action));
+            }
+        }
+    }
+    fx
 }
 
 fn on_action(model: &mut Model, mode: Mode, action: Action) -> Vec<Effect> {

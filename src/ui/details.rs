@@ -33,7 +33,7 @@ pub fn lines(
 }
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, pane: Pane) {
-    let theme = Theme::new(model.env.color);
+    let theme = Theme::of(&model.env);
     let build = |width: usize| {
         lines(model, pane, theme, width).unwrap_or_else(|| {
             (

@@ -47,7 +47,7 @@ pub fn fix_lines(fix: &Fix, theme: Theme, width: usize) -> Vec<Line<'static>> {
 }
 
 pub fn render_fixes(frame: &mut Frame, area: Rect, model: &Model, selected: usize) {
-    let theme = Theme::new(model.env.color);
+    let theme = Theme::of(&model.env);
     let Some(finding) = model.selected_finding() else {
         return;
     };
@@ -86,7 +86,7 @@ pub fn render_fixes(frame: &mut Frame, area: Rect, model: &Model, selected: usiz
 }
 
 pub fn render_confirm(frame: &mut Frame, area: Rect, model: &Model, fix: usize) {
-    let theme = Theme::new(model.env.color);
+    let theme = Theme::of(&model.env);
     let Some(fix) = model.selected_finding().and_then(|f| f.fixes.get(fix)) else {
         return;
     };

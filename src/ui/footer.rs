@@ -19,7 +19,7 @@ const SEP: &str = "  ";
 /// the hints on one line: those that do not fit are left out, the optional ones first
 /// ([`OPTIONAL_HINTS`], in that order), so "? help" always shows the way to the rest.
 pub fn lines(model: &Model, width: u16) -> Vec<Line<'static>> {
-    let theme = Theme::new(model.env.color);
+    let theme = Theme::of(&model.env);
     let width = usize::from(width);
     let mut lines = Vec::new();
     if let Some((text, _)) = &model.flash {

@@ -71,7 +71,7 @@ pub fn lines(model: &Model, theme: Theme, width: usize) -> Vec<Line<'static>> {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
-    let theme = Theme::new(model.env.color);
+    let theme = Theme::of(&model.env);
     let widest = lines(model, theme, usize::MAX / 2)
         .iter()
         .map(Line::width)

@@ -82,7 +82,7 @@ fn change(doc: &mut Doc, c: &Change) {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
-    let theme = Theme::new(model.env.color);
+    let theme = Theme::of(&model.env);
     let width = MAX_WIDTH.min(area.width);
     let lines = lines(
         model,

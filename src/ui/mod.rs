@@ -49,7 +49,9 @@ pub mod format;
 pub mod handshakes;
 pub mod help;
 pub mod history;
+pub mod mouse;
 pub mod reach;
+pub mod svg;
 pub mod theme;
 pub mod title;
 pub mod window;
@@ -118,6 +120,7 @@ pub fn render(frame: &mut Frame, model: &Model) {
             continue;
         }
         let focused = pane == model.focus;
+        mouse::note_pane(pane, rect);
         if compact {
             render_compact(frame, rect, model, pane);
         } else {
@@ -225,7 +228,7 @@ pub fn pane_block(pane: Pane, focused: bool, theme: Theme) -> Block<'static> {
 
 /// A pane shrunk to its title and a one-line summary.
 fn render_compact(frame: &mut Frame, area: Rect, model: &Model, pane: Pane) {
-    let theme = Theme::new(model.env.color);
+    let theme = Theme::of(&model.env);
     // One line: what does not fit ends in "…" (the pane itself, focused, shows it all).
     let room = usize::from(area.width).saturating_sub(if area.height >= 2 {
         1
@@ -304,6 +307,19 @@ pub fn render_list(
             fits
         })
         .count();
+    let mut y = area.y;
+    for (i, h) in heights.iter().enumerate().skip(above).take(shown) {
+        let h = u16::try_from(*h).unwrap_or(u16::MAX);
+        mouse::note_row(
+            i,
+            Rect {
+                y,
+                height: h,
+                ..area
+            },
+        );
+        y = y.saturating_add(h);
+    }
     Scrolled {
         above,
         below: heights.len() - above - shown,
@@ -348,6 +364,7 @@ pub fn render_blocks(
             .count(),
         below: starts.iter().filter(|s| **s >= offset + height).count(),
     };
+    let lens: Vec<usize> = blocks.iter().map(Vec::len).collect();
     let mut lines = Vec::with_capacity(total);
     for (i, block) in blocks.into_iter().enumerate() {
         for (n, mut line) in block.into_iter().enumerate() {
@@ -358,6 +375,22 @@ pub fn render_blocks(
             };
             line.spans.insert(0, Span::raw(marker));
             lines.push(line);
+        }
+    }
+    for (i, (start, len)) in starts.iter().zip(&lens).enumerate() {
+        let top = start.saturating_sub(offset).min(height);
+        let bottom = (start + len).saturating_sub(offset).min(height);
+        if bottom > top {
+            let y = area.y + u16::try_from(top).unwrap_or(u16::MAX);
+            let h = u16::try_from(bottom - top).unwrap_or(u16::MAX);
+            mouse::note_row(
+                i,
+                Rect {
+                    y,
+                    height: h,
+                    ..area
+                },
+            );
         }
     }
     let scroll = u16::try_from(offset).unwrap_or(u16::MAX);

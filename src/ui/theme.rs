@@ -1,6 +1,12 @@
 //! Styles. Meaning never rests on colour alone (symbols, words, thick borders and reverse video
 //! carry it), so with colour off (`NO_COLOR`, `--no-color`) every style keeps only its
 //! modifiers.
+//!
+//! Titles are bold in the terminal's own text colour, and the selected row has its own
+//! background, so both read on any background. The other colours come in two sets: the dark
+//! background's, and the light one's (`--theme light`, or `COLORFGBG` naming a light
+//! background), where yellow, light yellow, cyan and green — faint on white — become darker
+//! colours of the 256-colour palette.
 
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::BorderType;
@@ -11,16 +17,36 @@ use crate::diagnose::Severity;
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {
     color: bool,
+    light: bool,
 }
 
 impl Theme {
+    /// The dark background's styles (or none, without colour).
     pub fn new(color: bool) -> Self {
-        Theme { color }
+        Theme {
+            color,
+            light: false,
+        }
+    }
+
+    /// The styles for the session's terminal: colour or not, light background or dark.
+    pub fn of(env: &crate::app::Env) -> Self {
+        Theme {
+            color: env.color,
+            light: env.light,
+        }
     }
 
     fn paint(self, fg: Color, modifier: Modifier) -> Style {
         let style = Style::new().add_modifier(modifier);
-        if self.color { style.fg(fg) } else { style }
+        match (self.color, self.light) {
+            (false, _) => style,
+            (true, false) => style.fg(fg),
+            (true, true) => match on_light(fg) {
+                Color::Reset => style,
+                c => style.fg(c),
+            },
+        }
     }
 
     /// A pane's border: thick and bright when it has the focus.
@@ -40,9 +66,9 @@ impl Theme {
         }
     }
 
-    /// Pane and window titles.
+    /// Pane and window titles: bold in the terminal's own colour, readable on any background.
     pub fn title(self) -> Style {
-        self.paint(Color::White, Modifier::BOLD)
+        Style::new().add_modifier(Modifier::BOLD)
     }
 
     /// The selected row of the focused pane.
@@ -108,6 +134,19 @@ impl Theme {
     }
 }
 
+/// A colour of the dark set as the light background shows it: the ones faint on white become
+/// darker ones (xterm's 256 colours), light grey becomes the terminal's own text colour.
+fn on_light(c: Color) -> Color {
+    match c {
+        Color::Yellow => Color::Indexed(130),
+        Color::LightYellow => Color::Indexed(90),
+        Color::Cyan | Color::LightCyan => Color::Indexed(31),
+        Color::Green | Color::LightGreen => Color::Indexed(28),
+        Color::Gray | Color::White => Color::Reset,
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +170,55 @@ mod tests {
         }
         assert!(t.selected().add_modifier.contains(Modifier::REVERSED));
         assert!(Theme::new(true).error().fg.is_some());
+    }
+
+    /// WCAG's contrast ratio of two `#rrggbb` colours.
+    fn contrast(a: &str, b: &str) -> f64 {
+        let lum = |h: &str| {
+            let c = |i: usize| {
+                let v = f64::from(u8::from_str_radix(&h[i..i + 2], 16).unwrap()) / 255.0;
+                if v <= 0.039_28 {
+                    v / 12.92
+                } else {
+                    ((v + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * c(1) + 0.7152 * c(3) + 0.0722 * c(5)
+        };
+        let (x, y) = (lum(a), lum(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    /// Every coloured text style reads on its background (xterm's colours, as the screenshots
+    /// draw them): a contrast of 3 or more, or the terminal's own colour.
+    #[test]
+    fn every_style_reads_on_its_background() {
+        for (light, bg) in [(false, "#1c1c1c"), (true, "#ffffff")] {
+            let t = Theme { color: true, light };
+            for (name, s) in [
+                ("title", t.title()),
+                ("heading", t.heading()),
+                ("dim", t.dim()),
+                ("ok", t.ok()),
+                ("warning", t.warning()),
+                ("error", t.error()),
+                ("running", t.running()),
+                ("key", t.key()),
+                ("command", t.command()),
+                ("flash", t.flash()),
+                ("info", t.severity(Severity::Info)),
+                ("border", t.border(true)),
+            ] {
+                let Some(fg) = s.fg.and_then(crate::ui::svg::hex) else {
+                    continue;
+                };
+                let c = contrast(&fg, bg);
+                assert!(c >= 3.0, "{name} {fg} on {bg}: contrast {c:.2}");
+            }
+            // The selected row: white on its own blue, whatever the terminal's background.
+            let sel = t.selected();
+            assert_eq!((sel.fg, sel.bg), (Some(Color::White), Some(Color::Blue)));
+        }
+        assert_eq!(Theme::new(true).title().fg, None);
     }
 }

@@ -63,7 +63,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if area.height == 0 {
         return;
     }
-    let theme = Theme::new(model.env.color);
+    let theme = Theme::of(&model.env);
     let (symbol, severity, text) = format_verdict(model);
     let style = match severity {
         Some(s) => theme.severity(s),

@@ -24,6 +24,7 @@ pub const WINDOW_FRAME: u16 = 4;
 
 /// A window over the panes: cleared, bordered, titled; returns the area inside the border.
 pub fn window(frame: &mut Frame, area: Rect, title: String, theme: Theme) -> Rect {
+    super::mouse::note_window(area);
     frame.render_widget(ratatui::widgets::Clear, area);
     let block = Block::bordered()
         .padding(ratatui::widgets::Padding::horizontal(1))

@@ -146,3 +146,53 @@ fn a_terminal_that_cannot_be_set_up_is_an_error_not_a_panic() {
         "{text}"
     );
 }
+
+/// `-h` and `--help` open with the same sentence; the completions and the man page come from
+/// the binary; an unknown shell is a usage error naming it.
+#[test]
+fn short_help_completions_and_man_page() {
+    let first_line = |arg: &str| {
+        let out = bin().arg(arg).output().unwrap();
+        assert!(out.status.success(), "{arg}");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(first_line("-h"), first_line("--help"));
+    for shell in ["bash", "zsh", "fish"] {
+        bin()
+            .args(["completions", shell])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("tlsdoctor-tui"));
+    }
+    bin()
+        .arg("man")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(".TH tlsdoctor-tui 1"));
+    bin()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("tcsh"));
+}
+
+#[test]
+fn colorfgbg_names_the_background() {
+    use tlsdoctor_tui::cli::light_background;
+    assert_eq!(light_background("0;15"), Some(true));
+    assert_eq!(light_background("0;default;7"), Some(true));
+    assert_eq!(light_background("15;0"), Some(false));
+    assert_eq!(light_background("7;8"), Some(false));
+    assert_eq!(light_background("default;default"), None);
+    assert_eq!(light_background(""), None);
+    bin()
+        .args(["--theme", "sepia"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("sepia"));
+}

@@ -11,6 +11,8 @@ mod headless;
 mod lab;
 mod props;
 mod reach;
+mod scenes;
+mod screenshots;
 mod support;
 mod tls;
 mod ui;

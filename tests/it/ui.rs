@@ -1,312 +1,27 @@
 //! The view: whole-screen snapshots (ratatui `TestBackend` + insta) of models built by feeding
-//! hand-made probe events and keys through `update`, plus the format helpers.
+//! hand-made probe events and keys through `update` (the scenes, in `scenes.rs`), plus the
+//! format helpers.
 //!
 //! Nothing here reads the real clock for what is drawn: every time on screen is a difference
 //! from `base` or a fixed wall-clock time, so the snapshots are deterministic.
 
-use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::KeyCode;
 use ratatui::style::Color;
 
-use tlsdoctor_tui::app::Env;
-use tlsdoctor_tui::app::{self, Model, Msg, Overlay, Pane};
-use tlsdoctor_tui::config::Config;
-use tlsdoctor_tui::diagnose::Machine;
+use tlsdoctor_tui::app::{self, Overlay, Pane};
 use tlsdoctor_tui::diagnose::{Code, Finding, Severity};
-use tlsdoctor_tui::probe::clock::{NtpError, NtpReply, Offset};
-use tlsdoctor_tui::probe::connect::{ConnectReport, Dns, TcpAttempt, TcpError};
+use tlsdoctor_tui::probe::clock::NtpError;
+use tlsdoctor_tui::probe::connect::{ConnectReport, Dns, TcpError};
 use tlsdoctor_tui::probe::reach::dns::{Answer, Direct};
 use tlsdoctor_tui::probe::reach::{
     CaptiveResult, CaptiveVerdict, DnsComparison, ReachReport, ReachResult, ReachStatus,
 };
-use tlsdoctor_tui::probe::sync::{SyncStatus, Timedatectl, ToolAnswer};
-use tlsdoctor_tui::probe::{ProbeEvent, ProbeId, ProbeOutcome};
+use tlsdoctor_tui::probe::{ProbeId, ProbeOutcome};
 use tlsdoctor_tui::ui::{self, format};
 
-const CONFIG: &str = r#"
-[clock]
-servers = ["ntp1.example.net", "ntp2.example.net:123", "127.0.0.1:11123"]
-
-[[targets]]
-name   = "api"
-host   = "api.example.com"
-probes = ["tls", "tcp:80"]
-
-[[targets]]
-name   = "vpn"
-host   = "vpn.example.com"
-probes = ["tls"]
-"#;
-
-/// 2023-11-14T22:13:20Z on the local clock.
-fn wall() -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)
-}
-
-struct Scene {
-    base: Instant,
-    model: Model,
-}
-
-impl Scene {
-    fn new(toml: &str, color: bool) -> Self {
-        let mut config = Config::from_toml(toml, Path::new("test.toml")).expect("test config");
-        // As the command line does: each alternative server right after its target.
-        config.expand_alternatives();
-        let base = Instant::now();
-        let env = Env {
-            log_path: Some(PathBuf::from(
-                "/home/user/.local/state/tlsdoctor/tlsdoctor.log",
-            )),
-            color,
-        };
-        Scene {
-            base,
-            model: Model::new(Arc::new(config), Machine::default(), env, base, wall()),
-        }
-    }
-
-    fn at(&self, ms: u64) -> Instant {
-        self.base + Duration::from_millis(ms)
-    }
-
-    fn probe(&mut self, id: ProbeId, outcome: ProbeOutcome, at_ms: u64) {
-        let event = ProbeEvent {
-            id,
-            finished_at: wall() + Duration::from_millis(at_ms),
-            took: Duration::from_millis(at_ms.min(40)),
-            outcome,
-        };
-        let at = self.at(at_ms);
-        app::update(
-            &mut self.model,
-            Msg::Probe {
-                event: Box::new(event),
-                at,
-            },
-        );
-    }
-
-    fn ntp(&mut self, i: usize, r: Result<NtpReply, NtpError>, at_ms: u64) {
-        self.probe(ProbeId::Ntp(i), ProbeOutcome::Ntp(r), at_ms);
-    }
-
-    fn sync(&mut self, ntp: bool, at_ms: u64) {
-        let s = SyncStatus {
-            timedatectl: ToolAnswer::Answered(Timedatectl {
-                ntp: Some(ntp),
-                synchronized: Some(ntp),
-            }),
-            chrony: ToolAnswer::Absent,
-        };
-        self.probe(
-            ProbeId::SyncService,
-            ProbeOutcome::SyncService(Box::new(s)),
-            at_ms,
-        );
-    }
-
-    /// Target `i`'s DNS answer, put straight into its slot: fed as an event it would start
-    /// the target's other checks, which these scenes set one by one.
-    fn dns(&mut self, i: usize, dns: Dns, at_ms: u64) {
-        let (took, now) = (Duration::from_millis(at_ms.min(40)), self.at(at_ms));
-        self.model.obs.targets[i]
-            .dns
-            .finish(dns, wall() + Duration::from_millis(at_ms), took, now);
-    }
-
-    fn connect(&mut self, i: usize, dns: Dns, tcp: Vec<TcpAttempt>, at_ms: u64) {
-        self.dns(i, dns, at_ms);
-        self.probe(
-            ProbeId::Connect(i),
-            ProbeOutcome::Connect(Box::new(ConnectReport { tcp })),
-            at_ms,
-        );
-    }
-
-    fn reach(&mut self, i: usize, dns: Dns, r: ReachReport, at_ms: u64) {
-        self.dns(i, dns, at_ms);
-        self.probe(ProbeId::Reach(i), ProbeOutcome::Reach(Box::new(r)), at_ms);
-    }
-
-    fn captive(&mut self, c: CaptiveResult, at_ms: u64) {
-        self.probe(ProbeId::Captive, ProbeOutcome::Captive(Box::new(c)), at_ms);
-    }
-
-    fn tick(&mut self, ms: u64) {
-        let now = self.at(ms);
-        app::update(
-            &mut self.model,
-            Msg::Tick {
-                now,
-                wall: wall() + Duration::from_millis(ms),
-            },
-        );
-    }
-
-    fn key(&mut self, code: KeyCode) {
-        app::update(
-            &mut self.model,
-            Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
-        );
-    }
-
-    fn chars(&mut self, keys: &str) {
-        for c in keys.chars() {
-            self.key(KeyCode::Char(c));
-        }
-    }
-
-    fn screen(&self, width: u16, height: u16) -> String {
-        let mut term = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-        term.draw(|f| ui::render(f, &self.model))
-            .expect("draw into the test terminal");
-        term.backend().to_string()
-    }
-
-    fn buffer(&self, width: u16, height: u16) -> ratatui::buffer::Buffer {
-        let mut term = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-        term.draw(|f| ui::render(f, &self.model))
-            .expect("draw into the test terminal");
-        term.backend().buffer().clone()
-    }
-}
-
-fn addr(s: &str) -> SocketAddr {
-    s.parse().expect("test address")
-}
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().expect("test address")
-}
-
-fn reply(server: &str, offset_us: i64, rtt_us: u64, stratum: u8, refid: &str) -> NtpReply {
-    let offset = Offset::from_micros(offset_us);
-    let true_time = wall() + Duration::from_micros(offset_us.unsigned_abs());
-    NtpReply {
-        addr: addr(server),
-        offset,
-        rtt: Duration::from_micros(rtt_us),
-        stratum,
-        reference_id: refid.to_string(),
-        leap: 0,
-        precision: -20,
-        poll: 6,
-        root_delay: Duration::from_micros(1500),
-        root_dispersion: Duration::from_micros(800),
-        reference_time: Some(true_time - Duration::from_secs(12)),
-        server_time: true_time,
-    }
-}
-
-fn resolved(addrs: &[&str], ms: u64) -> Dns {
-    Dns::Resolved {
-        addrs: addrs.iter().map(|a| ip(a)).collect(),
-        took: Duration::from_millis(ms),
-    }
-}
-
-fn tcp(a: &str, result: Result<Duration, TcpError>) -> TcpAttempt {
-    let a = addr(a);
-    TcpAttempt {
-        port: a.port(),
-        addr: Some(a),
-        result,
-    }
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_micros(n * 1000 + 300)
-}
-
-const SMALL: i64 = 12_300;
-const SKEW: i64 = 10_800_200_000;
-
-/// Every check answered and nothing is wrong.
-fn healthy(color: bool) -> Scene {
-    let mut s = Scene::new(CONFIG, color);
-    s.ntp(
-        0,
-        Ok(reply("192.0.2.10:123", SMALL, 21_400, 2, "192.0.2.1")),
-        30,
-    );
-    s.ntp(
-        1,
-        Ok(reply("192.0.2.20:123", SMALL + 900, 18_100, 1, "GPS")),
-        40,
-    );
-    s.ntp(
-        2,
-        Ok(reply("127.0.0.1:11123", SMALL - 400, 300, 3, "127.127.1.0")),
-        50,
-    );
-    s.sync(true, 60);
-    s.connect(
-        0,
-        resolved(&["93.184.216.34", "2606:2800:220:1::1"], 12),
-        vec![
-            tcp("93.184.216.34:443", Ok(ms(23))),
-            tcp("93.184.216.34:80", Ok(ms(21))),
-        ],
-        70,
-    );
-    s.connect(
-        1,
-        resolved(&["198.51.100.7"], 8),
-        vec![tcp("198.51.100.7:443", Ok(ms(31)))],
-        80,
-    );
-    s
-}
-
-/// The local clock is 3 h behind: two servers agree, one kisses us off; the sync service is
-/// off; the vpn refuses.
-fn skewed(color: bool) -> Scene {
-    let mut s = Scene::new(CONFIG, color);
-    // A first round that was fine, then the clock jumped.
-    s.ntp(
-        0,
-        Ok(reply("192.0.2.10:123", SMALL, 21_400, 2, "192.0.2.1")),
-        10,
-    );
-    s.ntp(
-        0,
-        Ok(reply("192.0.2.10:123", SKEW, 21_400, 2, "192.0.2.1")),
-        30,
-    );
-    s.ntp(
-        1,
-        Ok(reply("192.0.2.20:123", SKEW + 700, 18_100, 1, "GPS")),
-        40,
-    );
-    s.ntp(2, Err(NtpError::KissOfDeath("RATE".to_string())), 50);
-    s.sync(false, 60);
-    s.connect(
-        0,
-        resolved(&["93.184.216.34"], 12),
-        vec![
-            tcp("93.184.216.34:443", Ok(ms(23))),
-            tcp(
-                "93.184.216.34:80",
-                Err(TcpError::Timeout(Duration::from_secs(5))),
-            ),
-        ],
-        70,
-    );
-    s.connect(
-        1,
-        resolved(&["198.51.100.7"], 8),
-        vec![tcp("198.51.100.7:443", Err(TcpError::Refused))],
-        80,
-    );
-    s
-}
+use super::scenes::*;
 
 /// Everything started; some answers are in, the rest is running 1.25 s in.
 fn running() -> Scene {
@@ -370,46 +85,6 @@ host         = "vpn1.example.com"
 probes       = ["openvpn-udp:1194"]
 alternatives = ["vpn2.example.com", "vpn3.example.com"]
 "#;
-
-/// A reachability result as the probes word it.
-fn reach_result(
-    spec: &str,
-    to: &str,
-    status: ReachStatus,
-    openvpn: bool,
-    signed: Option<&'static str>,
-    detail: &str,
-    took: Duration,
-) -> ReachResult {
-    let probe: tlsdoctor_tui::config::ProbeSpec = spec.parse().expect("test probe");
-    let addr = SocketAddr::new(ip(to), probe.port().expect("a probe with a port"));
-    ReachResult {
-        probe,
-        addr,
-        port: addr.port(),
-        status,
-        is_openvpn: openvpn,
-        signed,
-        detail: detail.to_string(),
-        took,
-    }
-}
-
-/// The system resolver and one nameserver asked directly, with their answers.
-fn compare(host: &str, system: &str, direct: &str) -> DnsComparison {
-    let answer = |a: &str, ms: u64| Answer::Addrs {
-        addrs: vec![ip(a)],
-        took: Duration::from_millis(ms),
-    };
-    DnsComparison {
-        host: host.to_string(),
-        system: answer(system, 9),
-        direct: vec![Direct {
-            server: addr("192.0.2.53:53"),
-            answer: answer(direct, 14),
-        }],
-    }
-}
 
 /// Two VPN servers: one whose OpenVPN UDP port answers a tls-auth signed probe, one whose
 /// UDP ports are silent, TCP port closed and DNS contradicted; and a captive portal.
@@ -1343,360 +1018,6 @@ fn layout_grid_and_stack() {
     assert_eq!(c, Rect::new(0, 1, 10, 3));
 }
 
-// ---- TLS ------------------------------------------------------------------------------------
-
-/// Certificates that are byte-identical on every run: fixed RSA keys (tests/it/fixtures/ui; RSA
-/// PKCS#1 v1.5 signatures are deterministic), fixed serials, dates fixed around `wall()`. So
-/// the fingerprints, the verdicts and the findings in the snapshots never change.
-mod pki {
-    use rcgen::{
-        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
-        KeyPair, KeyUsagePurpose, SerialNumber,
-    };
-    use rustls::pki_types::CertificateDer;
-    use time::OffsetDateTime;
-
-    pub const DAY: i64 = 86_400;
-    pub const HOUR: i64 = 3_600;
-
-    /// A fixed test key.
-    pub enum Key {
-        Root,
-        Issuing,
-        Leaf,
-        /// An Ed25519 key from a fixed seed, for a root that is only ever trusted, never shown.
-        Seed(u8),
-    }
-
-    fn key(k: &Key) -> KeyPair {
-        let pem = match k {
-            Key::Root => include_str!("fixtures/ui/root.key"),
-            Key::Issuing => include_str!("fixtures/ui/issuing.key"),
-            Key::Leaf => include_str!("fixtures/ui/leaf.key"),
-            Key::Seed(seed) => {
-                // A PKCS#8 v1 document around the seed.
-                let mut der = vec![
-                    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04,
-                    0x22, 0x04, 0x20,
-                ];
-                der.extend([*seed; 32]);
-                return KeyPair::try_from(der.as_slice()).expect("a fixed Ed25519 key");
-            }
-        };
-        KeyPair::from_pem(pem).expect("a fixture key")
-    }
-
-    /// `secs` after `wall()`.
-    fn at(secs: i64) -> OffsetDateTime {
-        OffsetDateTime::from_unix_timestamp(1_700_000_000 + secs).expect("a test date")
-    }
-
-    pub struct Ca {
-        pub cert: CertificateDer<'static>,
-        issuer: Issuer<'static, KeyPair>,
-    }
-
-    fn ca_params(cn: &str, serial: u64, from: i64, to: i64) -> CertificateParams {
-        let mut p = CertificateParams::default();
-        p.distinguished_name = rcgen::DistinguishedName::new();
-        p.distinguished_name.push(DnType::CommonName, cn);
-        p.distinguished_name
-            .push(DnType::OrganizationName, "Example Trust");
-        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        p.serial_number = Some(SerialNumber::from(serial));
-        p.not_before = at(from);
-        p.not_after = at(to);
-        p
-    }
-
-    /// A self-signed root.
-    pub fn root(cn: &str, k: &Key, serial: u64) -> Ca {
-        let key = key(k);
-        let params = ca_params(cn, serial, -400 * DAY, 3000 * DAY);
-        let cert = params.self_signed(&key).expect("self-sign the root");
-        Ca {
-            cert: cert.der().clone(),
-            issuer: Issuer::new(params, key),
-        }
-    }
-
-    impl Ca {
-        pub fn intermediate(&self, cn: &str, k: &Key, serial: u64) -> Ca {
-            let key = key(k);
-            let params = ca_params(cn, serial, -300 * DAY, 1500 * DAY);
-            let cert = params
-                .signed_by(&key, &self.issuer)
-                .expect("sign the intermediate");
-            Ca {
-                cert: cert.der().clone(),
-                issuer: Issuer::new(params, key),
-            }
-        }
-
-        /// A server certificate for `sans` with the leaf key, valid from `from` to `to`
-        /// seconds after `wall()`.
-        pub fn leaf(
-            &self,
-            sans: &[&str],
-            serial: u64,
-            from: i64,
-            to: i64,
-        ) -> CertificateDer<'static> {
-            let names: Vec<String> = sans.iter().map(|s| (*s).to_string()).collect();
-            let mut p = CertificateParams::new(names).expect("valid SANs");
-            p.distinguished_name = rcgen::DistinguishedName::new();
-            p.distinguished_name.push(DnType::CommonName, sans[0]);
-            p.serial_number = Some(SerialNumber::from(serial));
-            p.not_before = at(from);
-            p.not_after = at(to);
-            p.is_ca = IsCa::ExplicitNoCa;
-            p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-            p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-            p.signed_by(&key(&Key::Leaf), &self.issuer)
-                .expect("sign the leaf")
-                .der()
-                .clone()
-        }
-    }
-}
-
-use pki::{DAY, HOUR};
-use rustls::pki_types::CertificateDer;
-use tlsdoctor_tui::probe::tls::{
-    Attempt, FirstRead, HttpHead, Negotiated, TlsFailure, TlsReport, Variant,
-};
-use tlsdoctor_tui::probe::trust::{SourceKind, Trust, TrustSource};
-
-const TLS_CONFIG: &str = r#"
-[clock]
-servers = ["ntp1.example.net", "ntp2.example.net"]
-
-[network]
-captive_url = ""
-
-[[targets]]
-name   = "api"
-host   = "api.example.com"
-probes = ["tls", "tcp:80"]
-
-[[targets]]
-name   = "vpn"
-host   = "vpn.example.com"
-probes = ["tls"]
-
-[[targets]]
-name   = "nl"
-host   = "nl1.vpn.example.com"
-probes = ["openvpn-udp:1194"]
-"#;
-
-/// The certificates of the TLS scenes, and the stores that trust them: Mozilla's and the
-/// system's hold the root; the ca_file holds a root that signed none of them.
-struct Certs {
-    issuing: pki::Ca,
-    trust: Trust,
-}
-
-impl Certs {
-    fn new() -> Self {
-        let root = pki::root("Example Root CA", &pki::Key::Root, 1);
-        let issuing = root.intermediate("Example Issuing CA 1", &pki::Key::Issuing, 2);
-        let other = pki::root("Corp Extra Root", &pki::Key::Seed(9), 9);
-        let trust = Trust::new(vec![
-            TrustSource::from_ders(SourceKind::Mozilla, std::slice::from_ref(&root.cert)),
-            TrustSource::from_ders(SourceKind::System, std::slice::from_ref(&root.cert)),
-            TrustSource::from_ders(
-                SourceKind::CaFile(PathBuf::from("/etc/tlsdoctor/extra-roots.pem")),
-                std::slice::from_ref(&other.cert),
-            ),
-        ]);
-        Certs { issuing, trust }
-    }
-
-    /// A leaf for `host` and the intermediate, as a good server sends them.
-    fn chain(&self, host: &str, seed: u8, from: i64, to: i64) -> Vec<CertificateDer<'static>> {
-        let www = format!("www.{host}");
-        vec![
-            self.issuing
-                .leaf(&[host, www.as_str()], u64::from(seed), from, to),
-            self.issuing.cert.clone(),
-        ]
-    }
-}
-
-/// An attempt that got no further than `failure`, or the handshake that `negotiated` says.
-fn attempt(variant: Variant, sni: &str, to: &str, hello_len: usize) -> Attempt {
-    Attempt {
-        variant,
-        sni: Some(sni.to_string()),
-        addr: Some(addr(to)),
-        tcp: Some(Ok(ms(23))),
-        handshake: None,
-        negotiated: None,
-        first_read: None,
-        http: None,
-        failure: None,
-        hello_len,
-        received: 0,
-        first_bytes: Vec::new(),
-        capture: tlsdoctor_tui::probe::verifier::Capture::default(),
-        took: ms(60),
-    }
-}
-
-/// `a` completed: TLS 1.3 with `group`, ALPN http/1.1, and a `HEAD /` answered with `date`.
-fn completed(mut a: Attempt, group: &str, date: Option<&str>) -> Attempt {
-    a.handshake = Some(ms(31));
-    a.negotiated = Some(Negotiated {
-        version: "TLSv1.3".to_string(),
-        cipher: "TLS13_AES_256_GCM_SHA384".to_string(),
-        group: Some(group.to_string()),
-        post_quantum: group == "X25519MLKEM768",
-        alpn: Some("http/1.1".to_string()),
-    });
-    a.first_read = Some(FirstRead::Data {
-        took: ms(12),
-        bytes: 212,
-    });
-    a.http = Some(HttpHead {
-        status_line: "HTTP/1.1 200 OK".to_string(),
-        status: Some(200),
-        date_raw: date.map(str::to_string),
-        date: date.and_then(tlsdoctor_tui::probe::http::parse_date),
-        received_at: wall(),
-    });
-    a.received = 4_310;
-    a
-}
-
-/// A report for `host` from its attempts and the chain it captured.
-fn report(
-    host: &str,
-    attempt: Attempt,
-    variants: Vec<Attempt>,
-    chain: &[CertificateDer<'static>],
-) -> TlsReport {
-    TlsReport {
-        host: host.to_string(),
-        port: 443,
-        sni: Some(host.to_string()),
-        name: host.to_string(),
-        started_at: wall(),
-        took: ms(95),
-        attempt,
-        variants,
-        chain: tlsdoctor_tui::probe::cert::parse_chain(chain),
-        verified_at: Some(wall()),
-    }
-}
-
-/// The NTP servers agree on `offset_us`; the sync service is on; every target resolves and
-/// connects.
-fn tls_scene(certs: &Certs, offset_us: i64) -> Scene {
-    let mut s = Scene::new(TLS_CONFIG, false);
-    s.model.obs.machine.trust = Arc::new(certs.trust.clone());
-    s.ntp(
-        0,
-        Ok(reply("192.0.2.10:123", offset_us, 21_400, 2, "192.0.2.1")),
-        20,
-    );
-    s.ntp(
-        1,
-        Ok(reply("192.0.2.20:123", offset_us + 700, 18_100, 1, "GPS")),
-        25,
-    );
-    s.sync(true, 30);
-    s.connect(
-        0,
-        resolved(&["93.184.216.34"], 12),
-        vec![
-            tcp("93.184.216.34:443", Ok(ms(23))),
-            tcp("93.184.216.34:80", Ok(ms(21))),
-        ],
-        40,
-    );
-    s.connect(
-        1,
-        resolved(&["198.51.100.7"], 8),
-        vec![tcp("198.51.100.7:443", Ok(ms(31)))],
-        45,
-    );
-    s.connect(2, resolved(&["192.0.2.30"], 6), vec![], 50);
-    s
-}
-
-fn tls(s: &mut Scene, i: usize, r: TlsReport, at_ms: u64) {
-    s.probe(ProbeId::Tls(i), ProbeOutcome::Tls(Box::new(r)), at_ms);
-}
-
-/// api: TLS 1.3 with the post-quantum group, a leaf and its intermediate, 41 days left.
-fn api_good(certs: &Certs) -> TlsReport {
-    let host = "api.example.com";
-    let a = completed(
-        attempt(Variant::Default, host, "93.184.216.34:443", 1_612),
-        "X25519MLKEM768",
-        Some("Tue, 14 Nov 2023 22:13:21 GMT"),
-    );
-    report(
-        host,
-        a,
-        vec![],
-        &certs.chain(host, 3, -49 * DAY, 41 * DAY + 5 * HOUR),
-    )
-}
-
-/// vpn: TLS 1.3 with the classic X25519, 200 days left.
-fn vpn_good(certs: &Certs) -> TlsReport {
-    let host = "vpn.example.com";
-    let a = completed(
-        attempt(Variant::Default, host, "198.51.100.7:443", 1_612),
-        "X25519",
-        Some("Tue, 14 Nov 2023 22:13:20 GMT"),
-    );
-    report(host, a, vec![], &certs.chain(host, 4, -20 * DAY, 200 * DAY))
-}
-
-/// vpn: the default hello is reset; without the post-quantum share it works; another SNI and
-/// none are reset too (they are as large).
-fn vpn_reset(certs: &Certs) -> TlsReport {
-    let host = "vpn.example.com";
-    let to = "198.51.100.7:443";
-    let mut a = attempt(Variant::Default, host, to, 1_612);
-    a.failure = Some(TlsFailure::Reset { received: 0 });
-    let small = completed(
-        attempt(Variant::NoPostQuantum, host, to, 380),
-        "X25519",
-        None,
-    );
-    let mut other = attempt(
-        Variant::OtherSni("example.com".to_string()),
-        "example.com",
-        to,
-        1_608,
-    );
-    other.failure = Some(TlsFailure::Reset { received: 0 });
-    let mut none = attempt(Variant::NoSni, host, to, 1_590);
-    none.sni = None;
-    none.failure = Some(TlsFailure::Reset { received: 0 });
-    report(
-        host,
-        a,
-        vec![small, other, none],
-        &certs.chain(host, 4, -20 * DAY, 200 * DAY),
-    )
-}
-
-/// A good TLS 1.3 handshake with the post-quantum group (api), a classic one (vpn), and a
-/// target with UDP checks only (nl).
-fn tls_good() -> Scene {
-    let certs = Certs::new();
-    let mut s = tls_scene(&certs, SMALL);
-    tls(&mut s, 0, api_good(&certs), 60);
-    tls(&mut s, 1, vpn_good(&certs), 70);
-    s
-}
-
 /// Focuses the Handshakes pane and selects `row`; returns the screens at 80x24 and 120x40.
 fn handshake_row(s: &mut Scene, row: usize) -> String {
     s.chars("2");
@@ -2163,4 +1484,179 @@ fn the_export_keeps_what_ran_and_what_it_changed() {
     let screen = s.screen(80, 24);
     assert!(screen.contains("History"), "{screen}");
     assert!(screen.contains("try another server"), "{screen}");
+}
+
+// ---- the mouse ------------------------------------------------------------------------------
+
+use tlsdoctor_tui::app::mouse::{DOUBLE_CLICK, Hit, Mouse};
+
+/// Where `text` is first drawn on a `w` x `h` screen: its first cell.
+fn locate(s: &Scene, (w, h): (u16, u16), text: &str) -> (u16, u16) {
+    let buf = s.buffer(w, h);
+    for y in 0..h {
+        let cells: Vec<&str> = (0..w).map(|x| buf[(x, y)].symbol()).collect();
+        let line = cells.concat();
+        if let Some(at) = line.find(text) {
+            let mut bytes = 0;
+            for (x, c) in cells.iter().enumerate() {
+                if bytes == at {
+                    return (x as u16, y);
+                }
+                bytes += c.len();
+            }
+        }
+    }
+    panic!("{text:?} is not on the screen:\n{}", s.screen(w, h));
+}
+
+/// What is under `text` (its first cell).
+fn hit_on(s: &Scene, size: (u16, u16), text: &str) -> Hit {
+    let (x, y) = locate(s, size, text);
+    ui::mouse::hit(&s.model, size.0, size.1, x, y)
+}
+
+fn click(s: &mut Scene, hit: Hit, at_ms: u64) {
+    let at = s.at(at_ms);
+    app::update(&mut s.model, app::Msg::Mouse(Mouse::Click { hit, at }));
+}
+
+fn wheel(s: &mut Scene, hit: Hit, down: bool) {
+    app::update(&mut s.model, app::Msg::Mouse(Mouse::Wheel { hit, down }));
+}
+
+#[test]
+fn a_click_focuses_a_pane_and_selects_the_row_under_it() {
+    const BIG: (u16, u16) = (120, 40);
+    let mut s = skewed(false);
+    let refused = s
+        .model
+        .findings()
+        .iter()
+        .position(|f| f.code == Code::TcpRefused)
+        .expect("the vpn's refusal");
+    assert_ne!(refused, 0, "not the row selected anyway");
+    // A finding's second line (its summary) belongs to it too.
+    let hit = hit_on(&s, BIG, "198.51.100.7:443 refused the connection");
+    assert_eq!(
+        hit,
+        Hit::Pane {
+            pane: Pane::Findings,
+            row: Some(refused)
+        }
+    );
+    click(&mut s, hit, 100);
+    assert_eq!(s.model.focus, Pane::Findings);
+    assert_eq!(
+        s.model.selected_finding().map(|f| f.code),
+        Some(Code::TcpRefused)
+    );
+    assert_eq!(s.model.overlay, None, "one click selects only");
+    // A pane's title focuses it and leaves its selection alone.
+    let title = hit_on(&s, BIG, "2 Handshakes");
+    assert_eq!(
+        title,
+        Hit::Pane {
+            pane: Pane::Handshakes,
+            row: None
+        }
+    );
+    click(&mut s, title, 1_000);
+    assert_eq!(s.model.focus, Pane::Handshakes);
+    // A target's block of lines is its row: a line under the vpn's name selects the vpn.
+    let hit = hit_on(&s, BIG, "198.51.100.7:443 refused: nothing listens");
+    assert_eq!(
+        hit,
+        Hit::Pane {
+            pane: Pane::Handshakes,
+            row: Some(1)
+        }
+    );
+    click(&mut s, hit, 2_000);
+    assert_eq!(s.model.selection(Pane::Handshakes), 1);
+    // The title line and the footer are no pane.
+    assert_eq!(hit_on(&s, BIG, "tlsdoctor-tui"), Hit::Elsewhere);
+}
+
+#[test]
+fn a_double_click_opens_the_details_and_a_click_beside_a_window_closes_it() {
+    const SIZE: (u16, u16) = (120, 40);
+    let mut s = skewed(false);
+    let hit = hit_on(&s, SIZE, "ntp2.example.net:123");
+    assert_eq!(
+        hit,
+        Hit::Pane {
+            pane: Pane::Clock,
+            row: Some(1)
+        }
+    );
+    click(&mut s, hit, 100);
+    // Too slow for a double click: two single ones.
+    let slow = 100 + DOUBLE_CLICK.as_millis() as u64 + 1;
+    click(&mut s, hit, slow);
+    assert_eq!(s.model.overlay, None);
+    click(&mut s, hit, slow + 200);
+    assert_eq!(s.model.overlay, Some(Overlay::Details(Pane::Clock)));
+    assert_eq!(s.model.selection(Pane::Clock), 1);
+    // Inside the window a click does nothing; beside it, it closes the window as Esc does.
+    let (w, h) = SIZE;
+    assert_eq!(ui::mouse::hit(&s.model, w, h, w / 2, h / 2), Hit::Window);
+    click(&mut s, Hit::Window, 5_000);
+    assert!(s.model.overlay.is_some());
+    let beside = ui::mouse::hit(&s.model, w, h, 0, h - 3);
+    assert_eq!(beside, Hit::Elsewhere);
+    click(&mut s, beside, 6_000);
+    assert_eq!(s.model.overlay, None);
+    // A question waiting for y/n is not dismissed by a click.
+    s.chars("4ft");
+    assert!(matches!(s.model.overlay, Some(Overlay::Confirm { .. })));
+    click(&mut s, beside, 7_000);
+    assert!(matches!(s.model.overlay, Some(Overlay::Confirm { .. })));
+}
+
+#[test]
+fn the_wheel_moves_the_list_under_it_and_scrolls_windows() {
+    const SIZE: (u16, u16) = (80, 24);
+    let mut s = skewed(false);
+    // Stacked at 80 columns: the Findings pane is one summary line, and the wheel over it
+    // focuses it and moves its selection.
+    let over = hit_on(&s, SIZE, "4 Findings");
+    assert!(
+        matches!(
+            over,
+            Hit::Pane {
+                pane: Pane::Findings,
+                ..
+            }
+        ),
+        "{over:?}"
+    );
+    wheel(&mut s, over, true);
+    assert_eq!(s.model.focus, Pane::Findings);
+    assert_eq!(s.model.selection(Pane::Findings), 1);
+    wheel(&mut s, over, false);
+    wheel(&mut s, over, false);
+    assert_eq!(s.model.selection(Pane::Findings), 0);
+    // F1 opens the help; the wheel scrolls its text, not the pane below.
+    app::update(
+        &mut s.model,
+        app::Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::F(1),
+            crossterm::event::KeyModifiers::NONE,
+        )),
+    );
+    assert_eq!(s.model.overlay, Some(Overlay::Help));
+    let top = s.screen(SIZE.0, SIZE.1);
+    wheel(&mut s, Hit::Window, true);
+    assert_eq!(s.model.overlay_scroll, 3);
+    assert_ne!(s.screen(SIZE.0, SIZE.1), top, "the help moved");
+    assert_eq!(s.model.selection(Pane::Findings), 0);
+    wheel(&mut s, Hit::Window, false);
+    assert_eq!(s.model.overlay_scroll, 0);
+    assert_eq!(s.screen(SIZE.0, SIZE.1), top);
+    // In the fixes window the wheel moves the highlighted fix.
+    s.key(KeyCode::Esc);
+    s.chars("f");
+    assert_eq!(s.model.overlay, Some(Overlay::Fixes { selected: 0 }));
+    wheel(&mut s, Hit::Window, true);
+    assert_eq!(s.model.overlay, Some(Overlay::Fixes { selected: 1 }));
 }

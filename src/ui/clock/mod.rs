@@ -259,7 +259,7 @@ pub fn format_history(model: &Model, width: usize) -> String {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
-    let theme = Theme::new(model.env.color);
+    let theme = Theme::of(&model.env);
     let block = pane_block(Pane::Clock, focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);

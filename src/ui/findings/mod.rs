@@ -89,7 +89,7 @@ fn format_mark(model: &Model, f: &Finding) -> Option<(String, bool)> {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
-    let theme = Theme::new(model.env.color);
+    let theme = Theme::of(&model.env);
     let mut block = pane_block(Pane::Findings, focused, theme);
     if let Some(run) = model.last_run() {
         let history = key_label(Action::History)

@@ -484,7 +484,7 @@ fn item(
 }
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
-    let theme = Theme::new(model.env.color);
+    let theme = Theme::of(&model.env);
     let block = pane_block(Pane::Handshakes, focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);

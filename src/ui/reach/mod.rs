@@ -468,7 +468,7 @@ fn target_lines(rows: &Rows, i: usize) -> Vec<Line<'static>> {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, focused: bool) {
-    let theme = Theme::new(model.env.color);
+    let theme = Theme::of(&model.env);
     let block = pane_block(Pane::Reach, focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -4,8 +4,6 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use tokio::net::UdpSocket;
-
 use super::udp::Task;
 
 /// What the responder says to every A query.
@@ -22,7 +20,7 @@ pub struct DnsResponder {
 
 impl DnsResponder {
     pub async fn start(answer: DnsAnswer) -> DnsResponder {
-        let sock = UdpSocket::bind("127.0.0.1:0").await.expect("bind udp");
+        let sock = super::ports::udp().await;
         let addr = sock.local_addr().expect("local addr");
         let task = tokio::spawn(async move {
             let mut buf = [0u8; 512];

@@ -4,7 +4,6 @@
 use std::net::SocketAddr;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 use super::udp::Task;
 
@@ -43,7 +42,7 @@ pub struct HttpServer {
 
 impl HttpServer {
     pub async fn start(answer: HttpAnswer) -> HttpServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind tcp");
+        let listener = super::ports::tcp().await;
         let addr = listener.local_addr().expect("local addr");
         let task = tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {

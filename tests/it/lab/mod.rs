@@ -9,5 +9,6 @@ pub mod dns;
 pub mod http;
 pub mod ntp;
 pub mod openvpn;
+pub mod ports;
 pub mod tls;
 pub mod udp;

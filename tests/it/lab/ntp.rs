@@ -1,7 +1,7 @@
 //! A fake NTP server: real SNTP v4 replies built by hand, each lying in its own way.
 
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
@@ -72,8 +72,7 @@ pub struct FakeNtp {
 impl FakeNtp {
     /// Starts a server on an ephemeral port of 127.0.0.1 that acts as `behaviour` says.
     pub fn start(behaviour: Behaviour) -> FakeNtp {
-        let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
-            .expect("bind 127.0.0.1:0 for the fake NTP server");
+        let socket = super::ports::std_udp();
         socket
             .set_read_timeout(Some(POLL))
             .expect("set a read timeout on the fake NTP socket");
@@ -115,7 +114,7 @@ impl Drop for FakeNtp {
 /// A UDP port on 127.0.0.1 where nothing listens: bound, noted, released. The kernel answers
 /// a datagram to it with ICMP port unreachable.
 pub fn closed_udp_port() -> SocketAddr {
-    let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
+    let socket = super::ports::std_udp();
     socket.local_addr().expect("the probe socket's address")
 }
 

@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_lc_rs::hmac;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, UdpSocket};
 
 use super::udp::Task;
 
@@ -111,7 +110,7 @@ impl OpenvpnResponder {
         let answered = Arc::new(AtomicUsize::new(0));
         let ignored = Arc::new(AtomicUsize::new(0));
 
-        let sock = UdpSocket::bind("127.0.0.1:0").await.expect("bind udp");
+        let sock = super::ports::udp().await;
         let udp = sock.local_addr().expect("local addr");
         let (k, a, i) = (key.clone(), answered.clone(), ignored.clone());
         let udp_task = tokio::spawn(async move {
@@ -129,7 +128,7 @@ impl OpenvpnResponder {
             }
         });
 
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind tcp");
+        let listener = super::ports::tcp().await;
         let tcp = listener.local_addr().expect("local addr");
         let (a, i) = (answered.clone(), ignored.clone());
         let tcp_task = tokio::spawn(async move {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::io::AsyncReadExt;
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 /// A spawned peer task, aborted when dropped.
@@ -30,7 +30,7 @@ pub struct SilentUdp {
 
 impl SilentUdp {
     pub async fn start() -> SilentUdp {
-        let sock = UdpSocket::bind("127.0.0.1:0").await.expect("bind udp");
+        let sock = super::ports::udp().await;
         let addr = sock.local_addr().expect("local addr");
         let received = Arc::new(AtomicUsize::new(0));
         let count = received.clone();
@@ -56,13 +56,13 @@ impl SilentUdp {
 /// A loopback UDP port where nothing listens (bound, then released), so the kernel answers
 /// with ICMP port unreachable.
 pub async fn closed_udp_port() -> SocketAddr {
-    let sock = UdpSocket::bind("127.0.0.1:0").await.expect("bind udp");
+    let sock = super::ports::udp().await;
     sock.local_addr().expect("local addr")
 }
 
 /// A loopback TCP port where nothing listens (bound, then released): connects are refused.
 pub async fn closed_tcp_port() -> SocketAddr {
-    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind tcp");
+    let l = super::ports::tcp().await;
     l.local_addr().expect("local addr")
 }
 
@@ -75,7 +75,7 @@ pub struct AnsweringUdp {
 
 impl AnsweringUdp {
     pub async fn start(reply: &'static [u8]) -> AnsweringUdp {
-        let sock = UdpSocket::bind("127.0.0.1:0").await.expect("bind udp");
+        let sock = super::ports::udp().await;
         let addr = sock.local_addr().expect("local addr");
         let task = tokio::spawn(async move {
             let mut buf = [0u8; 2048];
@@ -109,7 +109,7 @@ pub struct HangupTcp {
 
 impl HangupTcp {
     pub async fn start(how: Hangup) -> HangupTcp {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind tcp");
+        let listener = super::ports::tcp().await;
         let addr = listener.local_addr().expect("local addr");
         let task = tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
@@ -146,10 +146,7 @@ pub struct FilteredTcp {
 
 impl FilteredTcp {
     pub async fn start() -> FilteredTcp {
-        let socket = tokio::net::TcpSocket::new_v4().expect("tcp socket");
-        socket
-            .bind("127.0.0.1:0".parse().expect("an address"))
-            .expect("bind tcp");
+        let socket = super::ports::tcp_socket();
         let listener = socket.listen(0).expect("listen");
         let addr = listener.local_addr().expect("local addr");
         let parked = tokio::net::TcpStream::connect(addr)
