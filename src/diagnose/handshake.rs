@@ -32,14 +32,16 @@ pub(super) fn rules(cx: &Ctx<'_>, judged: Option<&Judged>, out: &mut Vec<Finding
                 .or_else(|| sni_blocked(cx))
                 .unwrap_or_else(|| match failure {
                     TlsFailure::Reset { .. } => tls_reset(cx),
-                    TlsFailure::Closed { .. } => tls_closed(cx),
+                    TlsFailure::Closed { .. } => tls_closed(cx, None),
                     _ => tls_timeout(cx),
                 }),
         ),
         TlsFailure::NotTls { first_bytes } => Some(not_tls(cx, first_bytes)),
         TlsFailure::Alert(a) if a.is_protocol_version() => Some(tls_version(cx, failure)),
         TlsFailure::Version(_) => Some(tls_version(cx, failure)),
-        TlsFailure::Alert(a) => Some(tls_alert(cx, a)),
+        TlsFailure::Alert(a) => Some(tls_alert(cx, a, false)),
+        TlsFailure::EarlyAlert(a) if a.is_close_notify() => Some(tls_closed(cx, Some(a))),
+        TlsFailure::EarlyAlert(a) => Some(tls_alert(cx, a, true)),
         TlsFailure::ClientCertRequired {
             alert,
             after_handshake,
@@ -305,13 +307,33 @@ fn tls_reset(cx: &Ctx<'_>) -> Finding {
     blocked(cx, Code::TlsReset, &summary)
 }
 
-/// `tls-closed`: closed after the ClientHello without an answer.
-fn tls_closed(cx: &Ctx<'_>) -> Finding {
-    let summary = format!(
-        "{} closed the connection after the ClientHello without answering",
-        cx.endpoint()
-    );
-    blocked(cx, Code::TlsClosed, &summary)
+/// `tls-closed`: closed after the ClientHello without an answer, or with close_notify (the
+/// server's own "I am done", so a server's refusal rather than a middlebox's).
+fn tls_closed(cx: &Ctx<'_>, close_notify: Option<&Alert>) -> Finding {
+    let Some(a) = close_notify else {
+        let summary = format!(
+            "{} closed the connection after the ClientHello without answering",
+            cx.endpoint()
+        );
+        return blocked(cx, Code::TlsClosed, &summary);
+    };
+    cx.finding(
+        Code::TlsClosed,
+        Severity::Error,
+        &format!(
+            "{} answered the ClientHello with {} and no ServerHello: the server ends TLS here",
+            cx.endpoint(),
+            a.name
+        ),
+        vec![
+            format!("default hello: {}", cx.report.attempt.summary()),
+            "the server said it is done before its ServerHello: it may be overloaded, refuse this client's address, or not serve TLS for this name".to_string(),
+        ],
+        vec![cx.advice(
+            's',
+            "check the server's log for why it closes; meanwhile try another server".to_string(),
+        )],
+    )
 }
 
 /// `tls-timeout`: TCP connects, no TLS answer comes.
@@ -371,9 +393,23 @@ fn tls_version(cx: &Ctx<'_>, failure: &TlsFailure) -> Finding {
     )
 }
 
-/// `tls-alert`: a fatal alert ended the handshake.
-fn tls_alert(cx: &Ctx<'_>, a: &Alert) -> Finding {
+/// `tls-alert`: a fatal alert ended the handshake, or a warning alert came instead of the
+/// ServerHello (`early`) and nothing after it.
+fn tls_alert(cx: &Ctx<'_>, a: &Alert, early: bool) -> Finding {
     let (_, works) = what_works(cx.report);
+    let summary = if early {
+        format!(
+            "{} answered the ClientHello with the alert {} and no ServerHello",
+            cx.endpoint(),
+            a.name
+        )
+    } else {
+        format!(
+            "{} refused the handshake with the alert {}; {works}",
+            cx.endpoint(),
+            a.name
+        )
+    };
     let mut evidence = attempts_evidence(cx.report);
     let hint = match a.code {
         40 => Some(
@@ -389,11 +425,7 @@ fn tls_alert(cx: &Ctx<'_>, a: &Alert) -> Finding {
     cx.finding(
         Code::TlsAlert,
         Severity::Error,
-        &format!(
-            "{} refused the handshake with the alert {}; {works}",
-            cx.endpoint(),
-            a.name
-        ),
+        &summary,
         evidence,
         update_fix(cx),
     )

@@ -129,6 +129,9 @@ row client-cert-tls12 client-cert-required -tls1_2 -Verify 1 -CAfile clientca.pe
 row client-cert-tls13 client-cert-required -tls1_3 -Verify 1 -CAfile clientca.pem "${chain[@]}"
 row sni-fatal tls-alert -servername other.example -servername_fatal "${chain[@]}" \
   -cert2 wrong.pem -key2 wrong.key
+# A name it does not serve: under TLS 1.2 s_server warns unrecognized_name before its
+# ServerHello and goes on; the warning is not taken as the answer (issue 12).
+row sni-warning - -tls1_2 -servername other.example "${chain[@]}" -cert2 wrong.pem -key2 wrong.key
 row no-shared-cipher tls-alert -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA "${chain[@]}"
 # webpki refuses the SHA-1 signature and the RSA-1024 key: an error, not only a warning.
 row weak cert-weak -cipher 'DEFAULT:@SECLEVEL=0' -cert weak.pem -key weak.key

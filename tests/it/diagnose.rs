@@ -1356,6 +1356,35 @@ fn handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
             ]),
     );
 
+    let t = target("done");
+    let tls = tls_failed(lab, &t, TlsFailure::EarlyAlert(alert(0)), Vec::new());
+    out.push(
+        scenario(lab, "close_notify instead of a ServerHello")
+            .tls(t, tls)
+            .expect(vec![
+                err("tls-closed", "done")
+                    .says(&["answered the ClientHello with close_notify and no ServerHello"])
+                    .shows(&[
+                        "the server sent the alert close_notify (0) instead of a ServerHello, then nothing more",
+                        "the server said it is done",
+                    ])
+                    .fixes(&[key('s'), key('r')]),
+            ]),
+    );
+
+    let t = target("warned");
+    let tls = tls_failed(lab, &t, TlsFailure::EarlyAlert(alert(112)), Vec::new());
+    out.push(
+        scenario(lab, "a warning alert instead of a ServerHello")
+            .tls(t, tls)
+            .expect(vec![
+                err("tls-alert", "warned")
+                    .says(&["answered the ClientHello with the alert unrecognized_name and no ServerHello"])
+                    .shows(&["unrecognized_name (112) instead of a ServerHello", "check the target's `sni`"])
+                    .fixes(&[key('u'), key('r')]),
+            ]),
+    );
+
     let t = target("plain");
     let first_bytes = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n".to_vec();
     let mut tls = tls_failed(

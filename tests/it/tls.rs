@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lab::tls::{
-    Ca, Gate, LeafSpec, Peer, Pki, ServerSpec, Versions, alert, close_after_hello, garbage_tls,
-    gated, http_400, reset_after_hello, silent, tls_server, trickle, weak_rsa1024, weak_sha1,
+    Ca, Gate, LeafSpec, Peer, Pki, ServerSpec, Versions, alert, alert_then_hold, close_after_hello,
+    garbage_tls, gated, http_400, reset_after_hello, silent, tls_server, trickle, weak_rsa1024,
+    weak_sha1,
 };
 use rcgen::ExtendedKeyUsagePurpose;
 use tlsdoctor_tui::config::{HostPort, Sni, Target};
@@ -237,6 +238,17 @@ async fn every_peer_yields_exactly_its_code() {
         .await,
         &["tls-version"],
     );
+    // Before any ServerHello, alerts rustls lets pass: an answer all the same, not a timeout.
+    add(
+        "close-notify-held",
+        alert_then_hold(1, 0).await,
+        &["tls-closed"],
+    );
+    add(
+        "warning-alert-held",
+        alert_then_hold(1, 112).await,
+        &["tls-alert"],
+    );
     add("silent", silent().await, &["tls-timeout"]);
     add("reset", reset_after_hello().await, &["tls-reset"]);
     add("closed", close_after_hello().await, &["tls-closed"]);
@@ -351,6 +363,16 @@ async fn every_peer_yields_exactly_its_code() {
             .version,
         "TLSv1.2"
     );
+    // An early alert ends the attempt well before its timeout, named as the alert.
+    for (name, alert) in [
+        ("close-notify-held", "close_notify"),
+        ("warning-alert-held", "unrecognized_name"),
+    ] {
+        let a = &by_name(name).attempt;
+        assert!(a.took < opts.timeout, "{name}: {:?}", a.took);
+        let failure = a.failure.as_ref().unwrap().to_string();
+        assert!(failure.contains(alert), "{name}: {failure}");
+    }
     // The large-hello middlebox: the default hello is large, the variant small.
     let large = by_name("large-hello");
     let small = large.variant(|v| *v == Variant::NoPostQuantum).unwrap();

@@ -493,6 +493,19 @@ pub async fn alert(code: u8) -> Peer {
     .await
 }
 
+/// Answers the ClientHello with one alert record at `level` (1 warning, 2 fatal), then holds
+/// the connection open without another byte, as the server in issue 12 did.
+pub async fn alert_then_hold(level: u8, code: u8) -> Peer {
+    spawn_peer(move |mut s| async move {
+        read_hello(&mut s).await;
+        let _ = s
+            .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, level, code])
+            .await;
+        drain(&mut s).await;
+    })
+    .await
+}
+
 /// Answers the ClientHello with a TLS handshake record that holds no valid message.
 pub async fn garbage_tls() -> Peer {
     spawn_peer(|mut s| async move {
