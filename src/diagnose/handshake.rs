@@ -12,7 +12,7 @@ use super::chain::Judged;
 use super::target::Ctx;
 use super::{Code, Finding, Severity};
 use crate::probe::connect::TcpError;
-use crate::probe::tls::{Alert, TlsFailure, TlsReport, Variant};
+use crate::probe::tls::{Alert, Attempt, TlsFailure, TlsReport, Variant};
 use crate::text::{human_duration, quote_bytes};
 
 /// The findings of a failed default hello.
@@ -20,6 +20,14 @@ pub(super) fn rules(cx: &Ctx<'_>, judged: Option<&Judged>, out: &mut Vec<Finding
     let Some(failure) = &cx.report.attempt.failure else {
         return;
     };
+    // A plaintext server that answers and closes at once can reset one attempt before its
+    // answer is read and not the next: any attempt that saw plaintext decides.
+    if let Some(plain) = plaintext(cx.report)
+        && !failure.server_spoke_tls()
+    {
+        out.push(not_tls(cx, plain));
+        return;
+    }
     let found = match failure {
         TlsFailure::Tcp(TcpError::Refused) => Some(tcp_refused(cx)),
         TlsFailure::Tcp(TcpError::Timeout(d)) => Some(tcp_timeout(cx, *d)),
@@ -36,7 +44,7 @@ pub(super) fn rules(cx: &Ctx<'_>, judged: Option<&Judged>, out: &mut Vec<Finding
                     _ => tls_timeout(cx),
                 }),
         ),
-        TlsFailure::NotTls { first_bytes } => Some(not_tls(cx, first_bytes)),
+        TlsFailure::NotTls { .. } => None,
         TlsFailure::Alert(a) if a.is_protocol_version() => Some(tls_version(cx, failure)),
         TlsFailure::Version(_) => Some(tls_version(cx, failure)),
         TlsFailure::Alert(a) => Some(tls_alert(cx, a, false)),
@@ -112,8 +120,19 @@ fn tcp_unreachable(cx: &Ctx<'_>, why: &str) -> Finding {
     )
 }
 
-/// `not-tls`: the port answered in plaintext.
-fn not_tls(cx: &Ctx<'_>, first_bytes: &[u8]) -> Finding {
+/// The first attempt that got a plaintext answer, the default hello first.
+fn plaintext(report: &TlsReport) -> Option<&Attempt> {
+    std::iter::once(&report.attempt)
+        .chain(&report.variants)
+        .find(|a| matches!(a.failure, Some(TlsFailure::NotTls { .. })))
+}
+
+/// `not-tls`: the port answered in plaintext (to `plain`, the default hello or a variant).
+fn not_tls(cx: &Ctx<'_>, plain: &Attempt) -> Finding {
+    let first_bytes = match &plain.failure {
+        Some(TlsFailure::NotTls { first_bytes }) => first_bytes.as_slice(),
+        _ => &[],
+    };
     let text = quote_bytes(first_bytes);
     let what = if first_bytes.starts_with(b"HTTP/") {
         "an HTTP server: this port speaks plain HTTP, not HTTPS"
@@ -129,10 +148,21 @@ fn not_tls(cx: &Ctx<'_>, first_bytes: &[u8]) -> Finding {
             "{} answered the ClientHello in plaintext: {what}",
             cx.endpoint()
         ),
-        vec![
-            format!("the first bytes from the server: {text}"),
-            "a captive portal or a proxy that answers for every port looks the same".to_string(),
-        ],
+        {
+            let mut evidence = vec![format!("the first bytes from the server: {text}")];
+            if plain.variant != Variant::Default {
+                evidence.push(format!(
+                    "seen by the retry {}; the default hello got: {}",
+                    plain.variant,
+                    cx.report.attempt.summary()
+                ));
+            }
+            evidence.push(
+                "a captive portal or a proxy that answers for every port looks the same"
+                    .to_string(),
+            );
+            evidence
+        },
         vec![cx.advice(
             'p',
             format!(

@@ -1410,6 +1410,29 @@ fn handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
             ]),
     );
 
+    // The same plaintext server, when it reset the default hello before its answer was read:
+    // the retries saw it, and the verdict does not depend on which attempt won the race.
+    let t = target("plain-raced");
+    let raced = TlsFailure::Reset { received: 0 };
+    let mut variants = blocked_variants(&t, &raced);
+    variants[0].failure = Some(TlsFailure::NotTls {
+        first_bytes: b"HTTP/1.1 400 Bad Request\r\n".to_vec(),
+    });
+    let tls = tls_failed(lab, &t, raced, variants);
+    out.push(
+        scenario(lab, "plain HTTP that reset the default hello")
+            .tls(t, tls)
+            .expect(vec![
+                err("not-tls", "plain-raced")
+                    .says(&["answered the ClientHello in plaintext: an HTTP server"])
+                    .shows(&[
+                        "the first bytes from the server: \"HTTP/1.1 400 Bad Request",
+                        "seen by the retry without the post-quantum key share; the default hello got: default hello (TLS 1.3+1.2, post-quantum share): connection reset",
+                    ])
+                    .fixes(&[key('p'), key('r')]),
+            ]),
+    );
+
     let t = target("picky");
     let variants = vec![
         fails(&t, Variant::Tls12Only, TlsFailure::Alert(alert(40))),

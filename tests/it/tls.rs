@@ -9,14 +9,16 @@ use std::time::{Duration, Instant};
 
 use lab::tls::{
     Ca, Gate, LeafSpec, Peer, Pki, ServerSpec, Versions, alert, alert_then_hold, close_after_hello,
-    garbage_tls, gated, http_400, reset_after_hello, silent, tls_server, trickle, weak_rsa1024,
-    weak_sha1,
+    garbage_tls, gated, http_400, http_400_reset_first, reset_after_hello, silent, tls_server,
+    trickle, weak_rsa1024, weak_sha1,
 };
 use rcgen::ExtendedKeyUsagePurpose;
 use tlsdoctor_tui::config::{HostPort, Sni, Target};
 use tlsdoctor_tui::diagnose::{Finding, Machine};
 use tlsdoctor_tui::probe::clock::Offset;
-use tlsdoctor_tui::probe::tls::{Attempt, FirstRead, TlsOptions, TlsReport, Variant, check};
+use tlsdoctor_tui::probe::tls::{
+    Attempt, FirstRead, TlsFailure, TlsOptions, TlsReport, Variant, check,
+};
 use tlsdoctor_tui::probe::trust::Trust;
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -253,6 +255,7 @@ async fn every_peer_yields_exactly_its_code() {
     add("reset", reset_after_hello().await, &["tls-reset"]);
     add("closed", close_after_hello().await, &["tls-closed"]);
     add("http", http_400().await, &["not-tls"]);
+    add("http-raced", http_400_reset_first().await, &["not-tls"]);
     add("trickle", trickle().await, &["tls-timeout"]);
     let (chain, key) = good();
     add(
@@ -362,6 +365,13 @@ async fn every_peer_yields_exactly_its_code() {
             .unwrap()
             .version,
         "TLSv1.2"
+    );
+    // The race's loser: the default hello was reset, a retry saw the plaintext.
+    let raced = by_name("http-raced");
+    assert!(
+        matches!(raced.attempt.failure, Some(TlsFailure::Reset { .. })),
+        "{}",
+        raced.attempt.summary()
     );
     // An early alert ends the attempt well before its timeout, named as the alert.
     for (name, alert) in [

@@ -464,6 +464,30 @@ pub async fn http_400() -> Peer {
     .await
 }
 
+/// A plain HTTP server that lost the race on its first connection: it reset that one before
+/// its `HTTP/1.1 400` was read (as nginx can when it answers and closes with the hello unread),
+/// and answers every later one as [`http_400`] does.
+pub async fn http_400_reset_first() -> Peer {
+    let first = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    spawn_peer(move |mut s| {
+        let first = first.swap(false, std::sync::atomic::Ordering::SeqCst);
+        async move {
+            read_hello(&mut s).await;
+            if first {
+                reset(&s);
+                return;
+            }
+            let _ = s
+                .write_all(
+                    b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                )
+                .await;
+            let _ = s.shutdown().await;
+        }
+    })
+    .await
+}
+
 /// After the ClientHello, trickles the start of a TLS handshake record, one byte a second.
 pub async fn trickle() -> Peer {
     spawn_peer(|mut s| async move {
