@@ -50,10 +50,9 @@ pub(super) fn rules(cx: &Ctx<'_>, judged: Option<&Judged>, out: &mut Vec<Finding
         TlsFailure::Alert(a) => Some(tls_alert(cx, a, false)),
         TlsFailure::EarlyAlert(a) if a.is_close_notify() => Some(tls_closed(cx, Some(a))),
         TlsFailure::EarlyAlert(a) => Some(tls_alert(cx, a, true)),
-        TlsFailure::ClientCertRequired {
-            alert,
-            after_handshake,
-        } => Some(client_cert_required(cx, alert.as_ref(), *after_handshake)),
+        TlsFailure::ClientCertRequired { alert, .. } => {
+            Some(client_cert_required(cx, alert.as_ref(), failure))
+        }
         // A weak key is reported by the certificate rules, which see the chain.
         TlsFailure::Signature(_) if judged.is_some_and(|j| !j.local.weak.is_empty()) => None,
         TlsFailure::Signature(e) => Some(tls_error(
@@ -174,14 +173,34 @@ fn not_tls(cx: &Ctx<'_>, plain: &Attempt) -> Finding {
 }
 
 /// `client-cert-required`: the server asked for a client certificate and refused to go on.
-fn client_cert_required(cx: &Ctx<'_>, alert: Option<&Alert>, after_handshake: bool) -> Finding {
+fn client_cert_required(cx: &Ctx<'_>, alert: Option<&Alert>, failure: &TlsFailure) -> Finding {
     let report = cx.report;
     let version = report
         .attempt
         .negotiated
         .as_ref()
         .map_or("TLS 1.2", |n| n.version.as_str());
-    let mut evidence = vec![if after_handshake {
+    let (after_handshake, http_status) = match failure {
+        TlsFailure::ClientCertRequired {
+            after_handshake,
+            http_status,
+            ..
+        } => (*after_handshake, *http_status),
+        _ => (false, None),
+    };
+    let mut evidence = vec![if let Some(status) = http_status {
+        let line = report
+            .http()
+            .map_or_else(|| format!("HTTP {status}"), |h| h.status_line.clone());
+        let asked = if report.attempt.capture.client_auth.is_some() {
+            "the server sent a CertificateRequest and got no certificate, "
+        } else {
+            ""
+        };
+        format!(
+            "{version}: the handshake completed; {asked}then it answered {line:?}, as nginx refuses a missing client certificate (\"No required SSL certificate was sent\"; 495/496)"
+        )
+    } else if after_handshake {
         format!(
             "{version}: the handshake completed, then the first read got {} (under TLS 1.3 the server refuses after the handshake)",
             alert.map_or_else(

@@ -186,8 +186,17 @@ pub fn anchor_name(anchor: &TrustAnchor<'_>) -> String {
     name_from_contents(anchor.subject.as_ref())
 }
 
-/// A distinguished name given as the contents of its outer SEQUENCE (how trust anchors and
-/// TLS CertificateRequest messages carry it), readable.
+/// A distinguished name in DER, whole (how rustls hands over a CertificateRequest's CA names),
+/// readable.
+pub fn name_from_der(der: &[u8]) -> String {
+    match X509Name::from_der(der) {
+        Ok(([], name)) => clean(&name.to_string()),
+        _ => "(a name that does not parse)".to_string(),
+    }
+}
+
+/// A distinguished name given as the contents of its outer SEQUENCE (how trust anchors carry
+/// it), readable.
 pub fn name_from_contents(contents: &[u8]) -> String {
     let mut der = vec![0x30];
     let len = contents.len();

@@ -1503,6 +1503,7 @@ fn handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
     a.failure = Some(TlsFailure::ClientCertRequired {
         alert: Some(alert(116)),
         after_handshake: true,
+        http_status: None,
     });
     a.capture.client_auth = Some(vec!["CN=Corp Client CA".to_string()]);
     let chain = lab.good(&t);
@@ -1522,6 +1523,37 @@ fn handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
             .cert(0, None),
     );
 
+    let t = target("nginx-mtls");
+    let mut a = completed(attempt(&t, Variant::Default), None, lab.now);
+    a.negotiated = Some(negotiated("TLSv1.2"));
+    if let Some(h) = &mut a.http {
+        h.status_line = "HTTP/1.1 400 Bad Request".to_string();
+        h.status = Some(400);
+    }
+    a.failure = Some(TlsFailure::ClientCertRequired {
+        alert: None,
+        after_handshake: true,
+        http_status: Some(400),
+    });
+    a.capture.client_auth = Some(vec!["CN=Corp Client CA".to_string()]);
+    let chain = lab.good(&t);
+    let tls = report(lab, &t, a, Vec::new(), &chain);
+    out.push(
+        scenario(lab, "a client certificate required over HTTP (nginx)")
+            .tls(t, tls)
+            .expect(vec![
+                err("client-cert-required", "nginx-mtls")
+                    .says(&["requires a client certificate (mutual TLS)"])
+                    .shows(&[
+                        "TLSv1.2: the handshake completed; the server sent a CertificateRequest and got no certificate, then it answered \"HTTP/1.1 400 Bad Request\"",
+                        "No required SSL certificate was sent",
+                        "client certificates accepted from: CN=Corp Client CA",
+                    ])
+                    .fixes(&[key('i'), key('r')]),
+            ])
+            .cert(0, None),
+    );
+
     let t = target("tls12-mtls");
     let mut a = fails(
         &t,
@@ -1529,6 +1561,7 @@ fn handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
         TlsFailure::ClientCertRequired {
             alert: Some(alert(40)),
             after_handshake: false,
+            http_status: None,
         },
     );
     a.capture.client_auth = Some(Vec::new());

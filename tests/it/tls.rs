@@ -393,6 +393,11 @@ async fn every_peer_yields_exactly_its_code() {
     let tls13 = by_name("client-cert-tls13");
     assert!(tls13.attempt.negotiated.is_some());
     assert!(by_name("client-cert-tls12").attempt.negotiated.is_none());
+    // The CA names the CertificateRequest carried, readable (rustls hands them over whole).
+    assert_eq!(
+        by_name("client-cert-tls12").attempt.capture.client_auth,
+        Some(vec!["CN=Lab Client CA, O=Lab Client CA".to_string()])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -137,6 +137,9 @@ pub enum TlsFailure {
         alert: Option<Alert>,
         /// Under TLS 1.3 the refusal comes after the handshake, on the first read.
         after_handshake: bool,
+        /// The HTTP status that refused after a completed handshake (nginx's 400 "No required
+        /// SSL certificate was sent", its 495 and 496).
+        http_status: Option<u16>,
     },
     /// No protocol version in common (refused on our side).
     Version(String),
@@ -197,8 +200,18 @@ impl fmt::Display for TlsFailure {
                 "the server sent the alert {a} instead of a ServerHello, then nothing more"
             ),
             TlsFailure::ClientCertRequired {
+                http_status: Some(status),
+                ..
+            } => {
+                write!(
+                    f,
+                    "the server requires a client certificate (HTTP {status} after the handshake)"
+                )
+            }
+            TlsFailure::ClientCertRequired {
                 alert,
                 after_handshake,
+                http_status: None,
             } => {
                 let when = if *after_handshake {
                     "after the handshake"
@@ -313,6 +326,7 @@ pub(super) fn classify(e: &io::Error, wire: &WireLog, capture: &Capture) -> TlsF
             rustls::Error::AlertReceived(desc) if asked => TlsFailure::ClientCertRequired {
                 alert: Some(Alert::new(*desc)),
                 after_handshake: false,
+                http_status: None,
             },
             rustls::Error::AlertReceived(rustls::AlertDescription::CloseNotify) => {
                 TlsFailure::EarlyAlert(Alert::new(rustls::AlertDescription::CloseNotify))
@@ -338,6 +352,7 @@ pub(super) fn classify(e: &io::Error, wire: &WireLog, capture: &Capture) -> TlsF
             TlsFailure::ClientCertRequired {
                 alert: None,
                 after_handshake: false,
+                http_status: None,
             }
         }
         io::ErrorKind::ConnectionReset
@@ -348,12 +363,30 @@ pub(super) fn classify(e: &io::Error, wire: &WireLog, capture: &Capture) -> TlsF
         io::ErrorKind::UnexpectedEof if asked => TlsFailure::ClientCertRequired {
             alert: None,
             after_handshake: false,
+            http_status: None,
         },
         io::ErrorKind::UnexpectedEof => TlsFailure::Closed {
             received: wire.received,
         },
         _ => TlsFailure::Other(clean(&e.to_string())),
     }
+}
+
+/// How a server that completed the handshake without a client certificate refuses over HTTP:
+/// nginx with `ssl_verify_client on` answers 400 ("No required SSL certificate was sent") after
+/// its CertificateRequest went unanswered (`asked`), or 495/496 where they are passed through.
+/// A 400 without a CertificateRequest is some other bad request, and `optional` answers 200.
+pub(super) fn http_refusal(status: Option<u16>, asked: bool) -> Option<TlsFailure> {
+    match status? {
+        495 | 496 => {}
+        400 if asked => {}
+        _ => return None,
+    }
+    Some(TlsFailure::ClientCertRequired {
+        alert: None,
+        after_handshake: true,
+        http_status: status,
+    })
 }
 
 /// What a read error means after the handshake.

@@ -30,7 +30,7 @@ use super::verifier::{self, Capture, HelloConfig, Recorder};
 use crate::config::{HTTPS_PORT, Target};
 use crate::text::clean;
 pub use failure::{Alert, FirstRead, TlsFailure, alert_name};
-use failure::{EarlyAlerts, classify, read_failure};
+use failure::{EarlyAlerts, classify, http_refusal, read_failure};
 
 mod failure;
 
@@ -341,6 +341,10 @@ pub async fn check(target: &Target, addrs: &[IpAddr], opts: &TlsOptions) -> TlsR
         let h1 = run_attempt(Variant::Http11, target, addrs, opts, deadline).await;
         if attempt.http.is_none() {
             attempt.http.clone_from(&h1.http);
+        }
+        // An h2 server's refusal of a missing client certificate is read over HTTP/1.1.
+        if let Some(f @ TlsFailure::ClientCertRequired { .. }) = &h1.failure {
+            attempt.failure = Some(f.clone());
         }
         variants.push(h1);
     }
@@ -684,10 +688,15 @@ async fn run_attempt(
                     TlsFailure::ClientCertRequired {
                         alert: Some(alert.clone()),
                         after_handshake: true,
+                        http_status: None,
                     }
                 } else {
                     TlsFailure::Alert(alert.clone())
                 });
+            }
+            if a.failure.is_none() {
+                let asked = recorder.snapshot().client_auth.is_some();
+                a.failure = http_refusal(http.as_ref().and_then(|h| h.status), asked);
             }
             a.first_read = Some(first);
             a.http = http;
