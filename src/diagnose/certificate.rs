@@ -1,7 +1,8 @@
 //! The certificate: each property on its own, judged at the true time when the clock has
 //! one, one function per code: `cert-expired`, `cert-not-yet-valid`, `cert-expiring-soon`,
 //! `tls-interception`, `cert-self-signed`, `cert-incomplete-chain`, `cert-unknown-issuer`,
-//! `cert-wrong-host`, `cert-bad-purpose`, `cert-weak`, and the per-target `clock-skew` that
+//! `cert-wrong-host`, `cert-bad-purpose`, `cert-weak`, `cert-chain-extra`, and the per-target
+//! `clock-skew` that
 //! the clock's own finding takes in as evidence.
 //!
 //! The order of explanations matters. A wrong clock explains a certificate that looks
@@ -40,6 +41,36 @@ pub(super) fn rules(cx: &Ctx<'_>, judged: &Judged, out: &mut Vec<Finding>) {
     out.extend(cert_wrong_host(cx, decisive));
     out.extend(cert_bad_purpose(cx, decisive));
     out.extend(cert_weak(cx, decisive));
+    out.extend(cert_chain_extra(cx, decisive));
+}
+
+/// `cert-chain-extra`: the chain is judged on the path a client builds; a certificate the
+/// server sends beside it that is out of date or unrelated is a warning of its own, since a
+/// client that builds its path from what was sent (older OpenSSL, some Java and embedded
+/// clients) may take it and fail.
+fn cert_chain_extra(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
+    let first = v.extra.first()?;
+    let mut evidence = v.extra.clone();
+    evidence.extend(v.trusted_by().next().map(|s| {
+        format!(
+            "{} has a valid path without it, to {}",
+            s.source,
+            s.path.as_deref().unwrap_or_default()
+        )
+    }));
+    Some(cx.finding(
+        Code::CertChainExtra,
+        Severity::Warning,
+        &format!(
+            "{} sends a certificate its valid chain does not need ({first})",
+            cx.endpoint()
+        ),
+        evidence,
+        vec![cx.advice(
+            's',
+            "drop the extra (expired cross-)certificate from the server's chain file; old clients may fail on it".to_string(),
+        )],
+    ))
 }
 
 fn leaf<'a>(cx: &Ctx<'a>) -> Option<&'a CertInfo> {

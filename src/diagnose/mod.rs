@@ -86,6 +86,7 @@ pub enum Code {
     CertBadPurpose,
     CertExpiringSoon,
     CertWeak,
+    CertChainExtra,
     TlsInterception,
     TlsReset,
     TlsTimeout,
@@ -101,7 +102,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 36] = [
+    pub const ALL: [Code; 37] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -127,6 +128,7 @@ impl Code {
         Code::CertBadPurpose,
         Code::CertExpiringSoon,
         Code::CertWeak,
+        Code::CertChainExtra,
         Code::TlsInterception,
         Code::TlsReset,
         Code::TlsTimeout,
@@ -194,6 +196,7 @@ impl Code {
             Code::CertBadPurpose => "cert-bad-purpose",
             Code::CertExpiringSoon => "cert-expiring-soon",
             Code::CertWeak => "cert-weak",
+            Code::CertChainExtra => "cert-chain-extra",
             Code::TlsInterception => "tls-interception",
             Code::TlsReset => "tls-reset",
             Code::TlsTimeout => "tls-timeout",

@@ -80,6 +80,13 @@ mkcert future localhost inter leaf 365 +30d
 q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout self.key \
   -out self.pem -days 365 -subj /CN=localhost -addext subjectAltName=DNS:localhost
 cp root.pem cafile.pem
+# The root cross-signed by an older root (its own name and key), expired: what many servers
+# sent after AddTrust expired. Beside leaf and intermediate, the valid path ends at root.pem.
+mkroot oldroot "Interop Old Root"
+q openssl req -new -key root.key -subj "/CN=Interop Root CA" -out cross.csr
+q faketime -f -400d openssl x509 -req -in cross.csr -CA oldroot.pem -CAkey oldroot.key \
+  -CAcreateserial -sha256 -days 30 -extfile ca.ext -out cross.pem
+cat inter.pem cross.pem >inter-cross.pem
 
 # --- servers ----------------------------------------------------------------------------------
 # serve NAME ARGS...: `openssl s_server -www ARGS` on a free loopback port, ready to accept;
@@ -122,6 +129,7 @@ row cn-only cert-wrong-host -cert cnonly.pem -key cnonly.key -cert_chain inter.p
 row self-signed cert-self-signed -cert self.pem -key self.key
 row unknown-ca cert-unknown-issuer -cert unknown.pem -key unknown.key -cert_chain stranger-inter.pem
 row missing-intermediate cert-incomplete-chain -cert good.pem -key good.key
+row expired-cross cert-chain-extra -cert good.pem -key good.key -cert_chain inter-cross.pem
 row tls12-only - -tls1_2 "${chain[@]}"
 row tls13-only - -tls1_3 "${chain[@]}"
 row tls10-only tls-version -tls1 -cipher 'DEFAULT:@SECLEVEL=0' "${chain[@]}"
@@ -207,6 +215,8 @@ check "tls12-only negotiates TLSv1.2" version ca_file tls12-only TLSv1.2
 check "tls13-only negotiates TLSv1.3" version ca_file tls13-only TLSv1.3
 check "client-cert-tls13: the handshake completes (TLSv1.3), the alert comes after" \
   version ca_file client-cert-tls13 TLSv1.3
+check "expired-cross: the chain as sent holds the cross-certificate, the verdict trusts it" test \
+  "$(json_get "$WORK/ca_file.json" "[(len(t['tls']['chain']), any(f['code'] in ('cert-expired', 'clock-skew') for f in d['findings'] if f['target'] == 'expired-cross')) for t in d['targets'] if t['name'] == 'expired-cross'][0]")" = "[3, false]"
 check "the good server's chain as sent: leaf and intermediate" test \
   "$(json_get "$WORK/ca_file.json" "[len(t['tls']['chain']) for t in d['targets'] if t['name'] == 'good'][0]")" = 2
 check "--once --json with error findings: exit 2 (exit $ONCE_RC)" test "$ONCE_RC" = 2

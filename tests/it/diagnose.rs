@@ -1182,6 +1182,36 @@ fn certificate_scenarios(lab: &Lab) -> Vec<Scenario> {
             .cert(0, Some(CertStatus::ExpiringSoon)),
     );
 
+    // The AddTrust case: leaf, intermediate, and the root cross-signed by an older root that
+    // has expired. The valid path does not use it: a warning of its own, not cert-expired.
+    let cross = target("cross");
+    let mut chain = lab.good(&cross);
+    let old_root = Ca::root("Old Root CA");
+    chain.push(
+        lab.pki
+            .root
+            .cross_signed_by(&old_root, days(-2000), days(-30)),
+    );
+    let tls = tls_ok(lab, &cross, &chain);
+    out.push(
+        scenario(lab, "an expired cross-certificate beside a valid path")
+            .tls(cross, tls)
+            .expect(vec![
+                warn("cert-chain-extra", "cross")
+                    .says(&[
+                        "sends a certificate its valid chain does not need",
+                        "(intermediate Lab Root CA: expired",
+                    ])
+                    .shows(&[
+                        "intermediate Lab Root CA: expired (not before",
+                        "ca_file lab-ca.pem has a valid path without it, to CN=Lab Root CA",
+                    ])
+                    .fixes(&[key('s'), key('r')]),
+            ])
+            .not(&["cert-expired", "clock-skew"])
+            .cert(0, Some(CertStatus::Ok)),
+    );
+
     let sha1 = localhost("sha1");
     let tls = tls_ok(lab, &sha1, &weak_sha1().chain);
     out.push(

@@ -179,6 +179,17 @@ async fn every_peer_yields_exactly_its_code() {
         server(ServerSpec::new(weak.chain, weak.key)).await,
         &["cert-weak"],
     );
+    // Leaf, intermediate, and the root cross-signed by an older root: expired (the AddTrust
+    // case) it is extra, never cert-expired, as the valid path does not use it; valid, nothing.
+    let old_root = Ca::root("Lab Old Root");
+    for (name, to, expect) in [
+        ("expired-cross", days(-30), &["cert-chain-extra"][..]),
+        ("valid-cross", days(300), &[][..]),
+    ] {
+        let (mut chain, key) = good();
+        chain.push(pki.root.cross_signed_by(&old_root, days(-2000), to));
+        add(name, server(ServerSpec::new(chain, key)).await, expect);
+    }
     let leaf = lab.kaspersky.issue(&LeafSpec::localhost());
     add(
         "kaspersky",

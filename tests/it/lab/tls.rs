@@ -110,6 +110,32 @@ impl Ca {
         }
     }
 
+    /// This CA's certificate again (its name and key), cross-signed by `other` and valid from
+    /// `from` to `to` relative to now: what servers sent for old clients, the AddTrust way.
+    pub fn cross_signed_by(
+        &self,
+        other: &Ca,
+        from: time::Duration,
+        to: time::Duration,
+    ) -> CertificateDer<'static> {
+        let cn = self.cert_cn().expect("the lab's CAs carry a common name");
+        let mut params = ca_params(&cn);
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now + from;
+        params.not_after = now + to;
+        params
+            .signed_by(self.issuer.key(), &other.issuer)
+            .expect("cross-sign")
+            .der()
+            .clone()
+    }
+
+    fn cert_cn(&self) -> Option<String> {
+        let (_, cert) = x509_parser::parse_x509_certificate(&self.cert).ok()?;
+        let cn = cert.subject().iter_common_name().next()?.as_str().ok()?;
+        Some(cn.to_string())
+    }
+
     /// A server certificate as `spec` describes, signed by this CA.
     pub fn issue(&self, spec: &LeafSpec) -> Leaf {
         let key = KeyPair::generate().expect("generate a key");
