@@ -145,8 +145,11 @@ fn clock_note(judged: &Judged) -> String {
             o.describe()
         ),
         None => {
-            "the true time is unknown (no clock consensus): if this clock is wrong, fix it first"
-                .to_string()
+            format!(
+                "the true time is unknown (no NTP consensus, nor {} HTTPS Date headers within {} of one another): this verdict stands on this machine's clock; if that is wrong, fix it first",
+                super::clock::HTTPS_DATE_QUORUM,
+                human_duration(super::clock::HTTPS_DATE_AGREE)
+            )
         }
     }
 }

@@ -4,7 +4,9 @@
 # the handshake without a client certificate and then answers 400 "No required SSL
 # certificate was sent" (TLS 1.2, TLS 1.3, and over HTTP/1.1 when it prefers h2): each must be
 # client-cert-required, while `optional` stays healthy; a plain HTTP port is not-tls in every
-# run. Every server listens on 127.0.0.1 only.
+# run; with NTP silent, one nginx under faketime whose certificate expired does not decide the
+# time alone or beside two that disagree (cert-expired, no clock finding). Every server listens on
+# 127.0.0.1 only.
 # Run by run.sh (BIN, WORK and lib.sh's helpers); run directly, it runs itself through run.sh.
 [[ -n ${INTEROP_SCRIPT:-} ]] || exec "$(dirname "$0")/run.sh" "$(basename "$0")"
 
@@ -105,3 +107,65 @@ check "mtls-tls12: the finding quotes nginx's 400 and names the client CA" test 
   "any('400 Bad Request' in ' '.join(f['evidence']) and 'CN=Nginx Interop Client CA' in ' '.join(f['evidence']) for f in d['findings'] if f['code'] == 'client-cert-required' and f['target'] == 'mtls-tls12')")" = true
 check "mtls-tls13: the handshake completed under TLSv1.3" test "$(json_get "$WORK/nginx-1.json" \
   "[t['tls']['version'] for t in d['targets'] if t['name'] == 'mtls-tls13'][0]")" = TLSv1.3
+
+# --- one HTTPS server never decides the time (issue 12) -----------------------------------------
+# NTP silent (no servers configured). "late" is nginx under `faketime -f -30d` whose certificate
+# expired ten days ago: its Date header alone would say this clock is a month ahead and the
+# certificate fine. Alone it must be cert-expired, the clock source none; beside two more
+# servers whose Date headers disagree with it and with each other (real time, +2 h), the same.
+q faketime -f -300d openssl x509 -req -in leaf.csr -CA root.pem -CAkey root.key -CAcreateserial \
+  -days 290 -extfile leaf.ext -out expired.pem
+# dated_nginx NAME FAKETIME CERT: one nginx on a free port, its clock shifted; sets PORT.
+dated_nginx() {
+  local name=$1 shift_by=$2 cert=$3
+  PORT=$(free_port tcp)
+  mkdir -p "$C/$name"
+  cat >"$C/$name/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $C/$name/nginx.pid;
+error_log $C/$name/nginx.err;
+events { worker_connections 64; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:$PORT ssl;
+    ssl_certificate $C/$cert;
+    ssl_certificate_key $C/leaf.key;
+    location / { return 200 "ok\n"; }
+  }
+}
+EOF
+  if [[ -n $shift_by ]]; then
+    spawn "nginx-$name" faketime -f "$shift_by" nginx -c "$C/$name/nginx.conf" -p "$C/$name"
+  else
+    spawn "nginx-$name" nginx -c "$C/$name/nginx.conf" -p "$C/$name"
+  fi
+  wait_for 10 port_open "$PORT" || { fail "nginx $name did not start" && return 1; }
+}
+dated_nginx late -30d expired.pem && LATE=$PORT
+dated_nginx now "" leaf.pem && NOW=$PORT
+dated_nginx ahead +2h leaf.pem && AHEAD=$PORT
+dated_config() { # NAME:PORT...
+  printf '[clock]\nservers = []\n\n[network]\ntimeout = "2s"\ncaptive_url = ""\nca_file = "%s/root.pem"\n\n' "$C"
+  local t
+  for t in "$@"; do
+    printf '[[targets]]\nname = "%s"\nhost = "localhost"\nconnect = "127.0.0.1:%s"\n\n' "${t%%:*}" "${t##*:}"
+  done
+}
+clock_source() { [[ $(json_get "$WORK/$1.json" "d['clock']['source']") == "$2" ]]; }
+no_clock_finding() { [[ $(json_get "$WORK/$1.json" "any(f['code'] in ('clock-skew', 'clock-drift') for f in d['findings'])") == false ]]; }
+if [[ -n ${LATE:-} && -n ${NOW:-} && -n ${AHEAD:-} ]]; then
+  dated_config "late:$LATE" >"$WORK/one-date.toml"
+  dated_config "late:$LATE" "now:$NOW" "ahead:$AHEAD" >"$WORK/three-dates.toml"
+  for run in one-date three-dates; do
+    timeout 60 "$BIN" --once --json -c "$WORK/$run.toml" >"$WORK/$run.json" 2>"$WORK/$run.err"
+    note "$run: exit $?; clock $(json_get "$WORK/$run.json" "d['clock']['source']"); $(json_get "$WORK/$run.json" \
+      '"; ".join("%s: %s" % (t["name"], " ".join(f["code"] for f in d["findings"] if f["target"] == t["name"]) or "-") for t in d["targets"])' 2>&1)"
+    check "$run: late: cert-expired" yields "$run" late cert-expired
+    check "$run: no clock source, no clock finding" eval "clock_source $run none && no_clock_finding $run"
+  done
+  timeout 60 "$BIN" --once -c "$WORK/one-date.toml" >"$WORK/one-date.txt" 2>&1
+  check "one-date: the text report says why there is no consensus" \
+    grep -q "the Date headers of 1 HTTPS server(s) do not settle the time" "$WORK/one-date.txt"
+fi

@@ -831,23 +831,56 @@ fn clock_scenarios(lab: &Lab) -> Vec<Scenario> {
                     .fixes(&[key('r')]),
             ]),
         {
-            let web = target("web");
-            let chain = lab.good(&web);
-            let tls = tls_dated(lab, &web, &chain, time::Duration::hours(3));
-            scenario(lab, "NTP blocked, the HTTPS Date header tells the time")
+            let mut sc = scenario(lab, "NTP blocked, three HTTPS Date headers agree on the time")
+                .ntp(vec![Err(NtpError::Timeout(Duration::from_secs(2)))]);
+            for (name, skew) in [("web", 0), ("news", 1), ("mail", 2)] {
+                let t = target(name);
+                let chain = lab.good(&t);
+                let at = time::Duration::hours(3) + time::Duration::seconds(skew);
+                sc = sc.tls(t.clone(), tls_dated(lab, &t, &chain, at));
+            }
+            sc.expect(vec![
+                err("clock-skew", "*")
+                    .says(&["behind: certificates will look expired or not yet valid"])
+                    .shows(&[
+                        "no NTP server answered; the Date headers of 3 HTTPS servers agree (at least 3 within 3.0 s are needed): offset +",
+                        "good to about one second",
+                        "web: Date: ",
+                        "mail: Date: ",
+                    ])
+                    .fixes(&[cmd('t', SUDO_SET_NTP), key('r')]),
+                warn("ntp-unreachable", "*").fixes(&[key('r')]),
+            ])
+        },
+        {
+            // One server's clock is a month behind and its certificate expired ten days ago:
+            // one Date header does not make it this machine's fault.
+            let shop = target("shop");
+            let chain = lab.chain(&site(&shop).valid(days(-300), days(-10)));
+            let tls = tls_dated(lab, &shop, &chain, -days(30));
+            scenario(lab, "one HTTPS server's Date header does not decide the time")
                 .ntp(vec![Err(NtpError::Timeout(Duration::from_secs(2)))])
-                .tls(web, tls)
+                .tls(shop, tls)
                 .expect(vec![
-                    err("clock-skew", "*")
-                        .says(&["behind: certificates will look expired or not yet valid"])
-                        .shows(&[
-                            "no NTP server answered; the Date headers of 1 HTTPS server(s) say: offset +",
-                            "good to about one second",
-                            "web: Date: ",
-                        ])
-                        .fixes(&[cmd('t', SUDO_SET_NTP), key('r')]),
+                    err("cert-expired", "shop")
+                        .says(&["expired 10 d"])
+                        .shows(&["the true time is unknown (no NTP consensus, nor 3 HTTPS Date headers within 3.0 s of one another): this verdict stands on this machine's clock"])
+                        .fixes(&[key('s'), key('r')]),
                     warn("ntp-unreachable", "*").fixes(&[key('r')]),
                 ])
+                .not(&["clock-skew", "clock-drift"])
+        },
+        {
+            // Three servers, three different times: nobody is known to be right.
+            let mut sc = scenario(lab, "three HTTPS Date headers that disagree")
+                .ntp(vec![Err(NtpError::Timeout(Duration::from_secs(2)))]);
+            for (name, hours) in [("web", 0), ("news", 1), ("mail", -2)] {
+                let t = target(name);
+                let chain = lab.good(&t);
+                sc = sc.tls(t.clone(), tls_dated(lab, &t, &chain, time::Duration::hours(hours)));
+            }
+            sc.expect(vec![warn("ntp-unreachable", "*").fixes(&[key('r')])])
+                .not(&["clock-skew", "clock-drift"])
         },
         {
             // The certificate expired ten days ago by this clock, which is thirty days ahead:
@@ -907,13 +940,19 @@ fn clock_scenarios(lab: &Lab) -> Vec<Scenario> {
             let early = target("early");
             let chain = lab.chain(&site(&early).valid(time::Duration::hours(1), days(90)));
             let tls = tls_dated(lab, &early, &chain, time::Duration::hours(3));
-            scenario(lab, "a certificate not yet valid by this clock, the Date header knows")
+            let mut sc = scenario(lab, "a certificate not yet valid by this clock, the Date headers know")
                 .ntp(vec![Err(NtpError::Timeout(Duration::from_secs(2)))])
-                .tls(early, tls)
+                .tls(early, tls);
+            for name in ["web", "mail"] {
+                let t = target(name);
+                let chain = lab.good(&t);
+                sc = sc.tls(t.clone(), tls_dated(lab, &t, &chain, time::Duration::hours(3)));
+            }
+            sc
                 .expect(vec![
                     err("clock-skew", "*")
                         .shows(&[
-                            "the Date headers of 1 HTTPS server(s)",
+                            "the Date headers of 3 HTTPS servers agree",
                             "early: the certificate of 192.0.2.7:443 looks not yet valid only because this clock is wrong",
                         ])
                         .fixes(&[cmd('t', SUDO_SET_NTP), key('r')]),
