@@ -87,6 +87,7 @@ pub enum Code {
     CertExpiringSoon,
     CertWeak,
     CertChainExtra,
+    PrivateCa,
     TlsInterception,
     TlsReset,
     TlsTimeout,
@@ -102,7 +103,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 37] = [
+    pub const ALL: [Code; 38] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -129,6 +130,7 @@ impl Code {
         Code::CertExpiringSoon,
         Code::CertWeak,
         Code::CertChainExtra,
+        Code::PrivateCa,
         Code::TlsInterception,
         Code::TlsReset,
         Code::TlsTimeout,
@@ -197,6 +199,7 @@ impl Code {
             Code::CertExpiringSoon => "cert-expiring-soon",
             Code::CertWeak => "cert-weak",
             Code::CertChainExtra => "cert-chain-extra",
+            Code::PrivateCa => "private-ca",
             Code::TlsInterception => "tls-interception",
             Code::TlsReset => "tls-reset",
             Code::TlsTimeout => "tls-timeout",

@@ -463,6 +463,10 @@ fn warn(code: &'static str, at: &'static str) -> Expect {
     expect(code, Severity::Warning, at)
 }
 
+fn info(code: &'static str, at: &'static str) -> Expect {
+    expect(code, Severity::Info, at)
+}
+
 fn expect(code: &'static str, severity: Severity, at: &'static str) -> Expect {
     Expect {
         code,
@@ -1349,23 +1353,72 @@ fn certificate_scenarios(lab: &Lab) -> Vec<Scenario> {
             .not(&["cert-unknown-issuer", "cert-self-signed"]),
     );
 
+    // A public name signed by a root only this machine has: interception or the company's own
+    // CA for its public names; the tool cannot tell, and says both.
     let intranet = target("intranet");
     let leaf = lab.corp_proxy.issue(&site(&intranet));
     let tls = tls_ok(lab, &intranet, &[leaf.cert]);
     out.push(
-        scenario(lab, "a root only the system store has")
-            .tls(intranet, tls)
+        scenario(
+            lab,
+            "a root only the system store has, signing a public name",
+        )
+        .tls(intranet, tls)
+        .expect(vec![
+            warn("tls-interception", "intranet")
+                .says(&[
+                    "a root installed on this machine",
+                    "signs 192.0.2.7:443 (intranet.example.com): either TLS is intercepted",
+                    "or the site uses your organisation's private CA",
+                ])
+                .shows(&[
+                    "but not against Mozilla's roots nor the ca_file",
+                    "so does an organisation's private CA",
+                ])
+                .fixes(&[key('x'), key('v'), key('r')]),
+        ])
+        .not(&["cert-unknown-issuer", "cert-incomplete-chain", "private-ca"])
+        .cert(0, Some(CertStatus::Intercepted)),
+    );
+
+    // A host whose certificate is public everywhere, re-signed by a local root: a fact.
+    let mut witness = target("mozilla");
+    witness.host = "www.mozilla.org".to_string();
+    let leaf = lab.corp_proxy.issue(&site(&witness));
+    let tls = tls_ok(lab, &witness, &[leaf.cert]);
+    out.push(
+        scenario(lab, "a root only the system store has, re-signing a public site")
+            .tls(witness, tls)
             .expect(vec![
-                err("tls-interception", "intranet")
-                    .says(&["a root installed on this machine", "signs 192.0.2.7:443"])
-                    .shows(&[
-                        "but not against Mozilla's roots nor the ca_file",
-                        "your organisation's private CA",
-                    ])
+                err("tls-interception", "mozilla")
+                    .says(&["(www.mozilla.org), whose certificate comes from a public CA: TLS is intercepted"])
+                    .shows(&["www.mozilla.org has a certificate from a public CA wherever it is reached"])
                     .fixes(&[key('x'), key('v'), key('r')]),
             ])
-            .not(&["cert-unknown-issuer", "cert-incomplete-chain"])
+            .not(&["private-ca"])
             .cert(0, Some(CertStatus::Intercepted)),
+    );
+
+    // An internal name signed by a root only this machine has: the company's (or the home's)
+    // own CA, as expected; information, not an interception.
+    let mut wiki = target("wiki");
+    wiki.host = "wiki.corp".to_string();
+    let leaf = lab.corp_proxy.issue(&site(&wiki));
+    let tls = tls_ok(lab, &wiki, &[leaf.cert]);
+    out.push(
+        scenario(lab, "a private CA signing an internal name")
+            .tls(wiki, tls)
+            .expect(vec![
+                info("private-ca", "wiki")
+                    .says(&["(wiki.corp) is signed by a private CA installed on this machine (CN=Corp Proxy Root"])
+                    .shows(&[
+                        "\"wiki.corp\" is an internal name: no public CA signs it",
+                        "system store: trusted, root CN=Corp Proxy Root",
+                    ])
+                    .fixes(&[key('a'), key('r')]),
+            ])
+            .not(&["tls-interception", "cert-unknown-issuer"])
+            .cert(0, Some(CertStatus::Ok)),
     );
 
     let fine = target("fine");

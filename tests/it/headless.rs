@@ -374,7 +374,7 @@ async fn tls_rows(lab: &Lab) -> Vec<Row> {
         row("weak-sha1", serve(spec((weak_sha1.chain, weak_sha1.key))).await, &["cert-weak"]),
         row("weak-rsa1024", serve(spec((weak_rsa.chain, weak_rsa.key))).await, &["cert-weak"]),
         row("kaspersky", serve(spec(alone(lab.kaspersky.issue(&localhost())))).await, &["tls-interception"]),
-        row("system-only-root", serve(spec(alone(lab.corp_proxy.issue(&localhost())))).await, &["tls-interception"]),
+        row("system-only-root", serve(spec(alone(lab.corp_proxy.issue(&localhost())))).await, &["private-ca"]),
         row("tls12-only", serve(spec(good()).versions(Versions::Tls12)).await, &[]),
         row("tls13-only", serve(spec(good()).versions(Versions::Tls13)).await, &[]),
         row("client-cert-tls12", serve(spec(good()).versions(Versions::Tls12).require_client_cert(client_ca.cert.clone())).await, &["client-cert-required"]),
@@ -470,7 +470,7 @@ async fn every_tls_peer_yields_exactly_its_code() {
             .contains("Kaspersky"),
         "{kaspersky:#}"
     );
-    let local_root = run.finding("tls-interception", Some("system-only-root"));
+    let local_root = run.finding("private-ca", Some("system-only-root"));
     assert!(
         local_root.to_string().contains("Corp Proxy Root"),
         "which root: {local_root:#}"

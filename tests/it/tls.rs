@@ -14,7 +14,7 @@ use lab::tls::{
 };
 use rcgen::ExtendedKeyUsagePurpose;
 use tlsdoctor_tui::config::{HostPort, Sni, Target};
-use tlsdoctor_tui::diagnose::{Finding, Machine};
+use tlsdoctor_tui::diagnose::{Finding, Machine, Severity};
 use tlsdoctor_tui::probe::clock::Offset;
 use tlsdoctor_tui::probe::tls::{
     Attempt, FirstRead, TlsFailure, TlsOptions, TlsReport, Variant, check,
@@ -196,11 +196,12 @@ async fn every_peer_yields_exactly_its_code() {
         server(ServerSpec::new(vec![leaf.cert], leaf.key)).await,
         &["tls-interception"],
     );
+    // A root only the system store has: for localhost (an internal name) a private CA.
     let leaf = lab.corp_proxy.issue(&LeafSpec::localhost());
     add(
         "system-only-root",
         server(ServerSpec::new(vec![leaf.cert], leaf.key)).await,
-        &["tls-interception"],
+        &["private-ca"],
     );
     let (chain, key) = good();
     add(
@@ -299,6 +300,34 @@ async fn every_peer_yields_exactly_its_code() {
         &["sni-blocked"],
     );
     add("garbage", garbage_tls().await, &["tls-error"]);
+    // The same root for public names, reached on loopback by their SNI: a name any company may
+    // own (either possibility, a warning) and a host public everywhere (interception).
+    for (name, host, expect) in [
+        (
+            "system-root-public-name",
+            "intranet.example.com",
+            &["tls-interception"][..],
+        ),
+        (
+            "system-root-witness",
+            "www.mozilla.org",
+            &["tls-interception"][..],
+        ),
+    ] {
+        let mut spec = LeafSpec::localhost();
+        spec.cn = host.to_string();
+        spec.sans = vec![host.to_string()];
+        let leaf = lab.corp_proxy.issue(&spec);
+        let peer = server(ServerSpec::new(vec![leaf.cert], leaf.key)).await;
+        let mut t = target(name, peer.addr.port());
+        t.host = host.to_string();
+        rows.push(Row {
+            name,
+            _peer: Some(peer),
+            target: t,
+            expect,
+        });
+    }
     let refused_port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
@@ -376,6 +405,23 @@ async fn every_peer_yields_exactly_its_code() {
             .unwrap()
             .version,
         "TLSv1.2"
+    );
+    // Interception is said as a fact only for the host that is public everywhere.
+    let severity = |n: &str| {
+        let r = by_name(n);
+        let t = &rows[rows.iter().position(|r| r.name == n).unwrap()].target;
+        findings(t, r, &lab.trust, None, false)
+            .iter()
+            .find(|f| f.code.to_string() == "tls-interception")
+            .map(|f| (f.severity, f.summary.ends_with(": TLS is intercepted")))
+    };
+    assert_eq!(
+        severity("system-root-public-name"),
+        Some((Severity::Warning, false))
+    );
+    assert_eq!(
+        severity("system-root-witness"),
+        Some((Severity::Error, true))
     );
     // The race's loser: the default hello was reset, a retry saw the plaintext.
     let raced = by_name("http-raced");
