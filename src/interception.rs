@@ -166,9 +166,96 @@ pub fn identify(name: &str) -> Option<&'static Interceptor> {
         .find(|i| i.patterns.iter().any(|p| name.contains(&p.to_lowercase())))
 }
 
+/// Public hosts whose certificates come from a CA in Mozilla's program wherever they are
+/// reached: the default targets and the VPN providers' API hosts. Signed by a root only this
+/// machine trusts, they prove interception; any other public name could be an organisation's
+/// own CA.
+pub const PUBLIC_WITNESSES: &[&str] = &[
+    "one.one.one.one",
+    "www.google.com",
+    "www.mozilla.org",
+    "api.nordvpn.com",
+];
+
+/// Whether `host` is one of [`PUBLIC_WITNESSES`].
+pub fn is_public_witness(host: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    PUBLIC_WITNESSES
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(host))
+}
+
+/// Suffixes of names that exist only inside a network: no public CA can sign them, so a root
+/// installed on this machine that does is a private CA, not an interception.
+const INTERNAL_SUFFIXES: &[&str] = &[
+    ".local",
+    ".internal",
+    ".corp",
+    ".lan",
+    ".home.arpa",
+    ".localhost",
+    ".intranet",
+];
+
+/// Whether `name` (a host name or an address) is internal: a single label, an internal
+/// suffix, or a private, loopback, link-local or shared address.
+pub fn is_internal_name(name: &str) -> bool {
+    use std::net::IpAddr;
+    let name = name.trim_end_matches('.');
+    if let Ok(ip) = name.trim_matches(['[', ']']).parse::<IpAddr>() {
+        return match ip {
+            IpAddr::V4(v4) => {
+                let [a, b, ..] = v4.octets();
+                v4.is_private()
+                    || v4.is_loopback()
+                    || v4.is_link_local()
+                    || (a == 100 && (64..128).contains(&b))
+            }
+            IpAddr::V6(v6) => {
+                let first = v6.segments()[0];
+                v6.is_loopback() || first & 0xfe00 == 0xfc00 || first & 0xffc0 == 0xfe80
+            }
+        };
+    }
+    let name = name.to_ascii_lowercase();
+    !name.contains('.') || INTERNAL_SUFFIXES.iter().any(|s| name.ends_with(s))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::identify;
+    use super::{identify, is_internal_name, is_public_witness};
+
+    #[test]
+    fn internal_names() {
+        for n in [
+            "wiki",
+            "localhost",
+            "nas.local",
+            "git.corp",
+            "printer.lan",
+            "api.internal",
+            "router.home.arpa",
+            "10.1.2.3",
+            "192.168.1.1",
+            "172.20.0.5",
+            "100.64.1.1",
+            "fd00::1",
+            "[fe80::1]",
+        ] {
+            assert!(is_internal_name(n), "{n}");
+        }
+        for n in [
+            "www.example.com",
+            "corp.example.com",
+            "8.8.8.8",
+            "2001:db8::1",
+            "local.example.org",
+        ] {
+            assert!(!is_internal_name(n), "{n}");
+        }
+        assert!(is_public_witness("www.mozilla.org."));
+        assert!(!is_public_witness("intranet.example.com"));
+    }
 
     #[test]
     fn names_products() {

@@ -1,8 +1,8 @@
 //! The certificate: each property on its own, judged at the true time when the clock has
 //! one, one function per code: `cert-expired`, `cert-not-yet-valid`, `cert-expiring-soon`,
 //! `tls-interception`, `cert-self-signed`, `cert-incomplete-chain`, `cert-unknown-issuer`,
-//! `cert-wrong-host`, `cert-bad-purpose`, `cert-weak`, and the per-target `clock-skew` that
-//! the clock's own finding takes in as evidence.
+//! `cert-wrong-host`, `cert-bad-purpose`, `cert-weak`, `cert-chain-extra`, `private-ca`, and
+//! the per-target `clock-skew` that the clock's own finding takes in as evidence.
 //!
 //! The order of explanations matters. A wrong clock explains a certificate that looks
 //! expired (`clock-skew`, not `cert-expired`); an intercepting product explains a chain no
@@ -32,7 +32,8 @@ pub(super) fn rules(cx: &Ctx<'_>, judged: &Judged, out: &mut Vec<Finding>) {
     match tls_interception(cx, decisive) {
         Some(f) => out.push(f),
         None => out.extend(
-            cert_self_signed(cx, decisive)
+            private_ca(cx, decisive)
+                .or_else(|| cert_self_signed(cx, decisive))
                 .or_else(|| cert_incomplete_chain(cx, decisive))
                 .or_else(|| cert_unknown_issuer(cx, decisive)),
         ),
@@ -40,6 +41,36 @@ pub(super) fn rules(cx: &Ctx<'_>, judged: &Judged, out: &mut Vec<Finding>) {
     out.extend(cert_wrong_host(cx, decisive));
     out.extend(cert_bad_purpose(cx, decisive));
     out.extend(cert_weak(cx, decisive));
+    out.extend(cert_chain_extra(cx, decisive));
+}
+
+/// `cert-chain-extra`: the chain is judged on the path a client builds; a certificate the
+/// server sends beside it that is out of date or unrelated is a warning of its own, since a
+/// client that builds its path from what was sent (older OpenSSL, some Java and embedded
+/// clients) may take it and fail.
+fn cert_chain_extra(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
+    let first = v.extra.first()?;
+    let mut evidence = v.extra.clone();
+    evidence.extend(v.trusted_by().next().map(|s| {
+        format!(
+            "{} has a valid path without it, to {}",
+            s.source,
+            s.path.as_deref().unwrap_or_default()
+        )
+    }));
+    Some(cx.finding(
+        Code::CertChainExtra,
+        Severity::Warning,
+        &format!(
+            "{} sends a certificate its valid chain does not need ({first})",
+            cx.endpoint()
+        ),
+        evidence,
+        vec![cx.advice(
+            's',
+            "drop the extra (expired cross-)certificate from the server's chain file; old clients may fail on it".to_string(),
+        )],
+    ))
 }
 
 fn leaf<'a>(cx: &Ctx<'a>) -> Option<&'a CertInfo> {
@@ -114,8 +145,11 @@ fn clock_note(judged: &Judged) -> String {
             o.describe()
         ),
         None => {
-            "the true time is unknown (no clock consensus): if this clock is wrong, fix it first"
-                .to_string()
+            format!(
+                "the true time is unknown (no NTP consensus, nor {} HTTPS Date headers within {} of one another): this verdict stands on this machine's clock; if that is wrong, fix it first",
+                super::clock::HTTPS_DATE_QUORUM,
+                human_duration(super::clock::HTTPS_DATE_AGREE)
+            )
         }
     }
 }
@@ -239,33 +273,38 @@ fn interceptor(cx: &Ctx<'_>, v: &Verdicts) -> Option<(&'static Interceptor, Stri
 /// trusts. When it fires it explains the path, so the path rules stay quiet.
 fn tls_interception(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
     let named = interceptor(cx, v);
-    let system_only = match (v.source("system"), v.source("mozilla")) {
-        (Some(sys), Some(moz)) => {
-            sys.path.is_ok()
-                && moz.path.is_err()
-                && v.source("ca_file").is_none_or(|c| c.path.is_err())
-        }
-        _ => false,
-    };
-    if named.is_none() && !system_only {
+    let local_only = local_only_root(v);
+    // A root of this machine's own that signs an internal name is a private CA (`private-ca`).
+    let local_only = local_only.filter(|_| !interception::is_internal_name(&cx.report.name));
+    if named.is_none() && local_only.is_none() {
         return None;
     }
+    // Interception as a fact: a known product's CA, or a local-only root signing a host whose
+    // certificate comes from a public CA everywhere else. Any other public name may be an
+    // organisation's own CA: both are said, as a warning.
+    let witness = interception::is_public_witness(&cx.report.name);
     let mut evidence = Vec::new();
-    let system_root = v
-        .source("system")
-        .and_then(|s| s.path.as_ref().ok())
-        .cloned();
     if let Some((_, n)) = &named {
         evidence.push(format!(
             "the chain names {n:?}, a CA of a TLS-intercepting product"
         ));
     }
-    if system_only && let Some(root) = &system_root {
+    if let Some(root) = &local_only {
         evidence.push(format!(
             "the chain verifies against the system store's root {root:?}, but not against Mozilla's roots{}",
             if v.source("ca_file").is_some() { " nor the ca_file" } else { "" }
         ));
-        evidence.push("a locally installed root signs this site: apps with their own trust store (browsers, VPN clients) refuse it; for an internal site this may be your organisation's private CA".to_string());
+        evidence.push(if witness {
+            format!(
+                "{} has a certificate from a public CA wherever it is reached: a root installed on this machine re-signs it",
+                cx.report.name
+            )
+        } else {
+            format!(
+                "a locally installed root signs the public name {:?}: apps with their own trust store (browsers, VPN clients) refuse it; an intercepting product does this, and so does an organisation's private CA for its own public names",
+                cx.report.name
+            )
+        });
     }
     for s in &v.sources {
         evidence.push(match &s.path {
@@ -277,7 +316,8 @@ fn tls_interception(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
         'v',
         "for a VPN: use a protocol the scanner leaves alone (WireGuard/NordLynx, or OpenVPN over UDP)".to_string(),
     );
-    let (summary, fixes) = match &named {
+    let root = local_only.as_deref().unwrap_or("unknown");
+    let (summary, fixes, sure) = match &named {
         Some((p, _)) => (
             format!(
                 "{} intercepts TLS to {}: the certificate is its own, not the server's",
@@ -295,12 +335,13 @@ fn tls_interception(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
                 cx.advice('o', format!("turn off HTTPS scanning in {}", p.product)),
                 vpn,
             ],
+            true,
         ),
-        None => (
+        None if witness => (
             format!(
-                "a root installed on this machine ({}) signs {}: TLS is intercepted",
-                system_root.as_deref().unwrap_or("unknown"),
-                cx.endpoint()
+                "a root installed on this machine ({root}) signs {} ({}), whose certificate comes from a public CA: TLS is intercepted",
+                cx.endpoint(),
+                cx.report.name
             ),
             vec![
                 cx.advice(
@@ -309,14 +350,72 @@ fn tls_interception(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
                 ),
                 vpn,
             ],
+            true,
+        ),
+        None => (
+            format!(
+                "a root installed on this machine ({root}) signs {} ({}): either TLS is intercepted by the product that installed it, or the site uses your organisation's private CA",
+                cx.endpoint(),
+                cx.report.name
+            ),
+            vec![
+                cx.advice(
+                    'x',
+                    "if you do not know this root, find the product that installed it (antivirus, corporate proxy) and exclude this host from its HTTPS scanning; if it is your organisation's CA, give apps with their own store the root".to_string(),
+                ),
+                vpn,
+            ],
+            false,
         ),
     };
-    let severity = if v.source("mozilla").is_some_and(|m| m.path.is_ok()) {
+    let severity = if !sure || v.source("mozilla").is_some_and(|m| m.path.is_ok()) {
         Severity::Warning
     } else {
         Severity::Error
     };
     Some(cx.finding(Code::TlsInterception, severity, &summary, evidence, fixes))
+}
+
+/// The root of the system store that alone has a path to the chain (Mozilla's roots and the
+/// ca_file have none): a root installed on this machine.
+fn local_only_root(v: &Verdicts) -> Option<String> {
+    let moz = v.source("mozilla")?;
+    let sys = v.source("system")?;
+    let ca_file_path = v.source("ca_file").is_some_and(|c| c.path.is_ok());
+    match &sys.path {
+        Ok(root) if moz.path.is_err() && !ca_file_path => Some(root.clone()),
+        _ => None,
+    }
+}
+
+/// `private-ca`: a root installed on this machine (and in no public store) signs an internal
+/// name — a single label, `.local`, `.internal`, `.corp`, `.lan`, `home.arpa`, a private
+/// address: an organisation's or a home's own CA, not an interception.
+fn private_ca(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
+    let root = local_only_root(v)?;
+    let name = &cx.report.name;
+    if !interception::is_internal_name(name) || interceptor(cx, v).is_some() {
+        return None;
+    }
+    Some(cx.finding(
+        Code::PrivateCa,
+        Severity::Info,
+        &format!(
+            "{} ({name}) is signed by a private CA installed on this machine ({root}), as internal sites are",
+            cx.endpoint()
+        ),
+        vec![
+            format!(
+                "{name:?} is an internal name: no public CA signs it, so a private root is expected, not an interception"
+            ),
+            format!("system store: trusted, root {root}; Mozilla's roots: no path"),
+            "apps with their own trust store (browsers with their own, VPN clients, Java) need this root added to trust the site".to_string(),
+        ],
+        vec![cx.advice(
+            'a',
+            "if an app refuses this site, add the organisation's root to that app's trust store".to_string(),
+        )],
+    ))
 }
 
 fn source_lines(v: &Verdicts) -> Vec<String> {

@@ -201,6 +201,7 @@ mod tests {
             purpose: Vec::new(),
             weak: Vec::new(),
             sources: Vec::new(),
+            extra: Vec::new(),
         }
     }
 

@@ -17,6 +17,12 @@ pub const SKEW: Duration = Duration::from_secs(5 * 60);
 pub const DRIFT: Duration = Duration::from_secs(1);
 /// With three or more servers, one further than this from the median is a falseticker.
 pub const FALSETICKER: Duration = Duration::from_secs(1);
+/// How many HTTPS servers' `Date` headers must agree before they tell the time: one server's
+/// clock can be wrong (its certificate then looks like this machine's fault), two can split.
+pub const HTTPS_DATE_QUORUM: usize = 3;
+/// How close to their median the agreeing `Date` headers must be: a header has one-second
+/// resolution, and arrives a round trip late.
+pub const HTTPS_DATE_AGREE: Duration = Duration::from_secs(3);
 
 /// Where the consensus time came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
@@ -53,6 +59,10 @@ pub struct Consensus {
     /// The servers that answered disagree and no majority agrees: no time is claimed, and
     /// `used` lists them all.
     pub split: bool,
+    /// No NTP server answered and the `Date` headers of these targets (indexes) did not make
+    /// a consensus (fewer than [`HTTPS_DATE_QUORUM`] within [`HTTPS_DATE_AGREE`]): the true
+    /// time is unknown, and certificates are judged on the local clock.
+    pub unsettled_dates: Vec<usize>,
 }
 
 /// The median of `values` (the mean of the middle two for an even count).
@@ -147,6 +157,7 @@ pub fn consensus(obs: &Observations) -> Consensus {
             used: good.iter().map(|(i, _)| *i).collect(),
             falsetickers: Vec::new(),
             split: true,
+            unsettled_dates: Vec::new(),
         };
     }
     let mut kept: Vec<i64> = agree.iter().map(|(_, o)| o.as_micros()).collect();
@@ -157,11 +168,13 @@ pub fn consensus(obs: &Observations) -> Consensus {
         used: agree.iter().map(|(i, _)| *i).collect(),
         falsetickers: disagree.iter().map(|(i, _)| *i).collect(),
         split: false,
+        unsettled_dates: Vec::new(),
     }
 }
 
-/// The fallback when no NTP server gave a usable time (UDP 123 blocked, say): the median of the
-/// `Date` headers of the HTTPS targets, good to about a second.
+/// The fallback when no NTP server gave a usable time (UDP 123 blocked, say): the `Date`
+/// headers of the HTTPS targets, good to about a second, when at least [`HTTPS_DATE_QUORUM`]
+/// of them, a majority, agree within [`HTTPS_DATE_AGREE`] of their median; else no time.
 fn https_date_consensus(obs: &Observations) -> Consensus {
     let dated: Vec<(usize, Offset)> = obs
         .targets
@@ -175,22 +188,30 @@ fn https_date_consensus(obs: &Observations) -> Consensus {
                 .map(|o| (i, o))
         })
         .collect();
+    let none = Consensus {
+        unsettled_dates: dated.iter().map(|(i, _)| *i).collect(),
+        ..Consensus::default()
+    };
     let mut all: Vec<i64> = dated.iter().map(|(_, o)| o.as_micros()).collect();
-    match median(&mut all) {
-        Some(mid) => Consensus {
-            offset: Some(Offset::from_micros(mid)),
-            source: TimeSource::HttpsDate,
-            used: dated.iter().map(|(i, _)| *i).collect(),
-            falsetickers: Vec::new(),
-            split: false,
-        },
-        None => Consensus {
-            offset: None,
-            source: TimeSource::None,
-            used: Vec::new(),
-            falsetickers: Vec::new(),
-            split: false,
-        },
+    let Some(mid) = median(&mut all) else {
+        return none;
+    };
+    let limit = HTTPS_DATE_AGREE.as_micros() as i64;
+    let agree: Vec<&(usize, Offset)> = dated
+        .iter()
+        .filter(|(_, o)| (o.as_micros() - mid).abs() <= limit)
+        .collect();
+    if agree.len() < HTTPS_DATE_QUORUM || agree.len() * 2 <= dated.len() {
+        return none;
+    }
+    let mut kept: Vec<i64> = agree.iter().map(|(_, o)| o.as_micros()).collect();
+    Consensus {
+        offset: median(&mut kept).map(Offset::from_micros),
+        source: TimeSource::HttpsDate,
+        used: agree.iter().map(|(i, _)| *i).collect(),
+        falsetickers: Vec::new(),
+        split: false,
+        unsettled_dates: Vec::new(),
     }
 }
 
@@ -294,8 +315,9 @@ fn offset_rule(obs: &Observations, clock: &Clock) -> Option<Finding> {
     let (code, severity) = clock.verdict?;
     let mut evidence = vec![match c.source {
         TimeSource::HttpsDate => format!(
-            "no NTP server answered; the Date headers of {} HTTPS server(s) say: offset {offset} ({}), good to about one second",
+            "no NTP server answered; the Date headers of {} HTTPS servers agree (at least {HTTPS_DATE_QUORUM} within {} are needed): offset {offset} ({}), good to about one second",
             c.used.len(),
+            human_duration(HTTPS_DATE_AGREE),
             offset.describe()
         ),
         TimeSource::Ntp | TimeSource::None => format!(

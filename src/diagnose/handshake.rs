@@ -12,7 +12,7 @@ use super::chain::Judged;
 use super::target::Ctx;
 use super::{Code, Finding, Severity};
 use crate::probe::connect::TcpError;
-use crate::probe::tls::{Alert, TlsFailure, TlsReport, Variant};
+use crate::probe::tls::{Alert, Attempt, TlsFailure, TlsReport, Variant};
 use crate::text::{human_duration, quote_bytes};
 
 /// The findings of a failed default hello.
@@ -20,6 +20,14 @@ pub(super) fn rules(cx: &Ctx<'_>, judged: Option<&Judged>, out: &mut Vec<Finding
     let Some(failure) = &cx.report.attempt.failure else {
         return;
     };
+    // A plaintext server that answers and closes at once can reset one attempt before its
+    // answer is read and not the next: any attempt that saw plaintext decides.
+    if let Some(plain) = plaintext(cx.report)
+        && !failure.server_spoke_tls()
+    {
+        out.push(not_tls(cx, plain));
+        return;
+    }
     let found = match failure {
         TlsFailure::Tcp(TcpError::Refused) => Some(tcp_refused(cx)),
         TlsFailure::Tcp(TcpError::Timeout(d)) => Some(tcp_timeout(cx, *d)),
@@ -32,18 +40,19 @@ pub(super) fn rules(cx: &Ctx<'_>, judged: Option<&Judged>, out: &mut Vec<Finding
                 .or_else(|| sni_blocked(cx))
                 .unwrap_or_else(|| match failure {
                     TlsFailure::Reset { .. } => tls_reset(cx),
-                    TlsFailure::Closed { .. } => tls_closed(cx),
+                    TlsFailure::Closed { .. } => tls_closed(cx, None),
                     _ => tls_timeout(cx),
                 }),
         ),
-        TlsFailure::NotTls { first_bytes } => Some(not_tls(cx, first_bytes)),
+        TlsFailure::NotTls { .. } => None,
         TlsFailure::Alert(a) if a.is_protocol_version() => Some(tls_version(cx, failure)),
         TlsFailure::Version(_) => Some(tls_version(cx, failure)),
-        TlsFailure::Alert(a) => Some(tls_alert(cx, a)),
-        TlsFailure::ClientCertRequired {
-            alert,
-            after_handshake,
-        } => Some(client_cert_required(cx, alert.as_ref(), *after_handshake)),
+        TlsFailure::Alert(a) => Some(tls_alert(cx, a, false)),
+        TlsFailure::EarlyAlert(a) if a.is_close_notify() => Some(tls_closed(cx, Some(a))),
+        TlsFailure::EarlyAlert(a) => Some(tls_alert(cx, a, true)),
+        TlsFailure::ClientCertRequired { alert, .. } => {
+            Some(client_cert_required(cx, alert.as_ref(), failure))
+        }
         // A weak key is reported by the certificate rules, which see the chain.
         TlsFailure::Signature(_) if judged.is_some_and(|j| !j.local.weak.is_empty()) => None,
         TlsFailure::Signature(e) => Some(tls_error(
@@ -110,8 +119,19 @@ fn tcp_unreachable(cx: &Ctx<'_>, why: &str) -> Finding {
     )
 }
 
-/// `not-tls`: the port answered in plaintext.
-fn not_tls(cx: &Ctx<'_>, first_bytes: &[u8]) -> Finding {
+/// The first attempt that got a plaintext answer, the default hello first.
+fn plaintext(report: &TlsReport) -> Option<&Attempt> {
+    std::iter::once(&report.attempt)
+        .chain(&report.variants)
+        .find(|a| matches!(a.failure, Some(TlsFailure::NotTls { .. })))
+}
+
+/// `not-tls`: the port answered in plaintext (to `plain`, the default hello or a variant).
+fn not_tls(cx: &Ctx<'_>, plain: &Attempt) -> Finding {
+    let first_bytes = match &plain.failure {
+        Some(TlsFailure::NotTls { first_bytes }) => first_bytes.as_slice(),
+        _ => &[],
+    };
     let text = quote_bytes(first_bytes);
     let what = if first_bytes.starts_with(b"HTTP/") {
         "an HTTP server: this port speaks plain HTTP, not HTTPS"
@@ -127,10 +147,21 @@ fn not_tls(cx: &Ctx<'_>, first_bytes: &[u8]) -> Finding {
             "{} answered the ClientHello in plaintext: {what}",
             cx.endpoint()
         ),
-        vec![
-            format!("the first bytes from the server: {text}"),
-            "a captive portal or a proxy that answers for every port looks the same".to_string(),
-        ],
+        {
+            let mut evidence = vec![format!("the first bytes from the server: {text}")];
+            if plain.variant != Variant::Default {
+                evidence.push(format!(
+                    "seen by the retry {}; the default hello got: {}",
+                    plain.variant,
+                    cx.report.attempt.summary()
+                ));
+            }
+            evidence.push(
+                "a captive portal or a proxy that answers for every port looks the same"
+                    .to_string(),
+            );
+            evidence
+        },
         vec![cx.advice(
             'p',
             format!(
@@ -142,14 +173,34 @@ fn not_tls(cx: &Ctx<'_>, first_bytes: &[u8]) -> Finding {
 }
 
 /// `client-cert-required`: the server asked for a client certificate and refused to go on.
-fn client_cert_required(cx: &Ctx<'_>, alert: Option<&Alert>, after_handshake: bool) -> Finding {
+fn client_cert_required(cx: &Ctx<'_>, alert: Option<&Alert>, failure: &TlsFailure) -> Finding {
     let report = cx.report;
     let version = report
         .attempt
         .negotiated
         .as_ref()
         .map_or("TLS 1.2", |n| n.version.as_str());
-    let mut evidence = vec![if after_handshake {
+    let (after_handshake, http_status) = match failure {
+        TlsFailure::ClientCertRequired {
+            after_handshake,
+            http_status,
+            ..
+        } => (*after_handshake, *http_status),
+        _ => (false, None),
+    };
+    let mut evidence = vec![if let Some(status) = http_status {
+        let line = report
+            .http()
+            .map_or_else(|| format!("HTTP {status}"), |h| h.status_line.clone());
+        let asked = if report.attempt.capture.client_auth.is_some() {
+            "the server sent a CertificateRequest and got no certificate, "
+        } else {
+            ""
+        };
+        format!(
+            "{version}: the handshake completed; {asked}then it answered {line:?}, as nginx refuses a missing client certificate (\"No required SSL certificate was sent\"; 495/496)"
+        )
+    } else if after_handshake {
         format!(
             "{version}: the handshake completed, then the first read got {} (under TLS 1.3 the server refuses after the handshake)",
             alert.map_or_else(
@@ -305,13 +356,33 @@ fn tls_reset(cx: &Ctx<'_>) -> Finding {
     blocked(cx, Code::TlsReset, &summary)
 }
 
-/// `tls-closed`: closed after the ClientHello without an answer.
-fn tls_closed(cx: &Ctx<'_>) -> Finding {
-    let summary = format!(
-        "{} closed the connection after the ClientHello without answering",
-        cx.endpoint()
-    );
-    blocked(cx, Code::TlsClosed, &summary)
+/// `tls-closed`: closed after the ClientHello without an answer, or with close_notify (the
+/// server's own "I am done", so a server's refusal rather than a middlebox's).
+fn tls_closed(cx: &Ctx<'_>, close_notify: Option<&Alert>) -> Finding {
+    let Some(a) = close_notify else {
+        let summary = format!(
+            "{} closed the connection after the ClientHello without answering",
+            cx.endpoint()
+        );
+        return blocked(cx, Code::TlsClosed, &summary);
+    };
+    cx.finding(
+        Code::TlsClosed,
+        Severity::Error,
+        &format!(
+            "{} answered the ClientHello with {} and no ServerHello: the server ends TLS here",
+            cx.endpoint(),
+            a.name
+        ),
+        vec![
+            format!("default hello: {}", cx.report.attempt.summary()),
+            "the server said it is done before its ServerHello: it may be overloaded, refuse this client's address, or not serve TLS for this name".to_string(),
+        ],
+        vec![cx.advice(
+            's',
+            "check the server's log for why it closes; meanwhile try another server".to_string(),
+        )],
+    )
 }
 
 /// `tls-timeout`: TCP connects, no TLS answer comes.
@@ -371,9 +442,23 @@ fn tls_version(cx: &Ctx<'_>, failure: &TlsFailure) -> Finding {
     )
 }
 
-/// `tls-alert`: a fatal alert ended the handshake.
-fn tls_alert(cx: &Ctx<'_>, a: &Alert) -> Finding {
+/// `tls-alert`: a fatal alert ended the handshake, or a warning alert came instead of the
+/// ServerHello (`early`) and nothing after it.
+fn tls_alert(cx: &Ctx<'_>, a: &Alert, early: bool) -> Finding {
     let (_, works) = what_works(cx.report);
+    let summary = if early {
+        format!(
+            "{} answered the ClientHello with the alert {} and no ServerHello",
+            cx.endpoint(),
+            a.name
+        )
+    } else {
+        format!(
+            "{} refused the handshake with the alert {}; {works}",
+            cx.endpoint(),
+            a.name
+        )
+    };
     let mut evidence = attempts_evidence(cx.report);
     let hint = match a.code {
         40 => Some(
@@ -389,11 +474,7 @@ fn tls_alert(cx: &Ctx<'_>, a: &Alert) -> Finding {
     cx.finding(
         Code::TlsAlert,
         Severity::Error,
-        &format!(
-            "{} refused the handshake with the alert {}; {works}",
-            cx.endpoint(),
-            a.name
-        ),
+        &summary,
         evidence,
         update_fix(cx),
     )

@@ -86,6 +86,8 @@ pub enum Code {
     CertBadPurpose,
     CertExpiringSoon,
     CertWeak,
+    CertChainExtra,
+    PrivateCa,
     TlsInterception,
     TlsReset,
     TlsTimeout,
@@ -101,7 +103,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 36] = [
+    pub const ALL: [Code; 38] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -127,6 +129,8 @@ impl Code {
         Code::CertBadPurpose,
         Code::CertExpiringSoon,
         Code::CertWeak,
+        Code::CertChainExtra,
+        Code::PrivateCa,
         Code::TlsInterception,
         Code::TlsReset,
         Code::TlsTimeout,
@@ -194,6 +198,8 @@ impl Code {
             Code::CertBadPurpose => "cert-bad-purpose",
             Code::CertExpiringSoon => "cert-expiring-soon",
             Code::CertWeak => "cert-weak",
+            Code::CertChainExtra => "cert-chain-extra",
+            Code::PrivateCa => "private-ca",
             Code::TlsInterception => "tls-interception",
             Code::TlsReset => "tls-reset",
             Code::TlsTimeout => "tls-timeout",

@@ -186,8 +186,17 @@ pub fn anchor_name(anchor: &TrustAnchor<'_>) -> String {
     name_from_contents(anchor.subject.as_ref())
 }
 
-/// A distinguished name given as the contents of its outer SEQUENCE (how trust anchors and
-/// TLS CertificateRequest messages carry it), readable.
+/// A distinguished name in DER, whole (how rustls hands over a CertificateRequest's CA names),
+/// readable.
+pub fn name_from_der(der: &[u8]) -> String {
+    match X509Name::from_der(der) {
+        Ok(([], name)) => clean(&name.to_string()),
+        _ => "(a name that does not parse)".to_string(),
+    }
+}
+
+/// A distinguished name given as the contents of its outer SEQUENCE (how trust anchors carry
+/// it), readable.
 pub fn name_from_contents(contents: &[u8]) -> String {
     let mut der = vec![0x30];
     let len = contents.len();
@@ -289,6 +298,10 @@ pub struct Verdicts {
     /// Weak keys and signatures on the chain as sent.
     pub weak: Vec<String>,
     pub sources: Vec<SourceVerdict>,
+    /// Certificates the server sent that the trusted path does not use and that would fail a
+    /// client building the path from them: out of their dates, or unrelated to the chain.
+    /// Empty when no source has a path at `at`.
+    pub extra: Vec<String>,
 }
 
 impl Verdicts {
@@ -396,11 +409,55 @@ pub fn judge(
         .filter_map(|c| c.info.as_ref().ok().map(|i| i.issuer_der.as_slice()))
         .collect();
     let at = unix(at);
-    let path = sent_path(parsed);
+    let sent = sent_path(parsed);
+    let algs = rustls::crypto::aws_lc_rs::default_provider()
+        .signature_verification_algorithms
+        .all;
+    let intermediates = chain.get(1..).unwrap_or_default();
+    let ee = chain.first().map(webpki::EndEntityCert::try_from);
+    // The path webpki builds at `at`, as a client would: when one exists, its certificates
+    // are the ones judged, and what else the server sent is extra (an expired cross-signed
+    // root beside a valid path must not make the chain expired).
+    let trusted = match &ee {
+        Some(Ok(ee)) => trust.sources().iter().find_map(|source| {
+            let anchors = narrowed(&source.anchors, &issuers);
+            let p = ee
+                .verify_for_usage(
+                    algs,
+                    &anchors,
+                    intermediates,
+                    unix_time(at),
+                    AnyPurpose,
+                    None,
+                    None,
+                )
+                .ok()?;
+            let mut used = vec![0];
+            for cert in p.intermediate_certificates() {
+                let der = cert.der();
+                used.extend(
+                    parsed
+                        .iter()
+                        .position(|c| c.der.as_ref() == der.as_ref())
+                        .filter(|i| !used.contains(i)),
+                );
+            }
+            let anchor = p.anchor().subject.as_ref().to_vec();
+            Some((used, anchor))
+        }),
+        _ => None,
+    };
+    let path = trusted
+        .as_ref()
+        .map_or(sent.clone(), |(used, _)| used.clone());
     let infos: Vec<(usize, &crate::probe::cert::CertInfo)> = path
         .iter()
         .filter_map(|&i| parsed[i].info.as_ref().ok().map(|info| (i, info)))
         .collect();
+    let extra = trusted
+        .as_ref()
+        .map(|(used, anchor)| extra_certs(parsed, used, &sent, anchor, at))
+        .unwrap_or_default();
 
     let time = infos
         .iter()
@@ -446,7 +503,6 @@ pub fn judge(
     let hi = infos.iter().map(|(_, i)| i.not_after).min().unwrap_or(at);
     let path_time = if lo <= hi { at.clamp(lo, hi) } else { at };
 
-    let ee = chain.first().map(webpki::EndEntityCert::try_from);
     let server_name = name.map(|n| {
         rustls::pki_types::ServerName::try_from(n.to_string())
             .map_err(|_| format!("{n:?} is not a valid DNS name or IP address"))
@@ -465,10 +521,6 @@ pub fn judge(
         )),
     };
 
-    let algs = rustls::crypto::aws_lc_rs::default_provider()
-        .signature_verification_algorithms
-        .all;
-    let intermediates = chain.get(1..).unwrap_or_default();
     let sources = trust
         .sources()
         .iter()
@@ -490,16 +542,7 @@ pub fn judge(
                     (Err(PathError::NoRoots), Err("no roots loaded".to_string()))
                 }
                 Some(Ok(ee)) => {
-                    let anchors: Vec<TrustAnchor<'_>> = source
-                        .anchors
-                        .iter()
-                        .filter(|a| issuers.iter().any(|i| i.ends_with(a.subject.as_ref())))
-                        .map(|a| TrustAnchor {
-                            subject: Der::from(a.subject.as_ref()),
-                            subject_public_key_info: Der::from(a.subject_public_key_info.as_ref()),
-                            name_constraints: a.name_constraints.as_deref().map(Der::from),
-                        })
-                        .collect();
+                    let anchors = narrowed(&source.anchors, &issuers);
                     // The complete verdict first: when it holds at a time inside the chain's
                     // validity, its path is the path, and the chain is not verified twice.
                     let mut anchor = None;
@@ -552,7 +595,66 @@ pub fn judge(
         purpose,
         weak,
         sources,
+        extra,
     }
+}
+
+/// The anchors whose subject is one of `issuers`: webpki only ever tries those (a name's DER
+/// ends with its contents), so each source is narrowed before it tries them one by one.
+fn narrowed<'a>(anchors: &'a [TrustAnchor<'static>], issuers: &[&[u8]]) -> Vec<TrustAnchor<'a>> {
+    anchors
+        .iter()
+        .filter(|a| issuers.iter().any(|i| i.ends_with(a.subject.as_ref())))
+        .map(|a| TrustAnchor {
+            subject: Der::from(a.subject.as_ref()),
+            subject_public_key_info: Der::from(a.subject_public_key_info.as_ref()),
+            name_constraints: a.name_constraints.as_deref().map(Der::from),
+        })
+        .collect()
+}
+
+/// The certificates sent beside the trusted path `used` that a client could trip on: one out
+/// of its dates at `at`, or one unrelated to the chain (not on the `sent` issuer path). The
+/// root itself sent along (the path's anchor, self-issued) and a valid cross-certificate are
+/// harmless and left out.
+fn extra_certs(
+    parsed: &[crate::probe::cert::ChainCert],
+    used: &[usize],
+    sent: &[usize],
+    anchor_subject: &[u8],
+    at: i64,
+) -> Vec<String> {
+    parsed
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !used.contains(i))
+        .filter_map(|(i, c)| {
+            let Ok(info) = &c.info else {
+                return Some(format!("{}: does not parse", describe(parsed, i)));
+            };
+            let anchor = info.self_issued && info.subject_der.ends_with(anchor_subject);
+            let dates = if at > info.not_after {
+                Some("expired")
+            } else if at < info.not_before {
+                Some("not yet valid")
+            } else {
+                None
+            };
+            match dates {
+                Some(d) => Some(format!(
+                    "{}: {d} (not before {}, not after {})",
+                    describe(parsed, i),
+                    crate::probe::cert::rfc3339(info.not_before),
+                    crate::probe::cert::rfc3339(info.not_after)
+                )),
+                None if anchor || sent.contains(&i) => None,
+                None => Some(format!(
+                    "{}: not part of the chain to the leaf",
+                    describe(parsed, i)
+                )),
+            }
+        })
+        .collect()
 }
 
 fn unix_time(secs: i64) -> rustls::pki_types::UnixTime {

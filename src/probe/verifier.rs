@@ -16,7 +16,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, DigitallySignedStruct, NamedGroup, SignatureScheme};
 
-use super::trust::name_from_contents;
+use super::trust::name_from_der;
 
 /// What one handshake showed the verifier.
 #[derive(Debug, Clone, Default)]
@@ -168,7 +168,7 @@ impl ResolvesClientCert for ClientAuthRecorder {
     ) -> Option<Arc<CertifiedKey>> {
         let names = root_hint_subjects
             .iter()
-            .map(|s| name_from_contents(s))
+            .map(|s| name_from_der(s))
             .collect();
         self.0.with(|c| c.client_auth = Some(names));
         None

@@ -38,7 +38,7 @@ pub fn report(model: &Model) -> String {
     let from = match c.source {
         TimeSource::Ntp => format!("{} NTP server(s) agree", c.used.len()),
         TimeSource::HttpsDate => format!(
-            "no NTP server answered; the Date headers of {} HTTPS server(s), good to about one second",
+            "no NTP server answered; the Date headers of {} HTTPS servers agree, good to about one second",
             c.used.len()
         ),
         TimeSource::None => "no time source".to_string(),
@@ -56,6 +56,15 @@ pub fn report(model: &Model) -> String {
             let _ = writeln!(
                 s,
                 "  no consensus: the NTP servers disagree and no majority agrees"
+            );
+        }
+        None if !c.unsettled_dates.is_empty() => {
+            let _ = writeln!(
+                s,
+                "  no consensus: no NTP server answered, and the Date headers of {} HTTPS server(s) do not settle the time (at least {} agreeing within {} are needed): certificates are judged on this machine's clock",
+                c.unsettled_dates.len(),
+                crate::diagnose::clock::HTTPS_DATE_QUORUM,
+                human_duration(crate::diagnose::clock::HTTPS_DATE_AGREE)
             );
         }
         None => {

@@ -26,6 +26,9 @@ keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth
 subjectAltName=DNS:other.example,DNS:www.other.example
 EOF
+for host in intranet.example.com www.mozilla.org; do
+  printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:%s\n' "$host" >"$host.ext"
+done
 cat >cnonly.ext <<'EOF'
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature
@@ -77,9 +80,18 @@ mkcert unknown localhost stranger-inter leaf 365
 mkcert weak localhost root leaf 365 "" 1024 sha1
 mkcert expired localhost inter leaf 30 -400d
 mkcert future localhost inter leaf 365 +30d
+mkcert public intranet.example.com inter intranet.example.com 365
+mkcert witness www.mozilla.org inter www.mozilla.org 365
 q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout self.key \
   -out self.pem -days 365 -subj /CN=localhost -addext subjectAltName=DNS:localhost
 cp root.pem cafile.pem
+# The root cross-signed by an older root (its own name and key), expired: what many servers
+# sent after AddTrust expired. Beside leaf and intermediate, the valid path ends at root.pem.
+mkroot oldroot "Interop Old Root"
+q openssl req -new -key root.key -subj "/CN=Interop Root CA" -out cross.csr
+q faketime -f -400d openssl x509 -req -in cross.csr -CA oldroot.pem -CAkey oldroot.key \
+  -CAcreateserial -sha256 -days 30 -extfile ca.ext -out cross.pem
+cat inter.pem cross.pem >inter-cross.pem
 
 # --- servers ----------------------------------------------------------------------------------
 # serve NAME ARGS...: `openssl s_server -www ARGS` on a free loopback port, ready to accept;
@@ -122,6 +134,7 @@ row cn-only cert-wrong-host -cert cnonly.pem -key cnonly.key -cert_chain inter.p
 row self-signed cert-self-signed -cert self.pem -key self.key
 row unknown-ca cert-unknown-issuer -cert unknown.pem -key unknown.key -cert_chain stranger-inter.pem
 row missing-intermediate cert-incomplete-chain -cert good.pem -key good.key
+row expired-cross cert-chain-extra -cert good.pem -key good.key -cert_chain inter-cross.pem
 row tls12-only - -tls1_2 "${chain[@]}"
 row tls13-only - -tls1_3 "${chain[@]}"
 row tls10-only tls-version -tls1 -cipher 'DEFAULT:@SECLEVEL=0' "${chain[@]}"
@@ -129,12 +142,19 @@ row client-cert-tls12 client-cert-required -tls1_2 -Verify 1 -CAfile clientca.pe
 row client-cert-tls13 client-cert-required -tls1_3 -Verify 1 -CAfile clientca.pem "${chain[@]}"
 row sni-fatal tls-alert -servername other.example -servername_fatal "${chain[@]}" \
   -cert2 wrong.pem -key2 wrong.key
+# A name it does not serve: under TLS 1.2 s_server warns unrecognized_name before its
+# ServerHello and goes on; the warning is not taken as the answer (issue 12).
+row sni-warning - -tls1_2 -servername other.example "${chain[@]}" -cert2 wrong.pem -key2 wrong.key
 row no-shared-cipher tls-alert -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA "${chain[@]}"
 # webpki refuses the SHA-1 signature and the RSA-1024 key: an error, not only a warning.
 row weak cert-weak -cipher 'DEFAULT:@SECLEVEL=0' -cert weak.pem -key weak.key
-# A root that only the system store has, as an intercepting product installs it: its own run,
-# with SSL_CERT_FILE as the system store and no ca_file.
+# A root that only the system store has (SSL_CERT_FILE, no ca_file), in its own run: signing
+# localhost (an internal name) it is a private CA; signing a public name, interception or the
+# organisation's own CA (a warning that says both); re-signing a host that is public everywhere,
+# interception.
 serve system-store-root "${chain[@]}" && SYSTEM_PORT=$PORT
+serve system-public-name -cert public.pem -key public.key -cert_chain inter.pem && PUBLIC_PORT=$PORT
+serve system-witness -cert witness.pem -key witness.key -cert_chain inter.pem && WITNESS_PORT=$PORT
 
 # --- the runs ---------------------------------------------------------------------------------
 # No NTP servers and no captive-portal check: nothing but these targets, nothing off loopback.
@@ -204,19 +224,33 @@ check "tls12-only negotiates TLSv1.2" version ca_file tls12-only TLSv1.2
 check "tls13-only negotiates TLSv1.3" version ca_file tls13-only TLSv1.3
 check "client-cert-tls13: the handshake completes (TLSv1.3), the alert comes after" \
   version ca_file client-cert-tls13 TLSv1.3
+check "expired-cross: the chain as sent holds the cross-certificate, the verdict trusts it" test \
+  "$(json_get "$WORK/ca_file.json" "[(len(t['tls']['chain']), any(f['code'] in ('cert-expired', 'clock-skew') for f in d['findings'] if f['target'] == 'expired-cross')) for t in d['targets'] if t['name'] == 'expired-cross'][0]")" = "[3, false]"
 check "the good server's chain as sent: leaf and intermediate" test \
   "$(json_get "$WORK/ca_file.json" "[len(t['tls']['chain']) for t in d['targets'] if t['name'] == 'good'][0]")" = 2
 check "--once --json with error findings: exit 2 (exit $ONCE_RC)" test "$ONCE_RC" = 2
 
-if [[ -n ${SYSTEM_PORT:-} ]]; then
+if [[ -n ${SYSTEM_PORT:-} && -n ${PUBLIC_PORT:-} && -n ${WITNESS_PORT:-} ]]; then
   {
     config_head
     target system-store-root "$SYSTEM_PORT"
+    printf '[[targets]]\nname = "%s"\nhost = "%s"\nconnect = "127.0.0.1:%s"\n\n' \
+      system-public-name intranet.example.com "$PUBLIC_PORT" system-witness www.mozilla.org "$WITNESS_PORT"
   } >"$WORK/system.toml"
   tlsdoctor system -u SSL_CERT_DIR SSL_CERT_FILE="$C/cafile.pem"
-  check "system-store-root: tls-interception" yields system system-store-root tls-interception
+  check "system-store-root (localhost): private-ca" yields system system-store-root private-ca
   check "system-store-root: the finding names the root" test "$(json_get "$WORK/system.json" \
-    "any('Interop Root CA' in ' '.join([f['summary']] + f['evidence']) for f in d['findings'] if f['code'] == 'tls-interception')")" = true
+    "any('Interop Root CA' in ' '.join([f['summary']] + f['evidence']) for f in d['findings'] if f['code'] == 'private-ca')")" = true
+  # severity_says TARGET: the tls-interception finding's severity and whether it states interception.
+  severity_says() {
+    json_get "$WORK/system.json" "[(f['severity'], f['summary'].endswith(': TLS is intercepted')) for f in d['findings'] if f['code'] == 'tls-interception' and f['target'] == '$1']"
+  }
+  check "system-public-name: tls-interception" yields system system-public-name tls-interception
+  check "system-public-name: a warning with both possibilities, not a fact" \
+    test "$(severity_says system-public-name)" = '[["warning", false]]'
+  check "system-witness (www.mozilla.org): tls-interception" yields system system-witness tls-interception
+  check "system-witness: an error, interception as a fact" \
+    test "$(severity_says system-witness)" = '[["error", true]]'
 else
   fail "system-store-root: s_server did not start"
 fi

@@ -18,10 +18,10 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 SCRIPT_TIMEOUT=${SCRIPT_TIMEOUT:-300}
-PACKAGES=(chrony faketime openvpn tmux openssl python3 procps)
+PACKAGES=(chrony faketime openvpn tmux openssl python3 procps nginx)
 # The command each package must provide here.
 declare -A PROVIDES=([chrony]=chronyd [faketime]=faketime [openvpn]=openvpn [tmux]=tmux
-  [openssl]=openssl [python3]=python3 [procps]=pgrep)
+  [openssl]=openssl [python3]=python3 [procps]=pgrep [nginx]=nginx)
 export PATH="$PATH:/usr/sbin:/sbin"
 
 say() { printf '==> %s\n' "$*"; }

@@ -463,6 +463,10 @@ fn warn(code: &'static str, at: &'static str) -> Expect {
     expect(code, Severity::Warning, at)
 }
 
+fn info(code: &'static str, at: &'static str) -> Expect {
+    expect(code, Severity::Info, at)
+}
+
 fn expect(code: &'static str, severity: Severity, at: &'static str) -> Expect {
     Expect {
         code,
@@ -831,23 +835,56 @@ fn clock_scenarios(lab: &Lab) -> Vec<Scenario> {
                     .fixes(&[key('r')]),
             ]),
         {
-            let web = target("web");
-            let chain = lab.good(&web);
-            let tls = tls_dated(lab, &web, &chain, time::Duration::hours(3));
-            scenario(lab, "NTP blocked, the HTTPS Date header tells the time")
+            let mut sc = scenario(lab, "NTP blocked, three HTTPS Date headers agree on the time")
+                .ntp(vec![Err(NtpError::Timeout(Duration::from_secs(2)))]);
+            for (name, skew) in [("web", 0), ("news", 1), ("mail", 2)] {
+                let t = target(name);
+                let chain = lab.good(&t);
+                let at = time::Duration::hours(3) + time::Duration::seconds(skew);
+                sc = sc.tls(t.clone(), tls_dated(lab, &t, &chain, at));
+            }
+            sc.expect(vec![
+                err("clock-skew", "*")
+                    .says(&["behind: certificates will look expired or not yet valid"])
+                    .shows(&[
+                        "no NTP server answered; the Date headers of 3 HTTPS servers agree (at least 3 within 3.0 s are needed): offset +",
+                        "good to about one second",
+                        "web: Date: ",
+                        "mail: Date: ",
+                    ])
+                    .fixes(&[cmd('t', SUDO_SET_NTP), key('r')]),
+                warn("ntp-unreachable", "*").fixes(&[key('r')]),
+            ])
+        },
+        {
+            // One server's clock is a month behind and its certificate expired ten days ago:
+            // one Date header does not make it this machine's fault.
+            let shop = target("shop");
+            let chain = lab.chain(&site(&shop).valid(days(-300), days(-10)));
+            let tls = tls_dated(lab, &shop, &chain, -days(30));
+            scenario(lab, "one HTTPS server's Date header does not decide the time")
                 .ntp(vec![Err(NtpError::Timeout(Duration::from_secs(2)))])
-                .tls(web, tls)
+                .tls(shop, tls)
                 .expect(vec![
-                    err("clock-skew", "*")
-                        .says(&["behind: certificates will look expired or not yet valid"])
-                        .shows(&[
-                            "no NTP server answered; the Date headers of 1 HTTPS server(s) say: offset +",
-                            "good to about one second",
-                            "web: Date: ",
-                        ])
-                        .fixes(&[cmd('t', SUDO_SET_NTP), key('r')]),
+                    err("cert-expired", "shop")
+                        .says(&["expired 10 d"])
+                        .shows(&["the true time is unknown (no NTP consensus, nor 3 HTTPS Date headers within 3.0 s of one another): this verdict stands on this machine's clock"])
+                        .fixes(&[key('s'), key('r')]),
                     warn("ntp-unreachable", "*").fixes(&[key('r')]),
                 ])
+                .not(&["clock-skew", "clock-drift"])
+        },
+        {
+            // Three servers, three different times: nobody is known to be right.
+            let mut sc = scenario(lab, "three HTTPS Date headers that disagree")
+                .ntp(vec![Err(NtpError::Timeout(Duration::from_secs(2)))]);
+            for (name, hours) in [("web", 0), ("news", 1), ("mail", -2)] {
+                let t = target(name);
+                let chain = lab.good(&t);
+                sc = sc.tls(t.clone(), tls_dated(lab, &t, &chain, time::Duration::hours(hours)));
+            }
+            sc.expect(vec![warn("ntp-unreachable", "*").fixes(&[key('r')])])
+                .not(&["clock-skew", "clock-drift"])
         },
         {
             // The certificate expired ten days ago by this clock, which is thirty days ahead:
@@ -907,13 +944,19 @@ fn clock_scenarios(lab: &Lab) -> Vec<Scenario> {
             let early = target("early");
             let chain = lab.chain(&site(&early).valid(time::Duration::hours(1), days(90)));
             let tls = tls_dated(lab, &early, &chain, time::Duration::hours(3));
-            scenario(lab, "a certificate not yet valid by this clock, the Date header knows")
+            let mut sc = scenario(lab, "a certificate not yet valid by this clock, the Date headers know")
                 .ntp(vec![Err(NtpError::Timeout(Duration::from_secs(2)))])
-                .tls(early, tls)
+                .tls(early, tls);
+            for name in ["web", "mail"] {
+                let t = target(name);
+                let chain = lab.good(&t);
+                sc = sc.tls(t.clone(), tls_dated(lab, &t, &chain, time::Duration::hours(3)));
+            }
+            sc
                 .expect(vec![
                     err("clock-skew", "*")
                         .shows(&[
-                            "the Date headers of 1 HTTPS server(s)",
+                            "the Date headers of 3 HTTPS servers agree",
                             "early: the certificate of 192.0.2.7:443 looks not yet valid only because this clock is wrong",
                         ])
                         .fixes(&[cmd('t', SUDO_SET_NTP), key('r')]),
@@ -1182,6 +1225,36 @@ fn certificate_scenarios(lab: &Lab) -> Vec<Scenario> {
             .cert(0, Some(CertStatus::ExpiringSoon)),
     );
 
+    // The AddTrust case: leaf, intermediate, and the root cross-signed by an older root that
+    // has expired. The valid path does not use it: a warning of its own, not cert-expired.
+    let cross = target("cross");
+    let mut chain = lab.good(&cross);
+    let old_root = Ca::root("Old Root CA");
+    chain.push(
+        lab.pki
+            .root
+            .cross_signed_by(&old_root, days(-2000), days(-30)),
+    );
+    let tls = tls_ok(lab, &cross, &chain);
+    out.push(
+        scenario(lab, "an expired cross-certificate beside a valid path")
+            .tls(cross, tls)
+            .expect(vec![
+                warn("cert-chain-extra", "cross")
+                    .says(&[
+                        "sends a certificate its valid chain does not need",
+                        "(intermediate Lab Root CA: expired",
+                    ])
+                    .shows(&[
+                        "intermediate Lab Root CA: expired (not before",
+                        "ca_file lab-ca.pem has a valid path without it, to CN=Lab Root CA",
+                    ])
+                    .fixes(&[key('s'), key('r')]),
+            ])
+            .not(&["cert-expired", "clock-skew"])
+            .cert(0, Some(CertStatus::Ok)),
+    );
+
     let sha1 = localhost("sha1");
     let tls = tls_ok(lab, &sha1, &weak_sha1().chain);
     out.push(
@@ -1280,23 +1353,72 @@ fn certificate_scenarios(lab: &Lab) -> Vec<Scenario> {
             .not(&["cert-unknown-issuer", "cert-self-signed"]),
     );
 
+    // A public name signed by a root only this machine has: interception or the company's own
+    // CA for its public names; the tool cannot tell, and says both.
     let intranet = target("intranet");
     let leaf = lab.corp_proxy.issue(&site(&intranet));
     let tls = tls_ok(lab, &intranet, &[leaf.cert]);
     out.push(
-        scenario(lab, "a root only the system store has")
-            .tls(intranet, tls)
+        scenario(
+            lab,
+            "a root only the system store has, signing a public name",
+        )
+        .tls(intranet, tls)
+        .expect(vec![
+            warn("tls-interception", "intranet")
+                .says(&[
+                    "a root installed on this machine",
+                    "signs 192.0.2.7:443 (intranet.example.com): either TLS is intercepted",
+                    "or the site uses your organisation's private CA",
+                ])
+                .shows(&[
+                    "but not against Mozilla's roots nor the ca_file",
+                    "so does an organisation's private CA",
+                ])
+                .fixes(&[key('x'), key('v'), key('r')]),
+        ])
+        .not(&["cert-unknown-issuer", "cert-incomplete-chain", "private-ca"])
+        .cert(0, Some(CertStatus::Intercepted)),
+    );
+
+    // A host whose certificate is public everywhere, re-signed by a local root: a fact.
+    let mut witness = target("mozilla");
+    witness.host = "www.mozilla.org".to_string();
+    let leaf = lab.corp_proxy.issue(&site(&witness));
+    let tls = tls_ok(lab, &witness, &[leaf.cert]);
+    out.push(
+        scenario(lab, "a root only the system store has, re-signing a public site")
+            .tls(witness, tls)
             .expect(vec![
-                err("tls-interception", "intranet")
-                    .says(&["a root installed on this machine", "signs 192.0.2.7:443"])
-                    .shows(&[
-                        "but not against Mozilla's roots nor the ca_file",
-                        "your organisation's private CA",
-                    ])
+                err("tls-interception", "mozilla")
+                    .says(&["(www.mozilla.org), whose certificate comes from a public CA: TLS is intercepted"])
+                    .shows(&["www.mozilla.org has a certificate from a public CA wherever it is reached"])
                     .fixes(&[key('x'), key('v'), key('r')]),
             ])
-            .not(&["cert-unknown-issuer", "cert-incomplete-chain"])
+            .not(&["private-ca"])
             .cert(0, Some(CertStatus::Intercepted)),
+    );
+
+    // An internal name signed by a root only this machine has: the company's (or the home's)
+    // own CA, as expected; information, not an interception.
+    let mut wiki = target("wiki");
+    wiki.host = "wiki.corp".to_string();
+    let leaf = lab.corp_proxy.issue(&site(&wiki));
+    let tls = tls_ok(lab, &wiki, &[leaf.cert]);
+    out.push(
+        scenario(lab, "a private CA signing an internal name")
+            .tls(wiki, tls)
+            .expect(vec![
+                info("private-ca", "wiki")
+                    .says(&["(wiki.corp) is signed by a private CA installed on this machine (CN=Corp Proxy Root"])
+                    .shows(&[
+                        "\"wiki.corp\" is an internal name: no public CA signs it",
+                        "system store: trusted, root CN=Corp Proxy Root",
+                    ])
+                    .fixes(&[key('a'), key('r')]),
+            ])
+            .not(&["tls-interception", "cert-unknown-issuer"])
+            .cert(0, Some(CertStatus::Ok)),
     );
 
     let fine = target("fine");
@@ -1356,6 +1478,35 @@ fn handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
             ]),
     );
 
+    let t = target("done");
+    let tls = tls_failed(lab, &t, TlsFailure::EarlyAlert(alert(0)), Vec::new());
+    out.push(
+        scenario(lab, "close_notify instead of a ServerHello")
+            .tls(t, tls)
+            .expect(vec![
+                err("tls-closed", "done")
+                    .says(&["answered the ClientHello with close_notify and no ServerHello"])
+                    .shows(&[
+                        "the server sent the alert close_notify (0) instead of a ServerHello, then nothing more",
+                        "the server said it is done",
+                    ])
+                    .fixes(&[key('s'), key('r')]),
+            ]),
+    );
+
+    let t = target("warned");
+    let tls = tls_failed(lab, &t, TlsFailure::EarlyAlert(alert(112)), Vec::new());
+    out.push(
+        scenario(lab, "a warning alert instead of a ServerHello")
+            .tls(t, tls)
+            .expect(vec![
+                err("tls-alert", "warned")
+                    .says(&["answered the ClientHello with the alert unrecognized_name and no ServerHello"])
+                    .shows(&["unrecognized_name (112) instead of a ServerHello", "check the target's `sni`"])
+                    .fixes(&[key('u'), key('r')]),
+            ]),
+    );
+
     let t = target("plain");
     let first_bytes = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n".to_vec();
     let mut tls = tls_failed(
@@ -1376,6 +1527,29 @@ fn handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
                     .shows(&[
                         "the first bytes from the server: \"HTTP/1.1 400 Bad Request",
                         "a captive portal or a proxy",
+                    ])
+                    .fixes(&[key('p'), key('r')]),
+            ]),
+    );
+
+    // The same plaintext server, when it reset the default hello before its answer was read:
+    // the retries saw it, and the verdict does not depend on which attempt won the race.
+    let t = target("plain-raced");
+    let raced = TlsFailure::Reset { received: 0 };
+    let mut variants = blocked_variants(&t, &raced);
+    variants[0].failure = Some(TlsFailure::NotTls {
+        first_bytes: b"HTTP/1.1 400 Bad Request\r\n".to_vec(),
+    });
+    let tls = tls_failed(lab, &t, raced, variants);
+    out.push(
+        scenario(lab, "plain HTTP that reset the default hello")
+            .tls(t, tls)
+            .expect(vec![
+                err("not-tls", "plain-raced")
+                    .says(&["answered the ClientHello in plaintext: an HTTP server"])
+                    .shows(&[
+                        "the first bytes from the server: \"HTTP/1.1 400 Bad Request",
+                        "seen by the retry without the post-quantum key share; the default hello got: default hello (TLS 1.3+1.2, post-quantum share): connection reset",
                     ])
                     .fixes(&[key('p'), key('r')]),
             ]),
@@ -1451,6 +1625,7 @@ fn handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
     a.failure = Some(TlsFailure::ClientCertRequired {
         alert: Some(alert(116)),
         after_handshake: true,
+        http_status: None,
     });
     a.capture.client_auth = Some(vec!["CN=Corp Client CA".to_string()]);
     let chain = lab.good(&t);
@@ -1470,6 +1645,37 @@ fn handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
             .cert(0, None),
     );
 
+    let t = target("nginx-mtls");
+    let mut a = completed(attempt(&t, Variant::Default), None, lab.now);
+    a.negotiated = Some(negotiated("TLSv1.2"));
+    if let Some(h) = &mut a.http {
+        h.status_line = "HTTP/1.1 400 Bad Request".to_string();
+        h.status = Some(400);
+    }
+    a.failure = Some(TlsFailure::ClientCertRequired {
+        alert: None,
+        after_handshake: true,
+        http_status: Some(400),
+    });
+    a.capture.client_auth = Some(vec!["CN=Corp Client CA".to_string()]);
+    let chain = lab.good(&t);
+    let tls = report(lab, &t, a, Vec::new(), &chain);
+    out.push(
+        scenario(lab, "a client certificate required over HTTP (nginx)")
+            .tls(t, tls)
+            .expect(vec![
+                err("client-cert-required", "nginx-mtls")
+                    .says(&["requires a client certificate (mutual TLS)"])
+                    .shows(&[
+                        "TLSv1.2: the handshake completed; the server sent a CertificateRequest and got no certificate, then it answered \"HTTP/1.1 400 Bad Request\"",
+                        "No required SSL certificate was sent",
+                        "client certificates accepted from: CN=Corp Client CA",
+                    ])
+                    .fixes(&[key('i'), key('r')]),
+            ])
+            .cert(0, None),
+    );
+
     let t = target("tls12-mtls");
     let mut a = fails(
         &t,
@@ -1477,6 +1683,7 @@ fn handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
         TlsFailure::ClientCertRequired {
             alert: Some(alert(40)),
             after_handshake: false,
+            http_status: None,
         },
     );
     a.capture.client_auth = Some(Vec::new());

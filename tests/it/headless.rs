@@ -374,7 +374,7 @@ async fn tls_rows(lab: &Lab) -> Vec<Row> {
         row("weak-sha1", serve(spec((weak_sha1.chain, weak_sha1.key))).await, &["cert-weak"]),
         row("weak-rsa1024", serve(spec((weak_rsa.chain, weak_rsa.key))).await, &["cert-weak"]),
         row("kaspersky", serve(spec(alone(lab.kaspersky.issue(&localhost())))).await, &["tls-interception"]),
-        row("system-only-root", serve(spec(alone(lab.corp_proxy.issue(&localhost())))).await, &["tls-interception"]),
+        row("system-only-root", serve(spec(alone(lab.corp_proxy.issue(&localhost())))).await, &["private-ca"]),
         row("tls12-only", serve(spec(good()).versions(Versions::Tls12)).await, &[]),
         row("tls13-only", serve(spec(good()).versions(Versions::Tls13)).await, &[]),
         row("client-cert-tls12", serve(spec(good()).versions(Versions::Tls12).require_client_cert(client_ca.cert.clone())).await, &["client-cert-required"]),
@@ -470,7 +470,7 @@ async fn every_tls_peer_yields_exactly_its_code() {
             .contains("Kaspersky"),
         "{kaspersky:#}"
     );
-    let local_root = run.finding("tls-interception", Some("system-only-root"));
+    let local_root = run.finding("private-ca", Some("system-only-root"));
     assert!(
         local_root.to_string().contains("Corp Proxy Root"),
         "which root: {local_root:#}"
@@ -715,19 +715,24 @@ async fn a_small_offset_that_breaks_a_certificate_is_one_skew() {
     );
 }
 
-/// No NTP server answers (a closed UDP port), but an HTTPS server's `Date` header is 3 h
-/// ahead: the consensus comes from it (`https-date`) and the clock is skewed.
+/// No NTP server answers (a closed UDP port), but three HTTPS servers' `Date` headers say 3 h
+/// ahead: the consensus comes from them (`https-date`) and the clock is skewed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_date_is_the_fallback_clock() {
     let lab = Lab::new();
     let closed = closed_udp_port();
-    let (chain, key) = lab.pki.chain(&LeafSpec::localhost());
-    let dated = tls_server_dated(
-        ServerSpec::new(chain, key).config(),
-        time::Duration::hours(3),
-    )
-    .await;
-    let targets = [tls_target("dated", dated.addr.port())];
+    let mut peers = Vec::new();
+    let mut targets = Vec::new();
+    for name in ["dated", "dated-2", "dated-3"] {
+        let (chain, key) = lab.pki.chain(&LeafSpec::localhost());
+        let peer = tls_server_dated(
+            ServerSpec::new(chain, key).config(),
+            time::Duration::hours(3),
+        )
+        .await;
+        targets.push(tls_target(name, peer.addr.port()));
+        peers.push(peer);
+    }
     let config = lab.config(&closed.to_string(), "", &targets);
     let run = lab.run("https-date", &config, &[]).await;
     run.assert_codes(&[(MACHINE, vec!["clock-skew", "ntp-unreachable"])]);
@@ -743,6 +748,43 @@ async fn https_date_is_the_fallback_clock() {
     assert_eq!(run.json["clock"]["servers"][0]["reason"], "refused");
     let skew = run.finding("clock-skew", None);
     assert!(skew.to_string().contains("dated: Date:"), "{skew:#}");
+    assert!(
+        skew.to_string()
+            .contains("the Date headers of 3 HTTPS servers agree"),
+        "{skew:#}"
+    );
+}
+
+/// Issue 12: NTP silent and one HTTPS server, whose own clock is a month behind and whose
+/// certificate expired ten days ago. One `Date` header never decides the time: the certificate
+/// is expired on this machine's clock (not "this clock is wrong"), and the text report says
+/// why there is no consensus.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_https_date_does_not_decide_the_time() {
+    let lab = Lab::new();
+    let closed = closed_udp_port();
+    let (chain, key) = lab
+        .pki
+        .chain(&LeafSpec::localhost().valid(time::Duration::days(-300), time::Duration::days(-10)));
+    let peer = tls_server_dated(
+        ServerSpec::new(chain, key).config(),
+        time::Duration::days(-30),
+    )
+    .await;
+    let targets = [tls_target("late", peer.addr.port())];
+    let config = lab.config(&closed.to_string(), "", &targets);
+    let run = lab.run("one-date", &config, &[]).await;
+    run.assert_codes(&[
+        (MACHINE, vec!["ntp-unreachable"]),
+        ("late", vec!["cert-expired"]),
+    ]);
+    assert_eq!(run.json["clock"]["source"], "none");
+    assert!(run.json["clock"]["consensus_offset_ms"].is_null());
+    let text = lab.run_text("one-date-text", &config).await;
+    assert!(
+        text.contains("no consensus: no NTP server answered, and the Date headers of 1 HTTPS server(s) do not settle the time (at least 3 agreeing within 3.0 s are needed): certificates are judged on this machine's clock"),
+        "{text}"
+    );
 }
 
 /// 20 TLS targets of which 5 never answer: they run concurrently, so the run takes about

@@ -8,14 +8,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lab::tls::{
-    Ca, Gate, LeafSpec, Peer, Pki, ServerSpec, Versions, alert, close_after_hello, garbage_tls,
-    gated, http_400, reset_after_hello, silent, tls_server, trickle, weak_rsa1024, weak_sha1,
+    Ca, Gate, LeafSpec, Peer, Pki, ServerSpec, Versions, alert, alert_then_hold, close_after_hello,
+    garbage_tls, gated, http_400, http_400_reset_first, reset_after_hello, silent, tls_server,
+    trickle, weak_rsa1024, weak_sha1,
 };
 use rcgen::ExtendedKeyUsagePurpose;
 use tlsdoctor_tui::config::{HostPort, Sni, Target};
-use tlsdoctor_tui::diagnose::{Finding, Machine};
+use tlsdoctor_tui::diagnose::{Finding, Machine, Severity};
 use tlsdoctor_tui::probe::clock::Offset;
-use tlsdoctor_tui::probe::tls::{Attempt, FirstRead, TlsOptions, TlsReport, Variant, check};
+use tlsdoctor_tui::probe::tls::{
+    Attempt, FirstRead, TlsFailure, TlsOptions, TlsReport, Variant, check,
+};
 use tlsdoctor_tui::probe::trust::Trust;
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -176,17 +179,29 @@ async fn every_peer_yields_exactly_its_code() {
         server(ServerSpec::new(weak.chain, weak.key)).await,
         &["cert-weak"],
     );
+    // Leaf, intermediate, and the root cross-signed by an older root: expired (the AddTrust
+    // case) it is extra, never cert-expired, as the valid path does not use it; valid, nothing.
+    let old_root = Ca::root("Lab Old Root");
+    for (name, to, expect) in [
+        ("expired-cross", days(-30), &["cert-chain-extra"][..]),
+        ("valid-cross", days(300), &[][..]),
+    ] {
+        let (mut chain, key) = good();
+        chain.push(pki.root.cross_signed_by(&old_root, days(-2000), to));
+        add(name, server(ServerSpec::new(chain, key)).await, expect);
+    }
     let leaf = lab.kaspersky.issue(&LeafSpec::localhost());
     add(
         "kaspersky",
         server(ServerSpec::new(vec![leaf.cert], leaf.key)).await,
         &["tls-interception"],
     );
+    // A root only the system store has: for localhost (an internal name) a private CA.
     let leaf = lab.corp_proxy.issue(&LeafSpec::localhost());
     add(
         "system-only-root",
         server(ServerSpec::new(vec![leaf.cert], leaf.key)).await,
-        &["tls-interception"],
+        &["private-ca"],
     );
     let (chain, key) = good();
     add(
@@ -237,10 +252,22 @@ async fn every_peer_yields_exactly_its_code() {
         .await,
         &["tls-version"],
     );
+    // Before any ServerHello, alerts rustls lets pass: an answer all the same, not a timeout.
+    add(
+        "close-notify-held",
+        alert_then_hold(1, 0).await,
+        &["tls-closed"],
+    );
+    add(
+        "warning-alert-held",
+        alert_then_hold(1, 112).await,
+        &["tls-alert"],
+    );
     add("silent", silent().await, &["tls-timeout"]);
     add("reset", reset_after_hello().await, &["tls-reset"]);
     add("closed", close_after_hello().await, &["tls-closed"]);
     add("http", http_400().await, &["not-tls"]);
+    add("http-raced", http_400_reset_first().await, &["not-tls"]);
     add("trickle", trickle().await, &["tls-timeout"]);
     let (chain, key) = good();
     add(
@@ -273,6 +300,34 @@ async fn every_peer_yields_exactly_its_code() {
         &["sni-blocked"],
     );
     add("garbage", garbage_tls().await, &["tls-error"]);
+    // The same root for public names, reached on loopback by their SNI: a name any company may
+    // own (either possibility, a warning) and a host public everywhere (interception).
+    for (name, host, expect) in [
+        (
+            "system-root-public-name",
+            "intranet.example.com",
+            &["tls-interception"][..],
+        ),
+        (
+            "system-root-witness",
+            "www.mozilla.org",
+            &["tls-interception"][..],
+        ),
+    ] {
+        let mut spec = LeafSpec::localhost();
+        spec.cn = host.to_string();
+        spec.sans = vec![host.to_string()];
+        let leaf = lab.corp_proxy.issue(&spec);
+        let peer = server(ServerSpec::new(vec![leaf.cert], leaf.key)).await;
+        let mut t = target(name, peer.addr.port());
+        t.host = host.to_string();
+        rows.push(Row {
+            name,
+            _peer: Some(peer),
+            target: t,
+            expect,
+        });
+    }
     let refused_port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
@@ -351,6 +406,40 @@ async fn every_peer_yields_exactly_its_code() {
             .version,
         "TLSv1.2"
     );
+    // Interception is said as a fact only for the host that is public everywhere.
+    let severity = |n: &str| {
+        let r = by_name(n);
+        let t = &rows[rows.iter().position(|r| r.name == n).unwrap()].target;
+        findings(t, r, &lab.trust, None, false)
+            .iter()
+            .find(|f| f.code.to_string() == "tls-interception")
+            .map(|f| (f.severity, f.summary.ends_with(": TLS is intercepted")))
+    };
+    assert_eq!(
+        severity("system-root-public-name"),
+        Some((Severity::Warning, false))
+    );
+    assert_eq!(
+        severity("system-root-witness"),
+        Some((Severity::Error, true))
+    );
+    // The race's loser: the default hello was reset, a retry saw the plaintext.
+    let raced = by_name("http-raced");
+    assert!(
+        matches!(raced.attempt.failure, Some(TlsFailure::Reset { .. })),
+        "{}",
+        raced.attempt.summary()
+    );
+    // An early alert ends the attempt well before its timeout, named as the alert.
+    for (name, alert) in [
+        ("close-notify-held", "close_notify"),
+        ("warning-alert-held", "unrecognized_name"),
+    ] {
+        let a = &by_name(name).attempt;
+        assert!(a.took < opts.timeout, "{name}: {:?}", a.took);
+        let failure = a.failure.as_ref().unwrap().to_string();
+        assert!(failure.contains(alert), "{name}: {failure}");
+    }
     // The large-hello middlebox: the default hello is large, the variant small.
     let large = by_name("large-hello");
     let small = large.variant(|v| *v == Variant::NoPostQuantum).unwrap();
@@ -361,6 +450,11 @@ async fn every_peer_yields_exactly_its_code() {
     let tls13 = by_name("client-cert-tls13");
     assert!(tls13.attempt.negotiated.is_some());
     assert!(by_name("client-cert-tls12").attempt.negotiated.is_none());
+    // The CA names the CertificateRequest carried, readable (rustls hands them over whole).
+    assert_eq!(
+        by_name("client-cert-tls12").attempt.capture.client_auth,
+        Some(vec!["CN=Lab Client CA, O=Lab Client CA".to_string()])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1210,21 +1210,22 @@ fn tls_clock_explained_screens() {
 }
 
 #[test]
-fn https_date_consensus_in_the_clock_pane() {
+fn two_https_dates_do_not_settle_the_time_in_the_clock_pane() {
     let certs = Certs::new();
     let mut s = tls_scene(&certs, SMALL);
-    // A second round where no NTP server answers: UDP 123 is blocked.
+    // A second round where no NTP server answers: UDP 123 is blocked. Two servers' Date
+    // headers agree, but it takes three to tell the time.
     s.ntp(0, Err(NtpError::Timeout(Duration::from_secs(2))), 80);
     s.ntp(1, Err(NtpError::Timeout(Duration::from_secs(2))), 85);
     tls(&mut s, 0, api_good(&certs), 90);
     tls(&mut s, 1, vpn_good(&certs), 95);
     assert_eq!(
         ui::clock::format_consensus(&s.model),
-        "consensus +1.00s: local clock is 1.0 s behind · from the Date headers of 2 HTTPS servers, ±1 s (no NTP server answered)"
+        "consensus: none · the Date headers of 2 HTTPS server(s) do not settle the time (3 agreeing needed; no NTP server answered)"
     );
     s.chars("1");
-    insta::assert_snapshot!("https_date_80x24", s.screen(80, 24));
-    insta::assert_snapshot!("https_date_120x40", s.screen(120, 40));
+    insta::assert_snapshot!("https_date_unsettled_80x24", s.screen(80, 24));
+    insta::assert_snapshot!("https_date_unsettled_120x40", s.screen(120, 40));
 }
 
 #[test]

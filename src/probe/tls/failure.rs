@@ -50,6 +50,11 @@ impl Alert {
     pub fn is_protocol_version(&self) -> bool {
         self.code == 70
     }
+
+    /// close_notify: the sender will send nothing more.
+    pub fn is_close_notify(&self) -> bool {
+        self.code == 0
+    }
 }
 
 impl fmt::Display for Alert {
@@ -124,11 +129,17 @@ pub enum TlsFailure {
     },
     /// A fatal alert ended the handshake.
     Alert(Alert),
+    /// Before any ServerHello, the server sent an alert rustls lets pass (close_notify, or one
+    /// at warning level) and then nothing more: an answer, not a silence.
+    EarlyAlert(Alert),
     /// The server asked for a client certificate and refused to go on without one.
     ClientCertRequired {
         alert: Option<Alert>,
         /// Under TLS 1.3 the refusal comes after the handshake, on the first read.
         after_handshake: bool,
+        /// The HTTP status that refused after a completed handshake (nginx's 400 "No required
+        /// SSL certificate was sent", its 495 and 496).
+        http_status: Option<u16>,
     },
     /// No protocol version in common (refused on our side).
     Version(String),
@@ -145,6 +156,7 @@ impl TlsFailure {
         matches!(
             self,
             TlsFailure::Alert(_)
+                | TlsFailure::EarlyAlert(_)
                 | TlsFailure::ClientCertRequired { .. }
                 | TlsFailure::Version(_)
                 | TlsFailure::Signature(_)
@@ -183,9 +195,23 @@ impl fmt::Display for TlsFailure {
                 write!(f, "not TLS: the server sent {}", quote_bytes(first_bytes))
             }
             TlsFailure::Alert(a) => write!(f, "the server sent the fatal alert {a}"),
+            TlsFailure::EarlyAlert(a) => write!(
+                f,
+                "the server sent the alert {a} instead of a ServerHello, then nothing more"
+            ),
+            TlsFailure::ClientCertRequired {
+                http_status: Some(status),
+                ..
+            } => {
+                write!(
+                    f,
+                    "the server requires a client certificate (HTTP {status} after the handshake)"
+                )
+            }
             TlsFailure::ClientCertRequired {
                 alert,
                 after_handshake,
+                http_status: None,
             } => {
                 let when = if *after_handshake {
                     "after the handshake"
@@ -214,12 +240,82 @@ pub(super) fn looks_like_tls(first: &[u8]) -> bool {
     }
 }
 
+/// The alerts a server sends before its first handshake record, read off the wire: rustls lets
+/// close_notify and warning-level alerts pass there and waits on for a ServerHello that may
+/// never come.
+#[derive(Debug, Default)]
+pub(crate) struct EarlyAlerts {
+    /// The start of a record not yet whole (at most a header and an alert's two bytes).
+    partial: Vec<u8>,
+    /// A record other than a plain alert was seen: the scan is over.
+    done: bool,
+    /// The last alert seen, as (level, description).
+    last: Option<(u8, u8)>,
+}
+
+impl EarlyAlerts {
+    /// Notes the next bytes from the server.
+    pub(super) fn feed(&mut self, bytes: &[u8]) {
+        if self.done {
+            return;
+        }
+        // Bounded: whatever is not a whole alert ends the scan, and the buffer with it.
+        self.partial.extend_from_slice(bytes);
+        loop {
+            let p = &self.partial;
+            let plain_alert = match p.len() {
+                0 => return,
+                1 | 2 => p[0] == 21 && p.get(1).is_none_or(|m| *m == 3),
+                _ => p[0] == 21 && p[1] == 3 && p.get(3..5).is_none_or(|l| l == [0, 2]),
+            };
+            if !plain_alert {
+                self.done = true;
+                self.last = None;
+                self.partial = Vec::new();
+                return;
+            }
+            if p.len() < ALERT_RECORD {
+                return;
+            }
+            self.last = Some((p[5], p[6]));
+            self.partial.drain(..ALERT_RECORD);
+        }
+    }
+
+    /// The alert that ended what the server has sent so far, when nothing but alerts came.
+    pub(super) fn pending(&self) -> Option<Alert> {
+        let (_, code) = self
+            .last
+            .filter(|_| !self.done && self.partial.is_empty())?;
+        Some(Alert {
+            code,
+            name: alert_name(code).to_string(),
+        })
+    }
+
+    /// Whether the server's last word so far is close_notify (it will send nothing more).
+    pub(super) fn closed(&self) -> bool {
+        self.pending().is_some_and(|a| a.is_close_notify())
+    }
+
+    /// Whether the server's last word so far is an alert rustls lets pass (a warning).
+    pub(super) fn warned(&self) -> bool {
+        self.last.is_some_and(|(level, _)| level != 2) && self.pending().is_some()
+    }
+}
+
+/// A plain alert record: a 5-byte header and the level and description.
+const ALERT_RECORD: usize = 7;
+
 /// Sorts a handshake error into what it means.
 pub(super) fn classify(e: &io::Error, wire: &WireLog, capture: &Capture) -> TlsFailure {
     if !looks_like_tls(&wire.first) {
         return TlsFailure::NotTls {
             first_bytes: wire.first.clone(),
         };
+    }
+    if let Some(alert) = wire.early.pending().filter(|_| wire.early.warned()) {
+        return TlsFailure::EarlyAlert(alert);
     }
     let asked = capture.client_auth.is_some();
     let rustls_error = e
@@ -230,7 +326,11 @@ pub(super) fn classify(e: &io::Error, wire: &WireLog, capture: &Capture) -> TlsF
             rustls::Error::AlertReceived(desc) if asked => TlsFailure::ClientCertRequired {
                 alert: Some(Alert::new(*desc)),
                 after_handshake: false,
+                http_status: None,
             },
+            rustls::Error::AlertReceived(rustls::AlertDescription::CloseNotify) => {
+                TlsFailure::EarlyAlert(Alert::new(rustls::AlertDescription::CloseNotify))
+            }
             rustls::Error::AlertReceived(desc) => TlsFailure::Alert(Alert::new(*desc)),
             rustls::Error::PeerIncompatible(p) if format!("{p:?}").contains("Version") => {
                 TlsFailure::Version(format!("{p:?}"))
@@ -252,6 +352,7 @@ pub(super) fn classify(e: &io::Error, wire: &WireLog, capture: &Capture) -> TlsF
             TlsFailure::ClientCertRequired {
                 alert: None,
                 after_handshake: false,
+                http_status: None,
             }
         }
         io::ErrorKind::ConnectionReset
@@ -262,12 +363,30 @@ pub(super) fn classify(e: &io::Error, wire: &WireLog, capture: &Capture) -> TlsF
         io::ErrorKind::UnexpectedEof if asked => TlsFailure::ClientCertRequired {
             alert: None,
             after_handshake: false,
+            http_status: None,
         },
         io::ErrorKind::UnexpectedEof => TlsFailure::Closed {
             received: wire.received,
         },
         _ => TlsFailure::Other(clean(&e.to_string())),
     }
+}
+
+/// How a server that completed the handshake without a client certificate refuses over HTTP:
+/// nginx with `ssl_verify_client on` answers 400 ("No required SSL certificate was sent") after
+/// its CertificateRequest went unanswered (`asked`), or 495/496 where they are passed through.
+/// A 400 without a CertificateRequest is some other bad request, and `optional` answers 200.
+pub(super) fn http_refusal(status: Option<u16>, asked: bool) -> Option<TlsFailure> {
+    match status? {
+        495 | 496 => {}
+        400 if asked => {}
+        _ => return None,
+    }
+    Some(TlsFailure::ClientCertRequired {
+        alert: None,
+        after_handshake: true,
+        http_status: status,
+    })
 }
 
 /// What a read error means after the handshake.
@@ -287,6 +406,26 @@ pub(super) fn read_failure(e: &io::Error, took: Duration) -> FirstRead {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn early_alerts_are_read_across_reads() {
+        let mut e = EarlyAlerts::default();
+        e.feed(&[0x15, 0x03]);
+        assert!(e.pending().is_none());
+        e.feed(&[0x03, 0x00, 0x02, 0x01]);
+        assert!(e.pending().is_none());
+        e.feed(&[0x00]);
+        assert!(e.closed());
+        let mut e = EarlyAlerts::default();
+        e.feed(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 112]);
+        assert!(e.warned() && !e.closed());
+        e.feed(&[0x16, 0x03, 0x03, 0x00, 0x7a]);
+        assert!(e.pending().is_none() && !e.warned());
+        let mut e = EarlyAlerts::default();
+        e.feed(&[0x16, 0x03, 0x03, 0x00, 0x7a, 0x02]);
+        e.feed(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00]);
+        assert!(e.pending().is_none());
+    }
 
     #[test]
     fn tls_record_shape() {

@@ -8,6 +8,7 @@
 //! retries TLS 1.2-only and 1.3-only. Everything runs under one deadline of two timeouts.
 
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
@@ -29,7 +30,7 @@ use super::verifier::{self, Capture, HelloConfig, Recorder};
 use crate::config::{HTTPS_PORT, Target};
 use crate::text::clean;
 pub use failure::{Alert, FirstRead, TlsFailure, alert_name};
-use failure::{classify, read_failure};
+use failure::{EarlyAlerts, classify, http_refusal, read_failure};
 
 mod failure;
 
@@ -38,6 +39,10 @@ const FIRST_BYTES: usize = 64;
 /// How long the read after the handshake waits (the `HEAD /` answer, an h2 server's
 /// SETTINGS): the TLS verdict does not wait a whole timeout for a server that ignores it.
 const FIRST_READ_BUDGET: Duration = Duration::from_millis(1500);
+/// How long a server that sent a warning alert instead of its ServerHello has to go on with
+/// the handshake (servers that warn unrecognized_name send their ServerHello right after it)
+/// before the alert is taken as its answer.
+const EARLY_ALERT_GRACE: Duration = Duration::from_secs(1);
 /// How much of an HTTP response head is read at most.
 const MAX_HEAD: usize = 16 * 1024;
 
@@ -357,6 +362,10 @@ pub async fn check(target: &Target, addrs: &[IpAddr], opts: &TlsOptions) -> TlsR
         if attempt.http.is_none() {
             attempt.http.clone_from(&h1.http);
         }
+        // An h2 server's refusal of a missing client certificate is read over HTTP/1.1.
+        if let Some(f @ TlsFailure::ClientCertRequired { .. }) = &h1.failure {
+            attempt.failure = Some(f.clone());
+        }
         variants.push(h1);
     }
 
@@ -462,12 +471,35 @@ pub(crate) struct WireLog {
     /// Bytes sent when the first byte arrived.
     pub(super) sent_before_reply: Option<usize>,
     pub(super) first: Vec<u8>,
+    /// The alerts sent before any handshake record.
+    pub(super) early: EarlyAlerts,
 }
 
-/// A stream that notes what passes through it.
+/// A stream that notes what passes through it, and ends the handshake when the server's answer
+/// is an alert rustls would wait past: at once for close_notify, after [`EARLY_ALERT_GRACE`]
+/// of silence for a warning.
 struct Tap<S> {
     inner: S,
     log: Arc<Mutex<WireLog>>,
+    grace: Option<Pin<Box<tokio::time::Sleep>>>,
+    grace_len: Duration,
+}
+
+impl<S> Tap<S> {
+    fn new(inner: S, log: Arc<Mutex<WireLog>>, grace_len: Duration) -> Self {
+        Tap {
+            inner,
+            log,
+            grace: None,
+            grace_len,
+        }
+    }
+}
+
+/// The read error that ends a handshake the server answered with an alert; `classify` reads
+/// the alert off the [`WireLog`].
+fn early_alert_error() -> io::Error {
+    io::Error::other("the server answered with an alert before its ServerHello")
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
@@ -478,17 +510,38 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if let Poll::Ready(Ok(())) = &poll {
-            let new = &buf.filled()[before..];
-            if !new.is_empty() {
-                let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
-                if log.sent_before_reply.is_none() {
-                    log.sent_before_reply = Some(log.sent);
+        match &poll {
+            Poll::Ready(Ok(())) => {
+                let new = &buf.filled()[before..];
+                if !new.is_empty() {
+                    let log = Arc::clone(&self.log);
+                    let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
+                    if log.sent_before_reply.is_none() {
+                        log.sent_before_reply = Some(log.sent);
+                    }
+                    log.received += new.len();
+                    let room = FIRST_BYTES.saturating_sub(log.first.len());
+                    log.first.extend_from_slice(&new[..new.len().min(room)]);
+                    log.early.feed(new);
+                    if log.early.closed() {
+                        return Poll::Ready(Err(early_alert_error()));
+                    }
+                    if !log.early.warned() {
+                        self.grace = None;
+                    } else if self.grace.is_none() {
+                        let len = self.grace_len;
+                        self.grace = Some(Box::pin(tokio::time::sleep(len)));
+                    }
                 }
-                log.received += new.len();
-                let room = FIRST_BYTES.saturating_sub(log.first.len());
-                log.first.extend_from_slice(&new[..new.len().min(room)]);
             }
+            Poll::Pending => {
+                if let Some(grace) = &mut self.grace
+                    && grace.as_mut().poll(cx).is_ready()
+                {
+                    return Poll::Ready(Err(early_alert_error()));
+                }
+            }
+            Poll::Ready(Err(_)) => {}
         }
         poll
     }
@@ -603,10 +656,7 @@ async fn run_attempt(
         }
     };
     let log = Arc::new(Mutex::new(WireLog::default()));
-    let tap = Tap {
-        inner: stream,
-        log: log.clone(),
-    };
+    let tap = Tap::new(stream, log.clone(), EARLY_ALERT_GRACE.min(opts.timeout / 2));
     let connector = TlsConnector::from(Arc::new(config));
     let hs_start = Instant::now();
     let until = step_deadline(opts.timeout, deadline);
@@ -643,10 +693,15 @@ async fn run_attempt(
                     TlsFailure::ClientCertRequired {
                         alert: Some(alert.clone()),
                         after_handshake: true,
+                        http_status: None,
                     }
                 } else {
                     TlsFailure::Alert(alert.clone())
                 });
+            }
+            if a.failure.is_none() {
+                let asked = recorder.snapshot().client_auth.is_some();
+                a.failure = http_refusal(http.as_ref().and_then(|h| h.status), asked);
             }
             a.first_read = Some(first);
             a.http = http;

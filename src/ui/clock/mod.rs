@@ -216,6 +216,11 @@ pub fn format_consensus(model: &Model) -> String {
             "consensus: no NTP servers configured (set [clock] servers or --ntp)".to_string()
         }
         None if running > 0 && answered == 0 => format!("consensus: checking… {running} running"),
+        None if !c.unsettled_dates.is_empty() => format!(
+            "consensus: none · the Date headers of {} HTTPS server(s) do not settle the time ({} agreeing needed; no NTP server answered)",
+            c.unsettled_dates.len(),
+            crate::diagnose::clock::HTTPS_DATE_QUORUM
+        ),
         None if model.obs.ntp.iter().all(|s| s.last.is_some()) => {
             "consensus: none, no server gave a usable time".to_string()
         }

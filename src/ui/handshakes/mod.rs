@@ -99,7 +99,7 @@ pub fn failure_word(f: &TlsFailure) -> &'static str {
         TlsFailure::Timeout { .. } => "timeout",
         TlsFailure::Closed { .. } => "closed",
         TlsFailure::NotTls { .. } => "not tls",
-        TlsFailure::Alert(_) => "alert",
+        TlsFailure::Alert(_) | TlsFailure::EarlyAlert(_) => "alert",
         TlsFailure::ClientCertRequired { .. } => "client cert",
         TlsFailure::Version(_) => "version",
         TlsFailure::Signature(_) => "signature",

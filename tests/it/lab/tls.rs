@@ -108,6 +108,32 @@ impl Ca {
         }
     }
 
+    /// This CA's certificate again (its name and key), cross-signed by `other` and valid from
+    /// `from` to `to` relative to now: what servers sent for old clients, the AddTrust way.
+    pub fn cross_signed_by(
+        &self,
+        other: &Ca,
+        from: time::Duration,
+        to: time::Duration,
+    ) -> CertificateDer<'static> {
+        let cn = self.cert_cn().expect("the lab's CAs carry a common name");
+        let mut params = ca_params(&cn);
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now + from;
+        params.not_after = now + to;
+        params
+            .signed_by(self.issuer.key(), &other.issuer)
+            .expect("cross-sign")
+            .der()
+            .clone()
+    }
+
+    fn cert_cn(&self) -> Option<String> {
+        let (_, cert) = x509_parser::parse_x509_certificate(&self.cert).ok()?;
+        let cn = cert.subject().iter_common_name().next()?.as_str().ok()?;
+        Some(cn.to_string())
+    }
+
     /// A server certificate as `spec` describes, signed by this CA.
     pub fn issue(&self, spec: &LeafSpec) -> Leaf {
         let key = KeyPair::generate().expect("generate a key");
@@ -462,6 +488,30 @@ pub async fn http_400() -> Peer {
     .await
 }
 
+/// A plain HTTP server that lost the race on its first connection: it reset that one before
+/// its `HTTP/1.1 400` was read (as nginx can when it answers and closes with the hello unread),
+/// and answers every later one as [`http_400`] does.
+pub async fn http_400_reset_first() -> Peer {
+    let first = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    spawn_peer(move |mut s| {
+        let first = first.swap(false, std::sync::atomic::Ordering::SeqCst);
+        async move {
+            read_hello(&mut s).await;
+            if first {
+                reset(&s);
+                return;
+            }
+            let _ = s
+                .write_all(
+                    b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                )
+                .await;
+            let _ = s.shutdown().await;
+        }
+    })
+    .await
+}
+
 /// After the ClientHello, trickles the start of a TLS handshake record, one byte a second.
 pub async fn trickle() -> Peer {
     spawn_peer(|mut s| async move {
@@ -487,6 +537,19 @@ pub async fn alert(code: u8) -> Peer {
             .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, code])
             .await;
         let _ = s.shutdown().await;
+    })
+    .await
+}
+
+/// Answers the ClientHello with one alert record at `level` (1 warning, 2 fatal), then holds
+/// the connection open without another byte, as the server in issue 12 did.
+pub async fn alert_then_hold(level: u8, code: u8) -> Peer {
+    spawn_peer(move |mut s| async move {
+        read_hello(&mut s).await;
+        let _ = s
+            .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, level, code])
+            .await;
+        drain(&mut s).await;
     })
     .await
 }
