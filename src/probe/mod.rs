@@ -8,6 +8,7 @@ pub mod connect;
 pub mod http;
 pub mod logline;
 pub mod reach;
+pub mod signatures;
 pub mod slot;
 pub mod sync;
 pub mod tls;

@@ -410,9 +410,7 @@ pub fn judge(
         .collect();
     let at = unix(at);
     let sent = sent_path(parsed);
-    let algs = rustls::crypto::aws_lc_rs::default_provider()
-        .signature_verification_algorithms
-        .all;
+    let algs = super::signatures::algorithms();
     let intermediates = chain.get(1..).unwrap_or_default();
     let ee = chain.first().map(webpki::EndEntityCert::try_from);
     // The path webpki builds at `at`, as a client would: when one exists, its certificates
