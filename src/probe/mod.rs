@@ -101,7 +101,9 @@ pub async fn run(id: ProbeId, ctx: &ProbeContext, dns: Option<&connect::Dns>) ->
         ProbeId::Ntp(_) | ProbeId::SyncService | ProbeId::Dns(_) => None,
     };
     let subject = logline::subject(id, config);
-    tracing::info!("probe {subject}: started");
+    // The start at debug: at info, the finish line says what ran and how long it took (a run
+    // of a thousand targets writes a line a check, not two).
+    tracing::debug!("probe {subject}: started");
     let start = std::time::Instant::now();
     let timeout = config.network.timeout;
     let outcome = match id {

@@ -130,11 +130,24 @@ for s in "$HERE"/[0-9][0-9]-*.sh; do
   scripts+=("$s")
 done
 
+# faketime's wrapper names a semaphore and a shared memory segment after its pid and leaves
+# them behind when it is killed; a later wrapper that gets the same pid then fails ("sem_open:
+# File exists"). Those of processes that are gone are removed before each script.
+clean_faketime_leftovers() {
+  local f pid
+  for f in /dev/shm/sem.faketime_sem_* /dev/shm/faketime_shm_*; do
+    [[ -e $f ]] || continue
+    pid=${f##*_}
+    [[ $pid =~ ^[0-9]+$ ]] && ! kill -0 "$pid" 2>/dev/null && rm -f "$f"
+  done
+}
+
 passed=0
 failed=0
 suite_start=$(now_ns)
 for s in "${scripts[@]}"; do
   name=$(basename "$s")
+  clean_faketime_leftovers
   say "$name"
   start=$(now_ns)
   INTEROP_SCRIPT=$name timeout -k 10 "$SCRIPT_TIMEOUT" \

@@ -1025,8 +1025,8 @@ async fn the_log_records_what_ran() {
         ),
     ] {
         assert!(
-            has("INFO", &format!("{probe}: started")),
-            "{probe} started:\n{log}"
+            !has("INFO", &format!("{probe}: started")),
+            "a check's start is at debug:\n{log}"
         );
         assert!(
             lines.iter().any(|l| l.contains(" INFO ")
@@ -1055,6 +1055,8 @@ async fn the_log_records_what_ran() {
     output(cmd).await;
     let log = std::fs::read_to_string(debug_home.join("tlsdoctor/tlsdoctor.log"))
         .expect("the debug log file");
+    let started = r#"DEBUG tlsdoctor_tui::probe: probe Tls(0) "good" localhost:443: started"#;
+    assert!(log.contains(started), "{started}:\n{log}");
     let hello = r#"DEBUG tlsdoctor_tui::probe: probe Tls(0) "good" localhost:443: default hello (TLS 1.3+1.2, post-quantum share): TLSv1.3"#;
     assert!(log.contains(hello), "{hello}:\n{log}");
     assert!(
