@@ -63,6 +63,16 @@ pub struct Cli {
     #[arg(long)]
     pub json: bool,
 
+    /// Run every check once, then write a support bundle (tar.gz: reports, history, log,
+    /// environment) to FILE, made new (implies --once).
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<PathBuf>,
+
+    /// Replace host names, addresses and certificate subjects in the bundle (--bundle, and `e`
+    /// in the dashboard) with stable placeholders.
+    #[arg(long)]
+    pub redact: bool,
+
     /// No colours (also when NO_COLOR is set).
     #[arg(long)]
     pub no_color: bool,

@@ -13,6 +13,8 @@
 //!
 //! ```text
 //! main · runtime · headless       the shell: terminal, tasks, signals, effects
+//! bundle                          the support bundle: reads app's model and report's output,
+//!                                 gathers the environment (fixed commands, bounded), redacts
 //! mouse                           mouse capture, crossterm's events as messages (via ui)
 //! usage                           --help's keys and sections, completions, the man page
 //! ui · report                     read app's model (report uses ui::format for the same words)
@@ -45,6 +47,7 @@
 //!   `config/mod.rs`; its line in the README's config section.
 
 pub mod app;
+pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod diagnose;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tlsdoctor_tui::app::Env;
 use tlsdoctor_tui::cli::Cli;
 use tlsdoctor_tui::diagnose::Machine;
-use tlsdoctor_tui::{fix, headless, logging, report, runtime, usage};
+use tlsdoctor_tui::{bundle, fix, headless, logging, report, runtime, usage};
 
 /// Exit code when the tool could not run (bad usage, bad config, internal error).
 const CANNOT_RUN: u8 = 3;
@@ -67,7 +67,20 @@ fn run(cli: &Cli) -> ExitCode {
             return ExitCode::from(CANNOT_RUN);
         }
     };
-    let headless = cli.once || cli.json || !std::io::stdout().is_terminal();
+    let headless = cli.once || cli.json || cli.bundle.is_some() || !std::io::stdout().is_terminal();
+    if headless && cli.redact && cli.bundle.is_none() {
+        eprintln!("tlsdoctor-tui: --redact applies to a support bundle: give --bundle FILE too");
+        return ExitCode::from(CANNOT_RUN);
+    }
+    // Made before the checks run, so a bad or taken FILE is said at once.
+    let mut bundle_file = match cli.bundle.as_deref().map(bundle::create) {
+        Some(Err(e)) => {
+            eprintln!("tlsdoctor-tui: {e}");
+            return ExitCode::from(CANNOT_RUN);
+        }
+        Some(Ok(f)) => Some(f),
+        None => None,
+    };
     let (log_path, _log_guard) = match logging::init() {
         Ok((path, guard)) => (Some(path), Some(guard)),
         Err(e) => {
@@ -101,6 +114,7 @@ fn run(cli: &Cli) -> ExitCode {
         color: !cli.colorless(),
         mouse: !cli.no_mouse,
         light: cli.light_background(),
+        redact: cli.redact,
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -117,6 +131,11 @@ fn run(cli: &Cli) -> ExitCode {
         rt.block_on(async {
             if headless {
                 let model = headless::run_once(config, machine).await;
+                if let (Some(file), Some(path)) = (bundle_file.take(), cli.bundle.as_deref()) {
+                    let log = log_path.as_deref();
+                    bundle::write(file, path, &model, log, cli.redact).await?;
+                    tracing::info!("support bundle written to {}", path.display());
+                }
                 // Written as it is serialised (a JSON report of 1000 targets is megabytes).
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
                 let written = if cli.json {

@@ -18,7 +18,6 @@ use crate::app::{self, Effect, Env, FixRun, Model, Msg};
 use crate::config::Config;
 use crate::diagnose::{Machine, Observations};
 use crate::probe::{self, ProbeContext, ProbeEvent, ProbeId, ProbeOutcome};
-use crate::report;
 
 /// How long the input thread waits for a key before it looks whether it should hold still:
 /// its only wake-up while nothing happens.
@@ -464,7 +463,7 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
                 }
                 Effect::Export => {
                     let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-                    let result = export(&model, &dir);
+                    let result = export(&model, &dir).await;
                     match &result {
                         Ok(paths) => tracing::info!("exported the report to {paths:?}"),
                         Err(e) => tracing::warn!("export failed: {e}"),
@@ -584,10 +583,10 @@ fn suspend(terminal: &mut DefaultTerminal, input: &Input) {
     input.resume();
 }
 
-/// Writes the JSON and text reports into `dir` as `tlsdoctor-report-<UTC time>.json` and
-/// `.txt` (`-2`, `-3`... when the name is taken), each created new with mode 0600, never
-/// through a link; returns both paths. The error names the directory.
-pub fn export(model: &Model, dir: &std::path::Path) -> Result<[PathBuf; 2], String> {
+/// Writes the support bundle ([`crate::bundle`]) into `dir` as
+/// `tlsdoctor-report-<UTC time>.tar.gz` (`-2`, `-3`... when the name is taken), created new
+/// with mode 0600, never through a link; returns its path. The error names the directory.
+pub async fn export(model: &Model, dir: &std::path::Path) -> Result<PathBuf, String> {
     let stamp = humantime::format_rfc3339_seconds(model.wall)
         .to_string()
         .replace(':', "");
@@ -598,27 +597,16 @@ pub fn export(model: &Model, dir: &std::path::Path) -> Result<[PathBuf; 2], Stri
             dir.display()
         )
     };
-    let files =
-        crate::config::file::create_unique(dir, &stem, &["json", "txt"]).map_err(|e| failed(&e))?;
-    let mut paths = Vec::new();
-    for (i, (file, path)) in files.into_iter().enumerate() {
-        let mut out = io::BufWriter::new(file);
-        let written = if i == 0 {
-            serde_json::to_writer_pretty(&mut out, &report::json::report(model))
-                .map_err(io::Error::from)
-                .and_then(|()| writeln!(out))
-        } else {
-            out.write_all(report::text::report(model).as_bytes())
-        };
-        written
-            .and_then(|()| out.flush())
-            .map_err(|e| failed(&format!("{}: {e}", path.display())))?;
-        paths.push(path);
-    }
-    let [json, text]: [PathBuf; 2] = paths
-        .try_into()
-        .map_err(|_| failed(&"two files were asked for"))?;
-    Ok([json, text])
+    let bytes = crate::bundle::build(model, model.env.log_path.as_deref(), model.env.redact)
+        .await
+        .map_err(|e| failed(&e))?;
+    let mut files =
+        crate::config::file::create_unique(dir, &stem, &["tar.gz"]).map_err(|e| failed(&e))?;
+    let (mut file, path) = files.pop().ok_or_else(|| failed(&"no file was made"))?;
+    file.write_all(&bytes)
+        .and_then(|()| file.flush())
+        .map_err(|e| failed(&format!("{}: {e}", path.display())))?;
+    Ok(path)
 }
 
 /// Leaves the TUI, runs the confirmed command in the real terminal, waits for Enter, comes back

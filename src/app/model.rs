@@ -72,6 +72,8 @@ pub enum Overlay {
 
 /// Facts about the terminal session, read once at start (the machine's own facts are
 /// [`Machine`], part of the observations).
+// Independent switches from the command line, not a state machine.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     pub log_path: Option<PathBuf>,
@@ -80,6 +82,8 @@ pub struct Env {
     pub mouse: bool,
     /// The terminal's background is light (`--theme light`, or from `COLORFGBG`).
     pub light: bool,
+    /// `e` writes a redacted support bundle (`--redact`).
+    pub redact: bool,
 }
 
 /// The whole state of a session.

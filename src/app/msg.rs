@@ -24,7 +24,7 @@ pub enum Msg {
         result: Result<i32, String>,
     },
     /// The report was written (or not): the JSON file, then the text file.
-    Exported(Result<[PathBuf; 2], String>),
+    Exported(Result<PathBuf, String>),
     /// The clipboard copy was sent to the terminal.
     Copied(String),
 }

@@ -109,9 +109,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             p.command_running = false;
             begin(model, what, &run.rerun)
         }
-        Msg::Exported(Ok([json, text])) => {
-            let (json, text) = (json.display(), text.display());
-            flash(model, format!("report written to {json} and {text}"));
+        Msg::Exported(Ok(path)) => {
+            flash(
+                model,
+                format!("support bundle written to {}", path.display()),
+            );
             Vec::new()
         }
         Msg::Exported(Err(e)) => {

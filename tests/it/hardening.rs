@@ -78,49 +78,55 @@ fn mode(p: &Path) -> u32 {
     std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
 }
 
+/// `e`'s export, as the dashboard runs it.
+fn export(model: &Model, dir: &Path) -> Result<PathBuf, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(tlsdoctor_tui::runtime::export(model, dir))
+}
+
 #[test]
 fn an_export_never_follows_a_planted_link_and_takes_a_new_name() {
     let dir = tempfile::tempdir().unwrap();
     let wall = SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000);
     let stem = "tlsdoctor-report-2026-09-21T141320Z";
-    // A file of the user's, and links planted under the export's names: one to that file,
-    // one dangling (it would make a file wherever it points).
+    // A file of the user's, and links planted under the export's name: one to that file,
+    // then one dangling (it would make a file wherever it points).
     let secret = dir.path().join("secret");
     std::fs::write(&secret, "precious\n").unwrap();
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let json_link = dir.path().join(format!("{stem}.json"));
-    let txt_link = dir.path().join(format!("{stem}.txt"));
-    std::os::unix::fs::symlink(&secret, &json_link).unwrap();
+    let link = dir.path().join(format!("{stem}.tar.gz"));
+    std::os::unix::fs::symlink(&secret, &link).unwrap();
+    let dangling = dir.path().join(format!("{stem}-2.tar.gz"));
     let elsewhere = dir.path().join("elsewhere");
-    std::os::unix::fs::symlink(&elsewhere, &txt_link).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &dangling).unwrap();
 
     let model = model_at(wall);
-    let [json, text] = tlsdoctor_tui::runtime::export(&model, dir.path()).unwrap();
-    assert_eq!(json, dir.path().join(format!("{stem}-2.json")));
-    assert_eq!(text, dir.path().join(format!("{stem}-2.txt")));
+    let bundle = export(&model, dir.path()).unwrap();
+    assert_eq!(bundle, dir.path().join(format!("{stem}-3.tar.gz")));
     assert_eq!(std::fs::read_to_string(&secret).unwrap(), "precious\n");
     assert!(!elsewhere.exists(), "the dangling link made a file");
-    assert!(std::fs::symlink_metadata(&json_link).unwrap().is_symlink());
-    for p in [&json, &text] {
-        assert_eq!(mode(p), 0o600, "{}", p.display());
-        assert!(std::fs::symlink_metadata(p).unwrap().is_file());
-    }
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert_eq!(mode(&bundle), 0o600);
+    assert!(std::fs::symlink_metadata(&bundle).unwrap().is_file());
+    let members = crate::bundle::unpack(&std::fs::read(&bundle).unwrap());
+    let report: Value = serde_json::from_slice(&members["report.json"]).unwrap();
     assert_eq!(report["schema"], "tlsdoctor/report/v1");
-    assert!(!std::fs::read_to_string(&text).unwrap().is_empty());
+    assert!(!members["report.txt"].is_empty());
 
     // A second export in the same second keeps the first.
-    let first = std::fs::read(&json).unwrap();
-    let [json3, text3] = tlsdoctor_tui::runtime::export(&model, dir.path()).unwrap();
-    assert_eq!(json3, dir.path().join(format!("{stem}-3.json")));
-    assert_eq!(text3, dir.path().join(format!("{stem}-3.txt")));
-    assert_eq!(std::fs::read(&json).unwrap(), first);
+    let first = std::fs::read(&bundle).unwrap();
+    let again = export(&model, dir.path()).unwrap();
+    assert_eq!(again, dir.path().join(format!("{stem}-4.tar.gz")));
+    assert_eq!(std::fs::read(&bundle).unwrap(), first);
 }
 
 #[test]
 fn an_export_that_cannot_be_written_names_the_directory() {
     let model = model_at(SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000));
-    let e = tlsdoctor_tui::runtime::export(&model, Path::new("/nonexistent/reports")).unwrap_err();
+    let e = export(&model, Path::new("/nonexistent/reports")).unwrap_err();
     assert!(e.contains("/nonexistent/reports"), "{e}");
 }
 

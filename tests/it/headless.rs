@@ -49,15 +49,15 @@ fn days(n: i64) -> time::Duration {
 
 /// The lab's trust: the roots a `ca_file` holds (the lab PKI's and the weak fixtures'), and a
 /// "system store" (given to the binary as `SSL_CERT_FILE`) holding two interception roots.
-struct Lab {
-    pki: Pki,
+pub(crate) struct Lab {
+    pub(crate) pki: Pki,
     kaspersky: Ca,
     corp_proxy: Ca,
     dir: TempDir,
 }
 
 impl Lab {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().expect("a temp dir");
         std::fs::create_dir(dir.path().join("bin")).expect("a bin dir");
         let lab = Lab {
@@ -77,7 +77,7 @@ impl Lab {
         lab
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
@@ -89,7 +89,7 @@ impl Lab {
 
     /// A config: `[clock]` asks `ntp`, `[network]` trusts the lab's ca_file and has no
     /// captive-portal check unless `captive_url` is given; then `targets`.
-    fn config(&self, ntp: &str, captive_url: &str, targets: &[String]) -> String {
+    pub(crate) fn config(&self, ntp: &str, captive_url: &str, targets: &[String]) -> String {
         format!(
             "[clock]\nservers = [{ntp:?}]\ntimeout = {TIMEOUT:?}\n\n\
              [network]\ntimeout = {TIMEOUT:?}\nca_file = {ca:?}\ncaptive_url = {captive_url:?}\n\n{}",
@@ -126,7 +126,7 @@ impl Lab {
 impl Lab {
     /// `tlsdoctor-tui --once -c NAME.toml` (the config written first), in the lab's
     /// environment: see [`Lab::run`].
-    fn command(&self, name: &str, config: &str) -> Command {
+    pub(crate) fn command(&self, name: &str, config: &str) -> Command {
         let file = self.write(&format!("{name}.toml"), config);
         let mut cmd = Command::cargo_bin("tlsdoctor-tui").expect("the binary is built");
         cmd.args(["--once", "-c", path_str(&file)])
@@ -149,19 +149,19 @@ impl Lab {
 
 /// Runs `cmd` to its end (bounded by [`RUN_LIMIT`]) off the runtime's workers, which serve
 /// the lab's peers meanwhile.
-async fn output(mut cmd: Command) -> std::process::Output {
+pub(crate) async fn output(mut cmd: Command) -> std::process::Output {
     tokio::task::spawn_blocking(move || cmd.output())
         .await
         .expect("the runner thread")
         .expect("the binary runs")
 }
 
-fn path_str(p: &Path) -> &str {
+pub(crate) fn path_str(p: &Path) -> &str {
     p.to_str().expect("a UTF-8 temp path")
 }
 
 /// A TLS target known as `localhost`, reached at 127.0.0.1:`port`.
-fn tls_target(name: &str, port: u16) -> String {
+pub(crate) fn tls_target(name: &str, port: u16) -> String {
     format!(
         "[[targets]]\nname = {name:?}\nhost = \"localhost\"\nconnect = \"127.0.0.1:{port}\"\n\n"
     )

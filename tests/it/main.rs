@@ -2,6 +2,7 @@
 //! links once): the lab's peers on loopback, the CLI, the headless runs, the probes against
 //! real and lab peers, the pure diagnosis's scenarios, and the view's snapshots.
 
+mod bundle;
 mod cli;
 mod clock;
 mod config;

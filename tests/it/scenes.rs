@@ -67,6 +67,7 @@ impl Scene {
             color,
             mouse: true,
             light: false,
+            redact: false,
         };
         Scene {
             base,
