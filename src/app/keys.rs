@@ -182,7 +182,7 @@ pub const BINDINGS: &[Binding] = &[
     b(&[Key::Char('c')], "c", Action::Copy, MAIN, "copy the selected finding's fix command (OSC 52)", ""),
     b(&[Key::Char('c')], "c", Action::Copy, &[Mode::Fixes, Mode::Confirm], "copy the fix's command (OSC 52)", "copy command"),
     b(&[Key::Esc], "Esc", Action::Close, FIXES, "close the fixes", "close"),
-    b(&[Key::Char('e')], "e", Action::Export, MAIN, "export the report (JSON and text) to the current directory", ""),
+    b(&[Key::Char('e')], "e", Action::Export, MAIN, "write a support bundle (tar.gz) to the current directory", ""),
     b(&[Key::Char('p')], "p", Action::Pause, MAIN, "pause or resume live clock sampling", "pause"),
     b(&[Key::Char('?')], "?", Action::Help, MAIN, "this help", "help"),
     b(&[Key::F(1)], "F1", Action::Help, MAIN, "this help, as ?", ""),

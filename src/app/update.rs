@@ -699,6 +699,25 @@ mod tests {
     }
 
     #[test]
+    fn e_asks_for_the_bundle_and_the_status_line_names_it() {
+        let mut m = model();
+        assert_eq!(update(&mut m, key('e')), vec![Effect::Export]);
+        let path = std::path::PathBuf::from("/home/u/tlsdoctor-report-1970-01-01T000000Z.tar.gz");
+        update(&mut m, Msg::Exported(Ok(path)));
+        let (text, _) = m.flash.as_ref().expect("a status line");
+        assert_eq!(
+            text,
+            "support bundle written to /home/u/tlsdoctor-report-1970-01-01T000000Z.tar.gz"
+        );
+        update(
+            &mut m,
+            Msg::Exported(Err("cannot write the report in /ro".to_string())),
+        );
+        let (text, _) = m.flash.as_ref().expect("a status line");
+        assert_eq!(text, "export failed: cannot write the report in /ro");
+    }
+
+    #[test]
     fn start_runs_every_probe_once() {
         let mut m = model();
         let fx = start(&mut m);
