@@ -315,8 +315,8 @@ impl Redactor {
             return;
         }
         self.hosts += 1;
-        self.names
-            .push((name.to_string(), format!("host-{}", self.hosts)));
+        let placeholder = format!("host-{}", self.hosts);
+        self.push(name, placeholder);
     }
 
     /// Adds a certificate subject or issuer, and each of its attribute values (`CN=x, O=y`:
@@ -334,8 +334,8 @@ impl Redactor {
                 continue;
             }
             self.subjects += 1;
-            self.names
-                .push((name.to_string(), format!("subject-{}", self.subjects)));
+            let placeholder = format!("subject-{}", self.subjects);
+            self.push(name, placeholder);
         }
     }
 
@@ -354,6 +354,17 @@ impl Redactor {
                 self.host(host);
             }
         }
+    }
+
+    /// Maps `name`, and its JSON-escaped form when that differs (a subject with a quote or a
+    /// backslash), to `placeholder`.
+    fn push(&mut self, name: &str, placeholder: String) {
+        let escaped = serde_json::to_string(name).unwrap_or_default();
+        let escaped = &escaped[1..escaped.len().saturating_sub(1).max(1)];
+        if escaped != name {
+            self.names.push((escaped.to_string(), placeholder.clone()));
+        }
+        self.names.push((name.to_string(), placeholder));
     }
 
     /// Adds an address.
@@ -384,7 +395,7 @@ impl Redactor {
         let mut out = text.to_string();
         for (name, placeholder) in &names {
             if out.contains(name.as_str()) {
-                out = out.replace(name.as_str(), placeholder);
+                out = replace_whole(&out, name, placeholder);
             }
         }
         self.apply_addrs(&out)
@@ -429,6 +440,44 @@ impl Redactor {
     }
 }
 
+/// `text` with each occurrence of `name` that is not part of a longer word replaced (a target
+/// named `vpn` leaves `openvpn` alone; `C=US` leaves `STATUS`).
+fn replace_whole(text: &str, name: &str, placeholder: &str) -> String {
+    let is_word = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (i, _) in text.match_indices(name) {
+        if i < last {
+            continue;
+        }
+        let end = i + name.len();
+        let starts_word = name.starts_with(is_word);
+        let ends_word = name.ends_with(is_word);
+        let free_before = !starts_word || !text[..i].ends_with(is_word);
+        let free_after = !ends_word || !text[end..].starts_with(is_word);
+        if free_before && free_after {
+            out.push_str(&text[last..i]);
+            out.push_str(placeholder);
+            last = end;
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// What the log says from this process's start line on (all of it when that line is not there:
+/// a log cut to its last megabyte in the middle of a long session).
+pub fn this_session(log: &str) -> &str {
+    let marker = format!("tlsdoctor-tui {} started (", env!("CARGO_PKG_VERSION"));
+    match log.rfind(&marker) {
+        Some(i) => {
+            let line_start = log[..i].rfind('\n').map_or(0, |n| n + 1);
+            &log[line_start..]
+        }
+        None => log,
+    }
+}
+
 /// The bundle's members, in order, each as (name, bytes); redacted when `redactor` is given.
 pub fn members(
     model: &Model,
@@ -438,6 +487,9 @@ pub fn members(
 ) -> Vec<(&'static str, Vec<u8>)> {
     let json = report::json::report(model);
     let json_text = serde_json::to_string_pretty(&json).unwrap_or_else(|e| format!("{e}")) + "\n";
+    // Redacted, the log is this session's part only: earlier sessions name targets this
+    // model does not know, so no table could replace them.
+    let log = if redact { this_session(log) } else { log };
     let texts = [
         json_text,
         report::text::report(model),
@@ -628,6 +680,28 @@ mod tests {
         assert_eq!(
             r.apply("via proxy.corp:3128, not localhost or x.internal.corp; CN=Lab Intermediate, O=Lab; Lab Intermediate"),
             "via host-1:3128, not host-2 or x.host-3; subject-1; subject-2"
+        );
+    }
+
+    #[test]
+    fn escaped_subjects_and_earlier_sessions_go() {
+        let mut r = Redactor::default();
+        r.subject(r#"CN=say "hi", O=x"#);
+        assert_eq!(r.apply(r#""CN=say \"hi\", O=x""#), r#""subject-1""#);
+        let marker = format!("tlsdoctor-tui {} started (", env!("CARGO_PKG_VERSION"));
+        let log = format!("old {marker}x)\nold.example.com\nnow {marker}--once)\nnew\n");
+        assert_eq!(this_session(&log), format!("now {marker}--once)\nnew\n"));
+        assert_eq!(this_session("no marker\n"), "no marker\n");
+    }
+
+    #[test]
+    fn only_whole_names_are_replaced() {
+        let mut r = Redactor::default();
+        r.host("vpn");
+        r.subject("CN=Lab Root, C=US");
+        assert_eq!(
+            r.apply("openvpn to vpn, vpn-2 and vpn.example; STATUS in US; Lab Root"),
+            "openvpn to host-1, vpn-2 and host-1.example; STATUS in subject-3; subject-2"
         );
     }
 

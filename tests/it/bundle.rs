@@ -159,6 +159,11 @@ async fn a_bundle_holds_the_run_and_redacts_every_name_and_address() {
             );
         }
     }
+    let log = text(&members, "tlsdoctor.log");
+    assert!(
+        log.contains("started (--once)"),
+        "this session's log: {log}"
+    );
     let report: Value = serde_json::from_slice(&members["report.json"]).expect("report.json");
     let host = report["targets"][0]["host"].as_str().expect("a host");
     assert!(host.starts_with("host-"), "{host}");
