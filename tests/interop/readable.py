@@ -1,6 +1,6 @@
 """Every word of the advice on screen: the dashboard in tmux at one size, on the lab's
-broken.toml; once its checks end it pauses sampling and exports its report (so the expected
-texts are the model's own), then walks every finding of the Findings pane: its whole summary
+broken.toml; once its checks end it pauses sampling and exports its support bundle (so the
+expected texts are the model's own report), then walks every finding of the Findings pane: its whole summary
 must be in the pane, its summary and every fix label in its details window (paged with PgDn),
 every fix label in its fixes window. Prints one PASS/FAIL line per check; exits 1 on a FAIL.
 
@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import tarfile
 import time
 
 SOCK, BIN, CONFIG, WORK, SIZE = sys.argv[1:6]
@@ -80,16 +81,22 @@ def findings_pane(s):
 
 
 def export():
-    """Presses e and returns the findings of the report it writes (None if none comes)."""
-    before = set(glob.glob(os.path.join(WORK, "tlsdoctor-report-*.json")))
+    """Presses e and returns the findings of the report in the bundle it writes (None if none
+    comes)."""
+    pattern = os.path.join(WORK, "tlsdoctor-report-*.tar.gz")
+    before = set(glob.glob(pattern))
     keys("e")
-    end = time.time() + 10
+    end = time.time() + 15
     while time.time() < end:
-        new = set(glob.glob(os.path.join(WORK, "tlsdoctor-report-*.json"))) - before
+        new = set(glob.glob(pattern)) - before
         if new:
-            time.sleep(0.2)
-            with open(sorted(new)[-1]) as f:
-                return json.load(f)["findings"]
+            time.sleep(0.3)
+            try:
+                with tarfile.open(sorted(new)[-1]) as tar:
+                    member = next(m for m in tar.getmembers() if m.name.endswith("/report.json"))
+                    return json.load(tar.extractfile(member))["findings"]
+            except (tarfile.TarError, StopIteration, EOFError, json.JSONDecodeError):
+                pass  # still being written
         time.sleep(0.2)
     return None
 
