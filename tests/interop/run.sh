@@ -17,7 +17,7 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-SCRIPT_TIMEOUT=${SCRIPT_TIMEOUT:-300}
+SCRIPT_TIMEOUT=${SCRIPT_TIMEOUT:-600}
 PACKAGES=(chrony faketime openvpn tmux openssl python3 procps nginx)
 # The command each package must provide here.
 declare -A PROVIDES=([chrony]=chronyd [faketime]=faketime [openvpn]=openvpn [tmux]=tmux
