@@ -9,13 +9,13 @@ use std::fmt::Write as _;
 use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::net::IpAddr;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::Value;
 
 use crate::app::Model;
 use crate::config::Sni;
+use crate::probe::sync::ToolAnswer;
 use crate::report;
 
 /// How much of the log's end goes into the bundle.
@@ -131,26 +131,10 @@ fn kernel() -> String {
 /// The first line a program prints for `args`, or why there is none; "not installed" when it
 /// is not on the PATH.
 async fn version(program: &str, args: &[&str]) -> String {
-    let mut command = tokio::process::Command::new(program);
-    command
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env("LC_ALL", "C")
-        .kill_on_drop(true);
-    let child = match command.spawn() {
-        Ok(child) => child,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return "not installed".to_string(),
-        Err(e) => return format!("cannot run {program}: {e}"),
-    };
-    match tokio::time::timeout(TOOL_TIMEOUT, child.wait_with_output()).await {
-        Err(_) => format!(
-            "{program} gave no answer within {}",
-            crate::text::human_duration(TOOL_TIMEOUT)
-        ),
-        Ok(Err(e)) => format!("{program} failed: {e}"),
-        Ok(Ok(out)) => {
+    match crate::probe::sync::run_tool(program, args, TOOL_TIMEOUT).await {
+        ToolAnswer::Absent => "not installed".to_string(),
+        ToolAnswer::Failed(e) => format!("{program}: {e}"),
+        ToolAnswer::Answered(out) => {
             // openvpn --version exits 1 after printing; wg prints to stdout, some to stderr.
             let stdout = String::from_utf8_lossy(&out.stdout);
             let stderr = String::from_utf8_lossy(&out.stderr);

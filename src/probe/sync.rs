@@ -1,7 +1,7 @@
 //! The local time-sync service, read-only: `timedatectl show` and `chronyc -n tracking`.
 //! A tool that is not installed means "unknown", never a finding.
 
-use std::process::Stdio;
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use crate::text::clean;
@@ -68,13 +68,9 @@ pub async fn detect() -> SyncStatus {
     }
 }
 
-/// Runs `program args` with no input, under `timeout`, and parses what it prints.
-async fn ask<T>(
-    program: &str,
-    args: &[&str],
-    parse: fn(&str) -> Result<T, String>,
-    timeout: Duration,
-) -> ToolAnswer<T> {
+/// Runs `program args` with no input and `LC_ALL=C`, under `timeout`: its output, or
+/// [`ToolAnswer::Absent`] when it is not installed, or why it could not run or answer.
+pub async fn run_tool(program: &str, args: &[&str], timeout: Duration) -> ToolAnswer<Output> {
     let mut command = tokio::process::Command::new(program);
     command
         .args(args)
@@ -88,15 +84,27 @@ async fn ask<T>(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return ToolAnswer::Absent,
         Err(e) => return ToolAnswer::Failed(format!("cannot run {program}: {e}")),
     };
-    let output = match tokio::time::timeout(timeout, child.wait_with_output()).await {
-        Err(_) => {
-            return ToolAnswer::Failed(format!(
-                "no answer within {}",
-                crate::text::human_duration(timeout)
-            ));
-        }
-        Ok(Err(e)) => return ToolAnswer::Failed(format!("{program} failed: {e}")),
-        Ok(Ok(output)) => output,
+    match tokio::time::timeout(timeout, child.wait_with_output()).await {
+        Err(_) => ToolAnswer::Failed(format!(
+            "no answer within {}",
+            crate::text::human_duration(timeout)
+        )),
+        Ok(Err(e)) => ToolAnswer::Failed(format!("{program} failed: {e}")),
+        Ok(Ok(output)) => ToolAnswer::Answered(output),
+    }
+}
+
+/// Runs `program args` with no input, under `timeout`, and parses what it prints.
+async fn ask<T>(
+    program: &str,
+    args: &[&str],
+    parse: fn(&str) -> Result<T, String>,
+    timeout: Duration,
+) -> ToolAnswer<T> {
+    let output = match run_tool(program, args, timeout).await {
+        ToolAnswer::Answered(output) => output,
+        ToolAnswer::Absent => return ToolAnswer::Absent,
+        ToolAnswer::Failed(e) => return ToolAnswer::Failed(e),
     };
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
