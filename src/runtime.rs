@@ -468,6 +468,9 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
                         Ok(paths) => tracing::info!("exported the report to {paths:?}"),
                         Err(e) => tracing::warn!("export failed: {e}"),
                     }
+                    // Time passed while it ran: the model's clock first, so the message about
+                    // it is stamped now and stays its full time.
+                    pending.extend(app::update(&mut model, tick_now()));
                     let msg = Msg::Exported(result);
                     pending.extend(app::update(&mut model, msg));
                 }
@@ -475,6 +478,7 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
                     mouse.suspend();
                     let result = run_fix(&mut terminal, &input, &run, &mut sigtstp).await;
                     mouse.resume();
+                    pending.extend(app::update(&mut model, tick_now()));
                     pending.extend(app::update(&mut model, Msg::FixFinished { run, result }));
                 }
             }
@@ -545,6 +549,14 @@ pub async fn run_tui(config: Arc<Config>, machine: Machine, env: Env) -> color_e
     probes.abort_all();
     input.stop.store(true, Ordering::Relaxed);
     Ok(exit)
+}
+
+/// The clocks as they read now, for the model.
+fn tick_now() -> Msg {
+    Msg::Tick {
+        now: Instant::now(),
+        wall: SystemTime::now(),
+    }
 }
 
 /// Puts `text` on the clipboard of the user's terminal with OSC 52 (works over SSH).

@@ -110,10 +110,16 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             begin(model, what, &run.rerun)
         }
         Msg::Exported(Ok(path)) => {
-            flash(
-                model,
-                format!("support bundle written to {}", path.display()),
-            );
+            // The file's name first: on a narrow footer the directory is what gets cut.
+            let text = match (path.file_name(), path.parent()) {
+                (Some(name), Some(dir)) => format!(
+                    "support bundle written: {} in {}",
+                    name.to_string_lossy(),
+                    dir.display()
+                ),
+                _ => format!("support bundle written: {}", path.display()),
+            };
+            flash(model, text);
             Vec::new()
         }
         Msg::Exported(Err(e)) => {
@@ -707,7 +713,7 @@ mod tests {
         let (text, _) = m.flash.as_ref().expect("a status line");
         assert_eq!(
             text,
-            "support bundle written to /home/u/tlsdoctor-report-1970-01-01T000000Z.tar.gz"
+            "support bundle written: tlsdoctor-report-1970-01-01T000000Z.tar.gz in /home/u"
         );
         update(
             &mut m,
