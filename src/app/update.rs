@@ -541,16 +541,13 @@ fn selected_name(model: &Model) -> String {
 fn row_findings(model: &Model, pane: Pane) -> Vec<usize> {
     let findings = model.findings();
     let sel = model.selection(pane);
+    // The clock's findings are those its own checks re-run.
     let clock = |f: &Finding| {
         f.target.is_none()
-            && matches!(
-                f.code,
-                Code::ClockSkew
-                    | Code::ClockDrift
-                    | Code::ClockUnsynced
-                    | Code::NtpUnreachable
-                    | Code::NtpBadServer
-            )
+            && !f.probes.is_empty()
+            && f.probes
+                .iter()
+                .all(|p| matches!(p, ProbeId::Ntp(_) | ProbeId::SyncService))
     };
     let pick = |keep: &dyn Fn(&Finding) -> bool| -> Vec<usize> {
         (0..findings.len())
