@@ -32,7 +32,6 @@ use tlsdoctor_tui::probe::tls::{
     Alert, Attempt, FirstRead, HttpHead, Negotiated, TlsFailure, TlsReport, Variant, alert_name,
 };
 use tlsdoctor_tui::probe::trust::{SourceKind, Trust, TrustSource};
-use tlsdoctor_tui::probe::verifier::Capture;
 use tlsdoctor_tui::probe::{ProbeId, ProbeOutcome};
 
 use crate::lab::tls::{Ca, LeafSpec, Pki, http_date, weak_rsa1024, weak_sha1};
@@ -234,20 +233,11 @@ fn attempt(t: &Target, variant: Variant) -> Attempt {
         LARGE_HELLO
     };
     Attempt {
-        variant,
-        sni,
         addr: Some(SocketAddr::new(SERVER, t.tls_port())),
         tcp: Some(Ok(ms(21))),
-        handshake: None,
-        negotiated: None,
-        first_read: None,
-        http: None,
-        failure: None,
         hello_len,
-        received: 0,
-        first_bytes: Vec::new(),
-        capture: Capture::default(),
         took: ms(60),
+        ..Attempt::new(variant, sni)
     }
 }
 

@@ -536,20 +536,11 @@ impl Certs {
 /// An attempt that got no further than `failure`, or the handshake that `negotiated` says.
 pub fn attempt(variant: Variant, sni: &str, to: &str, hello_len: usize) -> Attempt {
     Attempt {
-        variant,
-        sni: Some(sni.to_string()),
         addr: Some(addr(to)),
         tcp: Some(Ok(ms(23))),
-        handshake: None,
-        negotiated: None,
-        first_read: None,
-        http: None,
-        failure: None,
         hello_len,
-        received: 0,
-        first_bytes: Vec::new(),
-        capture: tlsdoctor_tui::probe::verifier::Capture::default(),
         took: ms(60),
+        ..Attempt::new(variant, Some(sni.to_string()))
     }
 }
 
