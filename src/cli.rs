@@ -51,6 +51,16 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub ovpn: Vec<PathBuf>,
 
+    /// The HTTP proxy the TLS checks tunnel through (CONNECT), as
+    /// http://[user:password@]host[:port] [default: [network] proxy, else HTTPS_PROXY,
+    /// https_proxy or ALL_PROXY; NO_PROXY lists hosts that go direct].
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+
+    /// Go direct: no proxy, whatever the config and the environment say.
+    #[arg(long, conflicts_with = "proxy")]
+    pub no_proxy: bool,
+
     /// Per-step network timeout (the default, `[network] timeout`, is filled in by [`command`]).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     pub timeout: Option<Duration>,
@@ -184,6 +194,15 @@ impl Cli {
             }
         }
         cfg.expand_alternatives();
+        let env = |var: &str| std::env::var(var).ok();
+        let proxy = config::proxy::choose(
+            self.no_proxy,
+            self.proxy.as_deref(),
+            &cfg.network.proxy,
+            &env,
+        )
+        .map_err(ConfigError)?;
+        cfg.route(proxy, &config::proxy::env_no_proxy(&env));
         Ok(cfg)
     }
 

@@ -142,6 +142,7 @@ pub fn internal_error(id: ProbeId, config: &Config, why: &str, start: Instant) -
                         signed: None,
                         detail: msg.clone(),
                         took,
+                        via: None,
                     })
                 })
                 .collect(),

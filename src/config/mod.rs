@@ -15,9 +15,11 @@ use toml::Spanned;
 pub mod file;
 pub mod ovpn;
 pub mod presets;
+pub mod proxy;
 pub mod static_key;
 pub mod url;
 
+pub use proxy::{NoProxy, Proxy, ProxyChoice};
 pub use static_key::{Digest, Direction, KeyDirection, StaticKey, TlsWrap};
 pub use url::HttpUrl;
 
@@ -62,6 +64,12 @@ pub struct NetworkConfig {
     pub concurrency: usize,
     /// The other server name a blocked handshake is retried with (`alt_sni`; `""` skips it).
     pub alt_sni: Option<String>,
+    /// The HTTP proxy of the TLS checks (`proxy`; `""` goes direct); once the command line is
+    /// laid over the config ([`Config::route`]), never [`ProxyChoice::FromEnv`].
+    pub proxy: ProxyChoice,
+    /// The hosts that go direct although a proxy is set (`no_proxy`, with the environment's
+    /// `NO_PROXY` once routed).
+    pub no_proxy: NoProxy,
 }
 
 /// One `[[targets]]` entry: a server and the checks to run against it.
@@ -86,6 +94,8 @@ pub struct Target {
     /// Set on the targets made from another's `alternatives`: the index of that target. They
     /// run only when the user tries them.
     pub alternative_of: Option<usize>,
+    /// The HTTP proxy its TLS checks tunnel through (set by [`Config::route`]); `None`: direct.
+    pub proxy: Option<Proxy>,
 }
 
 impl Target {
@@ -104,7 +114,31 @@ impl Target {
             tls_wrap: None,
             alternatives: Vec::new(),
             alternative_of: None,
+            proxy: None,
         }
+    }
+
+    /// What a proxy is asked to `CONNECT` to: the `connect` address when one is set (the
+    /// user said where this target is), else `host:port`.
+    pub fn tunnel_authority(&self) -> String {
+        self.connect.map_or_else(
+            || {
+                HostPort {
+                    host: self.host.clone(),
+                    port: Some(self.port),
+                }
+                .to_string()
+            },
+            |a| a.to_string(),
+        )
+    }
+
+    /// The path its TLS checks take, as the reports say it: "direct" or "proxy host:port".
+    pub fn via(&self) -> String {
+        self.proxy.as_ref().map_or_else(
+            || "direct".to_string(),
+            |p| format!("proxy {}", p.authority()),
+        )
     }
 
     /// The port the TLS handshake dials: the `connect` address's port when it has one (as
@@ -537,6 +571,21 @@ impl Config {
                 .0,
             alt_sni: Some(fnw.alt_sni.or(dnw.alt_sni).expect(DEFAULTS_SET_EVERY_KEY).0)
                 .filter(|s| !s.is_empty()),
+            proxy: match fnw.proxy.or(dnw.proxy) {
+                None => ProxyChoice::FromEnv,
+                Some(u) if u.get_ref().trim().is_empty() => ProxyChoice::Off,
+                Some(u) => ProxyChoice::Use(
+                    Proxy::parse(u.get_ref(), "[network] proxy")
+                        .map_err(|e| at(path, src, u.span().start, &e))?,
+                ),
+            },
+            no_proxy: {
+                let mut list = NoProxy::default();
+                for entry in fnw.no_proxy.or(dnw.no_proxy).unwrap_or_default() {
+                    list.add(&entry);
+                }
+                list
+            },
         };
         let raw_targets = file.targets.or(defaults.targets).unwrap_or_default();
         let mut targets = Vec::with_capacity(raw_targets.len());
@@ -616,6 +665,7 @@ impl Config {
                     .map(|h| h.0)
                     .collect(),
                 alternative_of: None,
+                proxy: None,
             });
         }
         Ok(Config {
@@ -652,6 +702,20 @@ impl Config {
             }
         }
         self.targets = out;
+    }
+
+    /// Settles the proxy: `proxy` for every target but those `no_proxy` (the config's and the
+    /// environment's `env_no_proxy`) or loopback send direct. Call once, after every source of
+    /// targets has been applied.
+    pub fn route(&mut self, proxy: Option<Proxy>, env_no_proxy: &NoProxy) {
+        self.network.no_proxy.extend(env_no_proxy);
+        for t in &mut self.targets {
+            t.proxy = proxy
+                .as_ref()
+                .filter(|_| !proxy::is_loopback(&t.host) && !self.network.no_proxy.matches(&t.host))
+                .cloned();
+        }
+        self.network.proxy = proxy.map_or(ProxyChoice::Off, ProxyChoice::Use);
     }
 
     /// Points every target named `host` on `port` at `addr`, as curl's `--resolve` does.
@@ -750,6 +814,8 @@ struct RawNetwork {
     resolvers: Option<Vec<Nameserver>>,
     concurrency: Option<Concurrency>,
     alt_sni: Option<AltSni>,
+    proxy: Option<Spanned<String>>,
+    no_proxy: Option<Vec<String>>,
 }
 
 /// `concurrency = N`: 1 to 4096.

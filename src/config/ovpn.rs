@@ -382,6 +382,7 @@ impl Profile {
             tls_wrap: self.wrap.clone(),
             alternatives,
             alternative_of: None,
+            proxy: None,
         }
     }
 }

@@ -35,6 +35,8 @@ pub(super) fn rules(cx: &Ctx<'_>, judged: Option<&Judged>, out: &mut Vec<Finding
             Some(tcp_unreachable(cx, why))
         }
         TlsFailure::Tcp(TcpError::NoAddress) => None,
+        // The proxy's rules name a tunnel that did not open.
+        TlsFailure::Proxy(_) => None,
         TlsFailure::Reset { .. } | TlsFailure::Timeout { .. } | TlsFailure::Closed { .. } => Some(
             middlebox_large_hello(cx)
                 .or_else(|| sni_blocked(cx))

@@ -13,6 +13,7 @@ pub mod chain;
 pub mod clock;
 mod handshake;
 pub mod observations;
+mod proxy;
 pub mod reach;
 mod target;
 mod transport;
@@ -99,11 +100,13 @@ pub enum Code {
     MiddleboxLargeHello,
     SniBlocked,
     TlsError,
+    ProxyFailure,
+    ProxyOnly,
 }
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 38] = [
+    pub const ALL: [Code; 40] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -142,6 +145,8 @@ impl Code {
         Code::MiddleboxLargeHello,
         Code::SniBlocked,
         Code::TlsError,
+        Code::ProxyFailure,
+        Code::ProxyOnly,
     ];
 
     /// Where a finding stands among those of the same severity: the causes people should
@@ -151,7 +156,7 @@ impl Code {
         match self {
             Code::ClockSkew => 0,
             Code::TlsInterception => 1,
-            Code::CaptivePortal => 2,
+            Code::CaptivePortal | Code::ProxyFailure => 2,
             Code::AllTargetsFailing => 3,
             _ => 4,
         }
@@ -166,6 +171,9 @@ impl Code {
             }
             Code::TlsInterception => Some("software in the middle re-signs every chain"),
             Code::CaptivePortal => Some("a captive portal holds every connection until you log in"),
+            Code::ProxyFailure => {
+                Some("the checks go through the proxy, as your other programs do")
+            }
             Code::AllTargetsFailing => Some("every target fails, so the cause is on this side"),
             _ => None,
         }
@@ -211,6 +219,8 @@ impl Code {
             Code::MiddleboxLargeHello => "middlebox-large-hello",
             Code::SniBlocked => "sni-blocked",
             Code::TlsError => "tls-error",
+            Code::ProxyFailure => "proxy-failure",
+            Code::ProxyOnly => "proxy-only",
         }
     }
 }
@@ -425,16 +435,19 @@ fn target_findings(
     let mut own = Vec::new();
     let mut explained = Vec::new();
     let connect = checks.connect.value().map(|b| &**b);
-    transport::rules(i, target, checks.dns.value(), connect, &mut own);
+    let mut direct = Vec::new();
+    transport::rules(i, target, checks.dns.value(), connect, &mut direct);
     if let Some(report) = checks.tls.value() {
         let clock_fixes = clock::clock_fixes(obs);
         let cx = target::Ctx {
             index: i,
             target,
             report,
+            direct: connect,
             clock_fixes: &clock_fixes,
         };
         let mut found = Vec::new();
+        found.extend(proxy::proxy_failure(&cx));
         handshake::rules(&cx, judged, &mut found);
         if let Some(j) = judged {
             certificate::rules(&cx, j, &mut found);
@@ -449,11 +462,25 @@ fn target_findings(
             }
         }
     }
-    if let Some(r) = checks.reach.value() {
+    let results = checks
+        .reach
+        .value()
+        .map_or(&[][..], |r| r.results.as_slice());
+    let paths = proxy::ReachPaths::of(results);
+    // Where the proxy gets through, the direct path's failures are one finding.
+    let tls = checks.tls.value().map(|b| &**b);
+    if let Some(only) = proxy::proxy_only(i, target, tls, &direct, &paths) {
+        if tls.is_some_and(proxy::tunnelled) {
+            direct.clear();
+        }
+        own.push(only);
+    }
+    own.splice(0..0, direct);
+    if checks.reach.value().is_some() {
         let t = TargetReach {
             index: i,
             target,
-            results: &r.results,
+            results: &paths.judged,
         };
         let ctx = reach::Context {
             nordvpn_cli: obs.machine.nordvpn_cli,
@@ -476,6 +503,8 @@ fn assemble(obs: &Observations, clock: &Clock, targets: &[TargetVerdict]) -> Vec
     for t in targets {
         out.extend(t.own.iter().cloned());
     }
+    proxy::merge_alike(&mut out, Code::ProxyFailure);
+    proxy::merge_alike(&mut out, Code::ProxyOnly);
     match skew {
         Some(k) => {
             for f in targets.iter().flat_map(|t| &t.explained) {

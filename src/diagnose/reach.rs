@@ -297,7 +297,9 @@ pub fn across(targets: &[Target], standings: &[Standing<'_>], out: &mut Vec<Find
         .iter()
         .filter(|t| t.alternative_of.is_none())
         .count();
-    if primary >= 2 && failing.len() == primary {
+    // A proxy that fails every target is its own finding, which names the cause.
+    let through_failing_proxy = failing.iter().all(|(_, _, f)| f.code == Code::ProxyFailure);
+    if primary >= 2 && failing.len() == primary && !through_failing_proxy {
         let codes: Vec<Code> = failing.iter().map(|(_, _, f)| f.code).collect();
         let same = codes.iter().all(|c| *c == codes[0]);
         let summary = if same {
@@ -416,6 +418,7 @@ mod tests {
             signed: None,
             detail: "seen".to_string(),
             took: Duration::from_millis(1),
+            via: None,
         }
     }
 

@@ -3,6 +3,7 @@
 
 use super::{Code, Finding, Fix, Severity};
 use crate::config::Target;
+use crate::probe::connect::ConnectReport;
 use crate::probe::tls::TlsReport;
 use crate::probe::{self, ProbeId};
 use crate::text::clean;
@@ -12,6 +13,8 @@ pub(super) struct Ctx<'a> {
     pub index: usize,
     pub target: &'a Target,
     pub report: &'a TlsReport,
+    /// Its direct connect check, when it has one (through a proxy, the other path).
+    pub direct: Option<&'a ConnectReport>,
     /// The clock's fixes, for a certificate that fails only because of the clock.
     pub clock_fixes: &'a [Fix],
 }

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod connect;
 pub mod http;
 pub mod logline;
+pub mod proxy;
 pub mod reach;
 pub mod signatures;
 pub mod slot;
@@ -190,9 +191,10 @@ pub fn after_dns(targets: &[Target], i: usize) -> Vec<ProbeId> {
 
 /// Whether target `t`'s TLS check stands for its connect check: the TLS port is its only TCP
 /// port, so the handshake's own connect tells what a separate one would, with one connection
-/// to the server instead of two. Its connect slot then runs and ends with the TLS check.
+/// to the server instead of two. (Not through a proxy: then the connect check is the direct
+/// path's witness.) Its connect slot then runs and ends with the TLS check.
 pub fn tls_covers_connect(t: &Target) -> bool {
-    t.probes.contains(&ProbeSpec::Tls) && t.tcp_ports() == [t.tls_port()]
+    t.proxy.is_none() && t.probes.contains(&ProbeSpec::Tls) && t.tcp_ports() == [t.tls_port()]
 }
 
 /// Every check of target `i`: its lookup and what follows it.

@@ -91,6 +91,8 @@ pub struct ReachResult {
     /// What was seen, in words (network text already cleaned of control characters).
     pub detail: String,
     pub took: Duration,
+    /// The proxy it went through (`host:port`); `None`: direct.
+    pub via: Option<String>,
 }
 
 /// Runs one reachability probe against `ip`, finishing within about `timeout`. `key` signs
@@ -128,7 +130,49 @@ pub async fn run(
         signed: openvpn_key.map(TlsWrap::kind),
         detail: v.detail,
         took: start.elapsed(),
+        via: None,
     }
+}
+
+/// The OpenVPN TCP probe `spec` of `target` through its proxy, beside the direct one: what
+/// OpenVPN's `http-proxy` would get.
+async fn openvpn_via_proxy(
+    target: &crate::config::Target,
+    spec: ProbeSpec,
+    timeout: Duration,
+) -> Option<ReachResult> {
+    let proxy = target.proxy.as_ref()?;
+    let ProbeSpec::OpenvpnTcp(port) = spec else {
+        return None;
+    };
+    let start = Instant::now();
+    let host = target
+        .connect
+        .map_or_else(|| target.host.clone(), |a| a.ip().to_string());
+    let authority = crate::config::HostPort {
+        host,
+        port: Some(port),
+    }
+    .to_string();
+    let key = target.tls_wrap.as_ref();
+    let v = openvpn::tcp_via(proxy, &authority, key, timeout).await;
+    // The address is the proxy's (when it is one; its name is in `via`).
+    let ip = proxy
+        .host
+        .parse()
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let addr = SocketAddr::new(ip, proxy.port);
+    Some(ReachResult {
+        probe: spec,
+        addr,
+        port,
+        status: v.status,
+        is_openvpn: v.is_openvpn,
+        signed: key.map(TlsWrap::kind),
+        detail: format!("through the proxy {}: {}", proxy.authority(), v.detail),
+        took: start.elapsed(),
+        via: Some(proxy.authority()),
+    })
 }
 
 /// Every reachability probe in `specs` (the `tls` entries skipped), concurrently, in order.
@@ -401,7 +445,11 @@ pub async fn check_target(
         }
         Some(dns_compare(&target.host, dns, &servers, timeout).await)
     };
-    let (results, dns_compare) = futures::future::join(results, compare).await;
+    let via_proxy =
+        futures::future::join_all(specs.iter().map(|s| openvpn_via_proxy(target, *s, timeout)));
+    let ((mut results, dns_compare), via_proxy) =
+        futures::future::join(futures::future::join(results, compare), via_proxy).await;
+    results.extend(via_proxy.into_iter().flatten());
     ReachReport {
         results,
         dns_compare,

@@ -72,7 +72,8 @@ pub fn report(model: &Model) -> Value {
                 reach.extend(r.results.iter().map(|x| {
                     json!({ "probe": x.probe.kind(), "port": x.port, "address": x.addr.to_string(),
                             "status": x.status.as_str(), "detail": x.detail.clone(),
-                            "openvpn": x.is_openvpn, "signed": x.signed, "ms": ms(x.took) })
+                            "openvpn": x.is_openvpn, "signed": x.signed, "ms": ms(x.took),
+                            "via": x.via.as_ref().map_or_else(|| "direct".to_string(), |p| format!("proxy {p}")) })
                 }));
             }
             let dns_differences: Vec<String> = model.obs.targets[i].reach
@@ -82,6 +83,7 @@ pub fn report(model: &Model) -> Value {
                 .unwrap_or_default();
             Some(json!({
                 "name": t.name.clone(), "host": t.host.clone(), "port": t.port,
+                "via": t.via(),
                 "alternative_of": t.alternative_of.map(|p| (model.config().targets[p].name).clone()),
                 "dns": dns, "dns_differences": dns_differences,
                 "tls": checks.tls.value().map(|r| tls_entry(r, model.derived.targets[i].chain.as_ref())),

@@ -99,6 +99,14 @@ pub fn report(model: &Model) -> String {
         }
         let checks = &model.obs.targets[i];
         let _ = writeln!(s, "  {} ({}:{})", t.name, t.host, t.port);
+        if let Some(p) = &t.proxy {
+            let _ = writeln!(
+                s,
+                "    Via      the proxy {} (set by {}); TCP below is the direct path",
+                p.authority(),
+                p.source
+            );
+        }
         let Some(dns) = checks.dns.value() else {
             let _ = writeln!(s, "    not run");
             continue;

@@ -92,6 +92,9 @@ RUN="$WORK/run"
 mkdir -p "$RUN" "$WORK/logs" "$WORK/state"
 # The binary logs into the run's dir, not the user's home.
 export XDG_STATE_HOME="$WORK/state"
+# The checks go where each script says, not through this machine's proxy (the packages and the
+# build above may have needed it); 55-proxy.sh sets its own.
+unset https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
 export BIN WORK RUN HERE
 
 current=""

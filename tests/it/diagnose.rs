@@ -16,13 +16,14 @@ use std::time::{Duration, Instant, SystemTime};
 use rcgen::ExtendedKeyUsagePurpose;
 use rustls::pki_types::CertificateDer;
 use tlsdoctor_tui::app::keys::{Mode, reserved};
-use tlsdoctor_tui::config::{Config, HostPort, ProbeSpec, Target};
+use tlsdoctor_tui::config::{Config, HostPort, ProbeSpec, Proxy, Target};
 use tlsdoctor_tui::diagnose::{
     CertStatus, Code, Derived, Finding, Machine, Observations, Programs, Severity, diagnose,
 };
 use tlsdoctor_tui::probe::cert::parse_chain;
 use tlsdoctor_tui::probe::clock::{NtpError, Offset};
 use tlsdoctor_tui::probe::connect::{ConnectReport, Dns, TcpAttempt, TcpError};
+use tlsdoctor_tui::probe::proxy::ProxyError;
 use tlsdoctor_tui::probe::reach::dns::{Answer, Direct, DnsComparison};
 use tlsdoctor_tui::probe::reach::{
     CaptiveResult, CaptiveVerdict, ReachReport, ReachResult, ReachStatus, wants_reach,
@@ -211,6 +212,7 @@ fn probe(spec: ProbeSpec, status: ReachStatus, is_openvpn: bool) -> ReachResult 
             format!("{} seen", status.as_str())
         },
         took: ms(30),
+        via: None,
     }
 }
 
@@ -675,6 +677,7 @@ fn scenarios(lab: &Lab) -> Vec<Scenario> {
     all.extend(certificate_scenarios(lab));
     all.extend(handshake_scenarios(lab));
     all.extend(reach_scenarios(lab));
+    all.extend(proxy_scenarios(lab));
     all
 }
 
@@ -1053,6 +1056,118 @@ fn transport_scenarios(lab: &Lab) -> Vec<Scenario> {
         ]);
 
     vec![dns_failed, dns_timeout, refused, timeout, unreachable]
+}
+
+/// `t` with its TLS checks through the proxy `proxy.corp:3128`, set by `HTTPS_PROXY`.
+fn proxied(mut t: Target) -> Target {
+    t.proxy = Some(Proxy::parse("http://proxy.corp:3128", "HTTPS_PROXY").expect("a proxy URL"));
+    t
+}
+
+/// The proxy's answer to `CONNECT`: `status` and its status line.
+fn proxy_refused(status: u16, line: &str) -> TlsFailure {
+    TlsFailure::Proxy(ProxyError::Refused {
+        status,
+        status_line: line.to_string(),
+    })
+}
+
+fn proxy_scenarios(lab: &Lab) -> Vec<Scenario> {
+    let only = {
+        let web = proxied(target("web"));
+        let refused = tcp(&web, &Err(TcpError::Refused));
+        let tls = tls_ok(lab, &web, &lab.chain(&site(&web)));
+        let mut gw = proxied(vpn("gw"));
+        gw.probes = vec![ProbeSpec::OpenvpnTcp(443)];
+        let mut through = probe(ProbeSpec::OpenvpnTcp(443), ReachStatus::Open, true);
+        through.via = Some("proxy.corp:3128".to_string());
+        let direct = probe(ProbeSpec::OpenvpnTcp(443), ReachStatus::Closed, false);
+        let connect = connected(&gw);
+        scenario(lab, "only the proxy gets out")
+            .target_saw(web, resolved(), refused, Some(tls), no_reach())
+            .target_saw(gw, resolved(), connect, None, reach(vec![direct, through]))
+            .expect(vec![
+                warn("proxy-only", "*")
+                    .says(&["only the proxy proxy.corp:3128 gets out: direct connections fail"])
+                    .shows(&[
+                        "web: direct: 192.0.2.7:443 refused the connection",
+                        "web: through the proxy proxy.corp:3128 (HTTPS_PROXY): the TLS handshake completed",
+                        "gw: direct: openvpn-tcp 443: closed",
+                        "gw: OpenVPN TCP 443 answers through the proxy",
+                    ])
+                    .fixes(&[key('o'), key('a'), key('r')]),
+            ])
+            .not(&["tcp-refused", "port-closed", "all-targets-failing", "single-target-failing"])
+    };
+
+    let down = {
+        let mut s = scenario(lab, "the proxy refuses connections");
+        for name in ["a", "b"] {
+            let t = proxied(target(name));
+            let connect = connected(&t);
+            let failure = TlsFailure::Proxy(ProxyError::Connect {
+                addr: Some(SocketAddr::new(
+                    IpAddr::V4(Ipv4Addr::new(10, 0, 0, 3)),
+                    3128,
+                )),
+                error: TcpError::Refused,
+            });
+            let tls = tls_failed(lab, &t, failure, Vec::new());
+            s = s.target_saw(t, resolved(), connect, Some(tls), no_reach());
+        }
+        s.expect(vec![
+            err("proxy-failure", "*")
+                .says(&["the proxy proxy.corp:3128 refuses connections"])
+                .shows(&[
+                    "the proxy is proxy.corp:3128, set by HTTPS_PROXY",
+                    "CONNECT a.example.com:443: TCP connect to the proxy 10.0.0.3:3128: connection refused",
+                    "CONNECT b.example.com:443",
+                    "direct TCP connect to port 443 works",
+                ])
+                .fixes(&[key('p'), key('r')]),
+        ])
+        .not(&["all-targets-failing", "tcp-refused"])
+        .headline("proxy-failure")
+    };
+
+    let auth = proxied(target("auth"));
+    let connect = connected(&auth);
+    let tls = tls_failed(
+        lab,
+        &auth,
+        proxy_refused(407, "HTTP/1.1 407 Proxy Authentication Required"),
+        Vec::new(),
+    );
+    let credentials = scenario(lab, "the proxy wants credentials")
+        .target_saw(auth, resolved(), connect, Some(tls), no_reach())
+        .expect(vec![
+            err("proxy-failure", "auth")
+                .says(&["wants a user name and password (407)"])
+                .shows(&["\"HTTP/1.1 407 Proxy Authentication Required\""])
+                .fixes(&[key('p'), key('r')]),
+        ]);
+
+    let shop = proxied(target("shop"));
+    let connect = connected(&shop);
+    let tls = tls_failed(
+        lab,
+        &shop,
+        proxy_refused(403, "HTTP/1.1 403 Forbidden"),
+        Vec::new(),
+    );
+    let other = target("other");
+    let other_tls = tls_ok(lab, &other, &lab.chain(&site(&other)));
+    let forbidden = scenario(lab, "the proxy forbids one destination")
+        .target_saw(shop, resolved(), connect, Some(tls), no_reach())
+        .tls(other, other_tls)
+        .expect(vec![
+            err("proxy-failure", "shop")
+                .says(&["forbids the tunnel to shop.example.com:443 (403)"])
+                .fixes(&[key('p'), key('r')]),
+            warn("single-target-failing", "shop").fixes(&[key('o'), key('r')]),
+        ]);
+
+    vec![only, down, credentials, forbidden]
 }
 
 fn certificate_scenarios(lab: &Lab) -> Vec<Scenario> {

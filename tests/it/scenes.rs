@@ -332,6 +332,7 @@ pub fn reach_result(
         signed,
         detail: detail.to_string(),
         took,
+        via: None,
     }
 }
 

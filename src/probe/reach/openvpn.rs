@@ -384,12 +384,43 @@ pub(super) async fn udp(addr: SocketAddr, wrap: Option<&TlsWrap>, timeout: Durat
 pub(super) async fn tcp(addr: SocketAddr, wrap: Option<&TlsWrap>, timeout: Duration) -> Verdict {
     let start = Instant::now();
     let deadline = tokio::time::Instant::now() + timeout;
-    let mut stream = match tokio::time::timeout_at(deadline, TcpStream::connect(addr)).await {
+    let stream = match tokio::time::timeout_at(deadline, TcpStream::connect(addr)).await {
         Err(_) => return tcp_connect_failed(&TcpError::Timeout(timeout), addr),
         Ok(Err(e)) => return tcp_connect_failed(&classify(&e), addr),
         Ok(Ok(s)) => s,
     };
-    let connected = start.elapsed();
+    exchange_tcp(stream, start.elapsed(), wrap, timeout, deadline).await
+}
+
+/// OpenVPN over TCP through an HTTP proxy (as OpenVPN's `http-proxy` goes): the reset sent
+/// down a tunnel to `authority`.
+pub(crate) async fn tcp_via(
+    proxy: &crate::config::Proxy,
+    authority: &str,
+    wrap: Option<&TlsWrap>,
+    timeout: Duration,
+) -> Verdict {
+    let start = Instant::now();
+    let deadline = tokio::time::Instant::now() + timeout;
+    match crate::probe::proxy::tunnel(proxy, authority, deadline.into_std()).await {
+        Ok(stream) => exchange_tcp(stream, start.elapsed(), wrap, timeout, deadline).await,
+        Err(e) => Verdict {
+            status: ReachStatus::Error,
+            is_openvpn: false,
+            detail: format!("no tunnel: {e}"),
+        },
+    }
+}
+
+/// The reset over a connected `stream` (`connected`: how long the connect took), read until
+/// `deadline`.
+async fn exchange_tcp(
+    mut stream: TcpStream,
+    connected: Duration,
+    wrap: Option<&TlsWrap>,
+    timeout: Duration,
+    deadline: tokio::time::Instant,
+) -> Verdict {
     let session = new_session();
     let pkt = client_reset(session, wrap, 1, unix_time());
     let mut framed = Vec::with_capacity(pkt.len() + 2);

@@ -6,6 +6,7 @@ use std::io;
 use std::time::Duration;
 
 use super::super::connect::TcpError;
+use super::super::proxy::ProxyError;
 use super::super::verifier::Capture;
 use super::WireLog;
 use crate::text::{clean, human_duration, quote_bytes};
@@ -110,6 +111,8 @@ pub fn alert_name(code: u8) -> &'static str {
 pub enum TlsFailure {
     /// TCP did not connect; no hello was sent.
     Tcp(TcpError),
+    /// The proxy did not open a tunnel; no hello was sent.
+    Proxy(ProxyError),
     /// The connection was reset after the ClientHello.
     Reset {
         received: usize,
@@ -176,6 +179,7 @@ impl fmt::Display for TlsFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TlsFailure::Tcp(e) => write!(f, "TCP: {e}"),
+            TlsFailure::Proxy(e) => write!(f, "proxy: {e}"),
             TlsFailure::Reset { received } => {
                 write!(
                     f,

@@ -633,21 +633,40 @@ async fn run_attempt(
         });
         return a;
     }
-    let (addr, tcp) = connect(addrs, target.tls_port(), opts.timeout, deadline).await;
-    a.addr = addr;
-    let stream = match tcp {
-        Ok((stream, took)) => {
-            a.tcp = Some(Ok(took));
-            stream
+    let stream = match &target.proxy {
+        // The tunnel stands for the TCP connect: its time is the connect's.
+        Some(proxy) => {
+            let until = step_deadline(opts.timeout, deadline);
+            match super::proxy::tunnel(proxy, &target.tunnel_authority(), until).await {
+                Ok(stream) => {
+                    a.tcp = Some(Ok(start.elapsed()));
+                    stream
+                }
+                Err(e) => {
+                    a.failure = Some(TlsFailure::Proxy(e));
+                    a.took = start.elapsed();
+                    return a;
+                }
+            }
         }
-        Err(e) => {
-            a.tcp = Some(Err(e.clone()));
-            a.failure = Some(TlsFailure::Tcp(e));
-            a.took = start.elapsed();
-            return a;
+        None => {
+            let (addr, tcp) = connect(addrs, target.tls_port(), opts.timeout, deadline).await;
+            a.addr = addr;
+            match tcp {
+                Ok((stream, took)) => {
+                    a.tcp = Some(Ok(took));
+                    stream
+                }
+                Err(e) => {
+                    a.tcp = Some(Err(e.clone()));
+                    a.failure = Some(TlsFailure::Tcp(e));
+                    a.took = start.elapsed();
+                    return a;
+                }
+            }
         }
     };
-    let server_name = match server_name(sni.as_deref(), target, addr) {
+    let server_name = match server_name(sni.as_deref(), target, a.addr) {
         Ok(n) => n,
         Err(e) => {
             a.failure = Some(TlsFailure::Other(e));

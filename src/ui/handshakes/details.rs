@@ -43,6 +43,16 @@ pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
     }
     let probes: Vec<String> = t.probes.iter().map(ToString::to_string).collect();
     doc.field("probes", &probes.join(", "));
+    let via = match &t.proxy {
+        Some(p) => format!(
+            "the proxy {} (set by {}): CONNECT {}; the TCP rows below are the direct path",
+            p.authority(),
+            p.source,
+            t.tunnel_authority()
+        ),
+        None => "direct".to_string(),
+    };
+    doc.field("via", &via);
     match checks.dns.value() {
         Some(dns) => {
             doc.field("DNS", &format_dns(t, dns));

@@ -95,6 +95,7 @@ pub fn main_attempt<'a>(target: &Target, report: &'a ConnectReport) -> Option<&'
 pub fn failure_word(f: &TlsFailure) -> &'static str {
     match f {
         TlsFailure::Tcp(e) => format_tcp(&Err(e.clone())).0,
+        TlsFailure::Proxy(_) => "proxy",
         TlsFailure::Reset { .. } => "reset",
         TlsFailure::Timeout { .. } => "timeout",
         TlsFailure::Closed { .. } => "closed",
