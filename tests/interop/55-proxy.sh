@@ -231,7 +231,11 @@ via_is() {
 }
 rc_is() { [[ $RC == "$1" ]] || { note "exit $RC, want $1" && return 1; }; }
 # connects LOG PORT: how many CONNECT 127.0.0.1:PORT requests tinyproxy's LOG has logged.
-connects() { grep -c "Request (file descriptor [0-9]*): CONNECT 127.0.0.1:$2 " "$TPD/$1.log" 2>/dev/null; }
+connects() {
+  local c
+  c=$(grep -c "Request (file descriptor [0-9]*): CONNECT 127.0.0.1:$2 " "$TPD/$1.log" 2>/dev/null)
+  echo "${c:-0}"
+}
 # saw_connect LOG PORT BEFORE: tinyproxy logged more than BEFORE of them (it logs as it goes).
 more_connects() { (($(connects "$1" "$2") > $3)); }
 saw_connect() { wait_for 2 more_connects "$@"; }
