@@ -101,9 +101,16 @@ fn tls_doc(doc: &mut Doc, model: &Model, i: usize, judged: Option<&Judged>) {
     };
     let a = &r.attempt;
     doc.field("handshake", &format_handshake(r));
-    let to = a
-        .addr
-        .map_or_else(|| format!("{}:{}", r.host, r.port), |x| x.to_string());
+    let t = &model.config().targets[i];
+    let to = match (&t.proxy, a.addr) {
+        (Some(p), _) => format!(
+            "{} through the proxy {}",
+            t.tunnel_authority(),
+            p.authority()
+        ),
+        (None, Some(x)) => x.to_string(),
+        (None, None) => format!("{}:{}", r.host, r.port),
+    };
     let sni = a
         .sni
         .as_deref()
