@@ -101,12 +101,12 @@ fn tls_doc(doc: &mut Doc, model: &Model, i: usize, judged: Option<&Judged>) {
     };
     let a = &r.attempt;
     doc.field("handshake", &format_handshake(r));
-    let t = &model.config().targets[i];
-    let to = match (&t.proxy, a.addr) {
-        (Some(p), _) => format!(
+    let target = &model.config().targets[i];
+    let to = match (&target.proxy, a.addr) {
+        (Some(proxy), _) => format!(
             "{} through the proxy {}",
-            t.tunnel_authority(),
-            p.authority()
+            target.tunnel_authority(),
+            proxy.authority()
         ),
         (None, Some(x)) => x.to_string(),
         (None, None) => format!("{}:{}", r.host, r.port),
