@@ -1,8 +1,8 @@
 //! Reachability: `port-closed`, `port-filtered`, `openvpn-udp-blocked`, `wireguard-udp-closed`,
 //! `captive-portal`, and across targets `all-targets-failing` and `single-target-failing`.
 //!
-//! Pure: the probes' results in, findings out. `tcp:N` probes are left to the transport rules
-//! (`tcp-refused`, `tcp-timeout`), which already judge every TCP port of a target.
+//! Pure: the probes' results in, findings out. `tcp:N` probes are left to the transport rules,
+//! which judge every TCP port of a target (a `tcp:N` port as `port-closed` / `port-filtered`).
 
 use super::target::rerun;
 use super::{Code, Finding, Fix, Severity};

@@ -1,9 +1,10 @@
 //! DNS and TCP: `dns-failure`, `tcp-refused`, `tcp-timeout`, `tcp-unreachable`, one function
-//! per code.
+//! per code; a `tcp:N` probe's refusal or silence is `port-closed` / `port-filtered`, as for
+//! the other port probes.
 
 use super::target::rerun;
 use super::{Code, Finding, Severity};
-use crate::config::Target;
+use crate::config::{ProbeSpec, Target};
 use crate::probe;
 use crate::probe::connect::{ConnectReport, Dns, TcpAttempt, TcpError};
 use crate::text::human_duration;
@@ -71,12 +72,35 @@ fn addr(target: &Target, attempt: &TcpAttempt) -> String {
         .map_or_else(|| target.host.clone(), |a| a.to_string())
 }
 
-/// `tcp-refused`: a TCP port answered with a reset.
+/// Whether `port` is one of the target's `tcp:N` probes rather than the port its TLS check
+/// dials: a port probe's verdict is a reachability code (`port-closed`, `port-filtered`), as
+/// for the OpenVPN ports.
+fn is_port_probe(target: &Target, port: u16) -> bool {
+    !(target.probes.contains(&ProbeSpec::Tls) && port == target.tls_port())
+}
+
+/// `port-closed` for a `tcp:N` probe that was refused, else `tcp-refused`: a TCP port
+/// answered with a reset.
 fn tcp_refused(i: usize, target: &Target, attempt: &TcpAttempt) -> Option<Finding> {
     let Err(TcpError::Refused) = &attempt.result else {
         return None;
     };
     let at = addr(target, attempt);
+    if is_port_probe(target, attempt.port) {
+        return Some(finding(
+            i,
+            target,
+            Code::PortClosed,
+            format!(
+                "tcp port {} on {} is closed: nothing listens there, or a firewall rejects it",
+                attempt.port, target.host
+            ),
+            vec![format!(
+                "tcp:{} to {at}: closed (the host answered with a reset)",
+                attempt.port
+            )],
+        ));
+    }
     Some(finding(
         i,
         target,
@@ -95,6 +119,22 @@ fn tcp_timeout(i: usize, target: &Target, attempt: &TcpAttempt) -> Option<Findin
         return None;
     };
     let at = addr(target, attempt);
+    if is_port_probe(target, attempt.port) {
+        return Some(finding(
+            i,
+            target,
+            Code::PortFiltered,
+            format!(
+                "tcp port {} on {} does not answer: a firewall drops it, or the host is down",
+                attempt.port, target.host
+            ),
+            vec![format!(
+                "tcp:{} to {at}: filtered (no answer within {})",
+                attempt.port,
+                human_duration(*d)
+            )],
+        ));
+    }
     Some(finding(
         i,
         target,
