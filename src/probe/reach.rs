@@ -45,6 +45,8 @@ pub enum ReachStatus {
     OpenOrFiltered,
     Other,
     Error,
+    /// The probe did not run: its target's name has no address (the detail says why).
+    NotRun,
 }
 
 impl ReachStatus {
@@ -57,6 +59,7 @@ impl ReachStatus {
             ReachStatus::OpenOrFiltered => "open-or-filtered",
             ReachStatus::Other => "other",
             ReachStatus::Error => "error",
+            ReachStatus::NotRun => "not-run",
         }
     }
 
@@ -132,6 +135,37 @@ pub async fn run(
         took: start.elapsed(),
         via: None,
     }
+}
+
+/// The probes `specs` (the `tls` entries skipped) as not run: `host` has no address.
+fn not_run(specs: &[ProbeSpec], host: &str, dns: &crate::probe::connect::Dns) -> Vec<ReachResult> {
+    use crate::probe::connect::Dns;
+    let why = match dns {
+        Dns::Failed { error, .. } => format!("DNS failed for {host}: {error}"),
+        Dns::Timeout(d) => format!(
+            "DNS did not answer for {host} within {}",
+            human_duration(*d)
+        ),
+        Dns::Resolved { .. } | Dns::Skipped(_) => format!("{host} has no address"),
+    };
+    specs
+        .iter()
+        .filter(|s| **s != ProbeSpec::Tls)
+        .map(|spec| {
+            let port = spec.port().unwrap_or(0);
+            ReachResult {
+                probe: *spec,
+                addr: SocketAddr::from((Ipv4Addr::UNSPECIFIED, port)),
+                port,
+                status: ReachStatus::NotRun,
+                is_openvpn: false,
+                signed: None,
+                detail: crate::text::clean(&why),
+                took: Duration::ZERO,
+                via: None,
+            }
+        })
+        .collect()
 }
 
 /// The OpenVPN TCP probe `spec` of `target` through its proxy, beside the direct one: what
@@ -425,7 +459,8 @@ pub async fn check_target(
             Some(ip) if !specs.is_empty() => {
                 run_all(&specs, *ip, target.tls_wrap.as_ref(), timeout).await
             }
-            _ => Vec::new(),
+            // Each probe stays in sight, saying why it did not run.
+            _ => not_run(&specs, &target.host, dns),
         }
     };
     let compare = async {

@@ -553,3 +553,46 @@ async fn dns_comparison_with_a_lying_nameserver() {
     assert!(diffs[1].contains("NXDOMAIN"));
     assert!(cmp.direct[3].answer.words().starts_with("no answer within"));
 }
+
+/// A VPN server whose name does not resolve keeps its probes in sight: each says it did not
+/// run and why, instead of disappearing from the pane and the report.
+#[tokio::test]
+async fn probes_of_a_name_without_address_are_not_run() {
+    use tlsdoctor_tui::config::{Config, HostPort, Target};
+    use tlsdoctor_tui::probe::connect::Dns;
+    let mut t = Target::from_host_port(&HostPort {
+        host: "nl900.vpn.example".to_string(),
+        port: None,
+    });
+    t.probes = vec![
+        ProbeSpec::OpenvpnUdp(1194),
+        ProbeSpec::OpenvpnTcp(443),
+        ProbeSpec::Wireguard(51_820),
+    ];
+    let mut config = Config::defaults();
+    config.targets = vec![t];
+    let dns = Dns::Failed {
+        error: "Name or service not known".to_string(),
+        took: Duration::from_millis(3),
+    };
+    let report = reach::check_target(&config, 0, &dns).await;
+    let seen: Vec<(String, &str)> = report
+        .results
+        .iter()
+        .map(|r| (r.probe.to_string(), r.status.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("openvpn-udp:1194".to_string(), "not-run"),
+            ("openvpn-tcp:443".to_string(), "not-run"),
+            ("wireguard:51820".to_string(), "not-run"),
+        ]
+    );
+    for r in &report.results {
+        assert_eq!(
+            r.detail,
+            "DNS failed for nl900.vpn.example: Name or service not known"
+        );
+    }
+}

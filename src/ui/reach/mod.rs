@@ -104,6 +104,7 @@ pub fn format_reach_status(r: &ReachResult) -> String {
         (ReachStatus::Error, _) => {
             "could not probe from here: says nothing about the server".to_string()
         }
+        (ReachStatus::NotRun, _) => r.detail.clone(),
     }
 }
 
@@ -224,6 +225,7 @@ pub fn status_style(status: ReachStatus, theme: Theme) -> Style {
         ReachStatus::Open => theme.ok(),
         ReachStatus::Closed | ReachStatus::Filtered => theme.error(),
         ReachStatus::OpenOrFiltered | ReachStatus::Other | ReachStatus::Error => theme.warning(),
+        ReachStatus::NotRun => theme.dim(),
     }
 }
 
@@ -334,6 +336,18 @@ fn tcp_lines(rows: &Rows, item: &mut Item, i: usize, value: Style) {
 /// own words, cut to a line.
 fn result_lines(rows: &Rows, item: &mut Item, r: &ReachResult, stale: bool) {
     let theme = rows.theme;
+    // A probe that could not run says why on its own line, as a port DNS gave no address.
+    if r.status == ReachStatus::NotRun {
+        let label = probe_label(rows, item, &r.probe.to_string());
+        let status = status_span("not run", theme.dim());
+        let room = rows.width.saturating_sub(label.width() + status.width());
+        item.lines.push(Line::from(vec![
+            label,
+            status,
+            Span::styled(fit(&r.detail, room), theme.dim()),
+        ]));
+        return;
+    }
     let value = if stale { theme.dim() } else { Style::new() };
     let mut head = Line::from(vec![
         probe_label(rows, item, &r.probe.to_string()),
