@@ -102,11 +102,12 @@ pub enum Code {
     TlsError,
     ProxyFailure,
     ProxyOnly,
+    NordlynxUnproven,
 }
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 40] = [
+    pub const ALL: [Code; 41] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -147,6 +148,7 @@ impl Code {
         Code::TlsError,
         Code::ProxyFailure,
         Code::ProxyOnly,
+        Code::NordlynxUnproven,
     ];
 
     /// Where a finding stands among those of the same severity: the causes people should
@@ -221,6 +223,7 @@ impl Code {
             Code::TlsError => "tls-error",
             Code::ProxyFailure => "proxy-failure",
             Code::ProxyOnly => "proxy-only",
+            Code::NordlynxUnproven => "nordlynx-unproven",
         }
     }
 }
@@ -527,7 +530,8 @@ fn assemble(obs: &Observations, clock: &Clock, targets: &[TargetVerdict]) -> Vec
     }
     let standings: Vec<reach::Standing<'_>> = targets
         .iter()
-        .map(|t| {
+        .zip(&obs.targets)
+        .map(|(t, checks)| {
             let explained = t.explained.iter().filter(|_| skew.is_none());
             let error = t
                 .own
@@ -536,6 +540,8 @@ fn assemble(obs: &Observations, clock: &Clock, targets: &[TargetVerdict]) -> Vec
                 .find(|f| f.severity == Severity::Error);
             match (t.done, error) {
                 (false, _) => reach::Standing::Unfinished,
+                // A silent port (WireGuard's, an OpenVPN port with tls-auth) proves nothing.
+                (true, None) if !proven(checks) => reach::Standing::Unproven,
                 (true, None) => reach::Standing::Works,
                 (true, Some(f)) => reach::Standing::Fails(f),
             }
@@ -552,6 +558,24 @@ fn assemble(obs: &Observations, clock: &Clock, targets: &[TargetVerdict]) -> Vec
             .then(a.target.cmp(&b.target))
     });
     out
+}
+
+/// Whether a target's checks saw something answer: a TLS handshake, a TCP connect, a probe
+/// that found its port open.
+fn proven(checks: &TargetChecks) -> bool {
+    checks
+        .tls
+        .value()
+        .is_some_and(|r| r.attempt.failure.is_none())
+        || checks
+            .connect
+            .value()
+            .is_some_and(|c| c.tcp.iter().any(|a| a.result.is_ok()))
+        || checks.reach.value().is_some_and(|r| {
+            r.results
+                .iter()
+                .any(|x| x.status == crate::probe::reach::ReachStatus::Open)
+        })
 }
 
 /// The worst severity among the findings, if any.

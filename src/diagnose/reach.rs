@@ -1,5 +1,5 @@
 //! Reachability: `port-closed`, `port-filtered`, `openvpn-udp-blocked`, `wireguard-udp-closed`,
-//! `captive-portal`, and across targets `all-targets-failing` and `single-target-failing`.
+//! `nordlynx-unproven`, `captive-portal`, and across targets `all-targets-failing` and `single-target-failing`.
 //!
 //! Pure: the probes' results in, findings out. `tcp:N` probes are left to the transport rules,
 //! which judge every TCP port of a target (a `tcp:N` port as `port-closed` / `port-filtered`).
@@ -142,6 +142,10 @@ pub fn rules(t: &TargetReach<'_>, ctx: Context, out: &mut Vec<Finding>) {
         .results
         .iter()
         .any(|r| matches!(r.probe, ProbeSpec::OpenvpnUdp(_)) && r.is_openvpn);
+    // `openvpn-udp-blocked` already says UDP is blocked and to switch to OpenVPN TCP.
+    if covered.is_empty() {
+        out.extend(nordlynx_unproven(t, ctx));
+    }
     for r in t.results {
         if covered.contains(&r.probe) {
             continue;
@@ -223,6 +227,52 @@ pub fn rules(t: &TargetReach<'_>, ctx: Context, out: &mut Vec<Finding>) {
     }
 }
 
+/// `nordlynx-unproven`: the WireGuard (NordLynx) port is silent where the same server answers
+/// OpenVPN. WireGuard never answers a stranger, so the silence proves nothing either way — a
+/// block, or a key the server does not know — while OpenVPN is proven to get through: the step
+/// the troubleshooting guides give is to switch to OpenVPN.
+fn nordlynx_unproven(t: &TargetReach<'_>, ctx: Context) -> Option<Finding> {
+    let (i, target) = (t.index, t.target);
+    let silent = t.results.iter().find(|r| {
+        matches!(r.probe, ProbeSpec::Wireguard(_)) && r.status == ReachStatus::OpenOrFiltered
+    })?;
+    let openvpn = t.results.iter().find(|r| {
+        matches!(r.probe, ProbeSpec::OpenvpnUdp(_) | ProbeSpec::OpenvpnTcp(_)) && r.is_openvpn
+    })?;
+    let mut fixes = if ctx.nordvpn_cli {
+        let mut f = vec![nordvpn_openvpn(i)];
+        if matches!(openvpn.probe, ProbeSpec::OpenvpnTcp(_)) {
+            f.push(nordvpn_tcp(i));
+        }
+        f
+    } else {
+        vec![advice(
+            'o',
+            &format!(
+                "in your VPN client, switch from NordLynx (WireGuard) to OpenVPN ({}, which answers here)",
+                openvpn.probe
+            ),
+        )]
+    };
+    fixes.push(rerun(i));
+    Some(Finding {
+        code: Code::NordlynxUnproven,
+        severity: Severity::Warning,
+        target: Some(target.name.clone()),
+        summary: format!(
+            "NordLynx (WireGuard) UDP {} on {} is silent while OpenVPN answers: NordLynx is not proven to work from here, OpenVPN is",
+            silent.port, target.host
+        ),
+        evidence: vec![
+            evidence(silent),
+            evidence(openvpn),
+            "WireGuard never answers a packet without a key it knows: silence is a block on the way, or a key the server does not know (NordLynx keys rotate: reconnect in the app for a fresh one)".to_string(),
+        ],
+        fixes,
+        probes: probe::for_target(i),
+    })
+}
+
 /// `captive-portal` from the plain-HTTP check: a redirect or a page where an empty 204 (or
 /// the known body) was expected. DNS answers that differ between the system resolver and the
 /// nameservers asked directly are added as evidence.
@@ -263,6 +313,8 @@ pub fn captive(result: &CaptiveResult, dns: &[DnsComparison], out: &mut Vec<Find
 pub enum Standing<'a> {
     /// Its checks have not all finished: it counts as neither failing nor working.
     Unfinished,
+    /// No error, but nothing answered either (only silent ports): not counted as working.
+    Unproven,
     Works,
     /// Its first error finding.
     Fails(&'a Finding),
@@ -278,7 +330,7 @@ pub fn across(targets: &[Target], standings: &[Standing<'_>], out: &mut Vec<Find
         .filter_map(|(i, t)| match standings.get(i) {
             Some(Standing::Works) => Some((i, t, None)),
             Some(Standing::Fails(f)) => Some((i, t, Some(*f))),
-            Some(Standing::Unfinished) | None => None,
+            Some(Standing::Unfinished | Standing::Unproven) | None => None,
         })
         .collect();
     let failing: Vec<(usize, &Target, &Finding)> = finished

@@ -138,3 +138,23 @@ check ".ovpn with tls-auth ta.key 1, TCP: open, OpenVPN answers" is ovpn file "o
 check ".ovpn with auth SHA256: open, OpenVPN answers" is ovpn sha256 "openvpn-udp:$S_UDP" open/openvpn
 check ".ovpn with an inline <tls-crypt>: open, OpenVPN answers" is ovpn crypt "openvpn-udp:$C_UDP" open/openvpn
 check "every profile answered: no finding" no_target_finding ovpn
+
+# NordLynx silent where the real OpenVPN answers: a UDP sink stands for a WireGuard port that
+# never answers a stranger.
+W_UDP=$(free_port udp)
+spawn wg-sink "$PYTHON" -c "import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('127.0.0.1', $W_UDP))
+print('bound', flush=True)
+time.sleep(120)"
+wait_for 5 grep -q bound "$WORK/logs/wg-sink.log" || note "the UDP sink did not bind within 5 s"
+{
+  config_head
+  toml_target nordlynx "\"openvpn-udp:$P_UDP\", \"wireguard:$W_UDP\""
+} >"$WORK/nordlynx.toml"
+tlsdoctor nordlynx -c "$WORK/nordlynx.toml"
+check "NordLynx silent, OpenVPN UDP answers: open, OpenVPN answers" is nordlynx nordlynx "openvpn-udp:$P_UDP" open/openvpn
+check "NordLynx silent: open-or-filtered" is nordlynx nordlynx "wireguard:$W_UDP" open-or-filtered/-
+check "NordLynx silent where OpenVPN answers: nordlynx-unproven, alone" test "$(json_get "$WORK/nordlynx.json" \
+  "' '.join(f['code'] for f in d['findings'])")" = nordlynx-unproven
+check "nordlynx-unproven is a warning: exit 1 (exit $ONCE_RC)" test "$ONCE_RC" = 1

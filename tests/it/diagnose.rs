@@ -1964,6 +1964,51 @@ fn reach_scenarios(lab: &Lab) -> Vec<Scenario> {
                     .fixes(&[key('o'), key('r')]),
             ]),
     );
+    let nordlynx_silent = || {
+        vec![
+            probe(OpenvpnUdp(1194), Open, true),
+            probe(OpenvpnTcp(443), Open, true),
+            probe(Wireguard(51_820), OpenOrFiltered, false),
+        ]
+    };
+    out.push(
+        scenario(lab, "NordLynx silent, OpenVPN answers, no nordvpn")
+            .vpn(vpn("nl3"), nordlynx_silent())
+            .expect(vec![
+                warn("nordlynx-unproven", "nl3")
+                    .says(&[
+                        "NordLynx (WireGuard) UDP 51820 on nl3.example.com is silent while OpenVPN answers",
+                    ])
+                    .shows(&[
+                        "wireguard to 192.0.2.7:51820: open-or-filtered",
+                        "openvpn-udp to 192.0.2.7:1194: open",
+                        "a key the server does not know",
+                    ])
+                    .fixes(&[key('o'), key('r')]),
+            ]),
+    );
+    out.push(
+        scenario(lab, "NordLynx silent, OpenVPN answers, nordvpn installed")
+            .vpn(vpn("nl4"), nordlynx_silent())
+            .nordvpn()
+            .expect(vec![
+                warn("nordlynx-unproven", "nl4").fixes(&[cmd('t', NORDVPN_OPENVPN), key('r')]),
+            ]),
+    );
+    out.push({
+        // Silence proves nothing: a target with only a silent NordLynx port is not one that
+        // "works" beside a failing one.
+        let mut wg = vpn("wg-only");
+        wg.probes = vec![Wireguard(51_820)];
+        let closed = target("closed");
+        let connect = tcp(&closed, &Err(TcpError::Refused));
+        let tls = tls_failed(lab, &closed, TlsFailure::Tcp(TcpError::Refused), Vec::new());
+        scenario(lab, "a silent NordLynx port does not count as working")
+            .target_saw(closed, resolved(), connect, Some(tls), no_reach())
+            .vpn(wg, vec![probe(Wireguard(51_820), OpenOrFiltered, false)])
+            .expect(vec![err("tcp-refused", "closed").fixes(&[key('r')])])
+            .not(&["single-target-failing", "nordlynx-unproven"])
+    });
     out.push(
         scenario(lab, "WireGuard closed, nordvpn installed")
             .vpn(

@@ -555,6 +555,7 @@ async fn reach_peers_give_their_status_and_code() {
         r("tcp-filtered", vec![(tcp(filtered.addr), "filtered")], "", vec!["port-filtered"]),
         r("wg-closed", vec![(wg(closed_udp), "closed")], "", vec!["wireguard-udp-closed"]),
         r("wg-silent", vec![(wg(quiet.addr), "open-or-filtered")], "", vec![]),
+        r("nordlynx-silent", vec![(udp(vpn.udp), "open"), (wg(quiet.addr), "open-or-filtered")], "", vec!["nordlynx-unproven"]),
         r("tcp-closed", vec![(format!("tcp:{}", closed_tcp.port()), "closed")], "", vec!["port-closed"]),
     ];
     let targets: Vec<String> = rows.iter().map(ReachRow::target).collect();
