@@ -35,12 +35,7 @@ keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth
 EOF
 
-# q CMD...: runs an openssl step, its output in the log; a failure ends the script.
-q() {
-  "$@" >>"$WORK/logs/openssl-certs.log" 2>&1 && return 0
-  fail "making the certificates: $*" && tail -n 5 "$WORK/logs/openssl-certs.log" | sed 's/^/        /'
-  exit 0
-}
+SETUP_LOG=openssl-certs
 
 # mkroot NAME CN: a self-signed root CA.
 mkroot() {

@@ -14,12 +14,7 @@ C="$WORK/nginx"
 mkdir -p "$C"
 cd "$C" || exit 1
 
-# q CMD...: runs a setup step, its output in the log; a failure ends the script.
-q() {
-  "$@" >>"$WORK/logs/nginx-setup.log" 2>&1 && return 0
-  fail "setting up: $*" && tail -n 5 "$WORK/logs/nginx-setup.log" | sed 's/^/        /'
-  exit 0
-}
+SETUP_LOG=nginx-setup
 
 # --- certificates: a root, a leaf for localhost, a CA for client certificates ------------------
 q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key \

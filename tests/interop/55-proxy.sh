@@ -30,12 +30,7 @@ C="$WORK/proxy"
 mkdir -p "$C"
 cd "$C" || exit 1
 
-# q CMD...: runs a setup step, its output in the log; a failure ends the script.
-q() {
-  "$@" >>"$WORK/logs/proxy-setup.log" 2>&1 && return 0
-  fail "setting up: $*" && tail -n 5 "$WORK/logs/proxy-setup.log" | sed 's/^/        /'
-  exit 0
-}
+SETUP_LOG=proxy-setup
 
 # --- certificates: a root, a leaf for www.example.net (also the OpenVPN server's) ---------------
 q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \

@@ -10,6 +10,8 @@
 # Waiting:    wait_for SECONDS CMD...   (polls CMD every 0.1 s; every wait is bounded)
 # Processes:  spawn NAME CMD...         (background, log in $WORK/logs/NAME.log, pid in $SPAWNED)
 #             on_exit CMD...            (run at the end of the script, even when it is killed)
+# Setup:      q CMD...                  (a setup step, its output in $WORK/logs/$SETUP_LOG.log;
+#                                        a failure is reported and ends the script)
 # Network:    free_port udp|tcp         (a free 127.0.0.1 port)
 #             sntp_query PORT           (prints "offset_s stratum leap" from one SNTP reply)
 #             start_chronyd NAME [FAKETIME]  (a real chronyd on loopback; sets CHRONY_PORT)
@@ -71,6 +73,14 @@ spawn() {
   SPAWNED=$!
   PIDS+=("$SPAWNED")
   echo "$SPAWNED" >>"$RUN/$INTEROP_SCRIPT.pids"
+}
+
+# q CMD...: runs a setup step, its output in the script's setup log; a failure ends the script.
+q() {
+  local log="$WORK/logs/${SETUP_LOG:-setup}.log"
+  "$@" >>"$log" 2>&1 && return 0
+  fail "setting up: $*" && tail -n 5 "$log" | sed 's/^/        /'
+  exit 0
 }
 
 # on_exit CMD...: runs CMD (as one shell line) when the script ends.
