@@ -51,6 +51,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub ovpn: Vec<PathBuf>,
 
+    /// Add the server of a WireGuard client config (wg-quick's .conf) as a target: a real
+    /// handshake with its keys.
+    #[arg(long, value_name = "FILE")]
+    pub wg: Vec<PathBuf>,
+
     /// The HTTP proxy the TLS checks tunnel through (CONNECT), as
     /// http://[user:password@]host[:port] [default: [network] proxy, else HTTPS_PROXY,
     /// https_proxy or ALL_PROXY; NO_PROXY lists hosts that go direct].
@@ -183,6 +188,10 @@ impl Cli {
             let target = crate::config::ovpn::load_profile(path)
                 .map_err(ConfigError)?
                 .target();
+            add_target(&mut cfg, target);
+        }
+        for path in &self.wg {
+            let target = crate::config::wg::load(path).map_err(ConfigError)?.target();
             add_target(&mut cfg, target);
         }
         for r in &self.resolve {

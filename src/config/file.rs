@@ -16,7 +16,7 @@ use std::path::Path;
 pub enum FileKind {
     /// A TOML config (`--config`): a few KB; a thousand targets fit in well under the limit.
     Config,
-    /// An OpenVPN client profile (`--ovpn`): inline certificates and keys make it a few KB.
+    /// A VPN client profile (`--ovpn`, `--wg`): inline certificates and keys make it a few KB.
     Profile,
     /// An OpenVPN static key (`tls-auth` / `tls-crypt`): 636 bytes as OpenVPN writes it.
     Key,
@@ -38,7 +38,7 @@ impl FileKind {
     pub fn what(self) -> &'static str {
         match self {
             FileKind::Config => "config file",
-            FileKind::Profile => "OpenVPN profile",
+            FileKind::Profile => "VPN profile",
             FileKind::Key => "OpenVPN key file",
             FileKind::CaBundle => "CA file",
         }

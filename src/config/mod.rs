@@ -18,10 +18,12 @@ pub mod presets;
 pub mod proxy;
 pub mod static_key;
 pub mod url;
+pub mod wg;
 
 pub use proxy::{NoProxy, Proxy, ProxyChoice};
 pub use static_key::{Digest, Direction, KeyDirection, StaticKey, TlsWrap};
 pub use url::HttpUrl;
+pub use wg::WgKeys;
 
 /// The defaults compiled into the binary: used when no config file exists, and the only place
 /// a default value lives (a key a config file leaves out takes its value from here).
@@ -96,6 +98,9 @@ pub struct Target {
     pub alternative_of: Option<usize>,
     /// The HTTP proxy its TLS checks tunnel through (set by [`Config::route`]); `None`: direct.
     pub proxy: Option<Proxy>,
+    /// The keys of a WireGuard client config (`--wg`): its WireGuard probes make a real
+    /// handshake instead of an initiation-shaped packet.
+    pub wg_keys: Option<WgKeys>,
 }
 
 impl Target {
@@ -115,6 +120,7 @@ impl Target {
             alternatives: Vec::new(),
             alternative_of: None,
             proxy: None,
+            wg_keys: None,
         }
     }
 
@@ -666,6 +672,7 @@ impl Config {
                     .collect(),
                 alternative_of: None,
                 proxy: None,
+                wg_keys: None,
             });
         }
         Ok(Config {

@@ -383,6 +383,7 @@ impl Profile {
             alternatives,
             alternative_of: None,
             proxy: None,
+            wg_keys: None,
         }
     }
 }

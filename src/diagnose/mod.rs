@@ -103,11 +103,12 @@ pub enum Code {
     ProxyFailure,
     ProxyOnly,
     NordlynxUnproven,
+    WireguardNoHandshake,
 }
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 41] = [
+    pub const ALL: [Code; 42] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -149,6 +150,7 @@ impl Code {
         Code::ProxyFailure,
         Code::ProxyOnly,
         Code::NordlynxUnproven,
+        Code::WireguardNoHandshake,
     ];
 
     /// Where a finding stands among those of the same severity: the causes people should
@@ -224,6 +226,7 @@ impl Code {
             Code::ProxyFailure => "proxy-failure",
             Code::ProxyOnly => "proxy-only",
             Code::NordlynxUnproven => "nordlynx-unproven",
+            Code::WireguardNoHandshake => "wireguard-no-handshake",
         }
     }
 }

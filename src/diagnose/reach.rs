@@ -1,5 +1,5 @@
 //! Reachability: `port-closed`, `port-filtered`, `openvpn-udp-blocked`, `wireguard-udp-closed`,
-//! `nordlynx-unproven`, `captive-portal`, and across targets `all-targets-failing` and `single-target-failing`.
+//! `nordlynx-unproven`, `wireguard-no-handshake`, `captive-portal`, and across targets `all-targets-failing` and `single-target-failing`.
 //!
 //! Pure: the probes' results in, findings out. `tcp:N` probes are left to the transport rules,
 //! which judge every TCP port of a target (a `tcp:N` port as `port-closed` / `port-filtered`).
@@ -174,6 +174,29 @@ pub fn rules(t: &TargetReach<'_>, ctx: Context, out: &mut Vec<Finding>) {
                     fixes,
                 ))
             }
+            (ProbeSpec::Wireguard(port), ReachStatus::OpenOrFiltered) if r.signed.is_some() => {
+                let mut fixes = vec![advice(
+                    'n',
+                    "get a current key: NordLynx keys rotate — reconnect in the VPN app, or download a fresh WireGuard config — then re-run",
+                )];
+                fixes.extend(if ctx.nordvpn_cli {
+                    vec![nordvpn_openvpn(i)]
+                } else {
+                    vec![advice(
+                        'o',
+                        "meanwhile, switch from WireGuard (NordLynx) to OpenVPN in your VPN client; OpenVPN over TCP 443 gets through most firewalls",
+                    )]
+                });
+                fixes.push(rerun(i));
+                Some((
+                    Code::WireguardNoHandshake,
+                    format!(
+                        "no WireGuard handshake with {} on UDP {port}: the port is blocked on the way, or the server does not know this config's key",
+                        target.host
+                    ),
+                    fixes,
+                ))
+            }
             (ProbeSpec::OpenvpnUdp(port) | ProbeSpec::OpenvpnTcp(port), ReachStatus::Closed) => {
                 Some((
                     Code::PortClosed,
@@ -233,8 +256,11 @@ pub fn rules(t: &TargetReach<'_>, ctx: Context, out: &mut Vec<Finding>) {
 /// the troubleshooting guides give is to switch to OpenVPN.
 fn nordlynx_unproven(t: &TargetReach<'_>, ctx: Context) -> Option<Finding> {
     let (i, target) = (t.index, t.target);
+    // With the user's keys, silence is `wireguard-no-handshake`, which says more.
     let silent = t.results.iter().find(|r| {
-        matches!(r.probe, ProbeSpec::Wireguard(_)) && r.status == ReachStatus::OpenOrFiltered
+        matches!(r.probe, ProbeSpec::Wireguard(_))
+            && r.status == ReachStatus::OpenOrFiltered
+            && r.signed.is_none()
     })?;
     let openvpn = t.results.iter().find(|r| {
         matches!(r.probe, ProbeSpec::OpenvpnUdp(_) | ProbeSpec::OpenvpnTcp(_)) && r.is_openvpn

@@ -100,12 +100,8 @@ pub struct ReachResult {
 
 /// Runs one reachability probe against `ip`, finishing within about `timeout`. `key` signs
 /// the OpenVPN probes. A `tls` spec is not a reachability probe and comes back as `error`.
-pub async fn run(
-    spec: ProbeSpec,
-    ip: IpAddr,
-    key: Option<&TlsWrap>,
-    timeout: Duration,
-) -> ReachResult {
+pub async fn run(spec: ProbeSpec, ip: IpAddr, keys: Keys<'_>, timeout: Duration) -> ReachResult {
+    let key = keys.openvpn;
     let start = Instant::now();
     let port = spec.port().unwrap_or(0);
     let addr = SocketAddr::new(ip, port);
@@ -122,7 +118,14 @@ pub async fn run(
         ProbeSpec::Tcp(_) => tcp(ip, port, timeout).await,
         ProbeSpec::OpenvpnUdp(_) => openvpn::udp(addr, openvpn_key, timeout).await,
         ProbeSpec::OpenvpnTcp(_) => openvpn::tcp(addr, openvpn_key, timeout).await,
-        ProbeSpec::Wireguard(_) => wireguard::probe(addr, timeout).await,
+        ProbeSpec::Wireguard(_) => match keys.wireguard {
+            Some(k) => wireguard::handshake(addr, k, timeout).await,
+            None => wireguard::probe(addr, timeout).await,
+        },
+    };
+    let signed = match spec {
+        ProbeSpec::Wireguard(_) => keys.wireguard.map(|_| "wireguard key"),
+        _ => openvpn_key.map(TlsWrap::kind),
     };
     ReachResult {
         probe: spec,
@@ -130,7 +133,7 @@ pub async fn run(
         port,
         status: v.status,
         is_openvpn: v.is_openvpn,
-        signed: openvpn_key.map(TlsWrap::kind),
+        signed,
         detail: v.detail,
         took: start.elapsed(),
         via: None,
@@ -209,17 +212,44 @@ async fn openvpn_via_proxy(
     })
 }
 
+/// The user's keys the probes sign or handshake with.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Keys<'a> {
+    /// The tls-auth / tls-crypt key of the OpenVPN probes.
+    pub openvpn: Option<&'a TlsWrap>,
+    /// A WireGuard client config's keys: the WireGuard probes make a real handshake.
+    pub wireguard: Option<&'a crate::config::WgKeys>,
+}
+
+impl<'a> Keys<'a> {
+    /// The keys of `target`.
+    pub fn of(target: &'a crate::config::Target) -> Self {
+        Keys {
+            openvpn: target.tls_wrap.as_ref(),
+            wireguard: target.wg_keys.as_ref(),
+        }
+    }
+
+    /// Only an OpenVPN key.
+    pub fn openvpn(key: Option<&'a TlsWrap>) -> Self {
+        Keys {
+            openvpn: key,
+            wireguard: None,
+        }
+    }
+}
+
 /// Every reachability probe in `specs` (the `tls` entries skipped), concurrently, in order.
 pub async fn run_all(
     specs: &[ProbeSpec],
     ip: IpAddr,
-    key: Option<&TlsWrap>,
+    keys: Keys<'_>,
     timeout: Duration,
 ) -> Vec<ReachResult> {
     let runs = specs
         .iter()
         .filter(|s| **s != ProbeSpec::Tls)
-        .map(|s| run(*s, ip, key, timeout));
+        .map(|s| run(*s, ip, keys, timeout));
     futures::future::join_all(runs).await
 }
 
@@ -456,9 +486,7 @@ pub async fn check_target(
     let specs = target.reach_probes();
     let results = async {
         match dns.addrs().first() {
-            Some(ip) if !specs.is_empty() => {
-                run_all(&specs, *ip, target.tls_wrap.as_ref(), timeout).await
-            }
+            Some(ip) if !specs.is_empty() => run_all(&specs, *ip, Keys::of(target), timeout).await,
             // Each probe stays in sight, saying why it did not run.
             _ => not_run(&specs, &target.host, dns),
         }

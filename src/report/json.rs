@@ -6,7 +6,7 @@ use crate::app::Model;
 use crate::diagnose::Judged;
 use crate::probe::clock::NtpError;
 use crate::probe::connect::{Dns, TcpAttempt, TcpError};
-use crate::probe::reach::CaptiveVerdict;
+use crate::probe::reach::{CaptiveVerdict, ReachStatus};
 use crate::probe::tls::TlsReport;
 use crate::text::clean;
 
@@ -81,9 +81,27 @@ pub fn report(model: &Model) -> Value {
                 .and_then(|r| r.dns_compare.as_ref())
                 .map(crate::probe::reach::DnsComparison::differences)
                 .unwrap_or_default();
+            // The VPN's own handshake, where the target has the keys for one.
+            let vpn = t.wg_keys.as_ref().map(|_| {
+                let wg = model.obs.targets[i].reach.value().and_then(|r| {
+                    r.results.iter().find(|x| matches!(x.probe, crate::config::ProbeSpec::Wireguard(_)))
+                });
+                let port = t.probes.iter().find_map(|p| match p {
+                    crate::config::ProbeSpec::Wireguard(port) => Some(*port),
+                    _ => None,
+                });
+                let (status, error) = match wg {
+                    None => ("not-run", Some("the check did not finish".to_string())),
+                    Some(x) if x.status == ReachStatus::Open => ("ok", None),
+                    Some(x) if x.status == ReachStatus::NotRun => ("not-run", Some(x.detail.clone())),
+                    Some(x) => ("failed", Some(x.detail.clone())),
+                };
+                json!({ "protocol": "wireguard", "port": port, "status": status, "error": error })
+            });
             Some(json!({
                 "name": t.name.clone(), "host": t.host.clone(), "port": t.port,
                 "via": t.via(),
+                "vpn": vpn,
                 "alternative_of": t.alternative_of.map(|p| (model.config().targets[p].name).clone()),
                 "dns": dns, "dns_differences": dns_differences,
                 "tls": checks.tls.value().map(|r| tls_entry(r, model.derived.targets[i].chain.as_ref())),

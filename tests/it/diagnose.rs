@@ -1996,6 +1996,35 @@ fn reach_scenarios(lab: &Lab) -> Vec<Scenario> {
             ]),
     );
     out.push({
+        // With the user's keys, silence is no handshake: blocked, or a key the server does not
+        // know. It is not "unproven" but a failure of its own.
+        let mut keyed = vpn("wg-keyed");
+        keyed.probes = vec![OpenvpnUdp(1194), Wireguard(51_820)];
+        let mut silent = probe(Wireguard(51_820), OpenOrFiltered, false);
+        silent.signed = Some("wireguard key");
+        scenario(lab, "no WireGuard handshake with the user's keys")
+            .vpn(keyed, vec![probe(OpenvpnUdp(1194), Open, true), silent])
+            .expect(vec![
+                err("wireguard-no-handshake", "wg-keyed")
+                    .says(&[
+                        "no WireGuard handshake with wg-keyed.example.com on UDP 51820",
+                        "does not know this config's key",
+                    ])
+                    .shows(&["wireguard to 192.0.2.7:51820: open-or-filtered"])
+                    .fixes(&[key('n'), key('o'), key('r')]),
+            ])
+            .not(&["nordlynx-unproven"])
+    });
+    out.push({
+        let mut keyed = vpn("wg-ok");
+        keyed.probes = vec![Wireguard(51_820)];
+        let mut done = probe(Wireguard(51_820), Open, false);
+        done.signed = Some("wireguard key");
+        scenario(lab, "a WireGuard handshake with the user's keys")
+            .vpn(keyed, vec![done])
+            .expect(vec![])
+    });
+    out.push({
         // Silence proves nothing: a target with only a silent NordLynx port is not one that
         // "works" beside a failing one.
         let mut wg = vpn("wg-only");

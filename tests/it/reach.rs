@@ -27,7 +27,7 @@ fn client_key() -> TlsWrap {
 }
 
 async fn probe(spec: ProbeSpec, key: Option<&TlsWrap>, timeout: Duration) -> ReachResult {
-    let r = reach::run(spec, LOCAL, key, timeout).await;
+    let r = reach::run(spec, LOCAL, reach::Keys::openvpn(key), timeout).await;
     println!(
         "{spec:<20} {:<16} openvpn={:<5} {:?} ({:?})",
         r.status.as_str(),
@@ -159,7 +159,7 @@ async fn many_silent_ports_take_about_one_timeout() {
     let mut specs: Vec<ProbeSpec> = peers.iter().map(|p| udp(p.addr)).collect();
     specs.extend(peers.iter().map(|p| ProbeSpec::Wireguard(p.addr.port())));
     let start = Instant::now();
-    let results = reach::run_all(&specs, LOCAL, None, SILENT).await;
+    let results = reach::run_all(&specs, LOCAL, reach::Keys::default(), SILENT).await;
     let took = start.elapsed();
     assert!(
         took < SILENT * 4,
@@ -234,7 +234,7 @@ async fn keys_from_config_and_ovpn_get_answers() {
     assert_eq!(names, ["signed", "unsigned", "lab.udp", "lab.tcp"]);
     let mut seen = Vec::new();
     for t in &cfg.targets {
-        let results = reach::run_all(&t.probes, LOCAL, t.tls_wrap.as_ref(), SILENT).await;
+        let results = reach::run_all(&t.probes, LOCAL, reach::Keys::of(t), SILENT).await;
         for r in results {
             println!(
                 "{:<10} {:<20} {:<16} {}",

@@ -1,13 +1,24 @@
-//! The WireGuard probe. WireGuard never answers a packet it cannot authenticate, and we do
-//! not know the server's public key, so the only claims are `closed` (ICMP port unreachable)
-//! and `open-or-filtered` (silence); any answer at all comes from something that is not
-//! WireGuard.
+//! The WireGuard probe. WireGuard never answers a packet it cannot authenticate. Without the
+//! user's keys the only claims are `closed` (ICMP port unreachable) and `open-or-filtered`
+//! (silence); any answer at all comes from something that is not WireGuard. With the keys of
+//! a client config (`--wg`), the probe makes a real handshake (boringtun's Noise, no tunnel):
+//! a handshake response proves the port open *and* the key known to the server.
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use boringtun::noise::{Tunn, TunnResult};
+use boringtun::x25519::{PublicKey, StaticSecret};
 
 use super::{ReachStatus, UdpOutcome, Verdict, describe_bytes, udp_exchange};
+use crate::config::WgKeys;
 use crate::text::human_duration;
+
+/// WireGuard's cookie reply (message type 3): a server under load asks for the initiation
+/// again with its cookie.
+const COOKIE_REPLY: u8 = 3;
+/// Room for any packet boringtun writes.
+const BUF: usize = 2048;
 
 /// Bytes in a handshake initiation.
 pub const INITIATION_LEN: usize = 148;
@@ -43,6 +54,78 @@ pub(super) async fn probe(addr: SocketAddr, timeout: Duration) -> Verdict {
             ),
         },
         other => other.into_verdict(addr),
+    }
+}
+
+/// A real handshake with `keys` to `addr`, within `timeout`: a handshake response (after a
+/// cookie reply, if the server sends one) is `open`; silence is `open-or-filtered`, which with
+/// keys means blocked on the way or a key the server does not know.
+pub(super) async fn handshake(addr: SocketAddr, keys: &WgKeys, timeout: Duration) -> Verdict {
+    let start = Instant::now();
+    let mut tunn = Tunn::new(
+        StaticSecret::from(keys.private),
+        PublicKey::from(keys.peer_public),
+        keys.preshared,
+        None,
+        rand::random::<u32>() >> 8,
+        None,
+    );
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        let left = timeout.saturating_sub(start.elapsed());
+        let outcome = udp_exchange(addr, left, |_| {
+            let mut buf = [0u8; BUF];
+            match tunn.format_handshake_initiation(&mut buf, true) {
+                TunnResult::WriteToNetwork(p) => p.to_vec(),
+                _ => Vec::new(),
+            }
+        })
+        .await;
+        let data = match outcome {
+            UdpOutcome::Reply { data, .. } => data,
+            UdpOutcome::Silent { sent } => {
+                return Verdict {
+                    status: ReachStatus::OpenOrFiltered,
+                    is_openvpn: false,
+                    detail: format!(
+                        "no handshake response to {sent} initiations with this config's keys within {}: the port is blocked on the way, or the server does not know this key",
+                        human_duration(timeout)
+                    ),
+                };
+            }
+            other => return other.into_verdict(addr),
+        };
+        let mut out = [0u8; BUF];
+        let result = tunn.decapsulate(Some(addr.ip()), &data, &mut out);
+        let error = match result {
+            TunnResult::Err(e) => Some(format!("{e:?}")),
+            _ => None,
+        };
+        if tunn.time_since_last_handshake().is_some() {
+            return Verdict {
+                status: ReachStatus::Open,
+                is_openvpn: false,
+                detail: format!(
+                    "WireGuard handshake completed in {}: the server knows this key",
+                    human_duration(start.elapsed())
+                ),
+            };
+        }
+        if data.first() == Some(&COOKIE_REPLY) && rounds < 2 && error.is_none() {
+            continue;
+        }
+        return Verdict {
+            status: ReachStatus::Other,
+            is_openvpn: false,
+            detail: match error {
+                Some(e) => format!(
+                    "an answer that is not a handshake response for these keys ({e}): {}",
+                    describe_bytes(&data)
+                ),
+                None => format!("an answer, but no handshake: {}", describe_bytes(&data)),
+            },
+        };
     }
 }
 

@@ -78,12 +78,19 @@ pub fn format_reach_status(r: &ReachResult) -> String {
             "TCP connects, but nothing answered as OpenVPN: the port is open, OpenVPN is not proven"
                 .to_string()
         }
+        (ReachStatus::Open, ProbeSpec::Wireguard(_)) if r.signed.is_some() => {
+            "handshake completed: the port is open and the server knows this key".to_string()
+        }
         (ReachStatus::Open, _) => "proven open: it answers".to_string(),
         (ReachStatus::Closed, _) => {
             "proven closed: nothing listens, or a firewall rejects".to_string()
         }
         (ReachStatus::Filtered, _) => {
             "filtered: no answer, or rejected on the way; says nothing of the server".to_string()
+        }
+        (ReachStatus::OpenOrFiltered, ProbeSpec::Wireguard(_)) if r.signed.is_some() => {
+            "no handshake with this config's keys: blocked on the way, or a key the server does not know"
+                .to_string()
         }
         (ReachStatus::OpenOrFiltered, ProbeSpec::Wireguard(_)) => {
             "WireGuard never answers a stranger: only a closed port can be proven".to_string()
