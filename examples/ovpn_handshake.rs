@@ -129,11 +129,12 @@ async fn main() -> ExitCode {
         r.timings.connect, r.timings.reset, r.timings.tls, r.timings.total
     );
     println!(
-        "messages: sent {} acked through {:?} unacked {:?} received through {:?}; ClientHello {} bytes in {:?}; final flight acked {}; bad auth {}",
+        "messages: sent {} acked through {:?} unacked {:?} received through {:?} ahead {:?}; ClientHello {} bytes in {:?}; final flight acked {}; bad auth {}",
         r.sent_messages,
         r.acked_through,
         r.unacked,
         r.received_through,
+        r.received_ahead,
         r.client_hello_len,
         r.client_hello_msgs,
         r.final_flight_acked,

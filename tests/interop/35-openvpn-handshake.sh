@@ -152,6 +152,66 @@ check "a server certificate from another CA: the handshake runs, verification fa
 check "  ... reported as not verified, with the chain kept" has otherca '^ca: Some\(NotVerified' &&
   has otherca '^chain: [12] certificates$'
 
+# relay NAME PORT UPSTREAM MODE: a UDP relay on 127.0.0.1:PORT in front of UPSTREAM, for one
+# client. MODE lose-first-large: the first client datagram over 1000 bytes is lost (once);
+# drop-large: every datagram over 1000 bytes is dropped, both ways (a path that loses large
+# datagrams or their fragments).
+relay() {
+  spawn "$1" "$PYTHON" -u -c "$RELAY_PY" "$2" "$3" "$4"
+}
+RELAY_PY='
+import select, socket, sys
+port, upstream, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+front.bind(("127.0.0.1", port))
+back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+back.connect(("127.0.0.1", upstream))
+client, lost = None, False
+print("ready", flush=True)
+while True:
+    ready, _, _ = select.select([front, back], [], [])
+    if front in ready:
+        data, client = front.recvfrom(65535)
+        if len(data) > 1000 and (mode == "drop-large" or (mode == "lose-first-large" and not lost)):
+            lost = True
+            print("dropped client datagram of", len(data), flush=True)
+        else:
+            back.send(data)
+    if back in ready:
+        try:
+            data = back.recv(65535)
+        except OSError:
+            continue
+        if len(data) > 1000 and mode == "drop-large":
+            print("dropped server datagram of", len(data), flush=True)
+        elif client:
+            front.sendto(data, client)
+'
+relay_ready() { grep -q '^ready' "$WORK/logs/$1.log" 2>/dev/null; }
+LOSSY=$(free_port udp) SMALL=$(free_port udp) SMALL_PQ=$(free_port udp)
+relay lossy "$LOSSY" "$G_UDP" lose-first-large
+relay small "$SMALL" "$G_UDP" drop-large
+relay small-pq "$SMALL_PQ" "$G_UDP" drop-large
+for r in lossy small small-pq; do
+  wait_for 10 relay_ready "$r" || fail "relay $r did not start within 10 s"
+done
+hs lossy --udp "127.0.0.1:$LOSSY"
+check "the first ClientHello packet lost: retransmitted, and the handshake completes" completed lossy || show lossy
+check "  ... the log shows the retransmission" has lossy '^packet: .* -> P_CONTROL_V1 +msg 1 .* retransmission$'
+hs small --udp "127.0.0.1:$SMALL" --no-post-quantum
+check "datagrams over 1000 bytes dropped, small hello: the server acks it, then the handshake stalls" \
+  has small '^status: failed at ClientHello: no progress within'
+# The server's whole flight (certificate included) is one packet of about 1200 bytes here.
+check "  ... our ClientHello acked (after a resend: the ack rode on the lost flight), no server TLS" \
+  has small 'acked through Some\(1\) unacked \[\] received through Some\(0\) ahead \[\]'
+check "  ... the relay dropped the server's flight, resent" \
+  test "$(grep -c '^dropped server datagram' "$WORK/logs/small.log")" -ge 2
+hs small-pq --udp "127.0.0.1:$SMALL_PQ"
+check "datagrams over 1000 bytes dropped, post-quantum hello: never acked" \
+  has small-pq '^status: failed at ClientHello: no progress within'
+check "  ... the large ClientHello packet was resent and stays unacknowledged" \
+  has small-pq 'unacked \[1, 2\]' && has small-pq '^packet: .* -> P_CONTROL_V1 +msg 1 .* wire +1210 retransmission$'
+
 CLOSED_UDP=$(free_port udp) CLOSED_TCP=$(free_port tcp)
 hs closed-udp --udp "127.0.0.1:$CLOSED_UDP"
 check "nothing on the UDP port: ICMP unreachable, failed at the hard reset: closed" \

@@ -330,6 +330,8 @@ pub struct HandshakeReport {
     pub unacked: Vec<u32>,
     /// The server's messages received in order up to this id.
     pub received_through: Option<u32>,
+    /// The server's messages that arrived after a gap that never filled (a lost packet).
+    pub received_ahead: Vec<u32>,
     /// The server acknowledged our last TLS flight before we stopped.
     pub final_flight_acked: bool,
 }
@@ -362,6 +364,7 @@ impl HandshakeReport {
             acked_through: None,
             unacked: Vec::new(),
             received_through: None,
+            received_ahead: Vec::new(),
             final_flight_acked: false,
         }
     }
@@ -536,7 +539,13 @@ impl Engine<'_> {
             match tokio::time::timeout_at(wake.into(), self.link.recv()).await {
                 Err(_) => {}
                 Ok(Err(f)) => return Err((self.step, f)),
-                Ok(Ok(bytes)) => self.on_packet(&bytes)?,
+                Ok(Ok(bytes)) => {
+                    if let Err(failed) = self.on_packet(&bytes) {
+                        // A TLS alert rustls queued goes out once, so the server logs why.
+                        let _ = self.send_due().await;
+                        return Err(failed);
+                    }
+                }
             }
         }
     }
@@ -777,7 +786,6 @@ impl Engine<'_> {
             let processed = self.tls.conn.process_new_packets();
             if let Err(e) = processed {
                 self.capture();
-                // The alert rustls queued is sent with whatever else is due, best effort.
                 self.tls_out();
                 return Err((self.step, Failure::Tls(clean(&e.to_string()))));
             }
@@ -832,6 +840,7 @@ impl Engine<'_> {
         self.report.acked_through = self.rel.acked_through();
         self.report.unacked = self.rel.unacked_sent();
         self.report.received_through = self.rel.received_through();
+        self.report.received_ahead = self.rel.received_ahead();
         if self.report.chain.is_empty() {
             self.capture();
         }

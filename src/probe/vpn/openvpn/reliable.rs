@@ -247,6 +247,11 @@ impl Reliable {
         self.next_id
     }
 
+    /// The peer's messages that arrived ahead of a missing one, still waiting for it.
+    pub fn received_ahead(&self) -> Vec<u32> {
+        self.recv_buf.keys().copied().collect()
+    }
+
     /// The next message id expected from the peer (all before it arrived).
     pub fn received_through(&self) -> Option<u32> {
         self.recv_next.checked_sub(1)
@@ -330,6 +335,7 @@ mod tests {
         let mut r = Reliable::new(S, S, true);
         assert_eq!(r.on_message(1, CTL, b"b".to_vec()), Received::New);
         assert!(r.take_in_order().is_empty(), "waits for message 0");
+        assert_eq!(r.received_ahead(), [1]);
         assert_eq!(r.on_message(0, CTL, b"a".to_vec()), Received::New);
         assert_eq!(r.on_message(2, CTL, b"c".to_vec()), Received::New);
         let got: Vec<_> = r.take_in_order().into_iter().map(|m| m.2).collect();
