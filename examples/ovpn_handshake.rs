@@ -123,13 +123,16 @@ async fn main() -> ExitCode {
     }
     println!("chain: {} certificates", r.chain.len());
     println!("ca: {:?}", r.ca);
-    println!("client cert requested: {:?}", r.client_cert_requested);
+    println!(
+        "client cert requested: {:?} offered {}",
+        r.client_cert_requested, r.client_cert_offered
+    );
     println!(
         "timings: connect {:?} reset {:?} tls {:?} total {:?}",
         r.timings.connect, r.timings.reset, r.timings.tls, r.timings.total
     );
     println!(
-        "messages: sent {} acked through {:?} unacked {:?} received through {:?} ahead {:?}; ClientHello {} bytes in {:?}; final flight acked {}; bad auth {}",
+        "messages: sent {} acked through {:?} unacked {:?} received through {:?} ahead {:?}; ClientHello {} bytes in {:?}; TLS finished {}; final flight acked {}; bad auth {}",
         r.sent_messages,
         r.acked_through,
         r.unacked,
@@ -137,6 +140,7 @@ async fn main() -> ExitCode {
         r.received_ahead,
         r.client_hello_len,
         r.client_hello_msgs,
+        r.tls_finished,
         r.final_flight_acked,
         r.bad_auth
     );

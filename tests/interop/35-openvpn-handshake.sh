@@ -51,6 +51,8 @@ leaf() {
 {
   printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n' >"$K/ext.cnf" &&
     ca profile-ca && ca other-ca && leaf server profile-ca && leaf stranger other-ca &&
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n' >"$K/ext.cnf" &&
+    leaf client profile-ca &&
     openvpn --genkey secret "$K/ta.key"
 } >"$WORK/logs/pki.log" 2>&1 || { fail "making the certificates and ta.key" && sed 's/^/        /' "$WORK/logs/pki.log" && return 0; }
 
@@ -67,35 +69,42 @@ chmod +x "$WORK/record-user.sh"
 # --- the servers -----------------------------------------------------------------------------
 NET=80
 # server NAME udp|tcp PORT CERT EXTRA...: a multi-client OpenVPN server on 127.0.0.1:PORT with
-# the certificate CERT, its own tun device and subnet.
+# the certificate CERT, its own tun device and subnet, no client certificate asked for.
 server() {
+  local name=$1 proto=$2 port=$3 cert=$4
+  shift 4
+  certserver "$name" "$proto" "$port" "$cert" --verify-client-cert none \
+    --auth-user-pass-verify "$WORK/record-user.sh" via-file --script-security 2 "$@"
+}
+# certserver NAME udp|tcp PORT CERT EXTRA...: the same, requiring a client certificate.
+certserver() {
   local name=$1 proto=$2 port=$3 cert=$4
   shift 4
   [[ $proto == tcp ]] && proto=tcp-server
   NET=$((NET + 1))
   spawn "$name" openvpn --dev tun --server "10.8.$NET.0" 255.255.255.0 --topology subnet \
     --ca "$K/profile-ca.crt" --cert "$K/$cert.crt" --key "$K/$cert.key" --dh none \
-    --local 127.0.0.1 --proto "$proto" --port "$port" --verify-client-cert none \
-    --auth-user-pass-verify "$WORK/record-user.sh" via-file --script-security 2 \
-    --tmp-dir "$WORK" --verb 3 "$@"
+    --local 127.0.0.1 --proto "$proto" --port "$port" --tmp-dir "$WORK" --verb 3 "$@"
 }
 ready() { grep -q 'Initialization Sequence Completed' "$WORK/logs/$1.log" 2>/dev/null; }
 
 G_UDP=$(free_port udp) G_TCP=$(free_port tcp) A_UDP=$(free_port udp) A_TCP=$(free_port tcp)
-C_UDP=$(free_port udp) O_UDP=$(free_port udp)
+C_UDP=$(free_port udp) O_UDP=$(free_port udp) R_UDP=$(free_port udp)
 server good-udp udp "$G_UDP" server
 server good-tcp tcp "$G_TCP" server
 server auth-udp udp "$A_UDP" server --tls-auth "$K/ta.key" 0
 server auth-tcp tcp "$A_TCP" server --tls-auth "$K/ta.key" 0
 server crypt-udp udp "$C_UDP" server --tls-crypt "$K/ta.key"
 server otherca-udp udp "$O_UDP" stranger
-for s in good-udp good-tcp auth-udp auth-tcp crypt-udp otherca-udp; do
+certserver certreq-udp udp "$R_UDP" server
+SERVERS=(good-udp good-tcp auth-udp auth-tcp crypt-udp otherca-udp certreq-udp)
+for s in "${SERVERS[@]}"; do
   if ! wait_for 10 ready "$s"; then
     fail "openvpn $s did not start within 10 s; its log:" && sed 's/^/        /' "$WORK/logs/$s.log" | tail -15
     return 0
   fi
 done
-note "openvpn $(openvpn --version | head -1 | cut -d' ' -f2): udp $G_UDP/$A_UDP/$C_UDP/$O_UDP, tcp $G_TCP/$A_TCP"
+note "openvpn $(openvpn --version | head -1 | cut -d' ' -f2): udp $G_UDP/$A_UDP/$C_UDP/$O_UDP/$R_UDP, tcp $G_TCP/$A_TCP"
 
 # --- the handshakes --------------------------------------------------------------------------
 # hs NAME ARGS...: the example with the profile's CA and ARGS; output in $WORK/NAME.out.
@@ -151,6 +160,17 @@ check "a server certificate from another CA: the handshake runs, verification fa
   has otherca '^status: failed at Verify: not verified with the profile.s CA'
 check "  ... reported as not verified, with the chain kept" has otherca '^ca: Some\(NotVerified' &&
   has otherca '^chain: [12] certificates$'
+
+hs certreq-none --udp "127.0.0.1:$R_UDP"
+check "client certificate required, none in the profile: TLS 1.3 finishes on our side, never acked" \
+  has certreq-none '^status: failed at FinalFlight: no progress within'
+check "  ... the server asked for a certificate from the profile's CA, we had none to offer" \
+  has certreq-none '^client cert requested: Some\(\["CN=profile-ca"\]\) offered false$' &&
+  has certreq-none 'TLS finished true; final flight acked false'
+check "  ... the server refused the handshake (its log)" grep -q 'peer did not return a certificate' "$WORK/logs/certreq-udp.log"
+hs certreq-cert --udp "127.0.0.1:$R_UDP" --cert "$K/client.crt" --key "$K/client.key"
+check "client certificate required, the profile's <cert>/<key> presented: completes" completed certreq-cert || show certreq-cert
+check "  ... the server verified our certificate (its log)" grep -q 'VERIFY OK: depth=0, CN=client' "$WORK/logs/certreq-udp.log"
 
 # relay NAME PORT UPSTREAM MODE: a UDP relay on 127.0.0.1:PORT in front of UPSTREAM, for one
 # client. MODE lose-first-large: the first client datagram over 1000 bytes is lost (once);
@@ -224,7 +244,7 @@ check "no credentials were ever sent (the auth-user-pass-verify script saw no us
 # Every server is still running: none was crashed or confused by the check.
 alive_all() {
   local s
-  for s in good-udp good-tcp auth-udp auth-tcp crypt-udp otherca-udp; do
+  for s in "${SERVERS[@]}"; do
     grep -q 'Initialization Sequence Completed' "$WORK/logs/$s.log" || return 1
     grep -Eq 'Exiting due to fatal error|SIGTERM' "$WORK/logs/$s.log" && return 1
   done

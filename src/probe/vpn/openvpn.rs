@@ -57,8 +57,6 @@ const TLS_CHANNEL_BUF_SIZE: usize = 2048;
 const MAX_LOGGED: usize = 1000;
 /// The most bytes taken from the server before the handshake must have completed.
 const MAX_RECEIVED: usize = 1 << 20;
-/// How long the acks of our last TLS flight are awaited once the handshake is complete.
-const FINAL_ACK_WAIT: Duration = Duration::from_secs(1);
 
 /// UDP or TCP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -176,6 +174,10 @@ pub enum Step {
     ClientHello,
     /// The server's handshake has started, waiting for it to complete.
     ServerHandshake,
+    /// TLS is complete on our side; our last flight (TLS 1.3: our Certificate and Finished),
+    /// waiting for the server's ack. A server that refuses our certificate, or our lack of
+    /// one, never acknowledges it (OpenVPN sends no alert).
+    FinalFlight,
     /// The chain against the profile's CA, once the handshake completed.
     Verify,
 }
@@ -188,6 +190,7 @@ impl fmt::Display for Step {
             Step::Reset => "hard reset",
             Step::ClientHello => "ClientHello",
             Step::ServerHandshake => "server handshake",
+            Step::FinalFlight => "acknowledgement of our last flight",
             Step::Verify => "certificate verification",
         })
     }
@@ -235,7 +238,8 @@ impl fmt::Display for Failure {
 /// How the handshake ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
-    /// The TLS handshake completed and the chain verifies with the profile's CA.
+    /// The TLS handshake completed (the server acknowledged our last flight) and the chain
+    /// verifies with the profile's CA.
     Completed,
     Failed {
         step: Step,
@@ -287,7 +291,7 @@ pub struct Timings {
     pub connect: Option<Duration>,
     /// From our first reset to the server's.
     pub reset: Option<Duration>,
-    /// From our ClientHello to the end of the TLS handshake.
+    /// From our ClientHello to the server's ack of our last flight.
     pub tls: Option<Duration>,
     pub total: Duration,
 }
@@ -332,8 +336,10 @@ pub struct HandshakeReport {
     pub received_through: Option<u32>,
     /// The server's messages that arrived after a gap that never filled (a lost packet).
     pub received_ahead: Vec<u32>,
-    /// The server acknowledged our last TLS flight before we stopped.
+    /// The server acknowledged our last TLS flight (the handshake is only complete then).
     pub final_flight_acked: bool,
+    /// TLS completed on our side (rustls's view), acknowledged or not.
+    pub tls_finished: bool,
 }
 
 impl HandshakeReport {
@@ -366,6 +372,7 @@ impl HandshakeReport {
             received_through: None,
             received_ahead: Vec::new(),
             final_flight_acked: false,
+            tls_finished: false,
         }
     }
 
@@ -514,10 +521,9 @@ impl Engine<'_> {
         loop {
             self.send_due().await?;
             let now = Instant::now();
-            if let Some(done) = self.finished
-                && (self.rel.all_acked() || now >= done + FINAL_ACK_WAIT || now >= self.deadline)
-            {
-                self.report.final_flight_acked = self.rel.all_acked();
+            if self.finished.is_some() && self.rel.all_acked() {
+                self.report.final_flight_acked = true;
+                self.report.timings.tls = self.hello_sent.map(|t| t.elapsed());
                 return self.verdict();
             }
             let step_end = (self.progress + self.opts.step_timeout).min(self.deadline);
@@ -532,9 +538,6 @@ impl Engine<'_> {
             let mut wake = step_end;
             if let Some(t) = self.rel.next_timer() {
                 wake = wake.min(t);
-            }
-            if let Some(done) = self.finished {
-                wake = wake.min(done + FINAL_ACK_WAIT);
             }
             match tokio::time::timeout_at(wake.into(), self.link.recv()).await {
                 Err(_) => {}
@@ -798,8 +801,10 @@ impl Engine<'_> {
         self.tls_out();
         if self.finished.is_none() && !self.tls.conn.is_handshaking() {
             self.finished = Some(Instant::now());
+            self.step = Step::FinalFlight;
             self.report.timings.tls = self.hello_sent.map(|t| t.elapsed());
             self.report.negotiated = Some(negotiated(&self.tls.conn));
+            self.report.tls_finished = true;
             self.capture();
         }
         Ok(())
