@@ -2,13 +2,17 @@
 # The OpenVPN control-channel TLS handshake (probe::vpn::openvpn) against the real OpenVPN
 # server on loopback, through the example `ovpn_handshake` (it prints the handshake's report).
 # Each case has its own multi-client server (`--dev tun --server 10.8.N.0 ... --topology
-# subnet`): no client certificate is asked for (`--verify-client-cert none`), and a client
+# subnet`); most ask for no client certificate (`--verify-client-cert none`), and a client
 # would log in with `auth-user-pass-verify`, whose script records each username it is given:
 # the file must stay empty, since the check stops at the end of the TLS handshake and never
-# sends credentials. Nothing is sent to the tun addresses. Cases: good over UDP and over TCP,
-# tls-auth (key-direction 1 against the server's 0, over UDP and TCP; and the wrong
-# direction, which is never answered), tls-crypt, and a server whose certificate comes from
-# another CA (the handshake completes, the chain fails against the profile's CA).
+# sends credentials. Nothing is sent to the tun addresses. Cases: good over UDP and over TCP
+# (and capped at TLS 1.2), tls-auth (key-direction 1 against the server's 0, over UDP and
+# TCP; the wrong direction and no key, never answered), tls-crypt, a server whose certificate
+# comes from another CA (the handshake completes, the chain fails against the profile's CA),
+# a server that requires a client certificate (without one: our last flight is never
+# acknowledged; with the profile's: completes), a tls-version-min 1.3 server against a
+# profile capped at 1.2 (the ClientHello is never acknowledged), a UDP relay that loses or
+# drops large datagrams (a retransmission; a stall, with what was acknowledged), closed ports.
 #
 # The example is built in release mode next to BIN's build, unless OVPN_HS names a built one
 # (`OVPN_HS=target/debug/examples/ovpn_handshake tests/interop/run.sh 35`).
@@ -89,7 +93,7 @@ certserver() {
 ready() { grep -q 'Initialization Sequence Completed' "$WORK/logs/$1.log" 2>/dev/null; }
 
 G_UDP=$(free_port udp) G_TCP=$(free_port tcp) A_UDP=$(free_port udp) A_TCP=$(free_port tcp)
-C_UDP=$(free_port udp) O_UDP=$(free_port udp) R_UDP=$(free_port udp)
+C_UDP=$(free_port udp) O_UDP=$(free_port udp) R_UDP=$(free_port udp) V_UDP=$(free_port udp)
 server good-udp udp "$G_UDP" server
 server good-tcp tcp "$G_TCP" server
 server auth-udp udp "$A_UDP" server --tls-auth "$K/ta.key" 0
@@ -97,7 +101,8 @@ server auth-tcp tcp "$A_TCP" server --tls-auth "$K/ta.key" 0
 server crypt-udp udp "$C_UDP" server --tls-crypt "$K/ta.key"
 server otherca-udp udp "$O_UDP" stranger
 certserver certreq-udp udp "$R_UDP" server
-SERVERS=(good-udp good-tcp auth-udp auth-tcp crypt-udp otherca-udp certreq-udp)
+server tls13-udp udp "$V_UDP" server --tls-version-min 1.3
+SERVERS=(good-udp good-tcp auth-udp auth-tcp crypt-udp otherca-udp certreq-udp tls13-udp)
 for s in "${SERVERS[@]}"; do
   if ! wait_for 10 ready "$s"; then
     fail "openvpn $s did not start within 10 s; its log:" && sed 's/^/        /' "$WORK/logs/$s.log" | tail -15
@@ -171,6 +176,13 @@ check "  ... the server refused the handshake (its log)" grep -q 'peer did not r
 hs certreq-cert --udp "127.0.0.1:$R_UDP" --cert "$K/client.crt" --key "$K/client.key"
 check "client certificate required, the profile's <cert>/<key> presented: completes" completed certreq-cert || show certreq-cert
 check "  ... the server verified our certificate (its log)" grep -q 'VERIFY OK: depth=0, CN=client' "$WORK/logs/certreq-udp.log"
+
+hs capped --udp "127.0.0.1:$V_UDP" --tls-version-max 1.2
+check "tls-version-min 1.3 server, profile capped at 1.2: the ClientHello is never acknowledged" \
+  has capped '^status: failed at ClientHello: no progress within' && has capped 'acked through Some\(0\) unacked \[1\]'
+check "  ... the server refused it in silence (its log)" grep -q 'unsupported protocol' "$WORK/logs/tls13-udp.log"
+hs uncapped --udp "127.0.0.1:$V_UDP"
+check "  ... without the cap: completes with TLSv1.3" completed uncapped && has uncapped '^version: TLSv1\.3$'
 
 # relay NAME PORT UPSTREAM MODE: a UDP relay on 127.0.0.1:PORT in front of UPSTREAM, for one
 # client. MODE lose-first-large: the first client datagram over 1000 bytes is lost (once);
