@@ -18,6 +18,8 @@
 //! check: OpenVPN's names are not DNS names; `verify-x509-name` is judged elsewhere).
 //! Failures are data: the step that failed, why, and every packet that was exchanged.
 
+#[cfg(test)]
+mod fake_server;
 pub mod packet;
 pub mod reliable;
 
@@ -1173,6 +1175,170 @@ mod tests {
         assert_eq!(take_frame(&mut buf), Some(vec![9]));
         assert!(buf.is_empty());
         assert_eq!(take_frame(&mut buf), None);
+    }
+
+    use super::fake_server::{self, Quirks};
+    use crate::config::static_key::Digest;
+
+    fn local_profile(pki: &fake_server::Pki, wrap: Option<TlsWrap>) -> HandshakeProfile {
+        HandshakeProfile {
+            ca_pem: pki.ca_pem.clone().into_bytes(),
+            wrap,
+            ..HandshakeProfile::default()
+        }
+    }
+
+    fn quick() -> HandshakeOptions {
+        let mut o = HandshakeOptions::new(Duration::from_secs(2));
+        o.retransmit_after = Duration::from_millis(300);
+        o
+    }
+
+    #[tokio::test]
+    async fn a_reordered_duplicated_flight_in_small_packets_completes() {
+        let pki = fake_server::pki("fake-ca");
+        let quirks = Quirks {
+            reorder: true,
+            duplicate: true,
+            payload: 200,
+        };
+        let srv = fake_server::start(&pki, None, quirks).await;
+        let r = handshake(
+            srv.addr,
+            Transport::Udp,
+            &local_profile(&pki, None),
+            &quick(),
+        )
+        .await;
+        assert_eq!(r.status, Status::Completed, "{}", r.summary());
+        assert_eq!(r.ca, Some(CaVerdict::Verified));
+        assert_eq!(r.chain.len(), 2);
+        assert!(r.final_flight_acked && r.unacked.is_empty());
+        let received: Vec<_> = r
+            .packets
+            .iter()
+            .filter(|p| {
+                p.direction == Direction::Received && p.opcode == Some(Opcode(P_CONTROL_V1))
+            })
+            .filter_map(|p| p.msg_id)
+            .collect();
+        assert!(
+            received.windows(2).any(|w| w[0] > w[1]),
+            "the server's messages arrived out of order: {received:?}"
+        );
+        assert!(
+            r.packets
+                .iter()
+                .any(|p| p.note.as_deref() == Some("duplicate: acked again")),
+            "duplicates are noted"
+        );
+        assert!(
+            r.received_through.is_some_and(|n| n >= 5),
+            "many small packets"
+        );
+    }
+
+    #[tokio::test]
+    async fn tls_auth_with_the_right_direction_completes_and_the_wrong_one_is_ignored() {
+        let pki = fake_server::pki("fake-ca");
+        let wrap = |direction| TlsWrap::Auth {
+            key: fake_server::static_key(),
+            direction,
+            digest: Digest::Sha256,
+        };
+        let ours = wrap(crate::config::static_key::Direction::Inverse);
+        let srv = fake_server::start(
+            &pki,
+            fake_server::server_wrap(Some(&ours)),
+            Quirks::default(),
+        )
+        .await;
+        let r = handshake(
+            srv.addr,
+            Transport::Udp,
+            &local_profile(&pki, Some(ours)),
+            &quick(),
+        )
+        .await;
+        assert_eq!(r.status, Status::Completed, "{}", r.summary());
+        assert_eq!(r.bad_auth, 0);
+        assert_eq!(r.wrap, Some("tls-auth"));
+
+        let mut opts = quick();
+        opts.step_timeout = Duration::from_millis(700);
+        let wrong = wrap(crate::config::static_key::Direction::Normal);
+        let r = handshake(
+            srv.addr,
+            Transport::Udp,
+            &local_profile(&pki, Some(wrong)),
+            &opts,
+        )
+        .await;
+        assert!(
+            matches!(
+                r.status,
+                Status::Failed {
+                    step: Step::Reset,
+                    failure: Failure::Timeout { .. }
+                }
+            ),
+            "{}",
+            r.summary()
+        );
+        let resets = r
+            .packets
+            .iter()
+            .filter(|p| p.direction == Direction::Sent)
+            .count();
+        assert!(resets >= 2, "the reset is resent: {resets}");
+        assert!(r.packets.iter().skip(1).all(|p| p.retransmission));
+    }
+
+    #[tokio::test]
+    async fn a_chain_from_another_ca_completes_tls_and_fails_verification() {
+        let pki = fake_server::pki("fake-ca");
+        let other = fake_server::pki("other-ca");
+        let srv = fake_server::start(&pki, None, Quirks::default()).await;
+        let r = handshake(
+            srv.addr,
+            Transport::Udp,
+            &local_profile(&other, None),
+            &quick(),
+        )
+        .await;
+        assert!(
+            matches!(
+                &r.status,
+                Status::Failed {
+                    step: Step::Verify,
+                    failure: Failure::NotVerified(_)
+                }
+            ),
+            "{}",
+            r.summary()
+        );
+        assert!(matches!(r.ca, Some(CaVerdict::NotVerified(_))));
+        assert!(r.negotiated.is_some() && r.chain.len() == 2);
+    }
+
+    #[tokio::test]
+    async fn a_silent_port_times_out_within_the_bound() {
+        let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = sock.local_addr().unwrap();
+        let mut opts = quick();
+        opts.step_timeout = Duration::from_millis(500);
+        let started = Instant::now();
+        let r = handshake(addr, Transport::Udp, &HandshakeProfile::default(), &opts).await;
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(matches!(
+            r.status,
+            Status::Failed {
+                step: Step::Reset,
+                failure: Failure::Timeout { .. }
+            }
+        ));
+        assert_eq!(r.unacked, [0]);
+        assert_eq!(r.acked_through, None);
     }
 
     #[test]
