@@ -6,13 +6,14 @@
 # would log in with `auth-user-pass-verify`, whose script records each username it is given:
 # the file must stay empty, since the check stops at the end of the TLS handshake and never
 # sends credentials. Nothing is sent to the tun addresses. Cases: good over UDP and over TCP
-# (and capped at TLS 1.2), tls-auth (key-direction 1 against the server's 0, over UDP and
-# TCP; the wrong direction and no key, never answered), tls-crypt, a server whose certificate
-# comes from another CA (the handshake completes, the chain fails against the profile's CA),
-# a server that requires a client certificate (without one: our last flight is never
-# acknowledged; with the profile's: completes), a tls-version-min 1.3 server against a
-# profile capped at 1.2 (the ClientHello is never acknowledged), a UDP relay that loses or
-# drops large datagrams (a retransmission; a stall, with what was acknowledged), closed ports.
+# (and capped at TLS 1.2); tls-auth (key-direction 1 against the server's 0, over UDP and
+# TCP; the wrong direction and no key: never answered, or hung up on); tls-crypt (UDP, TCP);
+# a server whose certificate comes from another CA (the handshake completes, the chain fails
+# against the profile's CA); a server that requires a client certificate (without one: our
+# last flight is never acknowledged; with the profile's: completes); a tls-version-min 1.3
+# server against a profile capped at 1.2 (the ClientHello is never acknowledged); a UDP
+# relay that loses or drops large datagrams (a retransmission; a stall, with what was
+# acknowledged); closed ports.
 #
 # The example is built in release mode next to BIN's build, unless OVPN_HS names a built one
 # (`OVPN_HS=target/debug/examples/ovpn_handshake tests/interop/run.sh 35`).
@@ -93,23 +94,24 @@ certserver() {
 ready() { grep -q 'Initialization Sequence Completed' "$WORK/logs/$1.log" 2>/dev/null; }
 
 G_UDP=$(free_port udp) G_TCP=$(free_port tcp) A_UDP=$(free_port udp) A_TCP=$(free_port tcp)
-C_UDP=$(free_port udp) O_UDP=$(free_port udp) R_UDP=$(free_port udp) V_UDP=$(free_port udp)
+C_UDP=$(free_port udp) C_TCP=$(free_port tcp) O_UDP=$(free_port udp) R_UDP=$(free_port udp) V_UDP=$(free_port udp)
 server good-udp udp "$G_UDP" server
 server good-tcp tcp "$G_TCP" server
 server auth-udp udp "$A_UDP" server --tls-auth "$K/ta.key" 0
 server auth-tcp tcp "$A_TCP" server --tls-auth "$K/ta.key" 0
 server crypt-udp udp "$C_UDP" server --tls-crypt "$K/ta.key"
+server crypt-tcp tcp "$C_TCP" server --tls-crypt "$K/ta.key"
 server otherca-udp udp "$O_UDP" stranger
 certserver certreq-udp udp "$R_UDP" server
 server tls13-udp udp "$V_UDP" server --tls-version-min 1.3
-SERVERS=(good-udp good-tcp auth-udp auth-tcp crypt-udp otherca-udp certreq-udp tls13-udp)
+SERVERS=(good-udp good-tcp auth-udp auth-tcp crypt-udp crypt-tcp otherca-udp certreq-udp tls13-udp)
 for s in "${SERVERS[@]}"; do
   if ! wait_for 10 ready "$s"; then
     fail "openvpn $s did not start within 10 s; its log:" && sed 's/^/        /' "$WORK/logs/$s.log" | tail -15
     return 0
   fi
 done
-note "openvpn $(openvpn --version | head -1 | cut -d' ' -f2): udp $G_UDP/$A_UDP/$C_UDP/$O_UDP/$R_UDP, tcp $G_TCP/$A_TCP"
+note "openvpn $(openvpn --version | head -1 | cut -d' ' -f2): udp $G_UDP/$A_UDP/$C_UDP/$O_UDP/$R_UDP/$V_UDP, tcp $G_TCP/$A_TCP/$C_TCP"
 
 # --- the handshakes --------------------------------------------------------------------------
 # hs NAME ARGS...: the example with the profile's CA and ARGS; output in $WORK/NAME.out.
@@ -156,9 +158,14 @@ check "tls-auth with the wrong key-direction: no answer, failed at the hard rese
 check "  ... the server logged our packets' bad HMAC" grep -q 'packet HMAC authentication failed' "$WORK/logs/auth-udp.log"
 hs nokey --udp "127.0.0.1:$A_UDP"
 check "no key against a tls-auth server: failed at the hard reset" has nokey '^status: failed at Reset:'
+hs auth-tcp-wrongdir --tcp "127.0.0.1:$A_TCP" --tls-auth "$K/ta.key" --key-direction 0
+check "tls-auth over TCP with the wrong key-direction: the server hangs up at the hard reset" \
+  has auth-tcp-wrongdir '^status: failed at Reset: the (server closed the connection|connection was reset)$'
 
 hs crypt-udp --udp "127.0.0.1:$C_UDP" --tls-crypt "$K/ta.key"
 check "tls-crypt over UDP: completes" completed crypt-udp || show crypt-udp
+hs crypt-tcp --tcp "127.0.0.1:$C_TCP" --tls-crypt "$K/ta.key"
+check "tls-crypt over TCP: completes" completed crypt-tcp || show crypt-tcp
 
 hs otherca --udp "127.0.0.1:$O_UDP"
 check "a server certificate from another CA: the handshake runs, verification fails" \

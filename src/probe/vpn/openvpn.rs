@@ -511,7 +511,7 @@ struct Engine<'a> {
     received: usize,
     reset_sent: Option<Instant>,
     hello_sent: Option<Instant>,
-    /// When the TLS handshake completed.
+    /// When TLS completed on our side (the handshake ends once our last flight is acked).
     finished: Option<Instant>,
     report: &'a mut HandshakeReport,
 }
@@ -578,7 +578,15 @@ impl Engine<'_> {
                 self.time,
             );
             self.packet_id = self.packet_id.wrapping_add(1);
-            let wire_len = self.link.send(&wire).await.map_err(|f| (self.step, f))?;
+            // A TCP peer that stops reading would block the write: the deadline bounds it.
+            let wire_len =
+                match tokio::time::timeout_at(self.deadline.into(), self.link.send(&wire)).await {
+                    Ok(sent) => sent.map_err(|f| (self.step, f))?,
+                    Err(_) => {
+                        let waited = self.progress.elapsed();
+                        return Err((self.step, Failure::Timeout { waited }));
+                    }
+                };
             if pkt.opcode.0 == P_CONTROL_HARD_RESET_CLIENT_V2 && self.reset_sent.is_none() {
                 self.reset_sent = Some(Instant::now());
             }
