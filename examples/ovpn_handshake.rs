@@ -1,6 +1,5 @@
 //! Runs the OpenVPN control-channel handshake (`probe::vpn::openvpn`) against one server and
 //! prints its report: what the interop script `tests/interop/35-openvpn-handshake.sh` checks.
-//!
 //! ```text
 //! cargo run --example ovpn_handshake -- --udp 127.0.0.1:1194 --ca ca.crt [--tls-auth ta.key
 //!     --key-direction 1 | --tls-crypt ta.key] [--cert c.crt --key c.key] [--tls-version-max 1.2]

@@ -1,13 +1,13 @@
 //! OpenVPN's control-channel TLS handshake, performed for real with the user's profile, up to
 //! the end of the TLS handshake and no further: no key-method-2 data, no credentials.
-//!
 //! ```text
 //! client                                              server
 //!   P_CONTROL_HARD_RESET_CLIENT_V2 (msg 0)      ->
 //!                                               <-  P_CONTROL_HARD_RESET_SERVER_V2 (msg 0, ack 0)
 //!   P_CONTROL_V1 (msg 1.., ack 0): ClientHello  ->
 //!                                               <-  P_CONTROL_V1 / P_ACK_V1: server flight
-//!   P_CONTROL_V1: our last flight, acks         ->  ... stop once TLS is complete
+//!   P_CONTROL_V1: our last flight, acks         ->
+//!                                               <-  its ack: stop here
 //! ```
 //! Every packet is wrapped with the profile's tls-auth or tls-crypt key when it has one
 //! (`probe::reach::openvpn` does the wrapping), and over TCP carries a 2-byte length. The
@@ -16,7 +16,9 @@
 //! (`probe::verifier`), which records the chain and checks the handshake signatures; the
 //! chain is then verified against the profile's CA (not the system roots, and with no name
 //! check: OpenVPN's names are not DNS names; `verify-x509-name` is judged elsewhere).
-//! Failures are data: the step that failed, why, and every packet that was exchanged.
+//! The handshake counts as complete once the server acknowledges our last flight: a server
+//! that refuses it (a missing client certificate under TLS 1.3) sends no alert, it just never
+//! acks. Failures are data: the step that failed, why, and every packet that was exchanged.
 
 #[cfg(test)]
 mod fake_server;
@@ -38,8 +40,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
 use crate::config::static_key::TlsWrap;
-use crate::probe::reach::openvpn::wrap_overhead;
-use crate::probe::reach::openvpn::{SID_LEN, SessionId, new_session, unwrap_packet, wrap_packet};
+use crate::probe::reach::openvpn::{
+    SID_LEN, SessionId, new_session, unwrap_packet, wrap_overhead, wrap_packet,
+};
 use crate::probe::tls::Negotiated;
 use crate::probe::trust::{name_from_der, webpki_error_text};
 use crate::probe::verifier::{self, HelloConfig, Recorder};

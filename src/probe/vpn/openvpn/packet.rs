@@ -1,6 +1,5 @@
 //! OpenVPN control packets once unwrapped (the tls-auth / tls-crypt layer is
 //! `probe::reach::openvpn`'s): what follows the opcode and the sender's session id.
-//!
 //! ```text
 //! op(1) | sid(8) | ack_len(1) [ack ids(4 * ack_len) | remote sid(8) if ack_len > 0]
 //!                | msg id(4) | payload             (no msg id and no payload in P_ACK_V1)

@@ -1,6 +1,5 @@
 //! OpenVPN's reliability layer for control messages (`reliable.c`), without I/O or clock:
 //! time comes in as arguments, so retransmission and reassembly are tested with plain values.
-//!
 //! Each control message gets the next message id; at most [`SEND_WINDOW`] unacknowledged
 //! messages are in flight; an unacknowledged one is sent again after its timeout, which
 //! doubles each time. Received messages are acknowledged (duplicates again: our ack may have
