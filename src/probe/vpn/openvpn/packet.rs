@@ -180,7 +180,59 @@ pub fn ack_size(n: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config as PropConfig, FileFailurePersistence};
+
     use super::*;
+
+    /// Cases per property, as `tests/it/props.rs` counts them (`TLSDOCTOR_PROP_CASES`).
+    fn prop_config() -> PropConfig {
+        PropConfig {
+            cases: std::env::var("TLSDOCTOR_PROP_CASES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(256),
+            failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
+            ..PropConfig::default()
+        }
+    }
+
+    /// Any bytes from the network: a packet or an error, never a panic; a packet read back
+    /// encodes to the same bytes.
+    #[test]
+    fn prop_any_body_decodes_or_errs_and_round_trips() {
+        proptest!(prop_config(), |(op in any::<u8>(), body in prop::collection::vec(any::<u8>(), 0..80))| {
+            if let Ok(p) = Packet::decode(op, US, &body) {
+                prop_assert_eq!(p.op_byte(), op);
+                prop_assert_eq!(p.encode_body(), body);
+            }
+        });
+    }
+
+    /// What we encode, we read back.
+    #[test]
+    fn prop_encoded_packets_read_back() {
+        let strategy = (
+            prop::sample::select(vec![P_CONTROL_V1, P_ACK_V1, P_CONTROL_HARD_RESET_CLIENT_V2]),
+            prop::collection::vec(any::<u32>(), 0..=SEND_ACK_MAX),
+            any::<u32>(),
+            prop::collection::vec(any::<u8>(), 0..64),
+        );
+        proptest!(prop_config(), |((op, acks, id, payload) in strategy)| {
+            let ack_only = op == P_ACK_V1;
+            prop_assume!(!ack_only || !acks.is_empty());
+            let p = Packet {
+                opcode: Opcode(op),
+                key_id: 0,
+                session: US,
+                remote_session: (!acks.is_empty()).then_some(THEM),
+                acks,
+                msg_id: (!ack_only).then_some(id),
+                payload: if ack_only { Vec::new() } else { payload },
+            };
+            prop_assert_eq!(Packet::decode(p.op_byte(), US, &p.encode_body()), Ok(p));
+        });
+    }
 
     const US: SessionId = [1, 2, 3, 4, 5, 6, 7, 8];
     const THEM: SessionId = [9, 9, 9, 9, 9, 9, 9, 9];
