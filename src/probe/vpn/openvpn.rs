@@ -581,15 +581,7 @@ impl Engine<'_> {
                 self.time,
             );
             self.packet_id = self.packet_id.wrapping_add(1);
-            // A TCP peer that stops reading would block the write: the deadline bounds it.
-            let wire_len =
-                match tokio::time::timeout_at(self.deadline.into(), self.link.send(&wire)).await {
-                    Ok(sent) => sent.map_err(|f| (self.step, f))?,
-                    Err(_) => {
-                        let waited = self.progress.elapsed();
-                        return Err((self.step, Failure::Timeout { waited }));
-                    }
-                };
+            let wire_len = self.link.send(&wire).await.map_err(|f| (self.step, f))?;
             if pkt.opcode.0 == P_CONTROL_HARD_RESET_CLIENT_V2 && self.reset_sent.is_none() {
                 self.reset_sent = Some(Instant::now());
             }
@@ -611,7 +603,14 @@ impl Engine<'_> {
                 note: None,
             });
         }
-        Ok(())
+        // A TCP peer that stops reading would block the write: the deadline bounds it.
+        match tokio::time::timeout_at(self.deadline.into(), self.link.flush()).await {
+            Ok(flushed) => flushed.map_err(|f| (self.step, f)),
+            Err(_) => {
+                let waited = self.progress.elapsed();
+                Err((self.step, Failure::Timeout { waited }))
+            }
+        }
     }
 
     fn log(&mut self, record: PacketRecord) {
@@ -1044,10 +1043,14 @@ impl ResolvesClientCert for PresentClientCert {
 }
 
 /// The socket: a connected UDP socket (so ICMP unreachable surfaces), or TCP with OpenVPN's
-/// 2-byte length before each packet.
+/// 2-byte length before each packet; over TCP the packets due at once go out in one write.
 enum Link {
     Udp(UdpSocket),
-    Tcp { stream: TcpStream, buf: Vec<u8> },
+    Tcp {
+        stream: TcpStream,
+        buf: Vec<u8>,
+        out: Vec<u8>,
+    },
 }
 
 impl Link {
@@ -1075,6 +1078,7 @@ impl Link {
                         Ok(Link::Tcp {
                             stream,
                             buf: Vec::new(),
+                            out: Vec::new(),
                         })
                     }
                 }
@@ -1090,19 +1094,29 @@ impl Link {
         }
     }
 
-    /// Sends one packet; returns its size on the wire.
+    /// Sends one packet (over TCP: queues it for [`Link::flush`]); returns its size on the
+    /// wire.
     async fn send(&mut self, pkt: &[u8]) -> Result<usize, Failure> {
         match self {
             Link::Udp(sock) => sock.send(pkt).await.map_err(|e| io_failure(&e)),
-            Link::Tcp { stream, .. } => {
-                let mut framed = Vec::with_capacity(pkt.len() + 2);
-                framed.extend_from_slice(&(pkt.len() as u16).to_be_bytes());
-                framed.extend_from_slice(pkt);
-                stream
-                    .write_all(&framed)
-                    .await
-                    .map_err(|e| io_failure(&e))?;
-                Ok(framed.len())
+            Link::Tcp { out, .. } => {
+                out.extend_from_slice(&(pkt.len() as u16).to_be_bytes());
+                out.extend_from_slice(pkt);
+                Ok(pkt.len() + 2)
+            }
+        }
+    }
+
+    /// Writes the queued TCP packets.
+    async fn flush(&mut self) -> Result<(), Failure> {
+        match self {
+            Link::Udp(_) => Ok(()),
+            Link::Tcp { stream, out, .. } => {
+                if !out.is_empty() {
+                    stream.write_all(out).await.map_err(|e| io_failure(&e))?;
+                    out.clear();
+                }
+                Ok(())
             }
         }
     }
@@ -1116,7 +1130,7 @@ impl Link {
                 buf.truncate(n);
                 Ok(buf)
             }
-            Link::Tcp { stream, buf } => loop {
+            Link::Tcp { stream, buf, .. } => loop {
                 if let Some(pkt) = take_frame(buf) {
                     return Ok(pkt);
                 }
