@@ -14,8 +14,7 @@ use std::time::Duration;
 use clap::Parser;
 use tlsdoctor_tui::config::static_key::{Digest, Direction, KeyDirection, StaticKey, TlsWrap};
 use tlsdoctor_tui::probe::vpn::openvpn::{
-    self, ClientIdentity, Direction as Dir, HandshakeOptions, HandshakeProfile, Status, TlsVersion,
-    Transport,
+    self, ClientIdentity, HandshakeOptions, HandshakeProfile, Status, TlsVersion, Transport,
 };
 
 #[derive(Parser)]
@@ -144,28 +143,7 @@ async fn main() -> ExitCode {
         r.bad_auth
     );
     for p in &r.packets {
-        println!(
-            "packet: {:>8.1?} {} {:<32} msg {:<5} acks {:<14} payload {:>5} wire {:>5}{}{}",
-            p.at,
-            match p.direction {
-                Dir::Sent => "->",
-                Dir::Received => "<-",
-            },
-            p.opcode.map_or("?", |o| o.name()),
-            p.msg_id.map_or("-".to_string(), |i| i.to_string()),
-            format!("{:?}", p.acks),
-            p.payload_len,
-            p.wire_len,
-            if p.retransmission {
-                " retransmission"
-            } else {
-                ""
-            },
-            p.note
-                .as_deref()
-                .map(|n| format!(" ({n})"))
-                .unwrap_or_default(),
-        );
+        println!("packet: {p}");
     }
     if r.completed() {
         ExitCode::SUCCESS

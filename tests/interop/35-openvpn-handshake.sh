@@ -236,7 +236,7 @@ for r in lossy small small-pq; do
 done
 hs lossy --udp "127.0.0.1:$LOSSY"
 check "the first ClientHello packet lost: retransmitted, and the handshake completes" completed lossy || show lossy
-check "  ... the log shows the retransmission" has lossy '^packet: .* -> P_CONTROL_V1 +msg 1 .* retransmission$'
+check "  ... the log shows the retransmission" has lossy '^packet: .* -> P_CONTROL_V1 msg 1 .*, resent$'
 hs small --udp "127.0.0.1:$SMALL" --no-post-quantum
 check "datagrams over 1000 bytes dropped, small hello: the server acks it, then the handshake stalls" \
   has small '^status: failed at ClientHello: no progress within'
@@ -249,7 +249,7 @@ hs small-pq --udp "127.0.0.1:$SMALL_PQ"
 check "datagrams over 1000 bytes dropped, post-quantum hello: never acked" \
   has small-pq '^status: failed at ClientHello: no progress within'
 check "  ... the large ClientHello packet was resent and stays unacknowledged" \
-  has small-pq 'unacked \[1, 2\]' && has small-pq '^packet: .* -> P_CONTROL_V1 +msg 1 .* wire +1210 retransmission$'
+  has small-pq 'unacked \[1, 2\]' && has small-pq '^packet: .* -> P_CONTROL_V1 msg 1 .*\(1210 on the wire\), resent$'
 
 CLOSED_UDP=$(free_port udp) CLOSED_TCP=$(free_port tcp)
 hs closed-udp --udp "127.0.0.1:$CLOSED_UDP"

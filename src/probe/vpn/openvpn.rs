@@ -290,6 +290,37 @@ pub struct PacketRecord {
     pub note: Option<String>,
 }
 
+impl fmt::Display for PacketRecord {
+    /// One line of the packet log: `+12.3ms -> P_CONTROL_V1 msg 1 acks [0] 1184 B (1210 on
+    /// the wire), resent`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.at.as_secs_f64() * 1000.0;
+        let arrow = match self.direction {
+            Direction::Sent => "->",
+            Direction::Received => "<-",
+        };
+        write!(
+            f,
+            "+{ms:.1}ms {arrow} {}",
+            self.opcode.map_or("(unreadable)", Opcode::name)
+        )?;
+        if let Some(id) = self.msg_id {
+            write!(f, " msg {id}")?;
+        }
+        if !self.acks.is_empty() {
+            write!(f, " acks {:?}", self.acks)?;
+        }
+        write!(f, " {} B ({} on the wire)", self.payload_len, self.wire_len)?;
+        if self.retransmission {
+            f.write_str(", resent")?;
+        }
+        if let Some(note) = &self.note {
+            write!(f, ": {note}")?;
+        }
+        Ok(())
+    }
+}
+
 /// How long the phases took.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Timings {
@@ -1364,6 +1395,35 @@ mod tests {
         ));
         assert_eq!(r.unacked, [0]);
         assert_eq!(r.acked_through, None);
+    }
+
+    #[test]
+    fn a_packet_record_reads_as_one_line() {
+        let mut p = PacketRecord {
+            at: Duration::from_micros(12_340),
+            direction: Direction::Sent,
+            opcode: Some(Opcode(P_CONTROL_V1)),
+            msg_id: Some(1),
+            acks: vec![0],
+            payload_len: 1184,
+            wire_len: 1210,
+            retransmission: true,
+            note: None,
+        };
+        assert_eq!(
+            p.to_string(),
+            "+12.3ms -> P_CONTROL_V1 msg 1 acks [0] 1184 B (1210 on the wire), resent"
+        );
+        p.direction = Direction::Received;
+        p.opcode = None;
+        p.msg_id = None;
+        p.acks.clear();
+        p.retransmission = false;
+        p.note = Some("its HMAC does not verify with our key: ignored".into());
+        assert_eq!(
+            p.to_string(),
+            "+12.3ms <- (unreadable) 1184 B (1210 on the wire): its HMAC does not verify with our key: ignored"
+        );
     }
 
     #[test]
