@@ -1397,6 +1397,41 @@ mod tests {
         assert_eq!(r.acked_through, None);
     }
 
+    #[tokio::test]
+    async fn garbage_answers_are_logged_and_ignored_until_the_step_times_out() {
+        let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = sock.local_addr().unwrap();
+        let echo = tokio::spawn(async move {
+            let mut buf = [0u8; 2048];
+            while let Ok((n, from)) = sock.recv_from(&mut buf).await {
+                let _ = sock
+                    .send_to(b"HTTP/1.1 400 Bad Request\r\n\r\n", from)
+                    .await;
+                // Our own packet back: another session's reset, never ours.
+                let _ = sock.send_to(&buf[..n], from).await;
+            }
+        });
+        let mut opts = quick();
+        opts.step_timeout = Duration::from_millis(500);
+        let r = handshake(addr, Transport::Udp, &HandshakeProfile::default(), &opts).await;
+        echo.abort();
+        assert!(matches!(
+            r.status,
+            Status::Failed {
+                step: Step::Reset,
+                failure: Failure::Timeout { .. }
+            }
+        ));
+        let received: Vec<_> = r
+            .packets
+            .iter()
+            .filter(|p| p.direction == Direction::Received)
+            .collect();
+        assert!(received.len() >= 2);
+        assert!(received.iter().all(|p| p.note.is_some()), "{received:?}");
+        assert_eq!(r.server_session, None);
+    }
+
     #[test]
     fn a_packet_record_reads_as_one_line() {
         let mut p = PacketRecord {
