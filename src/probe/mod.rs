@@ -15,6 +15,7 @@ pub mod sync;
 pub mod tls;
 pub mod trust;
 pub mod verifier;
+pub mod vpn;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

@@ -65,45 +65,130 @@ pub fn client_reset(
     packet_id: u32,
     time: u32,
 ) -> Vec<u8> {
-    let Some(wrap) = wrap else {
-        return plain_reset(session);
-    };
-    let op = P_CONTROL_HARD_RESET_CLIENT_V2 << 3;
+    match wrap {
+        None => plain_reset(session),
+        Some(_) => wrap_packet(
+            P_CONTROL_HARD_RESET_CLIENT_V2 << 3,
+            session,
+            &reset_body(),
+            wrap,
+            packet_id,
+            time,
+        ),
+    }
+}
+
+/// A control packet as the client sends it: `op` (opcode and key id), our session id, and
+/// `body` (ack array, message id, payload), signed (tls-auth) or encrypted (tls-crypt) with
+/// the client's half of `wrap`, or plain without one.
+pub(crate) fn wrap_packet(
+    op: u8,
+    session: SessionId,
+    body: &[u8],
+    wrap: Option<&TlsWrap>,
+    packet_id: u32,
+    time: u32,
+) -> Vec<u8> {
     let mut pid = [0u8; 8];
     pid[..4].copy_from_slice(&packet_id.to_be_bytes());
     pid[4..].copy_from_slice(&time.to_be_bytes());
-    let body = reset_body();
     match wrap {
-        TlsWrap::Auth {
+        None => {
+            let mut p = Vec::with_capacity(1 + SID_LEN + body.len());
+            p.push(op);
+            p.extend_from_slice(&session);
+            p.extend_from_slice(body);
+            p
+        }
+        Some(TlsWrap::Auth {
             key,
             direction,
             digest,
-        } => {
+        }) => {
             let (out, _) = direction.keys();
             let mac_key = hmac::Key::new(algorithm(*digest), &key.hmac(out)[..digest.mac_len()]);
             let mut ctx = hmac::Context::with_key(&mac_key);
             ctx.update(&pid);
             ctx.update(&[op]);
             ctx.update(&session);
-            ctx.update(&body);
+            ctx.update(body);
             let tag = ctx.sign();
             let mut p = Vec::with_capacity(1 + SID_LEN + digest.mac_len() + 8 + body.len());
             p.push(op);
             p.extend_from_slice(&session);
             p.extend_from_slice(tag.as_ref());
             p.extend_from_slice(&pid);
-            p.extend_from_slice(&body);
+            p.extend_from_slice(body);
             p
         }
-        TlsWrap::Crypt { key } => {
+        Some(TlsWrap::Crypt { key }) => {
             let mut p = Vec::with_capacity(1 + SID_LEN + 8 + TLS_CRYPT_TAG_LEN + body.len());
             p.push(op);
             p.extend_from_slice(&session);
             p.extend_from_slice(&pid);
-            let (tag, ct) = crypt_seal(key.hmac(1), key.cipher(1), &p, &body);
+            let (tag, ct) = crypt_seal(key.hmac(1), key.cipher(1), &p, body);
             p.extend_from_slice(&tag);
             p.extend_from_slice(&ct);
             p
+        }
+    }
+}
+
+/// The bytes a wrapped packet adds to a plain one: tls-auth's HMAC and replay id, tls-crypt's
+/// replay id and tag.
+pub(crate) fn wrap_overhead(wrap: Option<&TlsWrap>) -> usize {
+    match wrap {
+        None => 0,
+        Some(TlsWrap::Auth { digest, .. }) => digest.mac_len() + 8,
+        Some(TlsWrap::Crypt { .. }) => 8 + TLS_CRYPT_TAG_LEN,
+    }
+}
+
+/// An opened packet: op, session id, body, authentic (see [`unwrap_packet`]).
+pub(crate) type Unwrapped = (u8, SessionId, Option<Vec<u8>>, Option<bool>);
+
+/// A server's packet opened with the server's half of `wrap`: `(op, session id, body,
+/// authentic)`, where `body` is what follows the session id once unwrapped (`None` when
+/// tls-crypt's tag does not verify, so there is nothing to read) and `authentic` whether the
+/// HMAC or tag verifies (`None` unwrapped). `None` when the packet is too short to be one.
+pub(crate) fn unwrap_packet(pkt: &[u8], wrap: Option<&TlsWrap>) -> Option<Unwrapped> {
+    let (&op, _) = pkt.split_first()?;
+    let mut session = [0u8; SID_LEN];
+    session.copy_from_slice(pkt.get(1..=SID_LEN)?);
+    let start = 1 + SID_LEN;
+    match wrap {
+        None => Some((op, session, Some(pkt[start..].to_vec()), None)),
+        Some(TlsWrap::Auth {
+            key,
+            direction,
+            digest,
+        }) => {
+            let h = digest.mac_len();
+            if pkt.len() < start + h + 8 {
+                return None;
+            }
+            let (_, inbound) = direction.keys();
+            let mac_key = hmac::Key::new(algorithm(*digest), &key.hmac(inbound)[..h]);
+            let mut msg = Vec::with_capacity(pkt.len());
+            msg.extend_from_slice(&pkt[start + h..start + h + 8]);
+            msg.extend_from_slice(&pkt[..start]);
+            msg.extend_from_slice(&pkt[start + h + 8..]);
+            let ok = hmac::verify(&mac_key, &msg, &pkt[start..start + h]).is_ok();
+            Some((op, session, Some(pkt[start + h + 8..].to_vec()), Some(ok)))
+        }
+        Some(TlsWrap::Crypt { key }) => {
+            let header_len = start + 8;
+            if pkt.len() < header_len + TLS_CRYPT_TAG_LEN {
+                return None;
+            }
+            let tag = &pkt[header_len..header_len + TLS_CRYPT_TAG_LEN];
+            let ct = &pkt[header_len + TLS_CRYPT_TAG_LEN..];
+            Some(
+                match crypt_open(key.hmac(0), key.cipher(0), &pkt[..header_len], tag, ct) {
+                    Some(pt) => (op, session, Some(pt), Some(true)),
+                    None => (op, session, None, Some(false)),
+                },
+            )
         }
     }
 }
@@ -194,44 +279,11 @@ pub fn parse_reply(pkt: &[u8], ours: SessionId, wrap: Option<&TlsWrap>) -> Reply
     // Control opcodes only (data packets, 6 and 9, cannot answer a new session), key id 0.
     let key_id = first & 0x07;
     let control = matches!(opcode, 1..=5 | 7 | 8 | 10) && key_id == 0;
-    if pkt.len() < 1 + SID_LEN + 5 || !control {
+    if pkt.len() < 1 + SID_LEN + wrap_overhead(wrap) + 5 || !control {
         return Reply::NotOpenvpn;
     }
-    let mut server_session = [0u8; SID_LEN];
-    server_session.copy_from_slice(&pkt[1..=SID_LEN]);
-    let (body, authentic) = match wrap {
-        None => (Some(pkt[1 + SID_LEN..].to_vec()), None),
-        Some(TlsWrap::Auth {
-            key,
-            direction,
-            digest,
-        }) => {
-            let h = digest.mac_len();
-            let start = 1 + SID_LEN;
-            if pkt.len() < start + h + 8 + 5 {
-                return Reply::NotOpenvpn;
-            }
-            let (_, inbound) = direction.keys();
-            let mac_key = hmac::Key::new(algorithm(*digest), &key.hmac(inbound)[..h]);
-            let mut msg = Vec::with_capacity(pkt.len());
-            msg.extend_from_slice(&pkt[start + h..start + h + 8]);
-            msg.extend_from_slice(&pkt[..start]);
-            msg.extend_from_slice(&pkt[start + h + 8..]);
-            let ok = hmac::verify(&mac_key, &msg, &pkt[start..start + h]).is_ok();
-            (Some(pkt[start + h + 8..].to_vec()), Some(ok))
-        }
-        Some(TlsWrap::Crypt { key }) => {
-            let header_len = 1 + SID_LEN + 8;
-            if pkt.len() < header_len + TLS_CRYPT_TAG_LEN + 5 {
-                return Reply::NotOpenvpn;
-            }
-            let tag = &pkt[header_len..header_len + TLS_CRYPT_TAG_LEN];
-            let ct = &pkt[header_len + TLS_CRYPT_TAG_LEN..];
-            match crypt_open(key.hmac(0), key.cipher(0), &pkt[..header_len], tag, ct) {
-                Some(pt) => (Some(pt), Some(true)),
-                None => (None, Some(false)),
-            }
-        }
+    let Some((_, server_session, body, authentic)) = unwrap_packet(pkt, wrap) else {
+        return Reply::NotOpenvpn;
     };
     let acks_us = body.is_some_and(|b| acks(&b, ours));
     match opcode {
