@@ -143,13 +143,16 @@ fn status(model: &Model, i: usize, theme: Theme) -> (&'static str, Style) {
     let Some(dns) = checks.dns.value() else {
         return ("not run", theme.dim());
     };
-    if !dns.is_ok() {
+    // Through a proxy, the TLS check does not use this machine's DNS or direct connect.
+    let proxied = target.proxy.is_some() && has_tls(target);
+    if !dns.is_ok() && !proxied {
         return ("dns", theme.error());
     }
     if has_tls(target)
         && let Some(report) = checks.tls.value()
     {
         let tcp_failed = connect
+            .filter(|_| !proxied)
             .and_then(|r| main_attempt(target, r))
             .and_then(|a| a.result.as_ref().err());
         if let Some(e) = tcp_failed {
@@ -356,7 +359,13 @@ fn tls_lines(rows: &mut Rows, model: &Model, i: usize, judged: Option<&Judged>) 
     let value = |style: Style| if stale { theme.dim() } else { style };
     let failed = report.attempt.failure.is_some();
     let hs_style = if failed { theme.error() } else { Style::new() };
-    rows.phase("TLS", &format_handshake(report), value(hs_style));
+    let via = model.config().targets[i]
+        .proxy
+        .as_ref()
+        .map(|p| format!(" · via the proxy {}", p.authority()))
+        .unwrap_or_default();
+    let words = format!("{}{via}", format_handshake(report));
+    rows.phase("TLS", &words, value(hs_style));
     if let Some(v) = format_variants(report) {
         rows.phase("", &v, value(Style::new()));
     }
@@ -397,11 +406,18 @@ fn phase_lines(rows: &mut Rows, model: &Model, i: usize, judged: Option<&Judged>
         (Some(dns), connect) => {
             let running = checks.dns.is_running() || checks.connect.is_running();
             rows.phase("DNS", &format_dns(target, dns), value(running));
+            // Through a proxy, the TCP rows are the direct path's witness, not the TLS path.
+            let direct = if target.proxy.is_some() {
+                "direct "
+            } else {
+                ""
+            };
             match connect {
                 Some(r) => {
                     for (k, a) in r.tcp.iter().enumerate() {
                         let label = if k == 0 { "TCP" } else { "" };
-                        rows.phase(label, &format_attempt(a), value(running));
+                        let words = format!("{direct}{}", format_attempt(a));
+                        rows.phase(label, &words, value(running));
                     }
                 }
                 None if checks.connect.is_running() => {
