@@ -115,12 +115,17 @@ pub fn capitalise(s: &str) -> String {
         .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
 }
 
-/// `s` with a lower-case first letter, unless the second letter is upper case too ("DNS").
+/// `s` with a lower-case first letter, unless its first word has another upper-case letter:
+/// an acronym ("DNS") or a name written in mixed case ("OpenVPN", "NordLynx", "WireGuard").
 pub fn uncapitalise(s: &str) -> String {
     let mut chars = s.chars();
-    match (chars.next(), chars.next()) {
-        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => {
-            a.to_lowercase().chain(s.chars().skip(1)).collect()
+    let first_word = s
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default();
+    match chars.next() {
+        Some(a) if a.is_uppercase() && !first_word.chars().skip(1).any(char::is_uppercase) => {
+            a.to_lowercase().chain(chars).collect()
         }
         _ => s.to_string(),
     }
@@ -129,6 +134,19 @@ pub fn uncapitalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uncapitalise_keeps_acronyms_and_mixed_case_names() {
+        assert_eq!(uncapitalise("Every target fails"), "every target fails");
+        assert_eq!(uncapitalise("DNS fails"), "DNS fails");
+        assert_eq!(uncapitalise("OpenVPN over UDP"), "OpenVPN over UDP");
+        assert_eq!(
+            uncapitalise("NordLynx (WireGuard) UDP"),
+            "NordLynx (WireGuard) UDP"
+        );
+        assert_eq!(uncapitalise("A"), "a");
+        assert_eq!(uncapitalise(""), "");
+    }
 
     #[test]
     fn strips_escapes() {
