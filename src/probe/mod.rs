@@ -5,6 +5,7 @@
 pub mod cert;
 pub mod clock;
 pub mod connect;
+pub mod firewall;
 pub mod http;
 pub mod logline;
 pub mod proxy;
