@@ -12,6 +12,7 @@ pub mod certificate;
 pub mod chain;
 pub mod clock;
 mod handshake;
+mod machine;
 pub mod observations;
 mod proxy;
 pub mod reach;
@@ -102,11 +103,13 @@ pub enum Code {
     TlsError,
     ProxyFailure,
     ProxyOnly,
+    SecuritySoftware,
+    ClientOutdated,
 }
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 40] = [
+    pub const ALL: [Code; 42] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -147,6 +150,8 @@ impl Code {
         Code::TlsError,
         Code::ProxyFailure,
         Code::ProxyOnly,
+        Code::SecuritySoftware,
+        Code::ClientOutdated,
     ];
 
     /// Where a finding stands among those of the same severity: the causes people should
@@ -221,6 +226,8 @@ impl Code {
             Code::TlsError => "tls-error",
             Code::ProxyFailure => "proxy-failure",
             Code::ProxyOnly => "proxy-only",
+            Code::SecuritySoftware => "security-software",
+            Code::ClientOutdated => "client-outdated",
         }
     }
 }
@@ -544,6 +551,8 @@ fn assemble(obs: &Observations, clock: &Clock, targets: &[TargetVerdict]) -> Vec
     let mut across = Vec::new();
     reach::across(&obs.config.targets, &standings, &mut across);
     out.extend(across);
+    machine::rules(obs, &mut out);
+    machine::name_interceptors(obs, &mut out);
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

@@ -129,6 +129,7 @@ pub fn report(model: &Model) -> Value {
             "location": c.location.as_deref().map(clean),
         })),
         "targets": targets,
+        "machine": machine(model),
         "findings": findings,
         "limits": limits(model),
         "runs": runs(model),
@@ -164,6 +165,52 @@ fn runs(model: &Model) -> Value {
             })
         })
         .collect()
+}
+
+/// The machine check: security software found, the clients' versions, the OS; `null` until
+/// it has run.
+fn machine(model: &Model) -> Value {
+    use crate::probe::machine::{ClientStatus, VersionAnswer};
+    let Some(m) = model.obs.local.value() else {
+        return Value::Null;
+    };
+    let security: Vec<Value> = m
+        .security
+        .found
+        .iter()
+        .map(|d| {
+            json!({
+                "product": d.product.name, "vendor": d.product.vendor, "running": d.is_running(),
+                "evidence": d.evidence(), "intercepts_tls": d.product.intercepts_tls,
+                "filters_traffic": d.product.filters_traffic, "setting": d.product.setting,
+            })
+        })
+        .collect();
+    let clients: Vec<Value> = m
+        .clients
+        .iter()
+        .map(|c| {
+            let status = c.status();
+            let detail = match &c.answer {
+                VersionAnswer::Unknown(why) => Some(why.clone()),
+                _ if status == ClientStatus::Unknown => Some(c.describe()),
+                _ => None,
+            };
+            json!({
+                "program": c.client.program, "version": c.version(), "minimum": c.client.minimum,
+                "status": status.as_str(), "detail": detail,
+            })
+        })
+        .collect();
+    json!({
+        "security_software": security,
+        "security_scan": m.security.limited.clone().unwrap_or_else(|| "complete".to_string()),
+        "clients": clients,
+        "os": match &m.os {
+            Ok(os) => json!({ "id": os.id.clone(), "id_like": os.id_like.clone(), "name": os.name() }),
+            Err(e) => json!({ "error": e.clone() }),
+        },
+    })
 }
 
 /// How many checks could wait at once, and why.
