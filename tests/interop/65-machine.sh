@@ -5,6 +5,9 @@
 # (machine.security_software and the security-software finding); with it gone, it is not.
 # Stand-in `nordvpn` and `openvpn` programs first on PATH print the real programs' version
 # lines: old ones give client-outdated with the distribution's update command, new ones none.
+# And end to end: `openssl s_server` sends a chain from a CA named "Zscaler Root CA": its
+# tls-interception finding names the Zscaler agent running here, or, with it gone, says that
+# none of the table runs.
 # The config has no network target, no NTP server and no captive check: each run takes about a
 # second. Run by run.sh (BIN, WORK and lib.sh's helpers); run directly, it runs itself through
 # run.sh.
@@ -20,12 +23,12 @@ servers = []
 captive_url = ""
 EOF2
 
-# run NAME [PATH-DIR]: one --once --json run (PATH-DIR first on PATH), bounded; sets RC.
+# run NAME [PATH-DIR] [CONFIG]: one --once --json run (PATH-DIR first on PATH), bounded; sets RC.
 run() {
-  local path=$PATH start
+  local path=$PATH start config=${3:-$WORK/machine.toml}
   [[ -n ${2:-} ]] && path="$2:$PATH"
   start=$(date +%s%N)
-  PATH=$path timeout 30 "$BIN" --once --json -c "$WORK/machine.toml" >"$WORK/$1.json" 2>"$WORK/$1.err"
+  PATH=$path timeout 30 "$BIN" --once --json -c "$config" >"$WORK/$1.json" 2>"$WORK/$1.err"
   RC=$?
   note "$1: exit $RC in $((($(date +%s%N) - start) / 1000000)) ms; findings: $(json_get "$WORK/$1.json" \
     '" ".join(f["code"] for f in d["findings"]) or "-"' 2>&1)"
@@ -53,6 +56,43 @@ check "the security-software finding names it and its setting" test "$(json_get 
   "any(f['code'] == 'security-software' and f['severity'] == 'info' and 'Zscaler Client Connector' in f['summary'] and any('ZIA admin portal' in e for e in f['evidence']) for f in d['findings'])")" = true
 check "an info finding alone: exit 0 (exit $RC)" test "$RC" = 0
 
+# A server whose chain comes from a CA named like Zscaler's.
+(
+  cd "$WORK" || exit 1
+  openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout zs.key \
+    -out zs.pem -days 30 -subj "/CN=Zscaler Root CA" 2>/dev/null &&
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout site.key \
+      -out site.csr -subj /CN=localhost 2>/dev/null &&
+    printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >site.ext &&
+    openssl x509 -req -in site.csr -CA zs.pem -CAkey zs.key -CAcreateserial -days 30 \
+      -extfile site.ext -out site.pem 2>/dev/null
+) || fail "the Zscaler-named chain was made"
+port=$(free_port tcp)
+spawn s_server openssl s_server -accept "127.0.0.1:$port" -cert "$WORK/site.pem" \
+  -key "$WORK/site.key" -cert_chain "$WORK/zs.pem" -www -quiet
+check "openssl s_server listens on $port" wait_for 5 bash -c "exec 2>/dev/null 3<>/dev/tcp/127.0.0.1/$port"
+cat >"$WORK/intercepted.toml" <<EOF2
+[clock]
+servers = []
+
+[network]
+captive_url = ""
+timeout = "5s"
+
+[[targets]]
+name = "site"
+host = "localhost"
+port = $port
+connect = "127.0.0.1:$port"
+EOF2
+interception_says() {
+  json_get "$WORK/$1.json" \
+    "any(f['code'] == 'tls-interception' and any('$2' in e for e in f['evidence']) for f in d['findings'])"
+}
+run intercepted "" "$WORK/intercepted.toml"
+check "tls-interception names the agent running here and its setting" test \
+  "$(interception_says intercepted "running here: Zscaler Client Connector (process zsaservice (pid $agent))")" = true
+
 kill -- "-$agent" 2>/dev/null
 gone() { ! alive "$1"; }
 check "the stand-in agent is gone" wait_for 5 gone "$agent"
@@ -64,6 +104,11 @@ if [[ $baseline == - ]]; then
     "any(f['code'] == 'security-software' for f in d['findings'])")" = false
 else
   note "this machine runs $baseline: its security-software finding stays"
+fi
+run intercepted-alone "" "$WORK/intercepted.toml"
+if [[ $baseline == - ]]; then
+  check "with no agent running, tls-interception says none of the table runs" test \
+    "$(interception_says intercepted-alone "no security software of the table runs on this machine")" = true
 fi
 
 # --- client versions ------------------------------------------------------------------------
