@@ -182,7 +182,7 @@ pub const PRODUCTS: &[Product] = &[
     Product {
         name: "Zscaler Client Connector",
         vendor: "Zscaler",
-        processes: &["zsaservice", "ZSTray", "zstunnel"],
+        processes: &["zsaservice", "ZSTray"],
         units: &["zsaservice.service"],
         paths: &["/opt/zscaler"],
         intercepts_tls: true,
@@ -194,7 +194,7 @@ pub const PRODUCTS: &[Product] = &[
     Product {
         name: "Netskope Client",
         vendor: "Netskope",
-        processes: &["stAgentSvc", "stAgentUI"],
+        processes: &["stAgentSvc"],
         units: &["stagentd.service"],
         paths: &["/opt/netskope/stagent"],
         intercepts_tls: true,
