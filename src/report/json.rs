@@ -305,3 +305,112 @@ fn stratum_of(e: &NtpError) -> Option<u8> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant, SystemTime};
+
+    use super::*;
+    use crate::app::Env;
+    use crate::config::Config;
+    use crate::diagnose::{Machine, Observations};
+    use crate::machine::clients::{self, Found, OsRelease};
+    use crate::machine::security::PRODUCTS;
+    use crate::probe::machine::{
+        ClientVersion, Detected, MachineReport, SecurityScan, VersionAnswer,
+    };
+    use crate::probe::{ProbeId, ProbeOutcome};
+
+    /// A model whose machine check saw `report` (none: it has not run).
+    fn model(report: Option<MachineReport>) -> Model {
+        let config = Config::from_toml("targets = []\n", Path::new("test.toml")).unwrap();
+        let mut obs = Observations::new(Arc::new(config), Machine::default());
+        if let Some(r) = report {
+            let now = Instant::now();
+            obs.request(ProbeId::Machine, now);
+            obs.record(
+                ProbeId::Machine,
+                ProbeOutcome::Machine(Box::new(r)),
+                SystemTime::now(),
+                Duration::from_millis(3),
+                now,
+            );
+        }
+        Model::from_observations(obs, Env::default(), Instant::now(), SystemTime::now())
+    }
+
+    #[test]
+    fn the_machine_object() {
+        assert_eq!(report(&model(None))["machine"], Value::Null);
+        let zscaler = PRODUCTS.iter().find(|p| p.vendor == "Zscaler").unwrap();
+        let version = |program, answer| ClientVersion {
+            client: clients::client(program).unwrap(),
+            answer,
+        };
+        let m = model(Some(MachineReport {
+            security: SecurityScan {
+                found: vec![Detected {
+                    product: zscaler,
+                    running: vec!["process zsaservice (pid 7)".to_string()],
+                    installed: vec!["installed at /opt/zscaler".to_string()],
+                }],
+                limited: None,
+            },
+            clients: vec![
+                version(
+                    "openvpn",
+                    VersionAnswer::Found(Found {
+                        version: "2.3.10".to_string(),
+                        other_product: None,
+                    }),
+                ),
+                version("wg", VersionAnswer::NotInstalled),
+                version(
+                    "openssl",
+                    VersionAnswer::Unknown("no answer within 2 s".to_string()),
+                ),
+            ],
+            os: Ok(OsRelease::parse(
+                "ID=debian\nPRETTY_NAME=\"Debian GNU/Linux 12\"\n",
+            )),
+        }));
+        let machine = &report(&m)["machine"];
+        assert_eq!(
+            machine["security_software"],
+            json!([{
+                "product": "Zscaler Client Connector", "vendor": "Zscaler", "running": true,
+                "evidence": ["process zsaservice (pid 7)", "installed at /opt/zscaler"],
+                "intercepts_tls": true, "filters_traffic": true, "setting": zscaler.setting,
+            }])
+        );
+        assert_eq!(machine["security_scan"], "complete");
+        assert_eq!(
+            machine["clients"],
+            json!([
+                { "program": "openvpn", "version": "2.3.10", "minimum": "2.4.0",
+                  "status": "outdated", "detail": null },
+                { "program": "wg", "version": null, "minimum": "1.0.20200206",
+                  "status": "not-installed", "detail": null },
+                { "program": "openssl", "version": null, "minimum": "1.1.1",
+                  "status": "unknown", "detail": "no answer within 2 s" },
+            ])
+        );
+        assert_eq!(machine["os"]["name"], "Debian GNU/Linux 12");
+        let whole = report(&m);
+        let codes: Vec<&str> = whole["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["client-outdated", "security-software"]);
+        let text = super::super::text::report(&m);
+        assert!(text.contains("\nThis machine\n"), "{text}");
+        assert!(
+            text.contains("version: openvpn 2.3.10 (minimum 2.4.0): outdated"),
+            "{text}"
+        );
+    }
+}
