@@ -14,6 +14,8 @@ use super::sync::{ToolAnswer, run_tool};
 
 /// How long each version command may take.
 const TOOL_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long the scan of `/proc` and the install paths may take.
+const SCAN_TIMEOUT: Duration = Duration::from_secs(5);
 /// At most this many processes are looked at.
 const MAX_PROCESSES: usize = 100_000;
 /// At most this much of a command line is read.
@@ -218,13 +220,28 @@ impl ClientVersion {
 
 /// Runs every part of the check.
 pub async fn check() -> MachineReport {
-    let scan = tokio::task::spawn_blocking(|| scan_security(Path::new("/")));
+    // Reading a process's cmdline can block while that process holds its memory map lock
+    // (one stuck in the kernel): the scan gets a bound of its own.
+    let scan = tokio::time::timeout(
+        SCAN_TIMEOUT,
+        tokio::task::spawn_blocking(|| scan_security(Path::new("/"))),
+    );
     let versions = futures::future::join_all(CLIENTS.iter().map(version_of));
     let (scan, clients) = tokio::join!(scan, versions);
-    let security = scan.unwrap_or_else(|e| SecurityScan {
-        found: Vec::new(),
-        limited: Some(format!("the scan did not finish: {e}")),
-    });
+    let security = match scan {
+        Ok(Ok(scan)) => scan,
+        Ok(Err(e)) => SecurityScan {
+            found: Vec::new(),
+            limited: Some(format!("the scan did not finish: {e}")),
+        },
+        Err(_) => SecurityScan {
+            found: Vec::new(),
+            limited: Some(format!(
+                "the scan of /proc did not finish within {}: security software is not known",
+                crate::text::human_duration(SCAN_TIMEOUT)
+            )),
+        },
+    };
     let os = std::fs::read_to_string("/etc/os-release")
         .map(|t| OsRelease::parse(&t))
         .map_err(|e| format!("/etc/os-release: {e}"));
