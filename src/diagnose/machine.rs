@@ -1,12 +1,127 @@
-//! This machine's findings: the security software that runs here (`security-software`), and
-//! a VPN client or TLS stack below its minimum version (`client-outdated`). A running product
-//! is also named in the evidence of `tls-interception`, where it is the likely interceptor.
+//! This machine: each client judged against its minimum version ([`MachineState`], what the
+//! reports and the details window read), and the findings: the security software that runs
+//! here (`security-software`), and a VPN client or TLS stack below its minimum
+//! (`client-outdated`). A running product is also named in the evidence of
+//! `tls-interception`, where it is the likely interceptor.
 
-use crate::machine::clients::PackageManager;
+use std::cmp::Ordering;
+
+use crate::machine::clients::{self, PackageManager};
 use crate::probe::ProbeId;
-use crate::probe::machine::{ClientStatus, Detected, MachineReport};
+use crate::probe::machine::{ClientVersion, Detected, MachineReport, VersionAnswer};
 
 use super::{Code, Finding, Fix, Observations, Severity};
+
+/// How a program stands against its minimum version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientStatus {
+    Ok,
+    Outdated,
+    NotInstalled,
+    Unknown,
+}
+
+impl ClientStatus {
+    /// The word of the reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientStatus::Ok => "ok",
+            ClientStatus::Outdated => "outdated",
+            ClientStatus::NotInstalled => "not-installed",
+            ClientStatus::Unknown => "unknown",
+        }
+    }
+
+    /// How `c` stands against its minimum.
+    pub fn of(c: &ClientVersion) -> Self {
+        match &c.answer {
+            VersionAnswer::NotInstalled => ClientStatus::NotInstalled,
+            VersionAnswer::Unknown(_) => ClientStatus::Unknown,
+            VersionAnswer::Found(f) if f.other_product.is_some() => ClientStatus::Unknown,
+            VersionAnswer::Found(f) => match clients::compare(&f.version, c.client.minimum) {
+                Some(Ordering::Less) => ClientStatus::Outdated,
+                Some(_) => ClientStatus::Ok,
+                None => ClientStatus::Unknown,
+            },
+        }
+    }
+}
+
+/// What is derived about this machine from its check: each client's status, and the state
+/// of every part in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineState {
+    /// Per client of the report, in its order.
+    pub clients: Vec<ClientStatus>,
+    /// A line each: each product found, each client against its minimum, the OS.
+    pub lines: Vec<String>,
+}
+
+impl MachineState {
+    /// Derives the state from what the machine check saw.
+    pub fn of(m: &MachineReport) -> Self {
+        let clients: Vec<ClientStatus> = m.clients.iter().map(ClientStatus::of).collect();
+        let mut lines = Vec::new();
+        if m.security.found.is_empty() {
+            lines.push("security software: none of the table found".to_string());
+        }
+        for d in &m.security.found {
+            let state = if d.is_running() {
+                "running"
+            } else {
+                "installed, not running"
+            };
+            let tls = if d.product.intercepts_tls {
+                "intercepts TLS"
+            } else if d.product.filters_traffic {
+                "filters traffic"
+            } else {
+                "scans files"
+            };
+            lines.push(format!(
+                "security software: {} ({}): {state}, {tls}: {}",
+                d.product.name,
+                d.product.vendor,
+                d.evidence().join(", ")
+            ));
+        }
+        if let Some(why) = &m.security.limited {
+            lines.push(format!("security software: cannot tell all: {why}"));
+        }
+        lines.extend(
+            m.clients
+                .iter()
+                .zip(&clients)
+                .map(|(c, s)| format!("version: {}", describe(c, *s))),
+        );
+        lines.push(match &m.os {
+            Ok(os) => format!("OS: {}", os.name()),
+            Err(e) => format!("OS: unknown ({e})"),
+        });
+        MachineState { clients, lines }
+    }
+}
+
+/// One client in words: `openvpn 2.6.3 (minimum 2.4.0): ok`.
+fn describe(c: &ClientVersion, status: ClientStatus) -> String {
+    let program = c.client.program;
+    match &c.answer {
+        VersionAnswer::NotInstalled => format!("{program}: not installed"),
+        VersionAnswer::Unknown(why) => format!("{program}: version unknown ({why})"),
+        VersionAnswer::Found(f) => match &f.other_product {
+            Some(other) => format!(
+                "{program} {} is {other}, not the program the minimum {} is for: not compared",
+                f.version, c.client.minimum
+            ),
+            None => format!(
+                "{program} {} (minimum {}): {}",
+                f.version,
+                c.client.minimum,
+                status.as_str()
+            ),
+        },
+    }
+}
 
 /// The machine's findings, once its check has a result.
 pub(super) fn rules(obs: &Observations, out: &mut Vec<Finding>) {
@@ -101,7 +216,7 @@ fn client_outdated(obs: &Observations, m: &MachineReport) -> Option<Finding> {
     let old: Vec<_> = m
         .clients
         .iter()
-        .filter(|c| c.status() == ClientStatus::Outdated)
+        .filter(|c| ClientStatus::of(c) == ClientStatus::Outdated)
         .collect();
     if old.is_empty() {
         return None;
@@ -208,5 +323,51 @@ pub(super) fn name_interceptors(obs: &Observations, out: &mut [Finding]) {
         if !f.probes.contains(&ProbeId::Machine) {
             f.probes.push(ProbeId::Machine);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(program: &str, version: &str) -> ClientVersion {
+        ClientVersion {
+            client: clients::client(program).unwrap(),
+            answer: VersionAnswer::Found(clients::Found {
+                version: version.to_string(),
+                other_product: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn status_against_the_minimum() {
+        let old = found("openvpn", "2.3.10");
+        assert_eq!(ClientStatus::of(&old), ClientStatus::Outdated);
+        assert_eq!(
+            ClientStatus::of(&found("openvpn", "2.6.3")),
+            ClientStatus::Ok
+        );
+        assert_eq!(
+            describe(&old, ClientStatus::Outdated),
+            "openvpn 2.3.10 (minimum 2.4.0): outdated"
+        );
+        let absent = ClientVersion {
+            client: clients::client("wg").unwrap(),
+            answer: VersionAnswer::NotInstalled,
+        };
+        assert_eq!(ClientStatus::of(&absent), ClientStatus::NotInstalled);
+        assert_eq!(
+            describe(&absent, ClientStatus::NotInstalled),
+            "wg: not installed"
+        );
+        let libre = ClientVersion {
+            client: clients::client("openssl").unwrap(),
+            answer: VersionAnswer::Found(clients::Found {
+                version: "3.3.6".to_string(),
+                other_product: Some("LibreSSL".to_string()),
+            }),
+        };
+        assert_eq!(ClientStatus::of(&libre), ClientStatus::Unknown);
     }
 }

@@ -12,7 +12,7 @@ pub mod certificate;
 pub mod chain;
 pub mod clock;
 mod handshake;
-mod machine;
+pub mod machine;
 pub mod observations;
 mod proxy;
 pub mod reach;
@@ -279,6 +279,8 @@ pub struct Derived {
     pub targets: Vec<TargetVerdict>,
     /// Everything wrong that the observations prove, worst first.
     pub findings: Vec<Finding>,
+    /// This machine, judged: once its check has a result.
+    pub machine: Option<machine::MachineState>,
     /// The version of the observations this was derived from.
     version: Option<u64>,
 }
@@ -374,6 +376,7 @@ impl Derived {
         if self.targets.iter().any(|t| !t.explained.is_empty()) {
             self.clock.explains_a_certificate();
         }
+        self.machine = obs.local.value().map(|m| machine::MachineState::of(m));
         self.findings = assemble(obs, &self.clock, &self.targets);
     }
 }

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::text::human_duration;
 
 use super::connect::Dns;
+use super::machine::VersionAnswer;
 use super::reach::CaptiveVerdict;
 use super::{ProbeId, ProbeOutcome};
 
@@ -156,11 +157,14 @@ pub fn detail(o: &ProbeOutcome) -> Vec<String> {
             .found
             .iter()
             .map(|d| format!("{}: {}", d.product.name, d.evidence().join(", ")))
-            .chain(
-                m.clients
-                    .iter()
-                    .map(super::machine::ClientVersion::describe),
-            )
+            .chain(m.clients.iter().map(|c| {
+                let program = c.client.program;
+                match &c.answer {
+                    VersionAnswer::Found(f) => format!("{program}: {}", f.version),
+                    VersionAnswer::NotInstalled => format!("{program}: not installed"),
+                    VersionAnswer::Unknown(why) => format!("{program}: {why}"),
+                }
+            }))
             .collect(),
         ProbeOutcome::Ntp(Err(_)) | ProbeOutcome::SyncService(_) | ProbeOutcome::Dns(_) => {
             Vec::new()

@@ -37,7 +37,7 @@ impl MachineReport {
         self.security.found.iter().filter(|d| d.is_running())
     }
 
-    /// In one line: what runs, and each client's status.
+    /// In one line, for the log: what runs, and each client's version as printed.
     pub fn summary(&self) -> String {
         let running: Vec<&str> = self.running().map(|d| d.product.name).collect();
         let security = if running.is_empty() {
@@ -48,56 +48,13 @@ impl MachineReport {
         let clients: Vec<String> = self
             .clients
             .iter()
-            .map(|c| match c.version() {
-                Some(v) => format!("{} {v} {}", c.client.program, c.status().as_str()),
-                None => format!("{} {}", c.client.program, c.status().as_str()),
+            .map(|c| match &c.answer {
+                VersionAnswer::Found(f) => format!("{} {}", c.client.program, f.version),
+                VersionAnswer::NotInstalled => format!("{} not installed", c.client.program),
+                VersionAnswer::Unknown(_) => format!("{} version unknown", c.client.program),
             })
             .collect();
         format!("{security}; {}", clients.join(", "))
-    }
-}
-
-impl MachineReport {
-    /// The state of every part, a line each, for the text report and the details window:
-    /// each product found, each client against its minimum, the OS.
-    pub fn lines(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if self.security.found.is_empty() {
-            out.push("security software: none of the table found".to_string());
-        }
-        for d in &self.security.found {
-            let state = if d.is_running() {
-                "running"
-            } else {
-                "installed, not running"
-            };
-            let tls = if d.product.intercepts_tls {
-                "intercepts TLS"
-            } else if d.product.filters_traffic {
-                "filters traffic"
-            } else {
-                "scans files"
-            };
-            out.push(format!(
-                "security software: {} ({}): {state}, {tls}: {}",
-                d.product.name,
-                d.product.vendor,
-                d.evidence().join(", ")
-            ));
-        }
-        if let Some(why) = &self.security.limited {
-            out.push(format!("security software: cannot tell all: {why}"));
-        }
-        out.extend(
-            self.clients
-                .iter()
-                .map(|c| format!("version: {}", c.describe())),
-        );
-        out.push(match &self.os {
-            Ok(os) => format!("OS: {}", os.name()),
-            Err(e) => format!("OS: unknown ({e})"),
-        });
-        out
     }
 }
 
@@ -152,68 +109,12 @@ pub enum VersionAnswer {
     Unknown(String),
 }
 
-/// The status words of the reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientStatus {
-    Ok,
-    Outdated,
-    NotInstalled,
-    Unknown,
-}
-
-impl ClientStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClientStatus::Ok => "ok",
-            ClientStatus::Outdated => "outdated",
-            ClientStatus::NotInstalled => "not-installed",
-            ClientStatus::Unknown => "unknown",
-        }
-    }
-}
-
 impl ClientVersion {
     /// The version found, if any.
     pub fn version(&self) -> Option<&str> {
         match &self.answer {
             VersionAnswer::Found(f) => Some(&f.version),
             _ => None,
-        }
-    }
-
-    /// How it stands against its minimum.
-    pub fn status(&self) -> ClientStatus {
-        match &self.answer {
-            VersionAnswer::NotInstalled => ClientStatus::NotInstalled,
-            VersionAnswer::Unknown(_) => ClientStatus::Unknown,
-            VersionAnswer::Found(f) if f.other_product.is_some() => ClientStatus::Unknown,
-            VersionAnswer::Found(f) => match clients::compare(&f.version, self.client.minimum) {
-                Some(std::cmp::Ordering::Less) => ClientStatus::Outdated,
-                Some(_) => ClientStatus::Ok,
-                None => ClientStatus::Unknown,
-            },
-        }
-    }
-
-    /// One line: `openvpn 2.6.3 (minimum 2.4.0): ok`.
-    pub fn describe(&self) -> String {
-        let c = self.client;
-        match &self.answer {
-            VersionAnswer::NotInstalled => format!("{}: not installed", c.program),
-            VersionAnswer::Unknown(why) => format!("{}: version unknown ({why})", c.program),
-            VersionAnswer::Found(f) => match &f.other_product {
-                Some(other) => format!(
-                    "{} {} is {other}, not the program the minimum {} is for: not compared",
-                    c.program, f.version, c.minimum
-                ),
-                None => format!(
-                    "{} {} (minimum {}): {}",
-                    c.program,
-                    f.version,
-                    c.minimum,
-                    self.status().as_str()
-                ),
-            },
         }
     }
 }
@@ -483,32 +384,6 @@ mod tests {
         let hidden = scan_security(dir.path());
         assert!(hidden.found.is_empty());
         assert!(hidden.limited.unwrap().contains("hidepid"));
-    }
-
-    fn found(program: &str, version: &str) -> ClientVersion {
-        ClientVersion {
-            client: clients::client(program).unwrap(),
-            answer: VersionAnswer::Found(clients::Found {
-                version: version.to_string(),
-                other_product: None,
-            }),
-        }
-    }
-
-    #[test]
-    fn status_against_the_minimum() {
-        assert_eq!(found("openvpn", "2.3.10").status(), ClientStatus::Outdated);
-        assert_eq!(found("openvpn", "2.6.3").status(), ClientStatus::Ok);
-        assert_eq!(
-            found("openvpn", "2.3.10").describe(),
-            "openvpn 2.3.10 (minimum 2.4.0): outdated"
-        );
-        let absent = ClientVersion {
-            client: clients::client("wg").unwrap(),
-            answer: VersionAnswer::NotInstalled,
-        };
-        assert_eq!(absent.status(), ClientStatus::NotInstalled);
-        assert_eq!(absent.describe(), "wg: not installed");
     }
 
     #[tokio::test]

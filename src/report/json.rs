@@ -170,8 +170,8 @@ fn runs(model: &Model) -> Value {
 /// The machine check: security software found, the clients' versions, the OS; `null` until
 /// it has run.
 fn machine(model: &Model) -> Value {
-    use crate::probe::machine::{ClientStatus, VersionAnswer};
-    let Some(m) = model.obs.local.value() else {
+    use crate::probe::machine::VersionAnswer;
+    let (Some(m), Some(state)) = (model.obs.local.value(), &model.derived.machine) else {
         return Value::Null;
     };
     let security: Vec<Value> = m
@@ -189,12 +189,15 @@ fn machine(model: &Model) -> Value {
     let clients: Vec<Value> = m
         .clients
         .iter()
-        .map(|c| {
-            let status = c.status();
+        .zip(&state.clients)
+        .map(|(c, status)| {
             let detail = match &c.answer {
                 VersionAnswer::Unknown(why) => Some(why.clone()),
-                _ if status == ClientStatus::Unknown => Some(c.describe()),
-                _ => None,
+                VersionAnswer::Found(f) => f
+                    .other_product
+                    .as_ref()
+                    .map(|other| format!("{other}: not the program the minimum is for")),
+                VersionAnswer::NotInstalled => None,
             };
             json!({
                 "program": c.client.program, "version": c.version(), "minimum": c.client.minimum,

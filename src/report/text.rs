@@ -153,9 +153,9 @@ pub fn report(model: &Model) -> String {
     }
 
     let _ = writeln!(s, "\nThis machine");
-    match model.obs.local.value() {
+    match &model.derived.machine {
         Some(m) => {
-            for line in m.lines() {
+            for line in &m.lines {
                 let _ = writeln!(s, "  {line}");
             }
         }
