@@ -25,7 +25,7 @@ fn deadline(config: &Config) -> Duration {
 pub async fn run_once(config: Arc<Config>, machine: Machine) -> Model {
     let mut probes = Probes::new(ProbeContext::new(Arc::clone(&config), machine.open_files));
     let mut obs = Observations::new(Arc::clone(&config), machine);
-    for id in probe::all_probes(&config) {
+    for id in probe::at_launch(&config) {
         if obs.request(id, Instant::now()) {
             probes.spawn(id, &obs);
         }

@@ -22,7 +22,8 @@
 //! diagnose                        observations → derived (consensus, judged chains, findings)
 //! probe                           one async check per file; slots of runs; the HTTP client
 //! config · cli                    value types parsed once; defaults only in defaults.toml
-//! interception · fix · limits     data tables, the one process runner, the process's limits
+//! interception · machine · fix · limits   data tables (machine: security products, client
+//!                                 minimums), the one process runner, the process's limits
 //! text                            prose helpers: sanitising, durations, bytes, shell quoting
 //! ```
 //!
@@ -56,6 +57,7 @@ pub mod headless;
 pub mod interception;
 pub mod limits;
 pub mod logging;
+pub mod machine;
 pub mod mouse;
 pub mod probe;
 pub mod report;

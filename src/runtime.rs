@@ -189,6 +189,14 @@ pub fn internal_error(id: ProbeId, config: &Config, why: &str, start: Instant) -
             location: None,
             took,
         })),
+        ProbeId::Machine => ProbeOutcome::Machine(Box::new(crate::probe::machine::MachineReport {
+            security: crate::probe::machine::SecurityScan {
+                found: Vec::new(),
+                limited: Some(msg.clone()),
+            },
+            clients: Vec::new(),
+            os: Err(msg),
+        })),
     }
 }
 

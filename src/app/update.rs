@@ -46,7 +46,7 @@ pub fn next_tick(model: &Model) -> Option<Instant> {
 /// Starts every check, as at launch.
 pub fn start(model: &mut Model) -> Vec<Effect> {
     model.last_round = Some(model.now);
-    let ids = probe::all_probes(model.config());
+    let ids = probe::at_launch(model.config());
     let fx = request_all(model, &ids);
     model.refresh();
     fx
@@ -340,7 +340,7 @@ fn on_action(model: &mut Model, mode: Mode, action: Action) -> Vec<Effect> {
         }
         Action::RetryAll => {
             model.last_round = Some(model.now);
-            let ids = probe::all_probes(model.config());
+            let ids = probe::at_launch(model.config());
             let what = What {
                 label: "re-run: every check".to_string(),
                 command: None,
@@ -724,7 +724,7 @@ mod tests {
     fn start_runs_every_probe_once() {
         let mut m = model();
         let fx = start(&mut m);
-        let ids = probe::all_probes(m.config());
+        let ids = probe::at_launch(m.config());
         assert_eq!(
             fx,
             ids.iter().map(|id| Effect::Start(*id)).collect::<Vec<_>>()
@@ -826,6 +826,32 @@ mod tests {
         )
     }
 
+    /// The machine check ends: nothing found.
+    fn machine_done(m: &mut Model) -> Vec<Effect> {
+        use crate::probe::machine::{MachineReport, SecurityScan};
+        let report = MachineReport {
+            security: SecurityScan {
+                found: Vec::new(),
+                limited: None,
+            },
+            clients: Vec::new(),
+            os: Err("not read in this test".to_string()),
+        };
+        let event = ProbeEvent {
+            id: ProbeId::Machine,
+            finished_at: SystemTime::UNIX_EPOCH,
+            took: Duration::from_millis(1),
+            outcome: ProbeOutcome::Machine(Box::new(report)),
+        };
+        update(
+            m,
+            Msg::Probe {
+                event: Box::new(event),
+                at: m.now,
+            },
+        )
+    }
+
     /// The clock three hours off, every check ended, and the fix `t` confirmed and run with
     /// `exit`; returns the model with the re-run started.
     fn skewed_after_fix(exit: Result<i32, String>) -> Model {
@@ -834,6 +860,7 @@ mod tests {
         ntp_done(&mut m, 0, 3 * 3600);
         ntp_done(&mut m, 1, 3 * 3600);
         sync_done(&mut m);
+        machine_done(&mut m);
         assert!(m.idle());
         update(&mut m, key('f'));
         update(&mut m, key('t'));
@@ -906,12 +933,15 @@ mod tests {
         ntp_done(&mut m, 0, 0);
         ntp_done(&mut m, 1, 0);
         sync_done(&mut m);
+        machine_done(&mut m);
         update(&mut m, key('R'));
         assert!(m.pending.is_some());
         ntp_done(&mut m, 0, 3 * 3600);
         ntp_done(&mut m, 1, 3 * 3600);
         assert!(m.pending.is_some(), "the sync check still runs");
         sync_done(&mut m);
+        assert!(m.pending.is_some(), "the machine check still runs");
+        machine_done(&mut m);
         assert!(m.pending.is_none());
         let run = m.last_run().unwrap();
         assert_eq!(run.what.label, "re-run: every check");

@@ -12,6 +12,7 @@ pub mod certificate;
 pub mod chain;
 pub mod clock;
 mod handshake;
+pub mod machine;
 pub mod observations;
 mod proxy;
 pub mod reach;
@@ -104,11 +105,13 @@ pub enum Code {
     ProxyOnly,
     NordlynxUnproven,
     WireguardNoHandshake,
+    SecuritySoftware,
+    ClientOutdated,
 }
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 42] = [
+    pub const ALL: [Code; 44] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -151,6 +154,8 @@ impl Code {
         Code::ProxyOnly,
         Code::NordlynxUnproven,
         Code::WireguardNoHandshake,
+        Code::SecuritySoftware,
+        Code::ClientOutdated,
     ];
 
     /// Where a finding stands among those of the same severity: the causes people should
@@ -227,6 +232,8 @@ impl Code {
             Code::ProxyOnly => "proxy-only",
             Code::NordlynxUnproven => "nordlynx-unproven",
             Code::WireguardNoHandshake => "wireguard-no-handshake",
+            Code::SecuritySoftware => "security-software",
+            Code::ClientOutdated => "client-outdated",
         }
     }
 }
@@ -278,6 +285,8 @@ pub struct Derived {
     pub targets: Vec<TargetVerdict>,
     /// Everything wrong that the observations prove, worst first.
     pub findings: Vec<Finding>,
+    /// This machine, judged: once its check has a result.
+    pub machine: Option<machine::MachineState>,
     /// The version of the observations this was derived from.
     version: Option<u64>,
 }
@@ -373,6 +382,7 @@ impl Derived {
         if self.targets.iter().any(|t| !t.explained.is_empty()) {
             self.clock.explains_a_certificate();
         }
+        self.machine = obs.local.value().map(|m| machine::MachineState::of(m));
         self.findings = assemble(obs, &self.clock, &self.targets);
     }
 }
@@ -553,6 +563,8 @@ fn assemble(obs: &Observations, clock: &Clock, targets: &[TargetVerdict]) -> Vec
     let mut across = Vec::new();
     reach::across(&obs.config.targets, &standings, &mut across);
     out.extend(across);
+    machine::rules(obs, &mut out);
+    machine::name_interceptors(obs, &mut out);
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::config::{Config, Target};
 use crate::probe::clock::{NtpError, NtpReply};
 use crate::probe::connect::{ConnectReport, Dns};
+use crate::probe::machine::MachineReport;
 use crate::probe::reach::{CaptiveResult, ReachReport};
 use crate::probe::slot::{RunState, Slot};
 use crate::probe::sync::SyncStatus;
@@ -51,7 +52,8 @@ pub struct Programs {
 
 impl Programs {
     /// Every program a fix command may start.
-    pub const FIX_PROGRAMS: [&'static str; 3] = ["sudo", "timedatectl", "chronyc"];
+    pub const FIX_PROGRAMS: [&'static str; 5] =
+        ["sudo", "timedatectl", "chronyc", "apt-get", "dnf"];
 
     /// Looks each of [`Programs::FIX_PROGRAMS`] up on `PATH`.
     pub fn find() -> Self {
@@ -104,6 +106,8 @@ pub struct Observations {
     /// Per target of `config.targets`, in its order.
     pub targets: Vec<TargetChecks>,
     pub captive: Slot<Box<CaptiveResult>>,
+    /// This machine: its security software and the versions of its clients.
+    pub local: Slot<Box<MachineReport>>,
     /// Bumped by every change (a run requested, a result recorded), so a derivation from
     /// these observations knows whether it is current.
     version: u64,
@@ -121,6 +125,7 @@ impl Observations {
                 .map(|_| TargetChecks::default())
                 .collect(),
             captive: Slot::default(),
+            local: Slot::default(),
             config,
             machine,
             version: 0,
@@ -138,6 +143,7 @@ impl Observations {
             ProbeId::Ntp(i) => self.ntp.get(i).map(|s| s as &dyn RunState),
             ProbeId::SyncService => Some(&self.sync),
             ProbeId::Captive => Some(&self.captive),
+            ProbeId::Machine => Some(&self.local),
             ProbeId::Dns(i) => self.targets.get(i).map(|t| &t.dns as &dyn RunState),
             ProbeId::Connect(i) => self.targets.get(i).map(|t| &t.connect as &dyn RunState),
             ProbeId::Tls(i) => self.targets.get(i).map(|t| &t.tls as &dyn RunState),
@@ -150,6 +156,7 @@ impl Observations {
             ProbeId::Ntp(i) => self.ntp.get_mut(i).map(|s| s as &mut dyn RunState),
             ProbeId::SyncService => Some(&mut self.sync),
             ProbeId::Captive => Some(&mut self.captive),
+            ProbeId::Machine => Some(&mut self.local),
             ProbeId::Dns(i) => self
                 .targets
                 .get_mut(i)
@@ -174,7 +181,7 @@ impl Observations {
         self.ntp
             .iter()
             .map(|s| s as &dyn RunState)
-            .chain([&self.sync as &dyn RunState, &self.captive])
+            .chain([&self.sync as &dyn RunState, &self.captive, &self.local])
             .chain(self.targets.iter().flat_map(TargetChecks::runs))
     }
 
@@ -255,6 +262,7 @@ impl Observations {
                 self.sync.finish(s, at, took, now)
             }
             (ProbeId::Captive, ProbeOutcome::Captive(r)) => self.captive.finish(r, at, took, now),
+            (ProbeId::Machine, ProbeOutcome::Machine(r)) => self.local.finish(r, at, took, now),
             (ProbeId::Dns(i), ProbeOutcome::Dns(r)) => self
                 .targets
                 .get_mut(i)

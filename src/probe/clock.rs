@@ -5,7 +5,7 @@ use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use sntpc::{NtpContext, NtpUdpSocket, StdTimestampGen};
 use std::net::UdpSocket;
@@ -260,7 +260,7 @@ fn exchange(addr: SocketAddr, timeout: Duration) -> Result<NtpReply, NtpError> {
         .connect(addr)
         .and_then(|()| socket.set_read_timeout(Some(timeout)))
         .map_err(|e| socket_error(&e, addr, timeout))?;
-    let socket = Recording::new(socket);
+    let socket = Recording::new(socket, timeout);
     // The socket blocks, so the futures sntpc makes of it are ready when first polled.
     let result = futures::executor::block_on(sntpc::get_time(
         addr,
@@ -286,6 +286,8 @@ const NTP_UNIX_DELTA: u64 = 2_208_988_800;
 struct Recording {
     socket: UdpSocket,
     seen: Mutex<Seen>,
+    /// When the wait for the reply ends, however often a signal interrupts it.
+    deadline: Instant,
 }
 
 /// What the socket saw during one exchange.
@@ -296,10 +298,11 @@ struct Seen {
 }
 
 impl Recording {
-    fn new(socket: UdpSocket) -> Self {
+    fn new(socket: UdpSocket, timeout: Duration) -> Self {
         Recording {
             socket,
             seen: Mutex::new(Seen::default()),
+            deadline: Instant::now() + timeout,
         }
     }
 
@@ -322,10 +325,23 @@ impl NtpUdpSocket for Recording {
 
     async fn recv_from(&self, buf: &mut [u8]) -> sntpc::Result<(usize, SocketAddr)> {
         let mut raw = [0u8; MAX_REPLY];
-        let (n, from) = self
-            .socket
-            .recv_from(&mut raw)
-            .map_err(|e| self.keep_error(e))?;
+        let (n, from) = loop {
+            match self.socket.recv_from(&mut raw) {
+                // A signal (SIGCHLD, when a check's child process ends) cuts a wait with a
+                // read timeout short, and the kernel does not restart it: wait out the rest.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    let left = self.deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break Err(io::Error::from(io::ErrorKind::WouldBlock));
+                    }
+                    if let Err(e) = self.socket.set_read_timeout(Some(left)) {
+                        break Err(e);
+                    }
+                }
+                other => break other,
+            }
+        }
+        .map_err(|e| self.keep_error(e))?;
         let copied = n.min(buf.len());
         buf[..copied].copy_from_slice(&raw[..copied]);
         if let Ok(mut seen) = self.seen.lock() {

@@ -500,7 +500,7 @@ fn render_expr(e: &Value) -> String {
             .and_then(|r| r.get("type"))
             .and_then(Value::as_str)
         {
-            Some(t) if t == "tcp reset" => "reject with tcp reset".to_string(),
+            Some("tcp reset") => "reject with tcp reset".to_string(),
             _ => "reject".to_string(),
         },
         Some(Verdict::Return) => "return".to_string(),

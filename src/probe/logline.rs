@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::text::human_duration;
 
 use super::connect::Dns;
+use super::machine::VersionAnswer;
 use super::reach::CaptiveVerdict;
 use super::{ProbeId, ProbeOutcome};
 
@@ -20,6 +21,7 @@ pub fn subject(id: ProbeId, config: &Config) -> String {
             .get(i)
             .map(|t| format!("{:?} {}:{}", t.name, t.host, t.port)),
         ProbeId::Captive => config.network.captive_url.as_ref().map(ToString::to_string),
+        ProbeId::Machine => Some("security software, client versions".to_string()),
     };
     match what {
         Some(w) => format!("{id:?} {w}"),
@@ -38,6 +40,7 @@ pub fn outcome(o: &ProbeOutcome) -> String {
         ),
         ProbeOutcome::Ntp(Err(e)) => format!("{}: {e}", e.status()),
         ProbeOutcome::SyncService(s) => s.summary(),
+        ProbeOutcome::Machine(m) => m.summary(),
         ProbeOutcome::Dns(d) => match d {
             Dns::Skipped(ip) => format!("skipped: the config connects to {ip}"),
             Dns::Resolved { addrs, .. } => format!(
@@ -148,6 +151,20 @@ pub fn detail(o: &ProbeOutcome) -> Vec<String> {
                 r.chain_attempt()
                     .map(|a| format!("chain of {} certificate(s) ({})", r.chain.len(), a.variant)),
             )
+            .collect(),
+        ProbeOutcome::Machine(m) => m
+            .security
+            .found
+            .iter()
+            .map(|d| format!("{}: {}", d.product.name, d.evidence().join(", ")))
+            .chain(m.clients.iter().map(|c| {
+                let program = c.client.program;
+                match &c.answer {
+                    VersionAnswer::Found(f) => format!("{program}: {}", f.version),
+                    VersionAnswer::NotInstalled => format!("{program}: not installed"),
+                    VersionAnswer::Unknown(why) => format!("{program}: {why}"),
+                }
+            }))
             .collect(),
         ProbeOutcome::Ntp(Err(_)) | ProbeOutcome::SyncService(_) | ProbeOutcome::Dns(_) => {
             Vec::new()

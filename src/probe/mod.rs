@@ -8,6 +8,7 @@ pub mod connect;
 pub mod firewall;
 pub mod http;
 pub mod logline;
+pub mod machine;
 pub mod proxy;
 pub mod reach;
 pub mod signatures;
@@ -44,6 +45,8 @@ pub enum ProbeId {
     Tls(usize),
     /// The plain-HTTP captive-portal check.
     Captive,
+    /// This machine: security software, the VPN clients' and TLS stack's versions.
+    Machine,
 }
 
 /// What a finished probe saw. Large payloads are boxed so messages stay small.
@@ -56,6 +59,7 @@ pub enum ProbeOutcome {
     Reach(Box<reach::ReachReport>),
     Captive(Box<reach::CaptiveResult>),
     Tls(Box<tls::TlsReport>),
+    Machine(Box<machine::MachineReport>),
 }
 
 /// A probe's report to the runtime.
@@ -101,7 +105,7 @@ pub async fn run(id: ProbeId, ctx: &ProbeContext, dns: Option<&connect::Dns>) ->
         ProbeId::Connect(_) | ProbeId::Reach(_) | ProbeId::Tls(_) | ProbeId::Captive => {
             ctx.limit.acquire().await.ok()
         }
-        ProbeId::Ntp(_) | ProbeId::SyncService | ProbeId::Dns(_) => None,
+        ProbeId::Ntp(_) | ProbeId::SyncService | ProbeId::Dns(_) | ProbeId::Machine => None,
     };
     let subject = logline::subject(id, config);
     // The start at debug: at info, the finish line says what ran and how long it took (a run
@@ -131,6 +135,7 @@ pub async fn run(id: ProbeId, ctx: &ProbeContext, dns: Option<&connect::Dns>) ->
             Some(url) => ProbeOutcome::Captive(Box::new(reach::captive_portal(url, timeout).await)),
             None => unreachable!("the captive check runs only with a URL"),
         },
+        ProbeId::Machine => ProbeOutcome::Machine(Box::new(machine::check().await)),
     };
     let took = start.elapsed();
     tracing::info!(
@@ -164,6 +169,14 @@ pub fn all_probes(config: &Config) -> Vec<ProbeId> {
     if wants_captive_check(config) {
         ids.push(ProbeId::Captive);
     }
+    ids
+}
+
+/// What starts at launch and with `R`: every probe of the config ([`all_probes`]), then the
+/// machine check, which no config names.
+pub fn at_launch(config: &Config) -> Vec<ProbeId> {
+    let mut ids = all_probes(config);
+    ids.push(ProbeId::Machine);
     ids
 }
 
@@ -210,7 +223,7 @@ pub fn of_target(targets: &[Target], i: usize) -> Vec<ProbeId> {
 pub fn target_of(id: ProbeId) -> Option<usize> {
     match id {
         ProbeId::Dns(i) | ProbeId::Connect(i) | ProbeId::Reach(i) | ProbeId::Tls(i) => Some(i),
-        ProbeId::Ntp(_) | ProbeId::SyncService | ProbeId::Captive => None,
+        ProbeId::Ntp(_) | ProbeId::SyncService | ProbeId::Captive | ProbeId::Machine => None,
     }
 }
 

@@ -147,6 +147,7 @@ pub fn report(model: &Model) -> Value {
             "location": c.location.as_deref().map(clean),
         })),
         "targets": targets,
+        "machine": machine(model),
         "findings": findings,
         "limits": limits(model),
         "runs": runs(model),
@@ -182,6 +183,55 @@ fn runs(model: &Model) -> Value {
             })
         })
         .collect()
+}
+
+/// The machine check: security software found, the clients' versions, the OS; `null` until
+/// it has run.
+fn machine(model: &Model) -> Value {
+    use crate::probe::machine::VersionAnswer;
+    let (Some(m), Some(state)) = (model.obs.local.value(), &model.derived.machine) else {
+        return Value::Null;
+    };
+    let security: Vec<Value> = m
+        .security
+        .found
+        .iter()
+        .map(|d| {
+            json!({
+                "product": d.product.name, "vendor": d.product.vendor, "running": d.is_running(),
+                "evidence": d.evidence(), "intercepts_tls": d.product.intercepts_tls,
+                "filters_traffic": d.product.filters_traffic, "setting": d.product.setting,
+            })
+        })
+        .collect();
+    let clients: Vec<Value> = m
+        .clients
+        .iter()
+        .zip(&state.clients)
+        .map(|(c, status)| {
+            let detail = match &c.answer {
+                VersionAnswer::Unknown(why) => Some(why.clone()),
+                VersionAnswer::Found(f) => f
+                    .other_product
+                    .as_ref()
+                    .map(|other| format!("{other}: not the program the minimum is for")),
+                VersionAnswer::NotInstalled => None,
+            };
+            json!({
+                "program": c.client.program, "version": c.version(), "minimum": c.client.minimum,
+                "status": status.as_str(), "detail": detail,
+            })
+        })
+        .collect();
+    json!({
+        "security_software": security,
+        "security_scan": m.security.limited.clone().unwrap_or_else(|| "complete".to_string()),
+        "clients": clients,
+        "os": match &m.os {
+            Ok(os) => json!({ "id": os.id.clone(), "id_like": os.id_like.clone(), "name": os.name() }),
+            Err(e) => json!({ "error": e.clone() }),
+        },
+    })
 }
 
 /// How many checks could wait at once, and why.
@@ -274,5 +324,114 @@ fn stratum_of(e: &NtpError) -> Option<u8> {
     match e {
         NtpError::BadStratum(s) => Some(*s),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant, SystemTime};
+
+    use super::*;
+    use crate::app::Env;
+    use crate::config::Config;
+    use crate::diagnose::{Machine, Observations};
+    use crate::machine::clients::{self, Found, OsRelease};
+    use crate::machine::security::PRODUCTS;
+    use crate::probe::machine::{
+        ClientVersion, Detected, MachineReport, SecurityScan, VersionAnswer,
+    };
+    use crate::probe::{ProbeId, ProbeOutcome};
+
+    /// A model whose machine check saw `report` (none: it has not run).
+    fn model(report: Option<MachineReport>) -> Model {
+        let config = Config::from_toml("targets = []\n", Path::new("test.toml")).unwrap();
+        let mut obs = Observations::new(Arc::new(config), Machine::default());
+        if let Some(r) = report {
+            let now = Instant::now();
+            obs.request(ProbeId::Machine, now);
+            obs.record(
+                ProbeId::Machine,
+                ProbeOutcome::Machine(Box::new(r)),
+                SystemTime::now(),
+                Duration::from_millis(3),
+                now,
+            );
+        }
+        Model::from_observations(obs, Env::default(), Instant::now(), SystemTime::now())
+    }
+
+    #[test]
+    fn the_machine_object() {
+        assert_eq!(report(&model(None))["machine"], Value::Null);
+        let zscaler = PRODUCTS.iter().find(|p| p.vendor == "Zscaler").unwrap();
+        let version = |program, answer| ClientVersion {
+            client: clients::client(program).unwrap(),
+            answer,
+        };
+        let m = model(Some(MachineReport {
+            security: SecurityScan {
+                found: vec![Detected {
+                    product: zscaler,
+                    running: vec!["process zsaservice (pid 7)".to_string()],
+                    installed: vec!["installed at /opt/zscaler".to_string()],
+                }],
+                limited: None,
+            },
+            clients: vec![
+                version(
+                    "openvpn",
+                    VersionAnswer::Found(Found {
+                        version: "2.3.10".to_string(),
+                        other_product: None,
+                    }),
+                ),
+                version("wg", VersionAnswer::NotInstalled),
+                version(
+                    "openssl",
+                    VersionAnswer::Unknown("no answer within 2 s".to_string()),
+                ),
+            ],
+            os: Ok(OsRelease::parse(
+                "ID=debian\nPRETTY_NAME=\"Debian GNU/Linux 12\"\n",
+            )),
+        }));
+        let machine = &report(&m)["machine"];
+        assert_eq!(
+            machine["security_software"],
+            json!([{
+                "product": "Zscaler Client Connector", "vendor": "Zscaler", "running": true,
+                "evidence": ["process zsaservice (pid 7)", "installed at /opt/zscaler"],
+                "intercepts_tls": true, "filters_traffic": true, "setting": zscaler.setting,
+            }])
+        );
+        assert_eq!(machine["security_scan"], "complete");
+        assert_eq!(
+            machine["clients"],
+            json!([
+                { "program": "openvpn", "version": "2.3.10", "minimum": "2.4.0",
+                  "status": "outdated", "detail": null },
+                { "program": "wg", "version": null, "minimum": "1.0.20200206",
+                  "status": "not-installed", "detail": null },
+                { "program": "openssl", "version": null, "minimum": "1.1.1",
+                  "status": "unknown", "detail": "no answer within 2 s" },
+            ])
+        );
+        assert_eq!(machine["os"]["name"], "Debian GNU/Linux 12");
+        let whole = report(&m);
+        let codes: Vec<&str> = whole["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["client-outdated", "security-software"]);
+        let text = super::super::text::report(&m);
+        assert!(text.contains("\nThis machine\n"), "{text}");
+        assert!(
+            text.contains("version: openvpn 2.3.10 (minimum 2.4.0): outdated"),
+            "{text}"
+        );
     }
 }

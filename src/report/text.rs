@@ -152,6 +152,18 @@ pub fn report(model: &Model) -> String {
         let _ = writeln!(s, "  captive-portal check {}: {verdict}", c.url);
     }
 
+    let _ = writeln!(s, "\nThis machine");
+    match &model.derived.machine {
+        Some(m) => {
+            for line in &m.lines {
+                let _ = writeln!(s, "  {line}");
+            }
+        }
+        None => {
+            let _ = writeln!(s, "  not checked");
+        }
+    }
+
     let _ = writeln!(s, "\nFindings");
     if model.derived.findings.is_empty() {
         let _ = writeln!(s, "  none: every check passed");

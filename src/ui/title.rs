@@ -51,11 +51,11 @@ fn format_state(model: &Model) -> (&'static str, Option<Severity>, String) {
 
 /// Whether the clock's checks and every target's lookup have a result (the checks a lookup
 /// starts run right after it, so while they do something is running). The captive-portal
-/// check speaks only when it finds a portal.
+/// and machine checks speak only when they find something.
 fn has_every_result(model: &Model) -> bool {
     probe::all_probes(model.config())
         .into_iter()
-        .filter(|id| *id != probe::ProbeId::Captive)
+        .filter(|id| !matches!(id, probe::ProbeId::Captive | probe::ProbeId::Machine))
         .all(|id| model.obs.has_result(id))
 }
 

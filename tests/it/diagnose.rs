@@ -20,9 +20,14 @@ use tlsdoctor_tui::config::{Config, HostPort, ProbeSpec, Proxy, Target};
 use tlsdoctor_tui::diagnose::{
     CertStatus, Code, Derived, Finding, Machine, Observations, Programs, Severity, diagnose,
 };
+use tlsdoctor_tui::machine::clients::{self, Found, OsRelease};
+use tlsdoctor_tui::machine::security::PRODUCTS;
 use tlsdoctor_tui::probe::cert::parse_chain;
 use tlsdoctor_tui::probe::clock::{NtpError, Offset};
 use tlsdoctor_tui::probe::connect::{ConnectReport, Dns, TcpAttempt, TcpError};
+use tlsdoctor_tui::probe::machine::{
+    ClientVersion, Detected, MachineReport, SecurityScan, VersionAnswer,
+};
 use tlsdoctor_tui::probe::proxy::ProxyError;
 use tlsdoctor_tui::probe::reach::dns::{Answer, Direct, DnsComparison};
 use tlsdoctor_tui::probe::reach::{
@@ -678,6 +683,7 @@ fn scenarios(lab: &Lab) -> Vec<Scenario> {
     all.extend(handshake_scenarios(lab));
     all.extend(reach_scenarios(lab));
     all.extend(proxy_scenarios(lab));
+    all.extend(machine_scenarios(lab));
     all
 }
 
@@ -2900,4 +2906,206 @@ fn the_tls_check_stands_for_the_connect_check_of_a_tls_only_target() {
     assert_eq!(connect.tcp[0].result, Err(refused));
     let codes = code_at(&diagnose(&obs).findings);
     assert!(codes.contains(&"tcp-refused@vpn".to_string()), "{codes:?}");
+}
+
+// ---- this machine ------------------------------------------------------------------------------
+
+/// The product of the table made by `vendor`, seen running as `process` (or installed only).
+fn product(vendor: &str, process: Option<&str>) -> Detected {
+    let product = PRODUCTS
+        .iter()
+        .find(|p| p.vendor == vendor)
+        .expect("a product of the table");
+    Detected {
+        product,
+        running: process
+            .map(|p| vec![format!("process {p} (pid 4242)")])
+            .unwrap_or_default(),
+        installed: vec![format!("installed at {}", product.paths[0])],
+    }
+}
+
+/// The version check of `program` as `version` printed it, or not installed.
+fn version(program: &str, version: Option<&str>) -> ClientVersion {
+    ClientVersion {
+        client: clients::client(program).expect("a program of the table"),
+        answer: version.map_or(VersionAnswer::NotInstalled, |v| {
+            VersionAnswer::Found(Found {
+                version: v.to_string(),
+                other_product: None,
+            })
+        }),
+    }
+}
+
+/// Every program current, none of them nordvpn.
+fn current() -> Vec<ClientVersion> {
+    vec![
+        version("nordvpn", None),
+        version("openvpn", Some("2.6.3")),
+        version("wg", Some("1.0.20210914")),
+        version("openssl", Some("3.0.11")),
+    ]
+}
+
+const DEBIAN: &str =
+    "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n";
+const FEDORA: &str = "NAME=\"Fedora Linux\"\nID=fedora\nVERSION_ID=40\n";
+const APT_OPENVPN: &[&str] = &["sudo", "apt-get", "install", "--only-upgrade", "openvpn"];
+const DNF_NORDVPN_OPENSSL: &[&str] = &["dnf", "upgrade", "nordvpn", "openssl"];
+
+impl Build {
+    /// The machine check saw `found` and `clients` on the distribution `os_release` describes.
+    fn machine_saw(
+        mut self,
+        found: Vec<Detected>,
+        clients: Vec<ClientVersion>,
+        os_release: &str,
+    ) -> Self {
+        let report = MachineReport {
+            security: SecurityScan {
+                found,
+                limited: None,
+            },
+            clients,
+            os: Ok(OsRelease::parse(os_release)),
+        };
+        self.step(ProbeId::Machine, ProbeOutcome::Machine(Box::new(report)));
+        self
+    }
+}
+
+fn machine_scenarios(lab: &Lab) -> Vec<Scenario> {
+    let mut out = vec![
+        scenario(lab, "nothing running, every client current")
+            .machine_saw(vec![product("CrowdStrike", None)], current(), DEBIAN)
+            .expect(vec![])
+            .not(&["security-software", "client-outdated"]),
+        scenario(lab, "Zscaler's client runs, CrowdStrike is only installed")
+            .machine_saw(
+                vec![product("CrowdStrike", None), product("Zscaler", Some("zsaservice"))],
+                current(),
+                DEBIAN,
+            )
+            .expect(vec![
+                info("security-software", "*")
+                    .says(&["Zscaler Client Connector (intercepts TLS)"])
+                    .shows(&[
+                        "Zscaler Client Connector (process zsaservice (pid 4242)): tunnels web traffic",
+                        "Zscaler Client Connector: exclusions / HTTPS scanning: ZIA admin portal",
+                        "CrowdStrike Falcon: installed, not running (installed at /opt/CrowdStrike)",
+                    ])
+                    .fixes(&[key('x')]),
+            ]),
+        scenario(lab, "OpenVPN 2.3 on Debian, not root")
+            .programs(&["sudo", "apt-get"])
+            .machine_saw(
+                vec![],
+                vec![
+                    version("nordvpn", None),
+                    version("openvpn", Some("2.3.10")),
+                    version("wg", None),
+                    version("openssl", Some("3.0.11")),
+                ],
+                DEBIAN,
+            )
+            .expect(vec![
+                warn("client-outdated", "*")
+                    .says(&["openvpn 2.3.10 (needs 2.4.0 or later)"])
+                    .shows(&["openvpn 2.3.10 is older than 2.4.0: below 2.4 OpenVPN knows neither tls-crypt", "Debian GNU/Linux 12 (bookworm)"])
+                    .fixes(&[cmd('u', APT_OPENVPN)]),
+            ]),
+        scenario(lab, "an old NordVPN app and OpenSSL 1.0.2 on Fedora, as root")
+            .root()
+            .programs(&["dnf"])
+            .machine_saw(
+                vec![],
+                vec![
+                    version("nordvpn", Some("3.14.2")),
+                    version("openvpn", Some("2.6.3")),
+                    version("wg", None),
+                    version("openssl", Some("1.0.2u")),
+                ],
+                FEDORA,
+            )
+            .expect(vec![
+                warn("client-outdated", "*")
+                    .says(&["nordvpn 3.14.2 (needs 3.15.0 or later)", "openssl 1.0.2u (needs 1.1.1 or later)"])
+                    .shows(&["no TLS 1.3", "login --token"])
+                    .fixes(&[cmd('u', DNF_NORDVPN_OPENSSL)]),
+            ]),
+        scenario(lab, "an outdated client where no package manager is known")
+            .machine_saw(
+                vec![],
+                vec![version("openvpn", Some("2.3.10"))],
+                "ID=arch\n",
+            )
+            .expect(vec![
+                warn("client-outdated", "*")
+                    .says(&["openvpn 2.3.10"])
+                    .fixes(&[key('u')]),
+            ]),
+    ];
+
+    // Kaspersky's CA re-signs the site, and Kaspersky's endpoint product runs here: the
+    // interception names it, with its setting.
+    let bank = target("bank");
+    let leaf = lab.kaspersky.issue(&site(&bank));
+    let tls = tls_ok(lab, &bank, &[leaf.cert]);
+    out.push(
+        scenario(lab, "Kaspersky re-signs the site and runs here")
+            .tls(bank, tls)
+            .machine_saw(
+                vec![product("Kaspersky", Some("kesl")), product("CrowdStrike", Some("falcon-sensor"))],
+                current(),
+                DEBIAN,
+            )
+            .expect(vec![
+                err("tls-interception", "bank")
+                    .says(&["Kaspersky intercepts TLS"])
+                    .shows(&[
+                        "running here: Kaspersky Endpoint Security for Linux (process kesl (pid 4242))",
+                        "Kaspersky Endpoint Security for Linux: exclusions / HTTPS scanning: kesl-control",
+                        "also running here, not known to decrypt TLS: CrowdStrike Falcon",
+                    ])
+                    .fixes(&[key('x'), key('o'), key('v'), key('r')]),
+                info("security-software", "*")
+                    .says(&["Kaspersky Endpoint Security for Linux (intercepts TLS)", "CrowdStrike Falcon"])
+                    .fixes(&[key('x')]),
+            ])
+            .headline("tls-interception"),
+    );
+
+    // The same, with nothing of the table running: the interceptor is more likely elsewhere.
+    let shop = target("shop");
+    let leaf = lab.kaspersky.issue(&site(&shop));
+    let tls = tls_ok(lab, &shop, &[leaf.cert]);
+    out.push(
+        scenario(lab, "a re-signed site, no security software running here")
+            .tls(shop, tls)
+            .machine_saw(vec![], current(), DEBIAN)
+            .expect(vec![
+                err("tls-interception", "shop")
+                    .shows(&["no security software of the table runs on this machine"])
+                    .fixes(&[key('x'), key('o'), key('v'), key('r')]),
+            ])
+            .not(&["security-software"]),
+    );
+    out
+}
+
+/// `r` on a machine finding re-runs the machine check.
+#[test]
+fn machine_findings_rerun_the_machine_check() {
+    let lab = Lab::new();
+    for s in machine_scenarios(&lab) {
+        for f in diagnose(&s.observations()).findings {
+            assert!(
+                f.probes.contains(&ProbeId::Machine),
+                "{}: {}",
+                s.name,
+                f.code
+            );
+        }
+    }
 }

@@ -825,8 +825,9 @@ fn verdict_in_words() {
     assert_eq!(text, "all checks passed");
     let (_, _, text) = ui::title::format_verdict(&running().model);
     // Two of three NTP servers; the sync check; the api's lookup; the vpn's TLS check and DNS
-    // comparison (its lookup and connect are done); the captive-portal check.
-    assert_eq!(text, "checking… 7 running");
+    // comparison (its lookup and connect are done); the captive-portal check; the machine
+    // check.
+    assert_eq!(text, "checking… 8 running");
 }
 
 #[test]

@@ -31,5 +31,15 @@ pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
             doc.lines.extend(lines);
         }
     }
+    // A finding of the machine check shows all it saw: every client, the OS, what is installed.
+    if f.probes.contains(&crate::probe::ProbeId::Machine)
+        && let Some(m) = &model.derived.machine
+    {
+        doc.line(Line::raw(""));
+        doc.line(Line::styled("this machine", theme.heading()));
+        for line in &m.lines {
+            doc.para("• ", line, Style::new());
+        }
+    }
     format!(" Finding: {} ", f.code)
 }

@@ -1,0 +1,373 @@
+//! This machine: each client judged against its minimum version ([`MachineState`], what the
+//! reports and the details window read), and the findings: the security software that runs
+//! here (`security-software`), and a VPN client or TLS stack below its minimum
+//! (`client-outdated`). A running product is also named in the evidence of
+//! `tls-interception`, where it is the likely interceptor.
+
+use std::cmp::Ordering;
+
+use crate::machine::clients::{self, PackageManager};
+use crate::probe::ProbeId;
+use crate::probe::machine::{ClientVersion, Detected, MachineReport, VersionAnswer};
+
+use super::{Code, Finding, Fix, Observations, Severity};
+
+/// How a program stands against its minimum version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientStatus {
+    Ok,
+    Outdated,
+    NotInstalled,
+    Unknown,
+}
+
+impl ClientStatus {
+    /// The word of the reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientStatus::Ok => "ok",
+            ClientStatus::Outdated => "outdated",
+            ClientStatus::NotInstalled => "not-installed",
+            ClientStatus::Unknown => "unknown",
+        }
+    }
+
+    /// How `c` stands against its minimum.
+    pub fn of(c: &ClientVersion) -> Self {
+        match &c.answer {
+            VersionAnswer::NotInstalled => ClientStatus::NotInstalled,
+            VersionAnswer::Unknown(_) => ClientStatus::Unknown,
+            VersionAnswer::Found(f) if f.other_product.is_some() => ClientStatus::Unknown,
+            VersionAnswer::Found(f) => match clients::compare(&f.version, c.client.minimum) {
+                Some(Ordering::Less) => ClientStatus::Outdated,
+                Some(_) => ClientStatus::Ok,
+                None => ClientStatus::Unknown,
+            },
+        }
+    }
+}
+
+/// What is derived about this machine from its check: each client's status, and the state
+/// of every part in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineState {
+    /// Per client of the report, in its order.
+    pub clients: Vec<ClientStatus>,
+    /// A line each: each product found, each client against its minimum, the OS.
+    pub lines: Vec<String>,
+}
+
+impl MachineState {
+    /// Derives the state from what the machine check saw.
+    pub fn of(m: &MachineReport) -> Self {
+        let clients: Vec<ClientStatus> = m.clients.iter().map(ClientStatus::of).collect();
+        let mut lines = Vec::new();
+        if m.security.found.is_empty() {
+            lines.push("security software: none of the table found".to_string());
+        }
+        for d in &m.security.found {
+            let state = if d.is_running() {
+                "running"
+            } else {
+                "installed, not running"
+            };
+            let tls = if d.product.intercepts_tls {
+                "intercepts TLS"
+            } else if d.product.filters_traffic {
+                "filters traffic"
+            } else {
+                "scans files"
+            };
+            lines.push(format!(
+                "security software: {} ({}): {state}, {tls}: {}",
+                d.product.name,
+                d.product.vendor,
+                d.evidence().join(", ")
+            ));
+        }
+        if let Some(why) = &m.security.limited {
+            lines.push(format!("security software: cannot tell all: {why}"));
+        }
+        lines.extend(
+            m.clients
+                .iter()
+                .zip(&clients)
+                .map(|(c, s)| format!("version: {}", describe(c, *s))),
+        );
+        lines.push(match &m.os {
+            Ok(os) => format!("OS: {}", os.name()),
+            Err(e) => format!("OS: unknown ({e})"),
+        });
+        MachineState { clients, lines }
+    }
+}
+
+/// One client in words: `openvpn 2.6.3 (minimum 2.4.0): ok`.
+fn describe(c: &ClientVersion, status: ClientStatus) -> String {
+    let program = c.client.program;
+    match &c.answer {
+        VersionAnswer::NotInstalled => format!("{program}: not installed"),
+        VersionAnswer::Unknown(why) => format!("{program}: version unknown ({why})"),
+        VersionAnswer::Found(f) => match &f.other_product {
+            Some(other) => format!(
+                "{program} {} is {other}, not the program the minimum {} is for: not compared",
+                f.version, c.client.minimum
+            ),
+            None => format!(
+                "{program} {} (minimum {}): {}",
+                f.version,
+                c.client.minimum,
+                status.as_str()
+            ),
+        },
+    }
+}
+
+/// The machine's findings, once its check has a result.
+pub(super) fn rules(obs: &Observations, out: &mut Vec<Finding>) {
+    let Some(m) = obs.local.value() else {
+        return;
+    };
+    out.extend(security_software(m));
+    out.extend(client_outdated(obs, m));
+}
+
+/// What one running product is and does, in a line.
+fn product_line(d: &Detected) -> String {
+    let p = d.product;
+    format!(
+        "{} ({}): {}; {}",
+        p.name,
+        d.running.join(", "),
+        p.does,
+        if p.intercepts_tls {
+            "it intercepts TLS"
+        } else {
+            "it does not decrypt TLS"
+        }
+    )
+}
+
+/// Where a product's exclusion or HTTPS-scanning setting is, in a line.
+fn setting_line(d: &Detected) -> String {
+    format!(
+        "{}: exclusions / HTTPS scanning: {}",
+        d.product.name, d.product.setting
+    )
+}
+
+/// `security-software`: products of the table run here. Info: that they run proves nothing
+/// by itself; `tls-interception` names them where a chain shows their work.
+fn security_software(m: &MachineReport) -> Option<Finding> {
+    let running: Vec<&Detected> = m.running().collect();
+    if running.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = running
+        .iter()
+        .map(|d| {
+            if d.product.intercepts_tls {
+                format!("{} (intercepts TLS)", d.product.name)
+            } else {
+                d.product.name.to_string()
+            }
+        })
+        .collect();
+    let mut evidence = Vec::new();
+    for d in &running {
+        evidence.push(product_line(d));
+        evidence.push(setting_line(d));
+    }
+    for d in m.security.found.iter().filter(|d| !d.is_running()) {
+        evidence.push(format!(
+            "{}: installed, not running ({})",
+            d.product.name,
+            d.installed.join(", ")
+        ));
+    }
+    evidence.extend(m.security.limited.iter().cloned());
+    let first = running
+        .iter()
+        .find(|d| d.product.intercepts_tls)
+        .or_else(|| running.iter().find(|d| d.product.filters_traffic))
+        .unwrap_or(&running[0]);
+    Some(Finding {
+        code: Code::SecuritySoftware,
+        severity: Severity::Info,
+        target: None,
+        summary: format!("security software runs here: {}", names.join(", ")),
+        evidence,
+        fixes: vec![Fix {
+            key: 'x',
+            label: format!(
+                "when it blocks the VPN or a site: add an exclusion in {}: {}",
+                first.product.name, first.product.setting
+            ),
+            command: None,
+            rerun: vec![ProbeId::Machine],
+        }],
+        probes: vec![ProbeId::Machine],
+    })
+}
+
+/// `client-outdated`: a VPN client or the TLS stack is older than the oldest version that
+/// works; the fix updates them with the distribution's package manager.
+fn client_outdated(obs: &Observations, m: &MachineReport) -> Option<Finding> {
+    let old: Vec<_> = m
+        .clients
+        .iter()
+        .filter(|c| ClientStatus::of(c) == ClientStatus::Outdated)
+        .collect();
+    if old.is_empty() {
+        return None;
+    }
+    let summary = old
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} (needs {} or later)",
+                c.client.program,
+                c.version().unwrap_or_default(),
+                c.client.minimum
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut evidence: Vec<String> = old
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} is older than {}: {}",
+                c.client.program,
+                c.version().unwrap_or_default(),
+                c.client.minimum,
+                c.client.why
+            )
+        })
+        .collect();
+    let os = m.os.as_ref().ok();
+    match os {
+        Some(os) => evidence.push(format!("this machine runs {}", os.name())),
+        None => evidence.extend(m.os.as_ref().err().cloned()),
+    }
+    let packages: Vec<&str> = old.iter().map(|c| c.client.package).collect();
+    let manager = os.and_then(crate::machine::clients::OsRelease::package_manager);
+    let fix =
+        match manager.and_then(|pm| obs.machine.command(&pm.upgrade(&packages)).map(|c| (pm, c))) {
+            Some((pm, command)) => Fix {
+                key: 'u',
+                label: format!(
+                    "update {} with {pm}{}",
+                    packages.join(" "),
+                    if pm == PackageManager::Apt {
+                        " (from the package lists of the last `apt-get update`)"
+                    } else {
+                        ""
+                    }
+                ),
+                command: Some(command),
+                rerun: vec![ProbeId::Machine],
+            },
+            None => Fix {
+                key: 'u',
+                label: format!(
+                    "update {} with this distribution's package manager, or from the vendor's site",
+                    packages.join(" ")
+                ),
+                command: None,
+                rerun: vec![ProbeId::Machine],
+            },
+        };
+    Some(Finding {
+        code: Code::ClientOutdated,
+        severity: Severity::Warning,
+        target: None,
+        summary: format!("outdated here: {summary}"),
+        evidence,
+        fixes: vec![fix],
+        probes: vec![ProbeId::Machine],
+    })
+}
+
+/// Names in each `tls-interception` finding the security software that runs here: the
+/// product that intercepts TLS and where its setting is, or that none of the table runs.
+pub(super) fn name_interceptors(obs: &Observations, out: &mut [Finding]) {
+    let Some(m) = obs.local.value() else {
+        return;
+    };
+    let running: Vec<&Detected> = m.running().collect();
+    let lines: Vec<String> = if running.is_empty() {
+        vec![
+            "no security software of the table runs on this machine: the interception is more likely in the network (a proxy or firewall), or by software the table does not know"
+                .to_string(),
+        ]
+    } else {
+        let (intercepting, others): (Vec<&Detected>, Vec<&Detected>) =
+            running.iter().partition(|d| d.product.intercepts_tls);
+        let mut lines = Vec::new();
+        for d in &intercepting {
+            lines.push(format!("running here: {}", product_line(d)));
+            lines.push(setting_line(d));
+        }
+        if !others.is_empty() {
+            let names: Vec<&str> = others.iter().map(|d| d.product.name).collect();
+            lines.push(format!(
+                "also running here, not known to decrypt TLS: {}",
+                names.join(", ")
+            ));
+        }
+        lines
+    };
+    for f in out.iter_mut().filter(|f| f.code == Code::TlsInterception) {
+        f.evidence.extend(lines.iter().cloned());
+        if !f.probes.contains(&ProbeId::Machine) {
+            f.probes.push(ProbeId::Machine);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(program: &str, version: &str) -> ClientVersion {
+        ClientVersion {
+            client: clients::client(program).unwrap(),
+            answer: VersionAnswer::Found(clients::Found {
+                version: version.to_string(),
+                other_product: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn status_against_the_minimum() {
+        let old = found("openvpn", "2.3.10");
+        assert_eq!(ClientStatus::of(&old), ClientStatus::Outdated);
+        assert_eq!(
+            ClientStatus::of(&found("openvpn", "2.6.3")),
+            ClientStatus::Ok
+        );
+        assert_eq!(
+            describe(&old, ClientStatus::Outdated),
+            "openvpn 2.3.10 (minimum 2.4.0): outdated"
+        );
+        let absent = ClientVersion {
+            client: clients::client("wg").unwrap(),
+            answer: VersionAnswer::NotInstalled,
+        };
+        assert_eq!(ClientStatus::of(&absent), ClientStatus::NotInstalled);
+        assert_eq!(
+            describe(&absent, ClientStatus::NotInstalled),
+            "wg: not installed"
+        );
+        let libre = ClientVersion {
+            client: clients::client("openssl").unwrap(),
+            answer: VersionAnswer::Found(clients::Found {
+                version: "3.3.6".to_string(),
+                other_product: Some("LibreSSL".to_string()),
+            }),
+        };
+        assert_eq!(ClientStatus::of(&libre), ClientStatus::Unknown);
+    }
+}
