@@ -116,6 +116,9 @@ pub struct Model {
     pub runs: Vec<Outcome>,
     /// The selected finding, so the selection follows it when the list reorders.
     selected_finding: Option<FindingKey>,
+    /// The user moved the Findings selection: it follows their finding from then on. Until
+    /// then it stays on the first, the headline, as findings arrive above it.
+    finding_chosen: bool,
     /// The last click, for telling a double click.
     pub last_click: Option<(super::mouse::Hit, Instant)>,
 }
@@ -151,6 +154,7 @@ impl Model {
             pending: None,
             runs: Vec::new(),
             selected_finding: None,
+            finding_chosen: false,
             last_click: None,
         }
     }
@@ -166,11 +170,17 @@ impl Model {
     }
 
     /// Brings what is derived up to date with the observations (only what changed is redone).
-    /// The selected finding stays selected wherever the list moves it; when it is gone, the
-    /// selection stays at its place.
+    /// A finding the user selected stays selected wherever the list moves it (when it is gone,
+    /// the selection stays at its place); until they choose one, the selection stays on the
+    /// first, the headline.
     pub fn refresh(&mut self) {
         self.derived.refresh(&self.obs);
         let rows = self.rows(Pane::Findings);
+        if !self.finding_chosen {
+            self.selected[Pane::Findings.index()] = 0;
+            self.remember_selected_finding();
+            return;
+        }
         let found = self.selected_finding.as_ref().and_then(|key| {
             self.derived
                 .findings
@@ -182,15 +192,21 @@ impl Model {
         self.remember_selected_finding();
     }
 
-    /// Notes which finding is selected (after the selection moved).
-    pub fn remember_selected_finding(&mut self) {
+    /// Notes which finding is selected.
+    fn remember_selected_finding(&mut self) {
         self.selected_finding = self.selected_finding().map(FindingKey::of);
     }
 
-    /// Selects finding `i` of the list.
+    /// Notes that the user moved the Findings selection: it follows their finding from now on.
+    pub fn finding_chosen(&mut self) {
+        self.finding_chosen = true;
+        self.remember_selected_finding();
+    }
+
+    /// Selects finding `i` of the list, as the user's choice.
     pub fn select_finding(&mut self, i: usize) {
         self.selected[Pane::Findings.index()] = i;
-        self.remember_selected_finding();
+        self.finding_chosen();
     }
 
     /// The last fix or re-run that ended.

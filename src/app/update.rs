@@ -247,7 +247,7 @@ fn on_mouse(model: &mut Model, mouse: Mouse) -> Vec<Effect> {
                 model.focus = pane;
                 model.selected[pane.index()] = row.min(model.rows(pane).saturating_sub(1));
                 if pane == Pane::Findings {
-                    model.remember_selected_finding();
+                    model.finding_chosen();
                 }
             }
             Step::Scroll(lines) => {
@@ -306,7 +306,7 @@ fn on_action(model: &mut Model, mode: Mode, action: Action) -> Vec<Effect> {
                 _ => (sel + 1).min(rows.saturating_sub(1)),
             };
             if focus == Pane::Findings {
-                model.remember_selected_finding();
+                model.finding_chosen();
             }
         }
         Action::PageUp if mode == Mode::Window => {
@@ -366,7 +366,7 @@ fn on_action(model: &mut Model, mode: Mode, action: Action) -> Vec<Effect> {
                 _ => (sel + page).min(rows.saturating_sub(1)),
             };
             if focus == Pane::Findings {
-                model.remember_selected_finding();
+                model.finding_chosen();
             }
         }
         Action::Home | Action::End | Action::PageUp | Action::PageDown => {}
@@ -960,6 +960,8 @@ mod tests {
         ntp_done(&mut m, 1, 0);
         sync_says(&mut m, false);
         update(&mut m, key('4'));
+        // The user picks it (Home: the first row, the one they see).
+        update(&mut m, code(KeyCode::Home));
         let unsynced = FindingKey::of(m.selected_finding().expect("clock-unsynced"));
         assert_eq!(unsynced.code, Code::ClockUnsynced);
         // The clock is found three hours off: clock-skew, an error, sorts first.
@@ -969,6 +971,24 @@ mod tests {
         assert_eq!(m.findings()[0].code, Code::ClockSkew);
         assert_eq!(m.selection(Pane::Findings), 1);
         assert_eq!(FindingKey::of(m.selected_finding().unwrap()), unsynced);
+    }
+
+    #[test]
+    fn until_the_user_picks_a_finding_the_selection_is_the_headline() {
+        let mut m = model();
+        start(&mut m);
+        sync_says(&mut m, false);
+        update(&mut m, key('4'));
+        assert_eq!(m.selected_finding().unwrap().code, Code::ClockUnsynced);
+        // clock-skew arrives above it: f must open the worst finding's fixes, the one the
+        // title and the "next" line name.
+        ntp_done(&mut m, 0, 3 * 3600);
+        ntp_done(&mut m, 1, 3 * 3600);
+        assert_eq!(m.selection(Pane::Findings), 0);
+        assert_eq!(m.selected_finding().unwrap().code, Code::ClockSkew);
+        update(&mut m, key('f'));
+        assert!(matches!(m.overlay, Some(Overlay::Fixes { .. })));
+        assert_eq!(m.selected_finding().unwrap().code, Code::ClockSkew);
     }
 
     #[test]

@@ -121,6 +121,8 @@ EOS
   check "tui fix: the clock skew is found" wait_for 20 screen_has 'clock-skew|3 h 0 m'
   for round in 1 2; do
     t send-keys -t T 4
+    # f acts on the selected finding: the skew must be listed (first, as the worst) before it.
+    wait_for 10 screen_has 'error +clock-skew' || note "tui fix $round: no clock-skew row in the Findings pane"
     t send-keys -t T f
     if ! wait_for 5 screen_has 'Fixes for clock-skew'; then
       fail "tui fix $round: f opens the fixes of clock-skew"
