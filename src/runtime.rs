@@ -195,7 +195,8 @@ pub fn internal_error(id: ProbeId, config: &Config, why: &str, start: Instant) -
                 limited: Some(msg.clone()),
             },
             clients: Vec::new(),
-            os: Err(msg),
+            os: Err(msg.clone()),
+            firewall: crate::probe::firewall::Firewall::Unknown(msg),
         })),
     }
 }

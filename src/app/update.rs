@@ -836,6 +836,9 @@ mod tests {
             },
             clients: Vec::new(),
             os: Err("not read in this test".to_string()),
+            firewall: crate::probe::firewall::Firewall::Unknown(
+                "not read in this test".to_string(),
+            ),
         };
         let event = ProbeEvent {
             id: ProbeId::Machine,

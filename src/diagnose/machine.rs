@@ -98,6 +98,7 @@ impl MachineState {
             Ok(os) => format!("OS: {}", os.name()),
             Err(e) => format!("OS: unknown ({e})"),
         });
+        lines.push(format!("firewall: {}", m.firewall.describe()));
         MachineState { clients, lines }
     }
 }

@@ -11,6 +11,7 @@
 pub mod certificate;
 pub mod chain;
 pub mod clock;
+mod firewall;
 mod handshake;
 pub mod machine;
 pub mod observations;
@@ -107,11 +108,12 @@ pub enum Code {
     WireguardNoHandshake,
     SecuritySoftware,
     ClientOutdated,
+    LocalFirewall,
 }
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 44] = [
+    pub const ALL: [Code; 45] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -156,6 +158,7 @@ impl Code {
         Code::WireguardNoHandshake,
         Code::SecuritySoftware,
         Code::ClientOutdated,
+        Code::LocalFirewall,
     ];
 
     /// Where a finding stands among those of the same severity: the causes people should
@@ -164,7 +167,7 @@ impl Code {
     pub fn rank(self) -> u8 {
         match self {
             Code::ClockSkew => 0,
-            Code::TlsInterception => 1,
+            Code::TlsInterception | Code::LocalFirewall => 1,
             Code::CaptivePortal | Code::ProxyFailure => 2,
             Code::AllTargetsFailing => 3,
             _ => 4,
@@ -179,6 +182,7 @@ impl Code {
                 Some("a wrong clock makes valid certificates look expired or not yet valid")
             }
             Code::TlsInterception => Some("software in the middle re-signs every chain"),
+            Code::LocalFirewall => Some("this machine's own firewall stops the packets"),
             Code::CaptivePortal => Some("a captive portal holds every connection until you log in"),
             Code::ProxyFailure => {
                 Some("the checks go through the proxy, as your other programs do")
@@ -234,6 +238,7 @@ impl Code {
             Code::WireguardNoHandshake => "wireguard-no-handshake",
             Code::SecuritySoftware => "security-software",
             Code::ClientOutdated => "client-outdated",
+            Code::LocalFirewall => "local-firewall",
         }
     }
 }
@@ -564,6 +569,14 @@ fn assemble(obs: &Observations, clock: &Clock, targets: &[TargetVerdict]) -> Vec
     reach::across(&obs.config.targets, &standings, &mut across);
     out.extend(across);
     machine::rules(obs, &mut out);
+    firewall::rules(obs, &mut out);
+    // A target this machine's own firewall stops is no reason to try another server.
+    let stopped_here: Vec<Option<String>> = out
+        .iter()
+        .filter(|f| f.code == Code::LocalFirewall)
+        .map(|f| f.target.clone())
+        .collect();
+    out.retain(|f| !(f.code == Code::SingleTargetFailing && stopped_here.contains(&f.target)));
     machine::name_interceptors(obs, &mut out);
     out.sort_by(|a, b| {
         b.severity

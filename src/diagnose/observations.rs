@@ -52,8 +52,8 @@ pub struct Programs {
 
 impl Programs {
     /// Every program a fix command may start.
-    pub const FIX_PROGRAMS: [&'static str; 5] =
-        ["sudo", "timedatectl", "chronyc", "apt-get", "dnf"];
+    pub const FIX_PROGRAMS: [&'static str; 6] =
+        ["sudo", "timedatectl", "chronyc", "apt-get", "dnf", "nft"];
 
     /// Looks each of [`Programs::FIX_PROGRAMS`] up on `PATH`.
     pub fn find() -> Self {

@@ -92,14 +92,64 @@ impl fmt::Display for Block {
     }
 }
 
+/// What this machine's firewall check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Firewall {
+    /// The ruleset as nft listed it.
+    Read(Ruleset),
+    /// Why the rules are not known (nft absent, not root, an error).
+    Unknown(String),
+}
+
+impl Firewall {
+    /// The rule that stops `packet`, when the rules are known and one provably does.
+    pub fn blocking(&self, packet: Packet) -> Option<Block> {
+        match self {
+            Firewall::Read(r) => r.blocking(packet),
+            Firewall::Unknown(_) => None,
+        }
+    }
+
+    /// The state in words: how many rules were read, or why none were.
+    pub fn describe(&self) -> String {
+        match self {
+            Firewall::Read(r) => format!("nftables: {} rule(s) read", r.rule_count()),
+            Firewall::Unknown(why) => format!("not known: {why}"),
+        }
+    }
+}
+
+/// Reads the ruleset with `nft -j list ruleset` (fixed argv), within `timeout`.
+pub async fn read(timeout: std::time::Duration) -> Firewall {
+    use super::sync::{ToolAnswer, run_tool};
+    match run_tool("nft", &["-j", "list", "ruleset"], timeout).await {
+        ToolAnswer::Absent => Firewall::Unknown("nft is not installed".to_string()),
+        ToolAnswer::Failed(e) => Firewall::Unknown(e),
+        ToolAnswer::Answered(out) if !out.status.success() => {
+            let err = String::from_utf8_lossy(&out.stderr);
+            let first = crate::text::clean(err.lines().next().unwrap_or("no message"));
+            let hint = if first.contains("Operation not permitted") {
+                " (listing the rules needs root: run as root, or with sudo)"
+            } else {
+                ""
+            };
+            Firewall::Unknown(format!("nft failed: {first}{hint}"))
+        }
+        ToolAnswer::Answered(out) => match Ruleset::parse(&String::from_utf8_lossy(&out.stdout)) {
+            Ok(r) => Firewall::Read(r),
+            Err(e) => Firewall::Unknown(e),
+        },
+    }
+}
+
 /// A rule as read: where it is, its matches and its verdict.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Rule {
     handle: u64,
     exprs: Vec<Value>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Chain {
     family: String,
     table: String,
@@ -112,7 +162,7 @@ struct Chain {
 }
 
 /// The ruleset, read from `nft -j list ruleset`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ruleset {
     chains: Vec<Chain>,
 }

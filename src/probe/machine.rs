@@ -29,6 +29,8 @@ pub struct MachineReport {
     pub clients: Vec<ClientVersion>,
     /// `/etc/os-release`, or why it could not be read.
     pub os: Result<OsRelease, String>,
+    /// This machine's own firewall rules (nftables), or why they are not known.
+    pub firewall: super::firewall::Firewall,
 }
 
 impl MachineReport {
@@ -128,7 +130,8 @@ pub async fn check() -> MachineReport {
         tokio::task::spawn_blocking(|| scan_security(Path::new("/"))),
     );
     let versions = futures::future::join_all(CLIENTS.iter().map(version_of));
-    let (scan, clients) = tokio::join!(scan, versions);
+    let firewall = super::firewall::read(TOOL_TIMEOUT);
+    let (scan, clients, firewall) = tokio::join!(scan, versions, firewall);
     let security = match scan {
         Ok(Ok(scan)) => scan,
         Ok(Err(e)) => SecurityScan {
@@ -150,6 +153,7 @@ pub async fn check() -> MachineReport {
         security,
         clients,
         os,
+        firewall,
     }
 }
 

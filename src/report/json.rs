@@ -227,6 +227,10 @@ fn machine(model: &Model) -> Value {
         "security_software": security,
         "security_scan": m.security.limited.clone().unwrap_or_else(|| "complete".to_string()),
         "clients": clients,
+        "firewall": match &m.firewall {
+            crate::probe::firewall::Firewall::Read(r) => json!({ "status": "read", "rules": r.rule_count(), "detail": null }),
+            crate::probe::firewall::Firewall::Unknown(why) => json!({ "status": "unknown", "rules": null, "detail": why.clone() }),
+        },
         "os": match &m.os {
             Ok(os) => json!({ "id": os.id.clone(), "id_like": os.id_like.clone(), "name": os.name() }),
             Err(e) => json!({ "error": e.clone() }),
@@ -396,6 +400,7 @@ mod tests {
             os: Ok(OsRelease::parse(
                 "ID=debian\nPRETTY_NAME=\"Debian GNU/Linux 12\"\n",
             )),
+            firewall: crate::probe::firewall::Firewall::Unknown("not read".to_string()),
         }));
         let machine = &report(&m)["machine"];
         assert_eq!(

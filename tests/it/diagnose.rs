@@ -683,6 +683,7 @@ fn scenarios(lab: &Lab) -> Vec<Scenario> {
     all.extend(handshake_scenarios(lab));
     all.extend(reach_scenarios(lab));
     all.extend(proxy_scenarios(lab));
+    all.extend(firewall_scenarios(lab));
     all.extend(machine_scenarios(lab));
     all
 }
@@ -2969,10 +2970,81 @@ impl Build {
             },
             clients,
             os: Ok(OsRelease::parse(os_release)),
+            firewall: tlsdoctor_tui::probe::firewall::Firewall::Unknown("not read".to_string()),
         };
         self.step(ProbeId::Machine, ProbeOutcome::Machine(Box::new(report)));
         self
     }
+
+    /// The machine check read this nftables ruleset (`nft -j list ruleset`'s JSON), and found
+    /// nothing else.
+    fn firewall_saw(mut self, nft_json: &str) -> Self {
+        use tlsdoctor_tui::probe::firewall::{Firewall, Ruleset};
+        let report = MachineReport {
+            security: SecurityScan {
+                found: Vec::new(),
+                limited: None,
+            },
+            clients: current(),
+            os: Ok(OsRelease::parse(DEBIAN)),
+            firewall: Firewall::Read(Ruleset::parse(nft_json).expect("nft's JSON")),
+        };
+        self.step(ProbeId::Machine, ProbeOutcome::Machine(Box::new(report)));
+        self
+    }
+}
+
+/// `nft add rule inet fw out udp dport 1194 drop`, as `nft -j list ruleset` prints it.
+const NFT_DROP_1194: &str = r#"{"nftables": [
+  {"metainfo": {"version": "1.0.6", "json_schema_version": 1}},
+  {"table": {"family": "inet", "name": "fw", "handle": 1}},
+  {"chain": {"family": "inet", "table": "fw", "name": "out", "handle": 1, "type": "filter", "hook": "output", "prio": 0, "policy": "accept"}},
+  {"rule": {"family": "inet", "table": "fw", "chain": "out", "handle": 2,
+    "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "udp", "field": "dport"}}, "right": 1194}}, {"drop": null}]}}
+]}"#;
+
+fn firewall_scenarios(lab: &Lab) -> Vec<Scenario> {
+    use ProbeSpec::{OpenvpnTcp, OpenvpnUdp};
+    use ReachStatus::{Open, OpenOrFiltered};
+    let mut vpn_target = vpn("fw1");
+    vpn_target.probes = vec![OpenvpnUdp(1194), OpenvpnTcp(443)];
+    let other = target("site");
+    let other_tls = tls_ok(lab, &other, &lab.chain(&site(&other)));
+    let stopped = scenario(lab, "this machine's own rule drops OpenVPN UDP 1194")
+        .root()
+        .programs(&["nft"])
+        .firewall_saw(NFT_DROP_1194)
+        .vpn(
+            vpn_target.clone(),
+            vec![
+                probe(OpenvpnUdp(1194), OpenOrFiltered, false),
+                probe(OpenvpnTcp(443), Open, true),
+            ],
+        )
+        .tls(other, other_tls)
+        .expect(vec![
+            err("local-firewall", "fw1")
+                .says(&["this machine's own firewall drops openvpn-udp 1194 to 192.0.2.7: udp dport 1194 drop"])
+                .shows(&[
+                    "the rule: table inet fw chain out: udp dport 1194 drop (handle 2)",
+                    "openvpn-udp 1194 to 192.0.2.7: open-or-filtered",
+                ])
+                .fixes(&[
+                    cmd('d', &["nft", "delete", "rule", "inet", "fw", "out", "handle", "2"]),
+                    key('r'),
+                ]),
+            err("openvpn-udp-blocked", "fw1").fixes(&[key('o'), key('r')]),
+        ])
+        .not(&["single-target-failing"]);
+    let not_ours = scenario(lab, "a rule for another port stops nothing here")
+        .firewall_saw(NFT_DROP_1194)
+        .vpn(
+            vpn("fw2"),
+            vec![probe(OpenvpnUdp(1195), OpenOrFiltered, false)],
+        )
+        .expect(vec![])
+        .not(&["local-firewall"]);
+    vec![stopped, not_ours]
 }
 
 fn machine_scenarios(lab: &Lab) -> Vec<Scenario> {
