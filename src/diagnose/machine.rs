@@ -290,6 +290,97 @@ fn client_outdated(obs: &Observations, m: &MachineReport) -> Option<Finding> {
     })
 }
 
+/// The VPN clients (of the version table) installed here: `nordvpn`, `openvpn`, `wg`.
+const VPN_CLIENTS: [&str; 3] = ["nordvpn", "openvpn", "wg"];
+
+/// `app-suspect`: nothing is wrong that the checks can see — no warning, no error — and the
+/// VPN's own handshake works from here. What the guides give last is what is left: update or
+/// reinstall the app. Info, and so last in the guided order; never ahead of a real finding.
+pub(super) fn app_suspect(obs: &Observations, out: &mut Vec<Finding>) {
+    if out.iter().any(|f| f.severity >= Severity::Warning) {
+        return;
+    }
+    let Some(m) = obs.local.value() else {
+        return;
+    };
+    if (0..obs.targets.len()).any(|i| !obs.target_done(i)) {
+        return;
+    }
+    let proven: Vec<String> = obs
+        .config
+        .targets
+        .iter()
+        .zip(&obs.targets)
+        .filter(|(t, _)| t.wg_keys.is_some())
+        .flat_map(|(t, c)| {
+            c.reach.value().into_iter().flat_map(move |r| {
+                r.results
+                    .iter()
+                    .filter(|x| {
+                        matches!(x.probe, crate::config::ProbeSpec::Wireguard(_))
+                            && x.status == crate::probe::reach::ReachStatus::Open
+                    })
+                    .map(move |x| format!("{}: {}", t.name, x.detail))
+            })
+        })
+        .collect();
+    if proven.is_empty() {
+        return;
+    }
+    let installed: Vec<&str> = m
+        .clients
+        .iter()
+        .filter(|c| VPN_CLIENTS.contains(&c.client.program))
+        .filter(|c| matches!(c.answer, VersionAnswer::Found(_)))
+        .map(|c| c.client.package)
+        .collect();
+    let manager =
+        m.os.as_ref()
+            .ok()
+            .and_then(crate::machine::clients::OsRelease::package_manager);
+    let mut fixes = Vec::new();
+    let command = |argv: Vec<&str>| obs.machine.command(&argv);
+    match manager.filter(|_| !installed.is_empty()) {
+        Some(pm) => {
+            fixes.push(Fix {
+                key: 'u',
+                label: format!("update the VPN client: {} with {pm}", installed.join(" ")),
+                command: command(pm.upgrade(&installed)),
+                rerun: vec![ProbeId::Machine],
+            });
+            fixes.push(Fix {
+                key: 'i',
+                label: format!("reinstall it cleanly: {} with {pm}", installed.join(" ")),
+                command: command(pm.reinstall(&installed)),
+                rerun: vec![ProbeId::Machine],
+            });
+        }
+        None => fixes.push(Fix {
+            key: 'u',
+            label: "update the VPN app from its vendor, or uninstall it and install it afresh"
+                .to_string(),
+            command: None,
+            rerun: vec![ProbeId::Machine],
+        }),
+    }
+    let mut evidence = vec![
+        "every check passed: the clock, the network, the certificates, this machine's firewall and software".to_string(),
+    ];
+    evidence.extend(proven);
+    evidence
+        .push("what is left is the app itself: its settings, its state or its version".to_string());
+    out.push(Finding {
+        code: Code::AppSuspect,
+        severity: Severity::Info,
+        target: None,
+        summary: "the VPN's own handshake works from here and every check passes: if the app still fails, update or reinstall it"
+            .to_string(),
+        evidence,
+        fixes,
+        probes: vec![ProbeId::Machine],
+    });
+}
+
 /// Names in each `tls-interception` finding the security software that runs here: the
 /// product that intercepts TLS and where its setting is, or that none of the table runs.
 pub(super) fn name_interceptors(obs: &Observations, out: &mut [Finding]) {

@@ -109,11 +109,12 @@ pub enum Code {
     SecuritySoftware,
     ClientOutdated,
     LocalFirewall,
+    AppSuspect,
 }
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 45] = [
+    pub const ALL: [Code; 46] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -159,6 +160,7 @@ impl Code {
         Code::SecuritySoftware,
         Code::ClientOutdated,
         Code::LocalFirewall,
+        Code::AppSuspect,
     ];
 
     /// Where a finding stands among those of the same severity: the causes people should
@@ -170,6 +172,8 @@ impl Code {
             Code::TlsInterception | Code::LocalFirewall => 1,
             Code::CaptivePortal | Code::ProxyFailure => 2,
             Code::AllTargetsFailing => 3,
+            // What is left when nothing else is wrong comes last.
+            Code::AppSuspect => 9,
             _ => 4,
         }
     }
@@ -239,6 +243,7 @@ impl Code {
             Code::SecuritySoftware => "security-software",
             Code::ClientOutdated => "client-outdated",
             Code::LocalFirewall => "local-firewall",
+            Code::AppSuspect => "app-suspect",
         }
     }
 }
@@ -578,6 +583,8 @@ fn assemble(obs: &Observations, clock: &Clock, targets: &[TargetVerdict]) -> Vec
         .collect();
     out.retain(|f| !(f.code == Code::SingleTargetFailing && stopped_here.contains(&f.target)));
     machine::name_interceptors(obs, &mut out);
+    // Last: what is left when nothing else is wrong.
+    machine::app_suspect(obs, &mut out);
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

@@ -209,6 +209,16 @@ impl PackageManager {
         }
     }
 
+    /// The fixed argv that installs `packages` again, as they are.
+    pub fn reinstall<'a>(self, packages: &[&'a str]) -> Vec<&'a str> {
+        let mut argv = match self {
+            PackageManager::Apt => vec!["apt-get", "install", "--reinstall"],
+            PackageManager::Dnf => vec!["dnf", "reinstall"],
+        };
+        argv.extend(packages);
+        argv
+    }
+
     /// The fixed argv that updates `packages`.
     pub fn upgrade<'a>(self, packages: &[&'a str]) -> Vec<&'a str> {
         let mut argv = match self {

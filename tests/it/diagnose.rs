@@ -684,6 +684,7 @@ fn scenarios(lab: &Lab) -> Vec<Scenario> {
     all.extend(reach_scenarios(lab));
     all.extend(proxy_scenarios(lab));
     all.extend(firewall_scenarios(lab));
+    all.extend(app_suspect_scenarios(lab));
     all.extend(machine_scenarios(lab));
     all
 }
@@ -3045,6 +3046,80 @@ fn firewall_scenarios(lab: &Lab) -> Vec<Scenario> {
         .expect(vec![])
         .not(&["local-firewall"]);
     vec![stopped, not_ours]
+}
+
+fn app_suspect_scenarios(lab: &Lab) -> Vec<Scenario> {
+    use ProbeSpec::Wireguard;
+    use ReachStatus::{Open, OpenOrFiltered};
+    let keys = tlsdoctor_tui::config::WgKeys {
+        private: [1; 32],
+        peer_public: [2; 32],
+        preshared: None,
+    };
+    let mut wg = vpn("nl-wg");
+    wg.probes = vec![Wireguard(51_820)];
+    wg.wg_keys = Some(keys);
+    let mut done = probe(Wireguard(51_820), Open, false);
+    done.signed = Some("wireguard key");
+    done.detail = "WireGuard handshake completed in 2.1 ms: the server knows this key".to_string();
+    let left = scenario(
+        lab,
+        "every check passes and the VPN handshake works: the app is left",
+    )
+    .machine_saw(Vec::new(), current(), DEBIAN)
+    .vpn(wg.clone(), vec![done.clone()])
+    .expect(vec![
+        info("app-suspect", "*")
+            .says(&[
+                "the VPN's own handshake works from here",
+                "update or reinstall it",
+            ])
+            .shows(&["nl-wg: WireGuard handshake completed"])
+            .fixes(&[
+                cmd(
+                    'u',
+                    &[
+                        "sudo",
+                        "apt-get",
+                        "install",
+                        "--only-upgrade",
+                        "openvpn",
+                        "wireguard-tools",
+                    ],
+                ),
+                cmd(
+                    'i',
+                    &[
+                        "sudo",
+                        "apt-get",
+                        "install",
+                        "--reinstall",
+                        "openvpn",
+                        "wireguard-tools",
+                    ],
+                ),
+            ]),
+    ]);
+    let mut silent = probe(Wireguard(51_820), OpenOrFiltered, false);
+    silent.signed = Some("wireguard key");
+    let not_while_failing = scenario(lab, "never ahead of a real finding")
+        .machine_saw(Vec::new(), current(), DEBIAN)
+        .vpn(wg.clone(), vec![done])
+        .vpn(
+            {
+                let mut other = wg;
+                other.name = "de-wg".to_string();
+                other.host = "de-wg.example.com".to_string();
+                other
+            },
+            vec![silent],
+        )
+        .expect(vec![
+            err("wireguard-no-handshake", "de-wg").fixes(&[key('n'), key('o'), key('r')]),
+            warn("single-target-failing", "de-wg").fixes(&[key('o'), key('r')]),
+        ])
+        .not(&["app-suspect"]);
+    vec![left, not_while_failing]
 }
 
 fn machine_scenarios(lab: &Lab) -> Vec<Scenario> {
