@@ -197,6 +197,8 @@ pub fn internal_error(id: ProbeId, config: &Config, why: &str, start: Instant) -
             clients: Vec::new(),
             os: Err(msg.clone()),
             firewall: crate::probe::firewall::Firewall::Unknown(msg),
+            services: Vec::new(),
+            nordvpn_status: None,
         })),
     }
 }

@@ -839,6 +839,8 @@ mod tests {
             firewall: crate::probe::firewall::Firewall::Unknown(
                 "not read in this test".to_string(),
             ),
+            services: Vec::new(),
+            nordvpn_status: None,
         };
         let event = ProbeEvent {
             id: ProbeId::Machine,

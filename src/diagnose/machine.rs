@@ -99,6 +99,15 @@ impl MachineState {
             Err(e) => format!("OS: unknown ({e})"),
         });
         lines.push(format!("firewall: {}", m.firewall.describe()));
+        if m.services.is_empty() {
+            lines.push("VPN services: none known to systemd (or no systemd)".to_string());
+        }
+        for svc in &m.services {
+            lines.push(format!("service {}: {}", svc.unit, svc.state));
+        }
+        if let Some(status) = &m.nordvpn_status {
+            lines.push(format!("nordvpn status: {status}"));
+        }
         MachineState { clients, lines }
     }
 }
@@ -363,10 +372,27 @@ pub(super) fn app_suspect(obs: &Observations, out: &mut Vec<Finding>) {
             rerun: vec![ProbeId::Machine],
         }),
     }
+    // The guides' first remedy, "restart the app": its service, where systemd runs it.
+    if let Some(svc) = m.services.first() {
+        fixes.insert(
+            0,
+            Fix {
+                key: 's',
+                label: format!("restart the VPN service {} (now {})", svc.unit, svc.state),
+                command: command(vec!["systemctl", "restart", svc.unit]),
+                rerun: vec![ProbeId::Machine],
+            },
+        );
+    }
     let mut evidence = vec![
         "every check passed: the clock, the network, the certificates, this machine's firewall and software".to_string(),
     ];
     evidence.extend(proven);
+    evidence.extend(
+        m.nordvpn_status
+            .as_ref()
+            .map(|st| format!("nordvpn status: {st}")),
+    );
     evidence
         .push("what is left is the app itself: its settings, its state or its version".to_string());
     out.push(Finding {

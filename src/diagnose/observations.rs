@@ -52,8 +52,15 @@ pub struct Programs {
 
 impl Programs {
     /// Every program a fix command may start.
-    pub const FIX_PROGRAMS: [&'static str; 6] =
-        ["sudo", "timedatectl", "chronyc", "apt-get", "dnf", "nft"];
+    pub const FIX_PROGRAMS: [&'static str; 7] = [
+        "sudo",
+        "timedatectl",
+        "chronyc",
+        "apt-get",
+        "dnf",
+        "nft",
+        "systemctl",
+    ];
 
     /// Looks each of [`Programs::FIX_PROGRAMS`] up on `PATH`.
     pub fn find() -> Self {

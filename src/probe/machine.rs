@@ -31,6 +31,71 @@ pub struct MachineReport {
     pub os: Result<OsRelease, String>,
     /// This machine's own firewall rules (nftables), or why they are not known.
     pub firewall: super::firewall::Firewall,
+    /// The VPN services' state as systemd tells it (`systemctl is-active`), one per unit of
+    /// [`VPN_SERVICES`] that systemd knows.
+    pub services: Vec<ServiceState>,
+    /// What `nordvpn status` printed (cleaned, a few lines), when the CLI is installed.
+    pub nordvpn_status: Option<String>,
+}
+
+/// The VPN services whose state is read.
+pub const VPN_SERVICES: [&str; 2] = ["nordvpnd", "openvpn"];
+
+/// A service and its state ("active", "inactive", "failed", …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceState {
+    pub unit: &'static str,
+    pub state: String,
+}
+
+/// `systemctl is-active UNIT` for each of [`VPN_SERVICES`]; units systemd does not know (or no
+/// systemd) are left out.
+async fn services() -> Vec<ServiceState> {
+    let mut out = Vec::new();
+    for unit in VPN_SERVICES {
+        if let ToolAnswer::Answered(o) =
+            run_tool("systemctl", &["is-active", unit], TOOL_TIMEOUT).await
+        {
+            let state = crate::text::clean(String::from_utf8_lossy(&o.stdout).trim());
+            // "inactive" is also what systemd says of a unit it does not have: only a unit
+            // that exists is shown, and `is-active` cannot tell; `unknown` is left out too.
+            let known = matches!(
+                state.as_str(),
+                "active" | "activating" | "deactivating" | "failed" | "reloading"
+            );
+            if known {
+                out.push(ServiceState { unit, state });
+            }
+        }
+    }
+    out
+}
+
+/// `nordvpn status`, read-only: its first lines, cleaned.
+async fn nordvpn_status() -> Option<String> {
+    match run_tool("nordvpn", &["status"], TOOL_TIMEOUT).await {
+        ToolAnswer::Answered(o) => {
+            let text = String::from_utf8_lossy(&o.stdout);
+            let lines: Vec<String> = text
+                .lines()
+                .map(|l| {
+                    // The CLI draws a spinner with carriage returns: what stays on screen is
+                    // the text after the last one.
+                    let shown = l.trim_end_matches('\r').rsplit('\r').next().unwrap_or(l);
+                    crate::text::clean(
+                        shown
+                            .trim()
+                            .trim_start_matches(['-', '\\', '|', '/'])
+                            .trim(),
+                    )
+                })
+                .filter(|l| !l.is_empty())
+                .take(8)
+                .collect();
+            (!lines.is_empty()).then(|| lines.join("; "))
+        }
+        ToolAnswer::Absent | ToolAnswer::Failed(_) => None,
+    }
 }
 
 impl MachineReport {
@@ -131,7 +196,8 @@ pub async fn check() -> MachineReport {
     );
     let versions = futures::future::join_all(CLIENTS.iter().map(version_of));
     let firewall = super::firewall::read(TOOL_TIMEOUT);
-    let (scan, clients, firewall) = tokio::join!(scan, versions, firewall);
+    let (scan, clients, firewall, services, nordvpn_status) =
+        tokio::join!(scan, versions, firewall, services(), nordvpn_status());
     let security = match scan {
         Ok(Ok(scan)) => scan,
         Ok(Err(e)) => SecurityScan {
@@ -154,6 +220,8 @@ pub async fn check() -> MachineReport {
         clients,
         os,
         firewall,
+        services,
+        nordvpn_status,
     }
 }
 

@@ -227,6 +227,8 @@ fn machine(model: &Model) -> Value {
         "security_software": security,
         "security_scan": m.security.limited.clone().unwrap_or_else(|| "complete".to_string()),
         "clients": clients,
+        "services": m.services.iter().map(|svc| json!({ "unit": svc.unit, "state": svc.state.clone() })).collect::<Vec<_>>(),
+        "nordvpn_status": m.nordvpn_status.clone(),
         "firewall": match &m.firewall {
             crate::probe::firewall::Firewall::Read(r) => json!({ "status": "read", "rules": r.rule_count(), "detail": null }),
             crate::probe::firewall::Firewall::Unknown(why) => json!({ "status": "unknown", "rules": null, "detail": why.clone() }),
@@ -401,6 +403,8 @@ mod tests {
                 "ID=debian\nPRETTY_NAME=\"Debian GNU/Linux 12\"\n",
             )),
             firewall: crate::probe::firewall::Firewall::Unknown("not read".to_string()),
+            services: Vec::new(),
+            nordvpn_status: None,
         }));
         let machine = &report(&m)["machine"];
         assert_eq!(

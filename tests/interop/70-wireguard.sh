@@ -56,10 +56,31 @@ conf unknown stranger "$PORT"
 conf closed client "$CLOSED"
 printf 'targets = []\n\n[clock]\nservers = []\n\n[network]\ntimeout = "2s"\ncaptive_url = ""\n' >empty.toml
 
+# Stand-ins for a NordVPN install under systemd (neither runs here): `systemctl is-active`
+# says nordvpnd is active, `nordvpn` prints its version and status as the real CLI does.
+mkdir -p standin
+cat >standin/systemctl <<'EOS'
+#!/bin/sh
+case "$1 $2" in
+  "is-active nordvpnd") echo active ;;
+  "is-active "*) echo inactive; exit 3 ;;
+  *) echo "stand-in systemctl: $*" ;;
+esac
+EOS
+cat >standin/nordvpn <<'EOS'
+#!/bin/sh
+case "$1" in
+  --version) echo "NordVPN Version 3.19.0" ;;
+  status) printf '\r-\r  \r\r-\r  \rStatus: Disconnected\n' ;;
+esac
+EOS
+chmod +x standin/systemctl standin/nordvpn
+
 # run NAME: `--once --json --wg NAME.conf` in the namespace; the report in NAME.json, the exit
 # status in RC.
 run() {
-  timeout 60 ip netns exec "$NS" "$BIN" --once --json -c empty.toml --wg "$1.conf" >"$1.json" 2>"$1.err"
+  timeout 60 ip netns exec "$NS" env PATH="$C/standin:$PATH" "$BIN" --once --json -c empty.toml \
+    --wg "$1.conf" >"$1.json" 2>"$1.err"
   RC=$?
   note "$1: exit $RC; vpn $(json_get "$1.json" 'd["targets"][0]["vpn"]' 2>&1); findings: $(json_get "$1.json" \
     '" ".join(f["code"] for f in d["findings"]) or "none"' 2>&1)"
@@ -74,6 +95,11 @@ check "a key the server knows: vpn.status ok" test "$(vpn known status)" = ok
 check "a key the server knows: vpn.protocol wireguard, port $PORT" test "$(vpn known protocol) $(vpn known port)" = "wireguard $PORT"
 # Nothing is wrong and the VPN's own handshake works: the app is what is left (info, exit 0).
 check "a key the server knows: only app-suspect (info), exit 0 (exit $RC)" test "$(codes known)/$RC" = app-suspect/0
+check "app-suspect offers to restart the service first: systemctl restart nordvpnd" test "$(json_get known.json \
+  "[x['command'] for f in d['findings'] for x in f['fixes'] if x['key'] == 's'][0]")" = '["systemctl", "restart", "nordvpnd"]'
+check "the machine check saw nordvpnd active" test "$(json_get known.json "d['machine']['services']")" = \
+  '[{"unit": "nordvpnd", "state": "active"}]'
+check "nordvpn status, read-only, cleaned of its spinner" test "$(json_get known.json "d['machine']['nordvpn_status']")" = "Status: Disconnected"
 # The server counts the 148-byte initiation in and its 92-byte response out.
 check "the server answered our initiation (wg show: bytes in and out)" \
   bash -c "ip netns exec '$NS' wg show '$DEV' transfer | awk '{ exit !(\$2 >= 148 && \$3 >= 92) }'"

@@ -2972,6 +2972,8 @@ impl Build {
             clients,
             os: Ok(OsRelease::parse(os_release)),
             firewall: tlsdoctor_tui::probe::firewall::Firewall::Unknown("not read".to_string()),
+            services: Vec::new(),
+            nordvpn_status: None,
         };
         self.step(ProbeId::Machine, ProbeOutcome::Machine(Box::new(report)));
         self
@@ -2989,6 +2991,8 @@ impl Build {
             clients: current(),
             os: Ok(OsRelease::parse(DEBIAN)),
             firewall: Firewall::Read(Ruleset::parse(nft_json).expect("nft's JSON")),
+            services: Vec::new(),
+            nordvpn_status: None,
         };
         self.step(ProbeId::Machine, ProbeOutcome::Machine(Box::new(report)));
         self
