@@ -17,14 +17,7 @@
 [[ -n ${INTEROP_SCRIPT:-} ]] || exec "$(dirname "$0")/run.sh" "$(basename "$0")"
 
 # --- the namespace ---------------------------------------------------------------------------
-NS="tlsdoctor-proxy-$$"
-if ! ip netns add "$NS" 2>"$WORK/logs/netns.log"; then
-  fail "ip netns add works here (it needs root): $(head -c 300 "$WORK/logs/netns.log")"
-  return 0
-fi
-on_exit "ip netns del '$NS'"
-in_ns() { ip netns exec "$NS" "$@"; }
-in_ns ip link set lo up || { fail "bringing up lo in the namespace" && return 0; }
+netns proxy
 
 C="$WORK/proxy"
 mkdir -p "$C"

@@ -14,11 +14,7 @@ if ! unshare -n true 2>/dev/null; then
   return 0
 fi
 SETUP_LOG=firewall-setup
-NS="tlsd-fw-$$"
-q ip netns add "$NS"
-on_exit "ip netns del '$NS'"
-in_ns() { ip netns exec "$NS" "$@"; }
-q in_ns ip link set lo up
+netns fw
 
 C="$WORK/fw"
 mkdir -p "$C"

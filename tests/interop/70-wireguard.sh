@@ -12,15 +12,11 @@ if ! unshare -n true 2>/dev/null || [[ ! -c /dev/net/tun ]]; then
   return 0
 fi
 SETUP_LOG=wireguard-setup
-NS="tlsd-wg-$$"
 # wireguard-go's control socket lives in /var/run/wireguard, shared with the host: a name of
 # this run's own.
 DEV="tlsdwg$$"
 DEV=${DEV:0:15}
-q ip netns add "$NS"
-on_exit "ip netns del '$NS'"
-in_ns() { ip netns exec "$NS" "$@"; }
-q in_ns ip link set lo up
+netns wg
 
 C="$WORK/wg"
 mkdir -p "$C"

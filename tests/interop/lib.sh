@@ -12,6 +12,7 @@
 #             on_exit CMD...            (run at the end of the script, even when it is killed)
 # Setup:      q CMD...                  (a setup step, its output in $WORK/logs/$SETUP_LOG.log;
 #                                        a failure is reported and ends the script)
+#             netns NAME, in_ns CMD...  (a private network namespace, only lo; $NS)
 # Network:    free_port udp|tcp         (a free 127.0.0.1 port)
 #             sntp_query PORT           (prints "offset_s stratum leap" from one SNTP reply)
 #             start_chronyd NAME [FAKETIME]  (a real chronyd on loopback; sets CHRONY_PORT)
@@ -82,6 +83,16 @@ q() {
   fail "setting up: $*" && tail -n 5 "$log" | sed 's/^/        /'
   exit 0
 }
+
+# netns NAME: a private network namespace of the script's own (only lo, up), deleted when the
+# script ends; its name in $NS. in_ns CMD... runs CMD in it.
+netns() {
+  NS="tlsd-$1-$$"
+  q ip netns add "$NS"
+  on_exit "ip netns del '$NS'"
+  q ip netns exec "$NS" ip link set lo up
+}
+in_ns() { ip netns exec "$NS" "$@"; }
 
 # on_exit CMD...: runs CMD (as one shell line) when the script ends.
 on_exit() {
