@@ -17,6 +17,7 @@ mod proxy;
 pub mod reach;
 mod target;
 mod transport;
+mod vpn;
 
 use std::fmt;
 
@@ -104,11 +105,16 @@ pub enum Code {
     ProxyOnly,
     NordlynxUnproven,
     WireguardNoHandshake,
+    VpnCaMismatch,
+    VpnNameMismatch,
+    VpnClientCertRequired,
+    VpnTlsVersion,
+    VpnNoAnswer,
 }
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 42] = [
+    pub const ALL: [Code; 47] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -151,6 +157,11 @@ impl Code {
         Code::ProxyOnly,
         Code::NordlynxUnproven,
         Code::WireguardNoHandshake,
+        Code::VpnCaMismatch,
+        Code::VpnNameMismatch,
+        Code::VpnClientCertRequired,
+        Code::VpnTlsVersion,
+        Code::VpnNoAnswer,
     ];
 
     /// Where a finding stands among those of the same severity: the causes people should
@@ -227,6 +238,11 @@ impl Code {
             Code::ProxyOnly => "proxy-only",
             Code::NordlynxUnproven => "nordlynx-unproven",
             Code::WireguardNoHandshake => "wireguard-no-handshake",
+            Code::VpnCaMismatch => "vpn-ca-mismatch",
+            Code::VpnNameMismatch => "vpn-name-mismatch",
+            Code::VpnClientCertRequired => "vpn-client-cert-required",
+            Code::VpnTlsVersion => "vpn-tls-version",
+            Code::VpnNoAnswer => "vpn-no-answer",
         }
     }
 }
@@ -492,6 +508,7 @@ fn target_findings(
             nordvpn_cli: obs.machine.nordvpn_cli,
         };
         reach::rules(&t, ctx, &mut own);
+        vpn::rules(i, target, results, &mut own);
     }
     (own, explained)
 }

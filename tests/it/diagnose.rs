@@ -33,6 +33,11 @@ use tlsdoctor_tui::probe::tls::{
     Alert, Attempt, FirstRead, HttpHead, Negotiated, TlsFailure, TlsReport, Variant, alert_name,
 };
 use tlsdoctor_tui::probe::trust::{SourceKind, Trust, TrustSource};
+use tlsdoctor_tui::probe::vpn::check::VpnHandshake;
+use tlsdoctor_tui::probe::vpn::openvpn::{
+    CaVerdict, Failure as VpnFailure, HandshakeReport, Status as VpnStatus, Step as VpnStep,
+    Transport,
+};
 use tlsdoctor_tui::probe::{ProbeId, ProbeOutcome};
 
 use crate::lab::tls::{Ca, LeafSpec, Pki, http_date, weak_rsa1024, weak_sha1};
@@ -213,6 +218,7 @@ fn probe(spec: ProbeSpec, status: ReachStatus, is_openvpn: bool) -> ReachResult 
         },
         took: ms(30),
         via: None,
+        handshake: None,
     }
 }
 
@@ -678,6 +684,7 @@ fn scenarios(lab: &Lab) -> Vec<Scenario> {
     all.extend(handshake_scenarios(lab));
     all.extend(reach_scenarios(lab));
     all.extend(proxy_scenarios(lab));
+    all.extend(vpn_handshake_scenarios(lab));
     all
 }
 
@@ -2900,4 +2907,162 @@ fn the_tls_check_stands_for_the_connect_check_of_a_tls_only_target() {
     assert_eq!(connect.tcp[0].result, Err(refused));
     let codes = code_at(&diagnose(&obs).findings);
     assert!(codes.contains(&"tcp-refused@vpn".to_string()), "{codes:?}");
+}
+
+// ---- the OpenVPN TLS handshake with the profile (issue 10) -----------------------------------
+
+/// A target from an OpenVPN profile with a CA: OpenVPN over UDP 1194 (and TCP 443 with `tcp`).
+fn ovpn_target(name: &str, tcp: bool) -> Target {
+    let mut t = target(name);
+    t.probes = vec![ProbeSpec::OpenvpnUdp(1194)];
+    if tcp {
+        t.probes.push(ProbeSpec::OpenvpnTcp(443));
+    }
+    t.ovpn_tls = Some(Box::default());
+    t
+}
+
+/// An OpenVPN probe whose reset was answered (`answered`) with the handshake `edit` shapes.
+fn with_handshake(
+    spec: ProbeSpec,
+    answered: bool,
+    edit: impl FnOnce(&mut VpnHandshake),
+) -> ReachResult {
+    let status = if answered {
+        ReachStatus::Open
+    } else {
+        ReachStatus::OpenOrFiltered
+    };
+    let mut r = probe(spec, status, answered);
+    let transport = match spec {
+        ProbeSpec::OpenvpnTcp(_) => Transport::Tcp,
+        _ => Transport::Udp,
+    };
+    let mut h = VpnHandshake {
+        report: HandshakeReport::new(r.addr, transport, None),
+        uncapped: None,
+        name: None,
+        server_purpose: None,
+        server_subject: Some("CN=server".to_string()),
+    };
+    h.report.status = VpnStatus::Completed;
+    h.report.ca = Some(CaVerdict::Verified);
+    h.report.acked_through = Some(3);
+    edit(&mut h);
+    r.handshake = Some(Box::new(h));
+    r
+}
+
+fn failed_at(step: VpnStep, failure: VpnFailure) -> VpnStatus {
+    VpnStatus::Failed { step, failure }
+}
+
+fn timeout() -> VpnFailure {
+    VpnFailure::Timeout { waited: ms(5000) }
+}
+
+fn vpn_handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
+    vec![
+        scenario(lab, "OpenVPN handshake completes with the profile's CA")
+            .vpn(
+                ovpn_target("ovpn-ok", true),
+                vec![
+                    with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |_| {}),
+                    with_handshake(ProbeSpec::OpenvpnTcp(443), true, |_| {}),
+                ],
+            )
+            .expect(vec![]),
+        scenario(lab, "OpenVPN server signed by another CA than the profile's")
+            .vpn(
+                ovpn_target("ovpn-ca", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    h.report.ca = Some(CaVerdict::NotVerified("UnknownIssuer".into()));
+                    h.report.status = failed_at(
+                        VpnStep::Verify,
+                        VpnFailure::NotVerified("UnknownIssuer".into()),
+                    );
+                })],
+            )
+            .expect(vec![
+                err("vpn-ca-mismatch", "ovpn-ca")
+                    .says(&["presents a certificate that the profile's CA did not sign"])
+                    .shows(&["against the profile's <ca>: UnknownIssuer"])
+                    .fixes(&[key('d'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN server fails verify-x509-name")
+            .vpn(
+                ovpn_target("ovpn-name", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    h.name = Some(Err(
+                        "verify-x509-name \"vpn.example.com\" name does not hold for the server's certificate: its common name is \"server\"".into(),
+                    ));
+                })],
+            )
+            .expect(vec![
+                err("vpn-name-mismatch", "ovpn-name")
+                    .says(&["is not the one the profile names", "verify-x509-name"])
+                    .fixes(&[key('d'), key('n'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN server certificate without serverAuth, remote-cert-tls server")
+            .vpn(
+                ovpn_target("ovpn-eku", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    h.server_purpose = Some(Err("remote-cert-tls server does not hold".into()));
+                })],
+            )
+            .expect(vec![
+                err("vpn-name-mismatch", "ovpn-eku")
+                    .says(&["remote-cert-tls server"])
+                    .fixes(&[key('d'), key('n'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN server requires a client certificate the profile lacks")
+            .vpn(
+                ovpn_target("ovpn-cert", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    h.report.status = failed_at(VpnStep::FinalFlight, timeout());
+                    h.report.client_cert_requested = Some(vec!["CN=profile-ca".into()]);
+                    h.report.tls_finished = true;
+                })],
+            )
+            .expect(vec![
+                err("vpn-client-cert-required", "ovpn-cert")
+                    .says(&["requires a client certificate"])
+                    .shows(&["issued by: CN=profile-ca", "never acknowledged"])
+                    .fixes(&[key('i'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN server needs TLS 1.3, the profile caps at 1.2")
+            .vpn(
+                ovpn_target("ovpn-ver", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    h.report.status = failed_at(VpnStep::ClientHello, timeout());
+                    h.report.acked_through = Some(0);
+                    let mut u = h.report.clone();
+                    u.status = VpnStatus::Completed;
+                    h.uncapped = Some(u);
+                })],
+            )
+            .expect(vec![
+                err("vpn-tls-version", "ovpn-ver")
+                    .says(&["share no TLS version", "tls-version-max"])
+                    .shows(&["without tls-version-max: OpenVPN TLS handshake completed"])
+                    .fixes(&[key('v'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN over UDP never answered: filtered or a key the server does not take")
+            .vpn(
+                ovpn_target("ovpn-silent", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), false, |h| {
+                    h.report.status = failed_at(VpnStep::Reset, timeout());
+                    h.report.acked_through = None;
+                })],
+            )
+            .expect(vec![
+                err("vpn-no-answer", "ovpn-silent")
+                    .says(&["never answers OpenVPN over UDP 1194", "filtered on the way"])
+                    .shows(&[
+                        "requires a tls-auth/tls-crypt key that the profile lacks",
+                        "what tells them apart",
+                    ])
+                    .fixes(&[key('d'), key('o'), key('r')]),
+            ]),
+    ]
 }

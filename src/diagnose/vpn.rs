@@ -1,0 +1,284 @@
+//! The VPN's own handshake (OpenVPN's control-channel TLS, run with the user's profile):
+//! `vpn-ca-mismatch`, `vpn-name-mismatch`, `vpn-client-cert-required`, `vpn-tls-version`,
+//! `vpn-no-answer`.
+//!
+//! Pure: the OpenVPN probes' handshake reports in, findings out. An OpenVPN server sends no
+//! TLS alert: each cause is read from the step the handshake stopped at and what was
+//! acknowledged there (and, for the versions, from the retry without the profile's cap).
+
+use super::target::rerun;
+use super::{Code, Finding, Fix, Severity};
+use crate::config::{ProbeSpec, Target};
+use crate::probe;
+use crate::probe::reach::ReachResult;
+use crate::probe::vpn::check::VpnHandshake;
+use crate::probe::vpn::openvpn::{CaVerdict, Failure, HandshakeReport, Status, Step, Transport};
+
+fn advice(key: char, label: &str) -> Fix {
+    Fix {
+        key,
+        label: label.to_string(),
+        command: None,
+        rerun: Vec::new(),
+    }
+}
+
+/// The handshake's outcome and what it saw, as evidence lines.
+fn evidence(h: &VpnHandshake) -> Vec<String> {
+    let r = &h.report;
+    let mut ev = vec![h.summary()];
+    if let Some(s) = &h.server_subject {
+        ev.push(format!("server certificate: {s}"));
+    }
+    ev.push(format!(
+        "our messages acknowledged through {}, unacknowledged {:?}; the server's received through {}",
+        r.acked_through.map_or("none".to_string(), |n| n.to_string()),
+        r.unacked,
+        r.received_through
+            .map_or("none".to_string(), |n| n.to_string()),
+    ));
+    ev
+}
+
+fn fresh_profile() -> Fix {
+    advice(
+        'd',
+        "download a fresh OpenVPN profile (.ovpn) for this server from your VPN provider and import it again",
+    )
+}
+
+/// The VPN handshake findings of one target's OpenVPN probes. `already` holds the target's
+/// other findings: a UDP port that `openvpn-udp-blocked` explains is not said again.
+pub fn rules(i: usize, target: &Target, results: &[ReachResult], out: &mut Vec<Finding>) {
+    let udp_blocked = out
+        .iter()
+        .any(|f| f.code == Code::OpenvpnUdpBlocked && f.target.as_deref() == Some(&target.name));
+    for r in results {
+        let Some(h) = r.handshake.as_deref() else {
+            continue;
+        };
+        let found = ca_mismatch(target, h)
+            .or_else(|| name_mismatch(target, h))
+            .or_else(|| client_cert_required(target, h))
+            .or_else(|| tls_version(target, h))
+            .or_else(|| no_answer(target, r, h, results).filter(|_| !udp_blocked));
+        if let Some((code, summary, mut ev, mut fixes)) = found {
+            ev.extend(evidence(h).into_iter().skip(1));
+            fixes.push(rerun(i));
+            out.push(Finding {
+                code,
+                severity: Severity::Error,
+                target: Some(target.name.clone()),
+                summary,
+                evidence: ev,
+                fixes,
+                probes: probe::for_target(i),
+            });
+        }
+    }
+}
+
+type Found = (Code, String, Vec<String>, Vec<Fix>);
+
+fn over(r: &HandshakeReport) -> String {
+    format!("OpenVPN {} {}", r.transport, r.addr.port())
+}
+
+/// `vpn-ca-mismatch`: the handshake ran, and the server's chain does not lead to the
+/// profile's CA (for a reason other than the time).
+fn ca_mismatch(target: &Target, h: &VpnHandshake) -> Option<Found> {
+    let Some(CaVerdict::NotVerified(why)) = &h.report.ca else {
+        return None;
+    };
+    if why.contains("expired") || why.contains("valid only from") {
+        return None;
+    }
+    Some((
+        Code::VpnCaMismatch,
+        format!(
+            "the server {} on {} presents a certificate that the profile's CA did not sign: the profile is outdated or for another server",
+            target.host,
+            over(&h.report)
+        ),
+        vec![
+            h.summary(),
+            format!("against the profile's <ca>: {why}"),
+            "OpenVPN refuses such a server with \"VERIFY ERROR\" and \"TLS handshake failed\""
+                .to_string(),
+        ],
+        vec![fresh_profile()],
+    ))
+}
+
+/// `vpn-name-mismatch`: the chain verifies, but `verify-x509-name` or `remote-cert-tls
+/// server` does not hold for the leaf.
+fn name_mismatch(target: &Target, h: &VpnHandshake) -> Option<Found> {
+    if !h.report.completed() {
+        return None;
+    }
+    let why: Vec<&String> = [&h.name, &h.server_purpose]
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.as_ref().err())
+        .collect();
+    if why.is_empty() {
+        return None;
+    }
+    let mut ev = vec![h.summary()];
+    ev.extend(why.iter().map(|w| (*w).clone()));
+    Some((
+        Code::VpnNameMismatch,
+        format!(
+            "the server {} on {} is not the one the profile names: {}",
+            target.host,
+            over(&h.report),
+            why[0]
+        ),
+        ev,
+        vec![
+            fresh_profile(),
+            advice(
+                'n',
+                "check the profile's verify-x509-name / remote-cert-tls lines against the server your provider lists for this host",
+            ),
+        ],
+    ))
+}
+
+/// `vpn-client-cert-required`: TLS finished on our side, the server asked for a client
+/// certificate, the profile had none, and the server never acknowledged our last flight.
+fn client_cert_required(target: &Target, h: &VpnHandshake) -> Option<Found> {
+    let r = &h.report;
+    let asked = r.client_cert_requested.as_ref()?;
+    let at_final = matches!(
+        r.status,
+        Status::Failed {
+            step: Step::FinalFlight,
+            ..
+        }
+    );
+    if !at_final || r.client_cert_offered {
+        return None;
+    }
+    let cas = if asked.is_empty() {
+        "any CA".to_string()
+    } else {
+        asked.join("; ")
+    };
+    Some((
+        Code::VpnClientCertRequired,
+        format!(
+            "the server {} on {} requires a client certificate, and the profile has none (<cert>/<key>)",
+            target.host,
+            over(r)
+        ),
+        vec![
+            format!("the server asked for a certificate issued by: {cas}"),
+            "our last TLS flight was never acknowledged: OpenVPN refuses a missing certificate in silence".to_string(),
+        ],
+        vec![advice(
+            'i',
+            "use a profile with your client certificate and key (<cert> and <key>): download it from your provider's account page",
+        )],
+    ))
+}
+
+/// `vpn-tls-version`: the capped ClientHello was acknowledged and never answered, and the
+/// same handshake without `tls-version-max` got the server's answer.
+fn tls_version(target: &Target, h: &VpnHandshake) -> Option<Found> {
+    let u = h.uncapped.as_ref()?;
+    let answered = u.completed() || u.negotiated.is_some() || !u.chain.is_empty();
+    if !answered {
+        return None;
+    }
+    let version = u
+        .negotiated
+        .as_ref()
+        .map_or("a newer version".to_string(), |n| n.version.clone());
+    Some((
+        Code::VpnTlsVersion,
+        format!(
+            "the server {} on {} and the profile share no TLS version: the profile's tls-version-max caps it below what the server accepts ({version})",
+            target.host,
+            over(&h.report)
+        ),
+        vec![
+            format!(
+                "with the profile's cap: the ClientHello was acknowledged and never answered ({})",
+                h.report.summary()
+            ),
+            format!("without tls-version-max: {}", u.summary()),
+        ],
+        vec![advice(
+            'v',
+            &format!(
+                "remove `tls-version-max` from the profile (the server needs {version}), or update the VPN client"
+            ),
+        )],
+    ))
+}
+
+/// `vpn-no-answer`: no answer at all to the hard reset over UDP: a filter on the way, or a
+/// tls-auth/tls-crypt key (or none) that the server does not take, which it drops in
+/// silence.
+fn no_answer(
+    target: &Target,
+    r: &ReachResult,
+    h: &VpnHandshake,
+    all: &[ReachResult],
+) -> Option<Found> {
+    let rep = &h.report;
+    let silent = rep.transport == Transport::Udp
+        && matches!(
+            rep.status,
+            Status::Failed {
+                step: Step::Reset,
+                failure: Failure::Timeout { .. }
+            }
+        )
+        && rep.server_session.is_none();
+    if !silent {
+        return None;
+    }
+    let key = match rep.wrap {
+        Some(kind) => {
+            format!("the profile's {kind} key is not the server's (or its key-direction is wrong)")
+        }
+        None => "the server requires a tls-auth/tls-crypt key that the profile lacks".to_string(),
+    };
+    let mut ev = vec![
+        format!("{}: {}", r.probe, rep.summary()),
+        format!(
+            "OpenVPN drops a packet whose key does not match in silence, which over UDP looks exactly like a filter: either UDP {} is blocked on the way, or {key}",
+            r.port
+        ),
+    ];
+    let tcp = all
+        .iter()
+        .find(|x| matches!(x.probe, ProbeSpec::OpenvpnTcp(_)) && x.via.is_none());
+    match tcp.and_then(|t| t.handshake.as_deref()) {
+        Some(t) if t.report.server_session.is_some() => ev.push(format!(
+            "over TCP {} the server answers the same reset: UDP is what is blocked",
+            t.report.addr.port()
+        )),
+        Some(t) => ev.push(format!("over TCP {}: {}", t.report.addr.port(), t.report.summary())),
+        None => ev.push(
+            "what tells them apart: the server's TCP remote (a block on UDP lets TCP through, a wrong key fails both), or a fresh profile (a new key answers)".to_string(),
+        ),
+    }
+    Some((
+        Code::VpnNoAnswer,
+        format!(
+            "the server {} never answers OpenVPN over UDP {}: filtered on the way, or a tls-auth/tls-crypt key it does not take",
+            target.host, r.port
+        ),
+        ev,
+        vec![
+            fresh_profile(),
+            advice(
+                'o',
+                "try the server's OpenVPN TCP remote (often port 443): a filter on UDP lets it through",
+            ),
+        ],
+    ))
+}
