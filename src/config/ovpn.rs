@@ -988,4 +988,75 @@ mod tests {
             vec!["remote", "a b", r"c\d", "e f"]
         );
     }
+
+    #[test]
+    fn the_tls_side_of_a_profile_is_kept_and_bad_values_name_the_line() {
+        let ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        let text = format!(
+            "client\nremote 203.0.113.7 1194\nauth-user-pass\ntls-version-min 1.2\n\
+             tls-version-max 1.3\nverify-x509-name vpn-server name-prefix\n\
+             remote-cert-tls server\n<ca>\n{ca}</ca>\n"
+        );
+        let p = parse(&text).unwrap();
+        assert_eq!(p.tls.ca_pem, ca.as_bytes());
+        assert!(p.tls.auth_user_pass && p.tls.remote_cert_tls_server);
+        assert_eq!(p.tls.tls_version_min, Some(TlsVersion::Tls12));
+        assert_eq!(p.tls.tls_version_max, Some(TlsVersion::Tls13));
+        assert_eq!(
+            p.tls.verify_x509_name,
+            Some(X509NameCheck {
+                name: "vpn-server".into(),
+                kind: X509NameKind::NamePrefix
+            })
+        );
+        assert_eq!(p.tls.client, None);
+        assert!(p.target().ovpn_tls.is_some(), "a CA: the handshake runs");
+        assert!(
+            parse("client\nremote 203.0.113.7\n")
+                .unwrap()
+                .target()
+                .ovpn_tls
+                .is_none(),
+            "no CA: only the reset probe"
+        );
+
+        let bad = |extra: &str| parse(&format!("remote 203.0.113.7\n{extra}\n")).unwrap_err();
+        let e = bad("tls-version-max 1.4");
+        assert!(
+            e.contains("line 2") && e.contains("bad TLS version \"1.4\""),
+            "{e}"
+        );
+        let e = bad("verify-x509-name x cn");
+        assert!(
+            e.contains("line 2") && e.contains("subject, name or name-prefix"),
+            "{e}"
+        );
+        let e = bad("remote-cert-tls client");
+        assert!(e.contains("server's configuration"), "{e}");
+        let e =
+            bad("<cert>\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n</cert>");
+        assert!(e.contains("line 2") && e.contains("without its key"), "{e}");
+        let e = bad("<ca>\nnot a certificate\n</ca>");
+        assert!(
+            e.contains("line 2") && e.contains("holds no certificate"),
+            "{e}"
+        );
+        let e = bad("ca /nonexistent/ca.crt");
+        assert!(e.contains("line 2") && e.contains("`ca`"), "{e}");
+        let e = bad("tls-version-min 1.3\ntls-version-max 1.2");
+        assert!(e.contains("no TLS version is left"), "{e}");
+    }
+
+    #[test]
+    fn a_client_key_never_reaches_debug() {
+        let id = ClientIdentity {
+            cert_pem: b"CERT".to_vec(),
+            key_pem: b"SECRET KEY".to_vec(),
+        };
+        let tls = OvpnTls {
+            client: Some(id),
+            ..OvpnTls::default()
+        };
+        assert!(!format!("{tls:?}").contains("SECRET"));
+    }
 }
