@@ -110,11 +110,13 @@ pub enum Code {
     VpnClientCertRequired,
     VpnTlsVersion,
     VpnNoAnswer,
+    VpnCertExpired,
+    VpnCertNotYetValid,
 }
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 47] = [
+    pub const ALL: [Code; 49] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -162,6 +164,8 @@ impl Code {
         Code::VpnClientCertRequired,
         Code::VpnTlsVersion,
         Code::VpnNoAnswer,
+        Code::VpnCertExpired,
+        Code::VpnCertNotYetValid,
     ];
 
     /// Where a finding stands among those of the same severity: the causes people should
@@ -243,6 +247,8 @@ impl Code {
             Code::VpnClientCertRequired => "vpn-client-cert-required",
             Code::VpnTlsVersion => "vpn-tls-version",
             Code::VpnNoAnswer => "vpn-no-answer",
+            Code::VpnCertExpired => "vpn-cert-expired",
+            Code::VpnCertNotYetValid => "vpn-cert-not-yet-valid",
         }
     }
 }
@@ -349,7 +355,8 @@ impl Derived {
         let mut stale = Vec::new();
         for (i, (checks, verdict)) in obs.targets.iter().zip(&mut self.targets).enumerate() {
             verdict.done = obs.target_done(i);
-            let has_chain = checks.tls.value().is_some_and(|r| !r.chain.is_empty());
+            let has_chain =
+                checks.tls.value().is_some_and(|r| !r.chain.is_empty()) || vpn::has_chain(checks);
             let stamp = Stamp {
                 results: [
                     checks.dns.results(),
@@ -431,7 +438,7 @@ impl TargetVerdict {
             .tls
             .value()
             .and_then(|r| chain::judge(r, truth, clock_off, &obs.machine.trust, prev));
-        let (own, explained) = target_findings(obs, i, self.chain.as_ref());
+        let (own, explained) = target_findings(obs, i, self.chain.as_ref(), truth);
         let intercepted = own.iter().any(|f| f.code == Code::TlsInterception);
         self.cert = match (checks.tls.value(), &self.chain) {
             (Some(r), Some(j)) if r.attempt.failure.is_none() => {
@@ -451,6 +458,7 @@ fn target_findings(
     obs: &Observations,
     i: usize,
     judged: Option<&Judged>,
+    truth: Option<Offset>,
 ) -> (Vec<Finding>, Vec<Finding>) {
     let target = &obs.config.targets[i];
     let checks = &obs.targets[i];
@@ -508,7 +516,11 @@ fn target_findings(
             nordvpn_cli: obs.machine.nordvpn_cli,
         };
         reach::rules(&t, ctx, &mut own);
-        vpn::rules(i, target, results, &mut own);
+        let clock = vpn::Clocked {
+            truth,
+            fixes: clock::clock_fixes(obs),
+        };
+        vpn::rules(i, target, results, &clock, &mut own, &mut explained);
     }
     (own, explained)
 }

@@ -1,6 +1,7 @@
 //! The VPN's own handshake (OpenVPN's control-channel TLS, run with the user's profile):
 //! `vpn-ca-mismatch`, `vpn-name-mismatch`, `vpn-client-cert-required`, `vpn-tls-version`,
-//! `vpn-no-answer`.
+//! `vpn-no-answer`, `vpn-cert-expired`, `vpn-cert-not-yet-valid` (or `clock-skew` when the
+//! chain verifies at the true time, as for HTTPS chains).
 //!
 //! Pure: the OpenVPN probes' handshake reports in, findings out. An OpenVPN server sends no
 //! TLS alert: each cause is read from the step the handshake stopped at and what was
@@ -10,9 +11,30 @@ use super::target::rerun;
 use super::{Code, Finding, Fix, Severity};
 use crate::config::{ProbeSpec, Target};
 use crate::probe;
+use crate::probe::clock::Offset;
 use crate::probe::reach::ReachResult;
 use crate::probe::vpn::check::VpnHandshake;
-use crate::probe::vpn::openvpn::{CaVerdict, Failure, HandshakeReport, Status, Step, Transport};
+use crate::probe::vpn::openvpn::{
+    CaVerdict, Failure, HandshakeReport, Status, Step, Transport, verify_with_ca,
+};
+
+/// What the clock says, for the certificate dates.
+pub struct Clocked {
+    /// The consensus offset: the true time is the local time moved by it.
+    pub truth: Option<Offset>,
+    /// The clock's fixes, for a certificate that fails only by this clock.
+    pub fixes: Vec<Fix>,
+}
+
+/// Whether a target's OpenVPN handshakes brought a chain (which the true time judges again).
+pub(super) fn has_chain(checks: &super::TargetChecks) -> bool {
+    checks.reach.value().is_some_and(|r| {
+        r.results
+            .iter()
+            .filter_map(|x| x.handshake.as_deref())
+            .any(|h| !h.report.chain.is_empty())
+    })
+}
 
 fn advice(key: char, label: &str) -> Fix {
     Fix {
@@ -49,7 +71,14 @@ fn fresh_profile() -> Fix {
 
 /// The VPN handshake findings of one target's OpenVPN probes. `already` holds the target's
 /// other findings: a UDP port that `openvpn-udp-blocked` explains is not said again.
-pub fn rules(i: usize, target: &Target, results: &[ReachResult], out: &mut Vec<Finding>) {
+pub fn rules(
+    i: usize,
+    target: &Target,
+    results: &[ReachResult],
+    clock: &Clocked,
+    out: &mut Vec<Finding>,
+    explained: &mut Vec<Finding>,
+) {
     let udp_blocked = out
         .iter()
         .any(|f| f.code == Code::OpenvpnUdpBlocked && f.target.as_deref() == Some(&target.name));
@@ -57,7 +86,16 @@ pub fn rules(i: usize, target: &Target, results: &[ReachResult], out: &mut Vec<F
         let Some(h) = r.handshake.as_deref() else {
             continue;
         };
-        let found = ca_mismatch(target, h)
+        let dated = match cert_dates(i, target, h, clock) {
+            Some(Dated::Clock(f)) => {
+                explained.push(f);
+                continue;
+            }
+            Some(Dated::Own(found)) => Some(found),
+            None => None,
+        };
+        let found = dated
+            .or_else(|| ca_mismatch(target, h))
             .or_else(|| name_mismatch(target, h))
             .or_else(|| client_cert_required(target, h))
             .or_else(|| tls_version(target, h))
@@ -281,4 +319,89 @@ fn no_answer(
             ),
         ],
     ))
+}
+
+enum Dated {
+    /// `clock-skew`: the chain verifies with the profile's CA at the true time.
+    Clock(Finding),
+    Own(Found),
+}
+
+/// `vpn-cert-expired` / `vpn-cert-not-yet-valid`: the chain fails against the profile's CA on
+/// its dates; `clock-skew` instead when it verifies at the true time (the consensus).
+fn cert_dates(i: usize, target: &Target, h: &VpnHandshake, clock: &Clocked) -> Option<Dated> {
+    let Some(CaVerdict::NotVerified(why)) = &h.report.ca else {
+        return None;
+    };
+    let code = if why.contains("expired") {
+        Code::VpnCertExpired
+    } else if why.contains("valid only from") {
+        Code::VpnCertNotYetValid
+    } else {
+        return None;
+    };
+    let looks = if code == Code::VpnCertExpired {
+        "expired"
+    } else {
+        "not yet valid"
+    };
+    let ca = &target.ovpn_tls.as_ref()?.ca_pem;
+    if let Some(o) = clock.truth {
+        let at = super::chain::shifted(h.verified_at, o);
+        let secs = at.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let at_truth = rustls::pki_types::UnixTime::since_unix_epoch(secs);
+        if verify_with_ca(&h.report.chain, ca, at_truth) == CaVerdict::Verified {
+            let mut fixes: Vec<Fix> = clock
+                .fixes
+                .iter()
+                .filter(|f| f.key != 'r')
+                .cloned()
+                .map(|mut f| {
+                    f.rerun.extend(probe::for_target(i));
+                    f
+                })
+                .collect();
+            fixes.push(rerun(i));
+            return Some(Dated::Clock(Finding {
+                code: Code::ClockSkew,
+                severity: Severity::Error,
+                target: Some(target.name.clone()),
+                summary: format!(
+                    "the OpenVPN server certificate of {} ({}) looks {looks} only because this clock is wrong ({})",
+                    target.host,
+                    over(&h.report),
+                    o.describe()
+                ),
+                evidence: vec![
+                    format!("against the profile's <ca> by this clock: {why}"),
+                    "at the true time the certificate verifies with the profile's CA: the clock is wrong, not the server".to_string(),
+                ],
+                fixes,
+                probes: probe::for_target(i),
+            }));
+        }
+    }
+    let clock_note = match clock.truth {
+        Some(o) => format!(
+            "the true time agrees ({}): the server's certificate itself is out of date",
+            o.describe()
+        ),
+        None => {
+            "the true time is unknown (no NTP server or HTTPS date answered): check this clock too"
+                .to_string()
+        }
+    };
+    Some(Dated::Own((
+        code,
+        format!(
+            "the server {} on {} presents a certificate that is {looks}: OpenVPN refuses it",
+            target.host,
+            over(&h.report)
+        ),
+        vec![format!("against the profile's <ca>: {why}"), clock_note],
+        vec![advice(
+            'o',
+            "the provider must renew the server's certificate: try another server, and download a fresh profile",
+        )],
+    )))
 }

@@ -8,8 +8,11 @@
 # serverAuth under remote-cert-tls server (vpn-name-mismatch); a client certificate required
 # (vpn-client-cert-required, and with the profile's <cert>/<key>: ok); tls-version-min 1.3
 # against a profile capped at 1.2 (vpn-tls-version); a tls-auth server and a profile without
-# its key, over UDP (vpn-no-answer). Every profile has auth-user-pass and the servers an
-# auth-user-pass-verify script that records each username: the file must stay empty.
+# its key, over UDP (vpn-no-answer); a server certificate expired / not yet valid with a real
+# chronyd giving the true time (vpn-cert-expired / vpn-cert-not-yet-valid), and a valid one
+# seen by the binary under `faketime -f +3d` (clock-skew, with it as evidence). Every profile
+# has auth-user-pass and the servers an auth-user-pass-verify script that records each
+# username: the file must stay empty.
 # Run by run.sh (BIN, WORK and lib.sh's helpers); run directly, it runs itself through run.sh.
 [[ -n ${INTEROP_SCRIPT:-} ]] || exec "$(dirname "$0")/run.sh" "$(basename "$0")"
 
@@ -34,13 +37,14 @@ leaf() {
   fi
   openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
     -keyout "$K/$1.key" -out "$K/$1.csr" -subj "/CN=$1" &&
-    openssl x509 -req -in "$K/$1.csr" -CA "$K/$2.crt" -CAkey "$K/$2.key" -CAcreateserial \
+    ${FAKE:+faketime -f "$FAKE"} openssl x509 -req -in "$K/$1.csr" -CA "$K/$2.crt" -CAkey "$K/$2.key" -CAcreateserial \
       -days 2 -out "$K/$1.crt" -extfile "$K/$1.ext"
 }
 {
   ca profile-ca && ca other-ca && leaf server profile-ca serverAuth &&
     leaf stranger other-ca serverAuth && leaf noeku profile-ca "" &&
-    leaf client profile-ca clientAuth && openvpn --genkey secret "$K/ta.key"
+    leaf client profile-ca clientAuth && openvpn --genkey secret "$K/ta.key" &&
+    FAKE=-10d leaf old profile-ca serverAuth && FAKE=+10d leaf future profile-ca serverAuth
 } >"$WORK/logs/pki.log" 2>&1 || { fail "making the certificates and ta.key" && sed 's/^/        /' "$WORK/logs/pki.log" && return 0; }
 
 USERS="$WORK/users.txt"
@@ -73,6 +77,7 @@ ready() { grep -q 'Initialization Sequence Completed' "$WORK/logs/$1.log" 2>/dev
 
 G_UDP=$(free_port udp) G_TCP=$(free_port tcp) O_UDP=$(free_port udp) E_UDP=$(free_port udp)
 R_UDP=$(free_port udp) V_UDP=$(free_port udp) A_UDP=$(free_port udp)
+X_UDP=$(free_port udp) F_UDP=$(free_port udp)
 server good-udp udp "$G_UDP" server
 server good-tcp tcp "$G_TCP" server
 server otherca-udp udp "$O_UDP" stranger
@@ -80,7 +85,9 @@ server noeku-udp udp "$E_UDP" noeku
 certserver certreq-udp udp "$R_UDP" server
 server tls13-udp udp "$V_UDP" server --tls-version-min 1.3
 server auth-udp udp "$A_UDP" server --tls-auth "$K/ta.key" 0
-SERVERS=(good-udp good-tcp otherca-udp noeku-udp certreq-udp tls13-udp auth-udp)
+server expired-udp udp "$X_UDP" old
+server future-udp udp "$F_UDP" future
+SERVERS=(good-udp good-tcp otherca-udp noeku-udp certreq-udp tls13-udp auth-udp expired-udp future-udp)
 for s in "${SERVERS[@]}"; do
   if ! wait_for 10 ready "$s"; then
     fail "openvpn $s did not start within 10 s; its log:" && sed 's/^/        /' "$WORK/logs/$s.log" | tail -15
@@ -113,9 +120,13 @@ profile withcert "remote 127.0.0.1 $R_UDP udp" "cert $K/client.crt" "key $K/clie
 profile capped "remote 127.0.0.1 $V_UDP udp" "tls-version-max 1.2"
 profile nokey "remote 127.0.0.1 $A_UDP udp"
 
+# run NAME [PREFIX...]: the binary on NAME.ovpn (under PREFIX, e.g. faketime), with $NTP_ARGS.
 run() {
-  timeout 60 "$BIN" --once --json -c empty.toml --ovpn "$1.ovpn" >"$1.json" 2>"$1.err"
+  local name=$1
+  shift
+  timeout 60 "$@" "$BIN" --once --json -c empty.toml ${NTP_ARGS[@]+"${NTP_ARGS[@]}"} --ovpn "$name.ovpn" >"$name.json" 2>"$name.err"
   RC=$?
+  set -- "$name"
   note "$1: exit $RC; vpn $(json_get "$1.json" 'd["targets"][0]["vpn"]["summary"]' 2>&1); findings: $(json_get "$1.json" \
     '" ".join(f["code"] for f in d["findings"]) or "none"' 2>&1)"
   [[ -s $1.err ]] && note "$1: stderr: $(head -c 300 "$1.err")"
@@ -133,6 +144,7 @@ evidence_has() {
 }
 
 run good
+check "good profile: exit 0 (no finding)" test "$RC" = 0
 check "good profile (UDP + TCP remotes): targets[].vpn ok over UDP" test "$(vpn good status)" = ok
 check "  ... and over TCP" test "$(json_get good.json "d['targets'][0]['vpn']['all'][1]['status']")" = ok
 check "  ... protocol, port, TLS version and chain in the JSON" \
@@ -143,6 +155,7 @@ check "  ... the summary reads as a success" \
 check "  ... no vpn-* finding" test -z "$(vpn_codes good)"
 
 run otherca
+check "another CA: exit 2 (an error finding)" test "$RC" = 2
 check "server certificate from another CA: vpn-ca-mismatch" only_vpn_code otherca vpn-ca-mismatch
 check "  ... vpn.status failed, the chain kept" test "$(vpn otherca status) $(json_get otherca.json "d['targets'][0]['vpn']['tls']['chain'][0]['issuer']")" = "failed CN=other-ca"
 
@@ -170,6 +183,28 @@ check "tls-auth server, profile without the key, over UDP: vpn-no-answer" only_v
 check "  ... naming both possibilities" evidence_has nokey vpn-no-answer 'blocked on the way, or the server requires a tls-auth/tls-crypt key'
 check "  ... the server dropped our packets (its log)" \
   grep -Eq 'tls-auth|HMAC|packet.*(drop|auth)|TLS Error: cannot locate HMAC' "$WORK/logs/auth-udp.log"
+
+# --- certificate dates, with a real chronyd giving the true time ------------------------------
+profile expired "remote 127.0.0.1 $X_UDP udp"
+profile future "remote 127.0.0.1 $F_UDP udp"
+profile skewed "remote 127.0.0.1 $G_UDP udp"
+if start_chronyd chrony-true; then
+  NTP_ARGS=(--ntp "127.0.0.1:$CHRONY_PORT")
+  run expired
+  check "server certificate expired 8 days ago, the true time agrees: vpn-cert-expired" only_vpn_code expired vpn-cert-expired
+  check "  ... saying the true time agrees" evidence_has expired vpn-cert-expired 'the true time agrees'
+  check "  ... and no clock-skew" test -z "$(codes expired | tr ' ' '\n' | grep -x clock-skew)"
+  run future
+  check "server certificate valid only in 10 days: vpn-cert-not-yet-valid" only_vpn_code future vpn-cert-not-yet-valid
+  run skewed faketime -f +3d
+  check "a valid certificate, this clock 3 days ahead: clock-skew, no vpn-cert-expired" \
+    test "$(vpn_codes skewed)|$(codes skewed | tr ' ' '\n' | grep -cx clock-skew)" = "|1"
+  check "  ... the OpenVPN certificate is clock-skew's evidence" \
+    evidence_has skewed clock-skew 'OpenVPN server certificate of 127\.0\.0\.1 .* looks expired only because this clock is wrong'
+  NTP_ARGS=()
+else
+  fail "chronyd (the true time) did not start"
+fi
 
 check "no credentials were ever sent (the auth-user-pass-verify script saw no username)" test ! -s "$USERS"
 alive_all() {

@@ -2944,6 +2944,7 @@ fn with_handshake(
         name: None,
         server_purpose: None,
         server_subject: Some("CN=server".to_string()),
+        verified_at: SystemTime::now(),
     };
     h.report.status = VpnStatus::Completed;
     h.report.ca = Some(CaVerdict::Verified);
@@ -3046,6 +3047,38 @@ fn vpn_handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
                     .says(&["share no TLS version", "tls-version-max"])
                     .shows(&["without tls-version-max: OpenVPN TLS handshake completed"])
                     .fixes(&[key('v'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN server certificate expired, true time unknown")
+            .vpn(
+                ovpn_target("ovpn-old", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    let why = "a certificate expired at 2020-01-03T00:00:00Z (checked at 2026-11-30T17:00:00Z)";
+                    h.report.ca = Some(CaVerdict::NotVerified(why.into()));
+                    h.report.status =
+                        failed_at(VpnStep::Verify, VpnFailure::NotVerified(why.into()));
+                })],
+            )
+            .expect(vec![
+                err("vpn-cert-expired", "ovpn-old")
+                    .says(&["presents a certificate that is expired"])
+                    .shows(&["expired at 2020-01-03", "the true time is unknown"])
+                    .fixes(&[key('o'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN server certificate not yet valid, true time unknown")
+            .vpn(
+                ovpn_target("ovpn-new", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    let why = "a certificate is valid only from 2030-01-01T00:00:00Z (checked at 2026-11-30T17:00:00Z)";
+                    h.report.ca = Some(CaVerdict::NotVerified(why.into()));
+                    h.report.status =
+                        failed_at(VpnStep::Verify, VpnFailure::NotVerified(why.into()));
+                })],
+            )
+            .expect(vec![
+                err("vpn-cert-not-yet-valid", "ovpn-new")
+                    .says(&["presents a certificate that is not yet valid"])
+                    .shows(&["valid only from 2030-01-01"])
+                    .fixes(&[key('o'), key('r')]),
             ]),
         scenario(lab, "OpenVPN over UDP never answered: filtered or a key the server does not take")
             .vpn(

@@ -1713,6 +1713,7 @@ fn openvpn_handshake_in_the_reach_pane_and_its_details() {
         name: None,
         server_purpose: None,
         server_subject: Some("CN=nl1.vpn.example.com".to_string()),
+        verified_at: std::time::SystemTime::now(),
     }));
     s.reach(
         0,

@@ -6,7 +6,7 @@
 //! are what the two sides do not share (OpenVPN refuses in silence, with no alert).
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -30,6 +30,9 @@ pub struct VpnHandshake {
     pub server_purpose: Option<Result<(), String>>,
     /// The leaf's subject, as OpenVPN prints it.
     pub server_subject: Option<String>,
+    /// When the chain was verified against the profile's CA (by this machine's clock): the
+    /// diagnosis verifies it again at the true time.
+    pub verified_at: SystemTime,
 }
 
 impl VpnHandshake {
@@ -88,6 +91,7 @@ pub async fn run(
         tls_version_max: tls.tls_version_max,
     };
     let report = openvpn::handshake(addr, transport, &profile, &opts).await;
+    let verified_at = SystemTime::now();
     let unanswered_hello = matches!(
         report.status,
         Status::Failed {
@@ -125,6 +129,7 @@ pub async fn run(
         name,
         server_purpose,
         server_subject,
+        verified_at,
     }
 }
 
