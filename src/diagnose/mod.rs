@@ -112,11 +112,12 @@ pub enum Code {
     VpnNoAnswer,
     VpnCertExpired,
     VpnCertNotYetValid,
+    VpnKeyDirection,
 }
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 49] = [
+    pub const ALL: [Code; 50] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -166,6 +167,7 @@ impl Code {
         Code::VpnNoAnswer,
         Code::VpnCertExpired,
         Code::VpnCertNotYetValid,
+        Code::VpnKeyDirection,
     ];
 
     /// Where a finding stands among those of the same severity: the causes people should
@@ -249,6 +251,7 @@ impl Code {
             Code::VpnNoAnswer => "vpn-no-answer",
             Code::VpnCertExpired => "vpn-cert-expired",
             Code::VpnCertNotYetValid => "vpn-cert-not-yet-valid",
+            Code::VpnKeyDirection => "vpn-key-direction",
         }
     }
 }

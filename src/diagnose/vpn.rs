@@ -1,6 +1,6 @@
 //! The VPN's own handshake (OpenVPN's control-channel TLS, run with the user's profile):
 //! `vpn-ca-mismatch`, `vpn-name-mismatch`, `vpn-client-cert-required`, `vpn-tls-version`,
-//! `vpn-no-answer`, `vpn-cert-expired`, `vpn-cert-not-yet-valid` (or `clock-skew` when the
+//! `vpn-no-answer`, `vpn-key-direction`, `vpn-cert-expired`, `vpn-cert-not-yet-valid` (or `clock-skew` when the
 //! chain verifies at the true time, as for HTTPS chains).
 //!
 //! Pure: the OpenVPN probes' handshake reports in, findings out. An OpenVPN server sends no
@@ -95,6 +95,7 @@ pub fn rules(
             None => None,
         };
         let found = dated
+            .or_else(|| key_direction(target, h))
             .or_else(|| ca_mismatch(target, h))
             .or_else(|| name_mismatch(target, h))
             .or_else(|| client_cert_required(target, h))
@@ -404,4 +405,29 @@ fn cert_dates(i: usize, target: &Target, h: &VpnHandshake, clock: &Clocked) -> O
             "the provider must renew the server's certificate: try another server, and download a fresh profile",
         )],
     )))
+}
+
+/// `vpn-key-direction`: the profile's tls-auth key went unanswered at the reset, and the same
+/// key with the other direction is answered: the profile's `key-direction` is wrong.
+fn key_direction(target: &Target, h: &VpnHandshake) -> Option<Found> {
+    let (word, other) = h.other_direction.as_ref()?;
+    other.server_session?;
+    Some((
+        Code::VpnKeyDirection,
+        format!(
+            "the profile's key-direction is wrong: the server {} on {} answers the tls-auth key only with `key-direction {word}`",
+            target.host,
+            over(&h.report)
+        ),
+        vec![
+            format!("with the profile's key direction: {}", h.report.summary()),
+            format!("with key-direction {word}: {}", other.summary()),
+        ],
+        vec![advice(
+            'x',
+            &format!(
+                "set `key-direction {word}` in the profile (or `tls-auth ta.key {word}`), or download a fresh profile"
+            ),
+        )],
+    ))
 }

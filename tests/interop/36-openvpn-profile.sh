@@ -8,7 +8,8 @@
 # serverAuth under remote-cert-tls server (vpn-name-mismatch); a client certificate required
 # (vpn-client-cert-required, and with the profile's <cert>/<key>: ok); tls-version-min 1.3
 # against a profile capped at 1.2 (vpn-tls-version); a tls-auth server and a profile without
-# its key, over UDP (vpn-no-answer); a server certificate expired / not yet valid with a real
+# its key, over UDP (vpn-no-answer), with the wrong key-direction (vpn-key-direction) and the
+# right one, inline (ok); a server certificate expired / not yet valid with a real
 # chronyd giving the true time (vpn-cert-expired / vpn-cert-not-yet-valid), and a valid one
 # seen by the binary under `faketime -f +3d` (clock-skew, with it as evidence). Every profile
 # has auth-user-pass and the servers an auth-user-pass-verify script that records each
@@ -119,6 +120,8 @@ profile certreq "remote 127.0.0.1 $R_UDP udp"
 profile withcert "remote 127.0.0.1 $R_UDP udp" "cert $K/client.crt" "key $K/client.key"
 profile capped "remote 127.0.0.1 $V_UDP udp" "tls-version-max 1.2"
 profile nokey "remote 127.0.0.1 $A_UDP udp"
+profile wrongdir "remote 127.0.0.1 $A_UDP udp" "tls-auth $K/ta.key 0"
+profile rightdir "remote 127.0.0.1 $A_UDP udp" "key-direction 1" "<tls-auth>" "$(cat "$K/ta.key")" "</tls-auth>"
 
 # run NAME [PREFIX...]: the binary on NAME.ovpn (under PREFIX, e.g. faketime), with $NTP_ARGS.
 run() {
@@ -205,6 +208,12 @@ if start_chronyd chrony-true; then
 else
   fail "chronyd (the true time) did not start"
 fi
+
+run wrongdir
+check "tls-auth with key-direction 0 against the server's 0: vpn-key-direction" only_vpn_code wrongdir vpn-key-direction
+check "  ... naming the direction that is answered" evidence_has wrongdir vpn-key-direction 'answers the tls-auth key only with `key-direction 1`'
+run rightdir
+check "  ... inline <tls-auth> with key-direction 1: ok" test "$(vpn rightdir status)" = ok
 
 check "no credentials were ever sent (the auth-user-pass-verify script saw no username)" test ! -s "$USERS"
 alive_all() {

@@ -2941,6 +2941,7 @@ fn with_handshake(
     let mut h = VpnHandshake {
         report: HandshakeReport::new(r.addr, transport, None),
         uncapped: None,
+        other_direction: None,
         name: None,
         server_purpose: None,
         server_subject: Some("CN=server".to_string()),
@@ -3079,6 +3080,24 @@ fn vpn_handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
                     .says(&["presents a certificate that is not yet valid"])
                     .shows(&["valid only from 2030-01-01"])
                     .fixes(&[key('o'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN tls-auth answered only with the other key direction")
+            .vpn(
+                ovpn_target("ovpn-dir", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), false, |h| {
+                    h.report.status = failed_at(VpnStep::Reset, timeout());
+                    h.report.acked_through = None;
+                    let mut other = h.report.clone();
+                    other.status = VpnStatus::Completed;
+                    other.server_session = Some([7; 8]);
+                    h.other_direction = Some((1, other));
+                })],
+            )
+            .expect(vec![
+                err("vpn-key-direction", "ovpn-dir")
+                    .says(&["key-direction is wrong", "`key-direction 1`"])
+                    .shows(&["with key-direction 1: OpenVPN TLS handshake completed"])
+                    .fixes(&[key('x'), key('r')]),
             ]),
         scenario(lab, "OpenVPN over UDP never answered: filtered or a key the server does not take")
             .vpn(

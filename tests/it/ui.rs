@@ -1710,6 +1710,7 @@ fn openvpn_handshake_in_the_reach_pane_and_its_details() {
     r.handshake = Some(Box::new(VpnHandshake {
         report,
         uncapped: None,
+        other_direction: None,
         name: None,
         server_purpose: None,
         server_subject: Some("CN=nl1.vpn.example.com".to_string()),

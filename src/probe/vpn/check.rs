@@ -15,6 +15,7 @@ use super::openvpn::{
 };
 use crate::config::TlsWrap;
 use crate::config::ovpn::{OvpnTls, X509NameCheck, X509NameKind};
+use crate::config::static_key::Direction;
 
 /// One OpenVPN probe's handshake, with the checks on the leaf.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,10 @@ pub struct VpnHandshake {
     /// The same handshake without the profile's `tls-version-max`, when the capped one went
     /// unanswered after the ClientHello.
     pub uncapped: Option<HandshakeReport>,
+    /// With tls-auth, when the profile's key went unanswered at the reset: the same handshake
+    /// with the other key direction (`key-direction 0` or `1`, as a profile says it) and its
+    /// report. An answer then proves the profile's direction wrong.
+    pub other_direction: Option<(u8, HandshakeReport)>,
     /// The profile's `verify-x509-name`, against the leaf: `None` when the profile has none or
     /// no leaf arrived; `Some(Err(why))` when it does not hold.
     pub name: Option<Result<(), String>>,
@@ -92,6 +97,39 @@ pub async fn run(
     };
     let report = openvpn::handshake(addr, transport, &profile, &opts).await;
     let verified_at = SystemTime::now();
+    let unanswered_reset = report.server_session.is_none()
+        && matches!(
+            report.status,
+            Status::Failed {
+                step: Step::Reset,
+                failure: Failure::Timeout { .. } | Failure::Closed | Failure::ConnectionReset
+            }
+        );
+    let other_direction = match wrap {
+        Some(TlsWrap::Auth {
+            key,
+            direction,
+            digest,
+        }) if unanswered_reset => {
+            let (flipped, word) = match direction {
+                Direction::Inverse => (Direction::Normal, 0),
+                Direction::Normal | Direction::Bidirectional => (Direction::Inverse, 1),
+            };
+            let other = HandshakeProfile {
+                wrap: Some(TlsWrap::Auth {
+                    key: key.clone(),
+                    direction: flipped,
+                    digest: *digest,
+                }),
+                ..profile.clone()
+            };
+            Some((
+                word,
+                openvpn::handshake(addr, transport, &other, &opts).await,
+            ))
+        }
+        _ => None,
+    };
     let unanswered_hello = matches!(
         report.status,
         Status::Failed {
@@ -126,6 +164,7 @@ pub async fn run(
     VpnHandshake {
         report,
         uncapped,
+        other_direction,
         name,
         server_purpose,
         server_subject,
