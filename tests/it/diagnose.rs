@@ -2964,7 +2964,38 @@ fn timeout() -> VpnFailure {
 }
 
 fn vpn_handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
+    // Valid from 1 h from now by this clock, which is 3 h behind: valid at the true time.
+    let (fresh_chain, _) = lab
+        .pki
+        .chain(&LeafSpec::localhost().valid(time::Duration::hours(1), time::Duration::days(30)));
+    let mut clocked = ovpn_target("ovpn-clock", false);
+    clocked.ovpn_tls = Some(Box::new(tlsdoctor_tui::config::ovpn::OvpnTls {
+        ca_pem: lab.pki.root.pem.clone().into_bytes(),
+        ..Default::default()
+    }));
     vec![
+        scenario(lab, "OpenVPN server certificate not yet valid only by this clock (3 h behind)")
+            .ntp(vec![Ok(offset(3 * HOUR))])
+            .sync(timedatectl(true))
+            .vpn(
+                clocked,
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    let why = "a certificate is valid only from (in an hour)";
+                    h.report.chain = fresh_chain;
+                    h.report.ca = Some(CaVerdict::NotVerified(why.into()));
+                    h.report.status =
+                        failed_at(VpnStep::Verify, VpnFailure::NotVerified(why.into()));
+                })],
+            )
+            .expect(vec![
+                err("clock-skew", "*")
+                    .shows(&[
+                        "ovpn-clock: the OpenVPN server certificate of ovpn-clock.example.com (OpenVPN UDP 1194) looks not yet valid only because this clock is wrong",
+                        "at the true time the certificate verifies with the profile's CA",
+                    ])
+                    .fixes(&[cmd('t', SUDO_SET_NTP), key('r')]),
+            ])
+            .not(&["vpn-cert-not-yet-valid", "vpn-ca-mismatch"]),
         scenario(lab, "OpenVPN handshake completes with the profile's CA")
             .vpn(
                 ovpn_target("ovpn-ok", true),
