@@ -113,11 +113,12 @@ pub enum Code {
     VpnCertExpired,
     VpnCertNotYetValid,
     VpnKeyDirection,
+    VpnFragmentsDropped,
 }
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 50] = [
+    pub const ALL: [Code; 51] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -168,6 +169,7 @@ impl Code {
         Code::VpnCertExpired,
         Code::VpnCertNotYetValid,
         Code::VpnKeyDirection,
+        Code::VpnFragmentsDropped,
     ];
 
     /// Where a finding stands among those of the same severity: the causes people should
@@ -252,6 +254,7 @@ impl Code {
             Code::VpnCertExpired => "vpn-cert-expired",
             Code::VpnCertNotYetValid => "vpn-cert-not-yet-valid",
             Code::VpnKeyDirection => "vpn-key-direction",
+            Code::VpnFragmentsDropped => "vpn-fragments-dropped",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The VPN's own handshake (OpenVPN's control-channel TLS, run with the user's profile):
 //! `vpn-ca-mismatch`, `vpn-name-mismatch`, `vpn-client-cert-required`, `vpn-tls-version`,
-//! `vpn-no-answer`, `vpn-key-direction`, `vpn-cert-expired`, `vpn-cert-not-yet-valid` (or `clock-skew` when the
+//! `vpn-no-answer`, `vpn-key-direction`, `vpn-fragments-dropped`, `vpn-cert-expired`, `vpn-cert-not-yet-valid` (or `clock-skew` when the
 //! chain verifies at the true time, as for HTTPS chains).
 //!
 //! Pure: the OpenVPN probes' handshake reports in, findings out. An OpenVPN server sends no
@@ -100,6 +100,7 @@ pub fn rules(
             .or_else(|| name_mismatch(target, h))
             .or_else(|| client_cert_required(target, h))
             .or_else(|| tls_version(target, h))
+            .or_else(|| fragments_dropped(target, h))
             .or_else(|| no_answer(target, r, h, results).filter(|_| !udp_blocked));
         if let Some((code, summary, mut ev, mut fixes)) = found {
             ev.extend(evidence(h).into_iter().skip(1));
@@ -429,5 +430,91 @@ fn key_direction(target: &Target, h: &VpnHandshake) -> Option<Found> {
                 "set `key-direction {word}` in the profile (or `tls-auth ta.key {word}`), or download a fresh profile"
             ),
         )],
+    ))
+}
+
+/// Our ClientHello was acknowledged (every packet of it) and the server's answer never came:
+/// its first flight, which carries the certificate, is the large packet that is lost.
+fn hello_acked_answer_lost(r: &HandshakeReport) -> bool {
+    r.transport == Transport::Udp
+        && matches!(
+            r.status,
+            Status::Failed {
+                step: Step::ClientHello,
+                failure: Failure::Timeout { .. }
+            }
+        )
+        && !r.client_hello_msgs.is_empty()
+        && r.client_hello_msgs.iter().all(|m| !r.unacked.contains(m))
+        && r.negotiated.is_none()
+}
+
+/// The largest datagram we sent.
+fn largest_sent(r: &HandshakeReport) -> usize {
+    r.packets
+        .iter()
+        .filter(|p| p.direction == crate::probe::vpn::openvpn::Direction::Sent)
+        .map(|p| p.wire_len)
+        .max()
+        .unwrap_or(0)
+}
+
+/// `vpn-fragments-dropped`: the handshake starts and stalls at its first large packets — our
+/// ClientHello's first packet is never acknowledged while a small ClientHello is, or the
+/// server acknowledges our ClientHello and its certificate flight never arrives.
+fn fragments_dropped(target: &Target, h: &VpnHandshake) -> Option<Found> {
+    let r = &h.report;
+    let mut ev = vec![h.report.summary()];
+    let summary = if let Some(small) = &h.small_hello {
+        let small_ok = small.completed() || hello_acked_answer_lost(small);
+        if !small_ok {
+            return None;
+        }
+        ev.push(format!(
+            "our ClientHello of {} bytes went in packets of up to {} bytes and was never acknowledged",
+            r.client_hello_len,
+            largest_sent(r)
+        ));
+        ev.push(format!(
+            "with a small ClientHello ({} bytes, no post-quantum key share): {}",
+            small.client_hello_len,
+            small.summary()
+        ));
+        if hello_acked_answer_lost(small) {
+            ev.push("the small ClientHello was acknowledged, and the server's certificate flight never arrived: large datagrams are lost both ways".to_string());
+        }
+        format!(
+            "the path to {} drops large UDP datagrams: OpenVPN's packets of {} bytes never arrive (UDP {})",
+            target.host,
+            largest_sent(r),
+            r.addr.port()
+        )
+    } else if hello_acked_answer_lost(r) {
+        ev.push(format!(
+            "the server acknowledged our ClientHello ({} bytes), and its answer (the certificate flight, the largest packets of the handshake) never arrived",
+            r.client_hello_len
+        ));
+        format!(
+            "the path to {} drops large UDP datagrams: the server's certificate flight never arrives (UDP {})",
+            target.host,
+            r.addr.port()
+        )
+    } else {
+        return None;
+    };
+    Some((
+        Code::VpnFragmentsDropped,
+        summary,
+        ev,
+        vec![
+            advice(
+                'o',
+                "use OpenVPN over TCP (often port 443), which is not affected",
+            ),
+            advice(
+                'm',
+                "or lower the packet size in the profile: `tun-mtu 1300` and `mssfix 1200` (and `tls-mtu 1000`)",
+            ),
+        ],
     ))
 }

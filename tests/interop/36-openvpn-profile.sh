@@ -11,7 +11,8 @@
 # its key, over UDP (vpn-no-answer), with the wrong key-direction (vpn-key-direction) and the
 # right one, inline (ok); a server certificate expired / not yet valid with a real
 # chronyd giving the true time (vpn-cert-expired / vpn-cert-not-yet-valid), and a valid one
-# seen by the binary under `faketime -f +3d` (clock-skew, with it as evidence). Every profile
+# seen by the binary under `faketime -f +3d` (clock-skew, with it as evidence); a UDP relay
+# that drops datagrams over 1000 bytes (vpn-fragments-dropped). Every profile
 # has auth-user-pass and the servers an auth-user-pass-verify script that records each
 # username: the file must stay empty.
 # Run by run.sh (BIN, WORK and lib.sh's helpers); run directly, it runs itself through run.sh.
@@ -214,6 +215,50 @@ check "tls-auth with key-direction 0 against the server's 0: vpn-key-direction" 
 check "  ... naming the direction that is answered" evidence_has wrongdir vpn-key-direction 'answers the tls-auth key only with `key-direction 1`'
 run rightdir
 check "  ... inline <tls-auth> with key-direction 1: ok" test "$(vpn rightdir status)" = ok
+
+# --- a path that drops large UDP datagrams ----------------------------------------------------
+# A UDP relay in front of the good server that drops every datagram over 1000 bytes, both ways.
+RELAY_PY='
+import select, socket, sys
+port, upstream = int(sys.argv[1]), int(sys.argv[2])
+front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+front.bind(("127.0.0.1", port))
+back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+back.connect(("127.0.0.1", upstream))
+client = None
+print("ready", flush=True)
+while True:
+    ready, _, _ = select.select([front, back], [], [])
+    if front in ready:
+        data, client = front.recvfrom(65535)
+        if len(data) > 1000:
+            print("dropped client datagram of", len(data), flush=True)
+        else:
+            back.send(data)
+    if back in ready:
+        try:
+            data = back.recv(65535)
+        except OSError:
+            continue
+        if len(data) > 1000:
+            print("dropped server datagram of", len(data), flush=True)
+        elif client:
+            front.sendto(data, client)
+'
+SMALL=$(free_port udp)
+spawn small-relay "$PYTHON" -u -c "$RELAY_PY" "$SMALL" "$G_UDP"
+relay_ready() { grep -q '^ready' "$WORK/logs/small-relay.log" 2>/dev/null; }
+if wait_for 10 relay_ready; then
+  profile smallpath "remote 127.0.0.1 $SMALL udp"
+  run smallpath
+  check "a path that drops datagrams over 1000 bytes: vpn-fragments-dropped" only_vpn_code smallpath vpn-fragments-dropped
+  check "  ... with the sizes seen, and the small ClientHello tried" \
+    evidence_has smallpath vpn-fragments-dropped 'packets of up to 1[0-9]{3} bytes and was never acknowledged'
+  check "  ... the relay dropped large datagrams both ways" \
+    grep -q '^dropped server datagram' "$WORK/logs/small-relay.log"
+else
+  fail "the UDP relay did not start within 10 s"
+fi
 
 check "no credentials were ever sent (the auth-user-pass-verify script saw no username)" test ! -s "$USERS"
 alive_all() {

@@ -2942,6 +2942,7 @@ fn with_handshake(
         report: HandshakeReport::new(r.addr, transport, None),
         uncapped: None,
         other_direction: None,
+        small_hello: None,
         name: None,
         server_purpose: None,
         server_subject: Some("CN=server".to_string()),
@@ -3129,6 +3130,32 @@ fn vpn_handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
                     .says(&["key-direction is wrong", "`key-direction 1`"])
                     .shows(&["with key-direction 1: OpenVPN TLS handshake completed"])
                     .fixes(&[key('x'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN over UDP: the large ClientHello is lost, a small one is not")
+            .vpn(
+                ovpn_target("ovpn-mtu", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    h.report.status = failed_at(VpnStep::ClientHello, timeout());
+                    h.report.acked_through = Some(0);
+                    h.report.client_hello_msgs = vec![1, 2];
+                    h.report.client_hello_len = 1500;
+                    h.report.unacked = vec![1, 2];
+                    let mut small = h.report.clone();
+                    small.status = VpnStatus::Completed;
+                    small.client_hello_msgs = vec![1];
+                    small.client_hello_len = 300;
+                    small.unacked.clear();
+                    h.small_hello = Some(small);
+                })],
+            )
+            .expect(vec![
+                err("vpn-fragments-dropped", "ovpn-mtu")
+                    .says(&["drops large UDP datagrams"])
+                    .shows(&[
+                        "our ClientHello of 1500 bytes",
+                        "with a small ClientHello (300 bytes, no post-quantum key share): OpenVPN TLS handshake completed",
+                    ])
+                    .fixes(&[key('o'), key('m'), key('r')]),
             ]),
         scenario(lab, "OpenVPN over UDP never answered: filtered or a key the server does not take")
             .vpn(

@@ -28,6 +28,9 @@ pub struct VpnHandshake {
     /// with the other key direction (`key-direction 0` or `1`, as a profile says it) and its
     /// report. An answer then proves the profile's direction wrong.
     pub other_direction: Option<(u8, HandshakeReport)>,
+    /// Over UDP, when our large (post-quantum) ClientHello, in two packets, was never
+    /// acknowledged: the same handshake with a small ClientHello, in one.
+    pub small_hello: Option<HandshakeReport>,
     /// The profile's `verify-x509-name`, against the leaf: `None` when the profile has none or
     /// no leaf arrived; `Some(Err(why))` when it does not hold.
     pub name: Option<Result<(), String>>,
@@ -140,9 +143,29 @@ pub async fn run(
     let uncapped = if unanswered_hello && tls.tls_version_max.is_some() {
         let lifted = HandshakeProfile {
             tls_version_max: None,
-            ..profile
+            ..profile.clone()
         };
         Some(openvpn::handshake(addr, transport, &lifted, &opts).await)
+    } else {
+        None
+    };
+    let large_hello_lost = transport == Transport::Udp
+        && report.client_hello_msgs.len() > 1
+        && report
+            .client_hello_msgs
+            .iter()
+            .any(|m| report.unacked.contains(m))
+        && matches!(
+            report.status,
+            Status::Failed {
+                step: Step::ClientHello,
+                failure: Failure::Timeout { .. }
+            }
+        );
+    let small_hello = if large_hello_lost && uncapped.is_none() {
+        let mut small = opts.clone();
+        small.post_quantum = false;
+        Some(openvpn::handshake(addr, transport, &profile, &small).await)
     } else {
         None
     };
@@ -165,6 +188,7 @@ pub async fn run(
         report,
         uncapped,
         other_direction,
+        small_hello,
         name,
         server_purpose,
         server_subject,
