@@ -114,11 +114,12 @@ pub enum Code {
     VpnCertNotYetValid,
     VpnKeyDirection,
     VpnFragmentsDropped,
+    VpnKeyMismatch,
 }
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 51] = [
+    pub const ALL: [Code; 52] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -170,6 +171,7 @@ impl Code {
         Code::VpnCertNotYetValid,
         Code::VpnKeyDirection,
         Code::VpnFragmentsDropped,
+        Code::VpnKeyMismatch,
     ];
 
     /// Where a finding stands among those of the same severity: the causes people should
@@ -255,6 +257,7 @@ impl Code {
             Code::VpnCertNotYetValid => "vpn-cert-not-yet-valid",
             Code::VpnKeyDirection => "vpn-key-direction",
             Code::VpnFragmentsDropped => "vpn-fragments-dropped",
+            Code::VpnKeyMismatch => "vpn-key-mismatch",
         }
     }
 }

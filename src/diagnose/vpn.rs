@@ -1,6 +1,6 @@
 //! The VPN's own handshake (OpenVPN's control-channel TLS, run with the user's profile):
 //! `vpn-ca-mismatch`, `vpn-name-mismatch`, `vpn-client-cert-required`, `vpn-tls-version`,
-//! `vpn-no-answer`, `vpn-key-direction`, `vpn-fragments-dropped`, `vpn-cert-expired`, `vpn-cert-not-yet-valid` (or `clock-skew` when the
+//! `vpn-no-answer`, `vpn-key-direction`, `vpn-key-mismatch`, `vpn-fragments-dropped`, `vpn-cert-expired`, `vpn-cert-not-yet-valid` (or `clock-skew` when the
 //! chain verifies at the true time, as for HTTPS chains).
 //!
 //! Pure: the OpenVPN probes' handshake reports in, findings out. An OpenVPN server sends no
@@ -96,6 +96,7 @@ pub fn rules(
         };
         let found = dated
             .or_else(|| key_direction(target, h))
+            .or_else(|| key_mismatch(target, h))
             .or_else(|| ca_mismatch(target, h))
             .or_else(|| name_mismatch(target, h))
             .or_else(|| client_cert_required(target, h))
@@ -516,5 +517,31 @@ fn fragments_dropped(target: &Target, h: &VpnHandshake) -> Option<Found> {
                 "or lower the packet size in the profile: `tun-mtu 1300` and `mssfix 1200` (and `tls-mtu 1000`)",
             ),
         ],
+    ))
+}
+
+/// `vpn-key-mismatch`: the profile's tls-auth/tls-crypt key goes unanswered at the reset (in
+/// both directions, for tls-auth), and the same reset without any key is answered: the server
+/// does not use this key.
+fn key_mismatch(target: &Target, h: &VpnHandshake) -> Option<Found> {
+    let bare = h.unsigned.as_ref()?;
+    bare.server_session?;
+    let kind = h.report.wrap.unwrap_or("tls-auth/tls-crypt");
+    let mut ev = vec![
+        format!("with the profile's {kind} key: {}", h.report.summary()),
+        format!("without a key: {}", bare.summary()),
+    ];
+    if let Some((word, other)) = &h.other_direction {
+        ev.push(format!("with key-direction {word}: {}", other.summary()));
+    }
+    Some((
+        Code::VpnKeyMismatch,
+        format!(
+            "the server {} on {} does not take the profile's {kind} key: it answers a reset without one",
+            target.host,
+            over(&h.report)
+        ),
+        ev,
+        vec![fresh_profile()],
     ))
 }

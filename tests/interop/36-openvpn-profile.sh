@@ -9,7 +9,8 @@
 # (vpn-client-cert-required, and with the profile's <cert>/<key>: ok); tls-version-min 1.3
 # against a profile capped at 1.2 (vpn-tls-version); a tls-auth server and a profile without
 # its key, over UDP (vpn-no-answer), with the wrong key-direction (vpn-key-direction) and the
-# right one, inline (ok); a server certificate expired / not yet valid with a real
+# right one, inline (ok), and a tls-auth key against a server without one (vpn-key-mismatch); a
+# server certificate expired / not yet valid with a real
 # chronyd giving the true time (vpn-cert-expired / vpn-cert-not-yet-valid), and a valid one
 # seen by the binary under `faketime -f +3d` (clock-skew, with it as evidence); a UDP relay
 # that drops datagrams over 1000 bytes (vpn-fragments-dropped). Every profile
@@ -215,6 +216,10 @@ check "tls-auth with key-direction 0 against the server's 0: vpn-key-direction" 
 check "  ... naming the direction that is answered" evidence_has wrongdir vpn-key-direction 'answers the tls-auth key only with `key-direction 1`'
 run rightdir
 check "  ... inline <tls-auth> with key-direction 1: ok" test "$(vpn rightdir status)" = ok
+profile extrakey "remote 127.0.0.1 $G_UDP udp" "key-direction 1" "<tls-auth>" "$(cat "$K/ta.key")" "</tls-auth>"
+run extrakey
+check "a tls-auth key against a server without tls-auth: vpn-key-mismatch" only_vpn_code extrakey vpn-key-mismatch
+check "  ... the reset without a key is answered" evidence_has extrakey vpn-key-mismatch 'without a key: OpenVPN TLS handshake completed'
 
 # --- a path that drops large UDP datagrams ----------------------------------------------------
 # A UDP relay in front of the good server that drops every datagram over 1000 bytes, both ways.

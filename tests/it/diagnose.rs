@@ -2942,6 +2942,7 @@ fn with_handshake(
         report: HandshakeReport::new(r.addr, transport, None),
         uncapped: None,
         other_direction: None,
+        unsigned: None,
         small_hello: None,
         name: None,
         server_purpose: None,
@@ -3156,6 +3157,27 @@ fn vpn_handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
                         "with a small ClientHello (300 bytes, no post-quantum key share): OpenVPN TLS handshake completed",
                     ])
                     .fixes(&[key('o'), key('m'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN server answers without the profile's tls-auth key")
+            .vpn(
+                ovpn_target("ovpn-key", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), false, |h| {
+                    h.report.status = failed_at(VpnStep::Reset, timeout());
+                    h.report.wrap = Some("tls-auth");
+                    h.report.acked_through = None;
+                    let mut other = h.report.clone();
+                    other.wrap = None;
+                    other.status = VpnStatus::Completed;
+                    other.server_session = Some([7; 8]);
+                    h.other_direction = Some((0, h.report.clone()));
+                    h.unsigned = Some(other);
+                })],
+            )
+            .expect(vec![
+                err("vpn-key-mismatch", "ovpn-key")
+                    .says(&["does not take the profile's tls-auth key"])
+                    .shows(&["without a key: OpenVPN TLS handshake completed", "with key-direction 0"])
+                    .fixes(&[key('d'), key('r')]),
             ]),
         scenario(lab, "OpenVPN over UDP never answered: filtered or a key the server does not take")
             .vpn(

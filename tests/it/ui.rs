@@ -1711,6 +1711,7 @@ fn openvpn_handshake_in_the_reach_pane_and_its_details() {
         report,
         uncapped: None,
         other_direction: None,
+        unsigned: None,
         small_hello: None,
         name: None,
         server_purpose: None,

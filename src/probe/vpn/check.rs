@@ -28,6 +28,9 @@ pub struct VpnHandshake {
     /// with the other key direction (`key-direction 0` or `1`, as a profile says it) and its
     /// report. An answer then proves the profile's direction wrong.
     pub other_direction: Option<(u8, HandshakeReport)>,
+    /// When the profile's key went unanswered at the reset: the same handshake without any
+    /// tls-auth/tls-crypt. An answer then proves the key is one the server does not use.
+    pub unsigned: Option<HandshakeReport>,
     /// Over UDP, when our large (post-quantum) ClientHello, in two packets, was never
     /// acknowledged: the same handshake with a small ClientHello, in one.
     pub small_hello: Option<HandshakeReport>,
@@ -108,31 +111,46 @@ pub async fn run(
                 failure: Failure::Timeout { .. } | Failure::Closed | Failure::ConnectionReset
             }
         );
-    let other_direction = match wrap {
-        Some(TlsWrap::Auth {
-            key,
-            direction,
-            digest,
-        }) if unanswered_reset => {
-            let (flipped, word) = match direction {
-                Direction::Inverse => (Direction::Normal, 0),
-                Direction::Normal | Direction::Bidirectional => (Direction::Inverse, 1),
-            };
-            let other = HandshakeProfile {
-                wrap: Some(TlsWrap::Auth {
-                    key: key.clone(),
-                    direction: flipped,
-                    digest: *digest,
-                }),
-                ..profile.clone()
-            };
-            Some((
-                word,
-                openvpn::handshake(addr, transport, &other, &opts).await,
-            ))
+    let other_direction = async {
+        match wrap {
+            Some(TlsWrap::Auth {
+                key,
+                direction,
+                digest,
+            }) if unanswered_reset => {
+                let (flipped, word) = match direction {
+                    Direction::Inverse => (Direction::Normal, 0),
+                    Direction::Normal | Direction::Bidirectional => (Direction::Inverse, 1),
+                };
+                let other = HandshakeProfile {
+                    wrap: Some(TlsWrap::Auth {
+                        key: key.clone(),
+                        direction: flipped,
+                        digest: *digest,
+                    }),
+                    ..profile.clone()
+                };
+                Some((
+                    word,
+                    openvpn::handshake(addr, transport, &other, &opts).await,
+                ))
+            }
+            _ => None,
         }
-        _ => None,
     };
+    // The profile signs and nothing answers: without the key, at the same time.
+    let unsigned = async {
+        if wrap.is_none() || !unanswered_reset {
+            return None;
+        }
+        let bare = HandshakeProfile {
+            wrap: None,
+            ..profile.clone()
+        };
+        Some(openvpn::handshake(addr, transport, &bare, &opts).await)
+    };
+    let (other_direction, unsigned) =
+        Box::pin(futures::future::join(other_direction, unsigned)).await;
     let unanswered_hello = matches!(
         report.status,
         Status::Failed {
@@ -188,6 +206,7 @@ pub async fn run(
         report,
         uncapped,
         other_direction,
+        unsigned,
         small_hello,
         name,
         server_purpose,
