@@ -143,6 +143,7 @@ pub fn internal_error(id: ProbeId, config: &Config, why: &str, start: Instant) -
                         detail: msg.clone(),
                         took,
                         via: None,
+                        handshake: None,
                     })
                 })
                 .collect(),

@@ -101,6 +101,9 @@ pub struct Target {
     /// The keys of a WireGuard client config (`--wg`): its WireGuard probes make a real
     /// handshake instead of an initiation-shaped packet.
     pub wg_keys: Option<WgKeys>,
+    /// The TLS side of an OpenVPN profile (`--ovpn` with a CA): its OpenVPN probes also run
+    /// the real control-channel TLS handshake.
+    pub ovpn_tls: Option<Box<ovpn::OvpnTls>>,
 }
 
 impl Target {
@@ -121,6 +124,7 @@ impl Target {
             alternative_of: None,
             proxy: None,
             wg_keys: None,
+            ovpn_tls: None,
         }
     }
 
@@ -673,6 +677,7 @@ impl Config {
                 alternative_of: None,
                 proxy: None,
                 wg_keys: None,
+                ovpn_tls: None,
             });
         }
         Ok(Config {

@@ -1,6 +1,7 @@
 //! OpenVPN client profiles (`.ovpn`): what `--ovpn FILE` imports (the remotes, the proto, the
 //! tls-auth / tls-crypt key and its direction) as a target with its OpenVPN probes.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::static_key::{Digest, Direction, KeyDirection, StaticKey, TlsWrap};
@@ -37,6 +38,99 @@ impl Proto {
     }
 }
 
+/// A TLS version as `tls-version-min` / `tls-version-max` name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TlsVersion {
+    Tls10,
+    Tls11,
+    Tls12,
+    Tls13,
+}
+
+impl TlsVersion {
+    /// `"1.0"` … `"1.3"`, as in a profile.
+    pub fn parse(word: &str) -> Option<Self> {
+        Some(match word {
+            "1.0" => TlsVersion::Tls10,
+            "1.1" => TlsVersion::Tls11,
+            "1.2" => TlsVersion::Tls12,
+            "1.3" => TlsVersion::Tls13,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for TlsVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TlsVersion::Tls10 => "1.0",
+            TlsVersion::Tls11 => "1.1",
+            TlsVersion::Tls12 => "1.2",
+            TlsVersion::Tls13 => "1.3",
+        })
+    }
+}
+
+/// A client certificate and its key, PEM, as a profile's `<cert>` and `<key>`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientIdentity {
+    pub cert_pem: Vec<u8>,
+    pub key_pem: Vec<u8>,
+}
+
+impl fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClientIdentity(certificate and key, not shown)")
+    }
+}
+
+/// How `verify-x509-name` compares its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum X509NameKind {
+    /// The whole subject, as OpenVPN prints it (`C=KG, ST=NA, CN=Server-1`): the default.
+    Subject,
+    /// The common name, exactly.
+    Name,
+    /// The common name starts with it.
+    NamePrefix,
+}
+
+impl X509NameKind {
+    /// The word in a profile.
+    pub fn word(self) -> &'static str {
+        match self {
+            X509NameKind::Subject => "subject",
+            X509NameKind::Name => "name",
+            X509NameKind::NamePrefix => "name-prefix",
+        }
+    }
+}
+
+/// A profile's `verify-x509-name NAME [TYPE]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct X509NameCheck {
+    pub name: String,
+    pub kind: X509NameKind,
+}
+
+/// The TLS side of a client profile: what the real control-channel handshake needs, and what
+/// OpenVPN checks on the server's certificate. `auth-user-pass` is only recognised: the
+/// check ends with the TLS handshake, before any credentials.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OvpnTls {
+    /// `<ca>` or `ca FILE`, PEM: the only roots the server's chain is verified against.
+    pub ca_pem: Vec<u8>,
+    /// `<cert>` and `<key>` (inline or files).
+    pub client: Option<ClientIdentity>,
+    pub tls_version_min: Option<TlsVersion>,
+    pub tls_version_max: Option<TlsVersion>,
+    pub verify_x509_name: Option<X509NameCheck>,
+    /// `remote-cert-tls server`: the leaf must carry the serverAuth extended key usage.
+    pub remote_cert_tls_server: bool,
+    /// `auth-user-pass`: the server wants a username and password (never sent).
+    pub auth_user_pass: bool,
+}
+
 /// One `remote` of a profile, with the profile's defaults filled in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Remote {
@@ -58,6 +152,8 @@ pub struct Profile {
     pub key_file: Option<PathBuf>,
     /// `key-direction`, or the direction argument of `tls-auth`.
     pub key_direction: Option<u8>,
+    /// The CA, client certificate, TLS versions and server-certificate checks.
+    pub tls: OvpnTls,
 }
 
 /// Reads an OpenVPN client profile. Errors name the file and line and say what to do.
@@ -98,6 +194,8 @@ pub fn parse_profile(text: &str, path: &Path) -> Result<Profile, String> {
     let mut tls_crypt: Option<KeySource> = None;
     let mut key_direction: Option<(u8, usize)> = None;
     let mut digest = Digest::default();
+    let mut pem_files: Vec<(&'static str, PathBuf, usize)> = Vec::new();
+    let mut tls = OvpnTls::default();
 
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
@@ -233,6 +331,82 @@ pub fn parse_profile(text: &str, path: &Path) -> Result<Profile, String> {
                     )
                 })?;
             }
+            "ca" | "cert" | "key" => {
+                let file = args.first().ok_or_else(|| {
+                    err(
+                        n,
+                        &format!("`{directive}` needs a file (or an inline <{directive}> block)"),
+                    )
+                })?;
+                if file != "[inline]" {
+                    let tag = match directive {
+                        "ca" => "ca",
+                        "cert" => "cert",
+                        _ => "key",
+                    };
+                    pem_files.retain(|(t, _, _)| *t != tag);
+                    pem_files.push((tag, PathBuf::from(file), n));
+                }
+            }
+            "tls-version-min" | "tls-version-max" => {
+                let v = args.first().ok_or_else(|| {
+                    err(
+                        n,
+                        &format!("`{directive}` needs a version: 1.0, 1.1, 1.2 or 1.3"),
+                    )
+                })?;
+                let version = TlsVersion::parse(v).ok_or_else(|| {
+                    err(
+                        n,
+                        &format!("bad TLS version {}: use 1.0, 1.1, 1.2 or 1.3", quote(v)),
+                    )
+                })?;
+                if directive == "tls-version-min" {
+                    tls.tls_version_min = Some(version);
+                } else {
+                    tls.tls_version_max = Some(version);
+                }
+            }
+            "verify-x509-name" => {
+                let name = args.first().ok_or_else(|| {
+                    err(
+                        n,
+                        "`verify-x509-name` needs the server's name, as in `verify-x509-name vpn.example.com name`",
+                    )
+                })?;
+                let kind = match args.get(1).map(String::as_str) {
+                    None | Some("subject") => X509NameKind::Subject,
+                    Some("name") => X509NameKind::Name,
+                    Some("name-prefix") => X509NameKind::NamePrefix,
+                    Some(other) => {
+                        return Err(err(
+                            n,
+                            &format!(
+                                "bad verify-x509-name type {}: use subject, name or name-prefix",
+                                quote(other)
+                            ),
+                        ));
+                    }
+                };
+                tls.verify_x509_name = Some(X509NameCheck {
+                    name: clean(name),
+                    kind,
+                });
+            }
+            "remote-cert-tls" => match args.first().map(String::as_str) {
+                Some("server") => tls.remote_cert_tls_server = true,
+                Some("client") => return Err(err(n, SERVER_CONFIG)),
+                other => {
+                    return Err(err(
+                        n,
+                        &format!(
+                            "bad remote-cert-tls {}: a client profile says `remote-cert-tls server`",
+                            quote(other.unwrap_or(""))
+                        ),
+                    ));
+                }
+            },
+            "auth-user-pass" => tls.auth_user_pass = true,
             "secret" => {
                 return Err(err(
                     n,
@@ -339,12 +513,88 @@ pub fn parse_profile(text: &str, path: &Path) -> Result<Profile, String> {
     } else {
         (None, None, key_direction.map(|k| k.0))
     };
+    let pem_of = |tag: &str| -> Result<Option<(Vec<u8>, usize)>, String> {
+        if let Some((_, file, n)) = pem_files.iter().find(|(t, _, _)| *t == tag) {
+            let full = if file.is_relative() {
+                path.parent().unwrap_or(Path::new(".")).join(file)
+            } else {
+                file.clone()
+            };
+            let kind = if tag == "ca" {
+                super::file::FileKind::CaBundle
+            } else {
+                super::file::FileKind::Profile
+            };
+            let text = super::file::read_text(&full, kind)
+                .map_err(|e| err(*n, &format!("`{tag}`: {e}")))?;
+            return Ok(Some((text.into_bytes(), *n)));
+        }
+        Ok(inline
+            .iter()
+            .find(|(t, _, _)| t == tag)
+            .map(|(_, start, body)| (body.clone().into_bytes(), *start)))
+    };
+    if let Some((pem, n)) = pem_of("ca")? {
+        let certs = pem_certs(&pem).map_err(|e| err(n, &format!("the CA (<ca>) {e}")))?;
+        if certs == 0 {
+            return Err(err(
+                n,
+                "the CA (<ca>) holds no certificate: give the CA certificate of your VPN provider (-----BEGIN CERTIFICATE-----)",
+            ));
+        }
+        tls.ca_pem = pem;
+    }
+    match (pem_of("cert")?, pem_of("key")?) {
+        (Some((cert_pem, cn)), Some((key_pem, kn))) => {
+            let certs = pem_certs(&cert_pem)
+                .map_err(|e| err(cn, &format!("the client certificate (<cert>) {e}")))?;
+            if certs == 0 {
+                return Err(err(
+                    cn,
+                    "the client certificate (<cert>) holds no certificate",
+                ));
+            }
+            {
+                use rustls::pki_types::PrivateKeyDer;
+                use rustls::pki_types::pem::PemObject;
+                PrivateKeyDer::from_pem_slice(&key_pem).map_err(|_| {
+                    err(
+                        kn,
+                        "the client key (<key>) holds no private key that parses (PEM: -----BEGIN PRIVATE KEY-----)",
+                    )
+                })?;
+            }
+            tls.client = Some(ClientIdentity { cert_pem, key_pem });
+        }
+        (Some((_, n)), None) => {
+            return Err(err(
+                n,
+                "a client certificate (<cert>) without its key (<key>)",
+            ));
+        }
+        (None, Some((_, n))) => {
+            return Err(err(
+                n,
+                "a client key (<key>) without its certificate (<cert>)",
+            ));
+        }
+        (None, None) => {}
+    }
+    if let (Some(min), Some(max)) = (tls.tls_version_min, tls.tls_version_max)
+        && min > max
+    {
+        return Err(format!(
+            "--ovpn {}: tls-version-min {min} is above tls-version-max {max}: no TLS version is left",
+            path.display()
+        ));
+    }
     Ok(Profile {
         path: path.to_path_buf(),
         remotes,
         wrap,
         key_file,
         key_direction: direction,
+        tls,
     })
 }
 
@@ -384,8 +634,22 @@ impl Profile {
             alternative_of: None,
             proxy: None,
             wg_keys: None,
+            ovpn_tls: Some(Box::new(self.tls.clone())).filter(|t| !t.ca_pem.is_empty()),
         }
     }
+}
+
+/// How many certificates a PEM text holds, or why it does not parse as PEM (a certificate
+/// that is not X.509 shows later, as the handshake's `NoCa` or a parse error).
+fn pem_certs(pem: &[u8]) -> Result<usize, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut n = 0;
+    for c in CertificateDer::pem_slice_iter(pem) {
+        c.map_err(|e| format!("does not parse as PEM: {e}"))?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 fn clean(s: &str) -> String {
@@ -723,5 +987,76 @@ mod tests {
             split_words(r#"remote "a b" 'c\d' e\ f # comment"#).unwrap(),
             vec!["remote", "a b", r"c\d", "e f"]
         );
+    }
+
+    #[test]
+    fn the_tls_side_of_a_profile_is_kept_and_bad_values_name_the_line() {
+        let ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        let text = format!(
+            "client\nremote 203.0.113.7 1194\nauth-user-pass\ntls-version-min 1.2\n\
+             tls-version-max 1.3\nverify-x509-name vpn-server name-prefix\n\
+             remote-cert-tls server\n<ca>\n{ca}</ca>\n"
+        );
+        let p = parse(&text).unwrap();
+        assert_eq!(p.tls.ca_pem, ca.as_bytes());
+        assert!(p.tls.auth_user_pass && p.tls.remote_cert_tls_server);
+        assert_eq!(p.tls.tls_version_min, Some(TlsVersion::Tls12));
+        assert_eq!(p.tls.tls_version_max, Some(TlsVersion::Tls13));
+        assert_eq!(
+            p.tls.verify_x509_name,
+            Some(X509NameCheck {
+                name: "vpn-server".into(),
+                kind: X509NameKind::NamePrefix
+            })
+        );
+        assert_eq!(p.tls.client, None);
+        assert!(p.target().ovpn_tls.is_some(), "a CA: the handshake runs");
+        assert!(
+            parse("client\nremote 203.0.113.7\n")
+                .unwrap()
+                .target()
+                .ovpn_tls
+                .is_none(),
+            "no CA: only the reset probe"
+        );
+
+        let bad = |extra: &str| parse(&format!("remote 203.0.113.7\n{extra}\n")).unwrap_err();
+        let e = bad("tls-version-max 1.4");
+        assert!(
+            e.contains("line 2") && e.contains("bad TLS version \"1.4\""),
+            "{e}"
+        );
+        let e = bad("verify-x509-name x cn");
+        assert!(
+            e.contains("line 2") && e.contains("subject, name or name-prefix"),
+            "{e}"
+        );
+        let e = bad("remote-cert-tls client");
+        assert!(e.contains("server's configuration"), "{e}");
+        let e =
+            bad("<cert>\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n</cert>");
+        assert!(e.contains("line 2") && e.contains("without its key"), "{e}");
+        let e = bad("<ca>\nnot a certificate\n</ca>");
+        assert!(
+            e.contains("line 2") && e.contains("holds no certificate"),
+            "{e}"
+        );
+        let e = bad("ca /nonexistent/ca.crt");
+        assert!(e.contains("line 2") && e.contains("`ca`"), "{e}");
+        let e = bad("tls-version-min 1.3\ntls-version-max 1.2");
+        assert!(e.contains("no TLS version is left"), "{e}");
+    }
+
+    #[test]
+    fn a_client_key_never_reaches_debug() {
+        let id = ClientIdentity {
+            cert_pem: b"CERT".to_vec(),
+            key_pem: b"SECRET KEY".to_vec(),
+        };
+        let tls = OvpnTls {
+            client: Some(id),
+            ..OvpnTls::default()
+        };
+        assert!(!format!("{tls:?}").contains("SECRET"));
     }
 }

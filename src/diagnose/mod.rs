@@ -19,6 +19,7 @@ mod proxy;
 pub mod reach;
 mod target;
 mod transport;
+mod vpn;
 
 use std::fmt;
 
@@ -110,11 +111,21 @@ pub enum Code {
     ClientOutdated,
     LocalFirewall,
     AppSuspect,
+    VpnCaMismatch,
+    VpnNameMismatch,
+    VpnClientCertRequired,
+    VpnTlsVersion,
+    VpnNoAnswer,
+    VpnCertExpired,
+    VpnCertNotYetValid,
+    VpnKeyDirection,
+    VpnFragmentsDropped,
+    VpnKeyMismatch,
 }
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 46] = [
+    pub const ALL: [Code; 56] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -161,6 +172,16 @@ impl Code {
         Code::ClientOutdated,
         Code::LocalFirewall,
         Code::AppSuspect,
+        Code::VpnCaMismatch,
+        Code::VpnNameMismatch,
+        Code::VpnClientCertRequired,
+        Code::VpnTlsVersion,
+        Code::VpnNoAnswer,
+        Code::VpnCertExpired,
+        Code::VpnCertNotYetValid,
+        Code::VpnKeyDirection,
+        Code::VpnFragmentsDropped,
+        Code::VpnKeyMismatch,
     ];
 
     /// Where a finding stands among those of the same severity: the causes people should
@@ -244,6 +265,16 @@ impl Code {
             Code::ClientOutdated => "client-outdated",
             Code::LocalFirewall => "local-firewall",
             Code::AppSuspect => "app-suspect",
+            Code::VpnCaMismatch => "vpn-ca-mismatch",
+            Code::VpnNameMismatch => "vpn-name-mismatch",
+            Code::VpnClientCertRequired => "vpn-client-cert-required",
+            Code::VpnTlsVersion => "vpn-tls-version",
+            Code::VpnNoAnswer => "vpn-no-answer",
+            Code::VpnCertExpired => "vpn-cert-expired",
+            Code::VpnCertNotYetValid => "vpn-cert-not-yet-valid",
+            Code::VpnKeyDirection => "vpn-key-direction",
+            Code::VpnFragmentsDropped => "vpn-fragments-dropped",
+            Code::VpnKeyMismatch => "vpn-key-mismatch",
         }
     }
 }
@@ -352,7 +383,8 @@ impl Derived {
         let mut stale = Vec::new();
         for (i, (checks, verdict)) in obs.targets.iter().zip(&mut self.targets).enumerate() {
             verdict.done = obs.target_done(i);
-            let has_chain = checks.tls.value().is_some_and(|r| !r.chain.is_empty());
+            let has_chain =
+                checks.tls.value().is_some_and(|r| !r.chain.is_empty()) || vpn::has_chain(checks);
             let stamp = Stamp {
                 results: [
                     checks.dns.results(),
@@ -435,7 +467,7 @@ impl TargetVerdict {
             .tls
             .value()
             .and_then(|r| chain::judge(r, truth, clock_off, &obs.machine.trust, prev));
-        let (own, explained) = target_findings(obs, i, self.chain.as_ref());
+        let (own, explained) = target_findings(obs, i, self.chain.as_ref(), truth);
         let intercepted = own.iter().any(|f| f.code == Code::TlsInterception);
         self.cert = match (checks.tls.value(), &self.chain) {
             (Some(r), Some(j)) if r.attempt.failure.is_none() => {
@@ -455,6 +487,7 @@ fn target_findings(
     obs: &Observations,
     i: usize,
     judged: Option<&Judged>,
+    truth: Option<Offset>,
 ) -> (Vec<Finding>, Vec<Finding>) {
     let target = &obs.config.targets[i];
     let checks = &obs.targets[i];
@@ -512,6 +545,11 @@ fn target_findings(
             nordvpn_cli: obs.machine.nordvpn_cli,
         };
         reach::rules(&t, ctx, &mut own);
+        let clock = vpn::Clocked {
+            truth,
+            fixes: clock::clock_fixes(obs),
+        };
+        vpn::rules(i, target, results, &clock, &mut own, &mut explained);
     }
     (own, explained)
 }

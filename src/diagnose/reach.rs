@@ -497,6 +497,7 @@ mod tests {
             detail: "seen".to_string(),
             took: Duration::from_millis(1),
             via: None,
+            handshake: None,
         }
     }
 

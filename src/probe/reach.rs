@@ -96,6 +96,9 @@ pub struct ReachResult {
     pub took: Duration,
     /// The proxy it went through (`host:port`); `None`: direct.
     pub via: Option<String>,
+    /// The real OpenVPN TLS handshake, run beside the reset probe when the target's profile
+    /// has a CA.
+    pub handshake: Option<Box<crate::probe::vpn::check::VpnHandshake>>,
 }
 
 /// Runs one reachability probe against `ip`, finishing within about `timeout`. `key` signs
@@ -109,20 +112,35 @@ pub async fn run(spec: ProbeSpec, ip: IpAddr, keys: Keys<'_>, timeout: Duration)
         ProbeSpec::OpenvpnUdp(_) | ProbeSpec::OpenvpnTcp(_) => key,
         _ => None,
     };
-    let v = match spec {
-        ProbeSpec::Tls => Verdict {
-            status: ReachStatus::Error,
-            is_openvpn: false,
-            detail: "the TLS handshake is not a reachability probe".to_string(),
-        },
-        ProbeSpec::Tcp(_) => tcp(ip, port, timeout).await,
-        ProbeSpec::OpenvpnUdp(_) => openvpn::udp(addr, openvpn_key, timeout).await,
-        ProbeSpec::OpenvpnTcp(_) => openvpn::tcp(addr, openvpn_key, timeout).await,
-        ProbeSpec::Wireguard(_) => match keys.wireguard {
-            Some(k) => wireguard::handshake(addr, k, timeout).await,
-            None => wireguard::probe(addr, timeout).await,
-        },
+    let handshake = async {
+        let transport = match spec {
+            ProbeSpec::OpenvpnUdp(_) => crate::probe::vpn::openvpn::Transport::Udp,
+            ProbeSpec::OpenvpnTcp(_) => crate::probe::vpn::openvpn::Transport::Tcp,
+            _ => return None,
+        };
+        let tls = keys.openvpn_tls?;
+        let h = crate::probe::vpn::check::run(addr, transport, tls, key, timeout).await;
+        Some(Box::new(h))
     };
+    let probe = async {
+        match spec {
+            ProbeSpec::Tls => Verdict {
+                status: ReachStatus::Error,
+                is_openvpn: false,
+                detail: "the TLS handshake is not a reachability probe".to_string(),
+            },
+            ProbeSpec::Tcp(_) => tcp(ip, port, timeout).await,
+            ProbeSpec::OpenvpnUdp(_) => openvpn::udp(addr, openvpn_key, timeout).await,
+            ProbeSpec::OpenvpnTcp(_) => openvpn::tcp(addr, openvpn_key, timeout).await,
+            ProbeSpec::Wireguard(_) => match keys.wireguard {
+                Some(k) => wireguard::handshake(addr, k, timeout).await,
+                None => wireguard::probe(addr, timeout).await,
+            },
+        }
+    };
+    // Concurrently: the reset probe says whether the port answers at all, the handshake
+    // why the TLS inside fails; together they take about as long as the handshake.
+    let (v, handshake) = Box::pin(futures::future::join(probe, handshake)).await;
     let signed = match spec {
         ProbeSpec::Wireguard(_) => keys.wireguard.map(|_| "wireguard key"),
         _ => openvpn_key.map(TlsWrap::kind),
@@ -137,6 +155,7 @@ pub async fn run(spec: ProbeSpec, ip: IpAddr, keys: Keys<'_>, timeout: Duration)
         detail: v.detail,
         took: start.elapsed(),
         via: None,
+        handshake,
     }
 }
 
@@ -166,6 +185,7 @@ fn not_run(specs: &[ProbeSpec], host: &str, dns: &crate::probe::connect::Dns) ->
                 detail: crate::text::clean(&why),
                 took: Duration::ZERO,
                 via: None,
+                handshake: None,
             }
         })
         .collect()
@@ -209,6 +229,7 @@ async fn openvpn_via_proxy(
         detail: format!("through the proxy {}: {}", proxy.authority(), v.detail),
         took: start.elapsed(),
         via: Some(proxy.authority()),
+        handshake: None,
     })
 }
 
@@ -219,6 +240,9 @@ pub struct Keys<'a> {
     pub openvpn: Option<&'a TlsWrap>,
     /// A WireGuard client config's keys: the WireGuard probes make a real handshake.
     pub wireguard: Option<&'a crate::config::WgKeys>,
+    /// An OpenVPN profile's CA and certificates: the OpenVPN probes also run the real TLS
+    /// handshake.
+    pub openvpn_tls: Option<&'a crate::config::ovpn::OvpnTls>,
 }
 
 impl<'a> Keys<'a> {
@@ -227,6 +251,7 @@ impl<'a> Keys<'a> {
         Keys {
             openvpn: target.tls_wrap.as_ref(),
             wireguard: target.wg_keys.as_ref(),
+            openvpn_tls: target.ovpn_tls.as_deref(),
         }
     }
 
@@ -235,6 +260,7 @@ impl<'a> Keys<'a> {
         Keys {
             openvpn: key,
             wireguard: None,
+            openvpn_tls: None,
         }
     }
 }

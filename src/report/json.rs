@@ -98,6 +98,7 @@ pub fn report(model: &Model) -> Value {
                 };
                 json!({ "protocol": "wireguard", "port": port, "status": status, "error": error })
             });
+            let vpn = vpn.or_else(|| openvpn_vpn(t, model.obs.targets[i].reach.value().map(|r| r.results.as_slice())));
             Some(json!({
                 "name": t.name.clone(), "host": t.host.clone(), "port": t.port,
                 "via": t.via(),
@@ -259,6 +260,68 @@ fn rfc3339(secs: i64) -> Value {
 }
 
 /// The `tls` object of a target, with its chain's verdicts at the local clock.
+/// `targets[].vpn` for a target with an OpenVPN profile's CA: its first OpenVPN probe's
+/// handshake, and under `all` every OpenVPN probe's (UDP and TCP), in the same shape.
+fn openvpn_vpn(
+    target: &crate::config::Target,
+    results: Option<&[crate::probe::reach::ReachResult]>,
+) -> Option<Value> {
+    use crate::config::ProbeSpec;
+    target.ovpn_tls.as_ref()?;
+    let all: Vec<Value> = target
+        .probes
+        .iter()
+        .filter_map(|p| match p {
+            ProbeSpec::OpenvpnUdp(port) => Some(("openvpn-udp", *p, *port)),
+            ProbeSpec::OpenvpnTcp(port) => Some(("openvpn-tcp", *p, *port)),
+            _ => None,
+        })
+        .map(|(protocol, spec, port)| {
+            let result = results
+                .unwrap_or_default()
+                .iter()
+                .find(|x| x.probe == spec && x.via.is_none());
+            let Some(h) = result.and_then(|r| r.handshake.as_deref()) else {
+                let error = result.map_or_else(
+                    || "the check did not finish".to_string(),
+                    |r| r.detail.clone(),
+                );
+                return json!({ "protocol": protocol, "port": port, "status": "not-run",
+                               "error": error, "tls": null });
+            };
+            let rep = &h.report;
+            let status = if h.ok() { "ok" } else { "failed" };
+            let n = rep.negotiated.as_ref();
+            let chain: Vec<Value> = crate::probe::cert::parse_chain(&rep.chain)
+                .iter()
+                .map(|c| match &c.info {
+                    Ok(i) => json!({
+                        "subject": i.subject.clone(), "issuer": i.issuer.clone(),
+                        "not_before": rfc3339(i.not_before), "not_after": rfc3339(i.not_after),
+                    }),
+                    Err(e) => json!({ "error": e.clone() }),
+                })
+                .collect();
+            json!({
+                "protocol": protocol, "port": port, "status": status,
+                "error": (!h.ok()).then(|| h.summary()),
+                "summary": h.summary(),
+                "ms": ms(rep.timings.total),
+                "packets": rep.packets.len() + rep.packets_not_logged,
+                "tls": (rep.negotiated.is_some() || !rep.chain.is_empty()).then(|| json!({
+                    "version": n.map(|n| n.version.clone()),
+                    "cipher": n.map(|n| n.cipher.clone()),
+                    "chain": chain,
+                })),
+            })
+        })
+        .collect();
+    let first = all.first()?.clone();
+    let mut first = first;
+    first["all"] = Value::Array(all);
+    Some(first)
+}
+
 fn tls_entry(r: &TlsReport, judged: Option<&Judged>) -> Value {
     let a = &r.attempt;
     let n = a.negotiated.as_ref();

@@ -133,6 +133,9 @@ pub fn report(model: &Model) -> String {
                     x.status.as_str(),
                     x.detail.clone()
                 );
+                if let Some(h) = &x.handshake {
+                    let _ = writeln!(s, "      {}", h.summary());
+                }
             }
             for d in reach
                 .dns_compare

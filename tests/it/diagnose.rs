@@ -38,6 +38,11 @@ use tlsdoctor_tui::probe::tls::{
     Alert, Attempt, FirstRead, HttpHead, Negotiated, TlsFailure, TlsReport, Variant, alert_name,
 };
 use tlsdoctor_tui::probe::trust::{SourceKind, Trust, TrustSource};
+use tlsdoctor_tui::probe::vpn::check::VpnHandshake;
+use tlsdoctor_tui::probe::vpn::openvpn::{
+    CaVerdict, Failure as VpnFailure, HandshakeReport, Status as VpnStatus, Step as VpnStep,
+    Transport,
+};
 use tlsdoctor_tui::probe::{ProbeId, ProbeOutcome};
 
 use crate::lab::tls::{Ca, LeafSpec, Pki, http_date, weak_rsa1024, weak_sha1};
@@ -218,6 +223,7 @@ fn probe(spec: ProbeSpec, status: ReachStatus, is_openvpn: bool) -> ReachResult 
         },
         took: ms(30),
         via: None,
+        handshake: None,
     }
 }
 
@@ -686,6 +692,7 @@ fn scenarios(lab: &Lab) -> Vec<Scenario> {
     all.extend(firewall_scenarios(lab));
     all.extend(app_suspect_scenarios(lab));
     all.extend(machine_scenarios(lab));
+    all.extend(vpn_handshake_scenarios(lab));
     all
 }
 
@@ -3259,4 +3266,294 @@ fn machine_findings_rerun_the_machine_check() {
             );
         }
     }
+}
+
+// ---- the OpenVPN TLS handshake with the profile (issue 10) -----------------------------------
+
+/// A target from an OpenVPN profile with a CA: OpenVPN over UDP 1194 (and TCP 443 with `tcp`).
+fn ovpn_target(name: &str, tcp: bool) -> Target {
+    let mut t = target(name);
+    t.probes = vec![ProbeSpec::OpenvpnUdp(1194)];
+    if tcp {
+        t.probes.push(ProbeSpec::OpenvpnTcp(443));
+    }
+    t.ovpn_tls = Some(Box::default());
+    t
+}
+
+/// An OpenVPN probe whose reset was answered (`answered`) with the handshake `edit` shapes.
+fn with_handshake(
+    spec: ProbeSpec,
+    answered: bool,
+    edit: impl FnOnce(&mut VpnHandshake),
+) -> ReachResult {
+    let status = if answered {
+        ReachStatus::Open
+    } else {
+        ReachStatus::OpenOrFiltered
+    };
+    let mut r = probe(spec, status, answered);
+    let transport = match spec {
+        ProbeSpec::OpenvpnTcp(_) => Transport::Tcp,
+        _ => Transport::Udp,
+    };
+    let mut h = VpnHandshake {
+        report: HandshakeReport::new(r.addr, transport, None),
+        uncapped: None,
+        other_direction: None,
+        unsigned: None,
+        small_hello: None,
+        name: None,
+        server_purpose: None,
+        server_subject: Some("CN=server".to_string()),
+        verified_at: SystemTime::now(),
+    };
+    h.report.status = VpnStatus::Completed;
+    h.report.ca = Some(CaVerdict::Verified);
+    h.report.acked_through = Some(3);
+    edit(&mut h);
+    r.handshake = Some(Box::new(h));
+    r
+}
+
+fn failed_at(step: VpnStep, failure: VpnFailure) -> VpnStatus {
+    VpnStatus::Failed { step, failure }
+}
+
+fn timeout() -> VpnFailure {
+    VpnFailure::Timeout { waited: ms(5000) }
+}
+
+fn vpn_handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
+    // Valid from 1 h from now by this clock, which is 3 h behind: valid at the true time.
+    let (fresh_chain, _) = lab
+        .pki
+        .chain(&LeafSpec::localhost().valid(time::Duration::hours(1), time::Duration::days(30)));
+    let mut clocked = ovpn_target("ovpn-clock", false);
+    clocked.ovpn_tls = Some(Box::new(tlsdoctor_tui::config::ovpn::OvpnTls {
+        ca_pem: lab.pki.root.pem.clone().into_bytes(),
+        ..Default::default()
+    }));
+    vec![
+        scenario(lab, "OpenVPN server certificate not yet valid only by this clock (3 h behind)")
+            .ntp(vec![Ok(offset(3 * HOUR))])
+            .sync(timedatectl(true))
+            .vpn(
+                clocked,
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    let why = "a certificate is valid only from (in an hour)";
+                    h.report.chain = fresh_chain;
+                    h.report.ca = Some(CaVerdict::NotVerified(why.into()));
+                    h.report.status =
+                        failed_at(VpnStep::Verify, VpnFailure::NotVerified(why.into()));
+                })],
+            )
+            .expect(vec![
+                err("clock-skew", "*")
+                    .shows(&[
+                        "ovpn-clock: the OpenVPN server certificate of ovpn-clock.example.com (OpenVPN UDP 1194) looks not yet valid only because this clock is wrong",
+                        "at the true time the certificate verifies with the profile's CA",
+                    ])
+                    .fixes(&[cmd('t', SUDO_SET_NTP), key('r')]),
+            ])
+            .not(&["vpn-cert-not-yet-valid", "vpn-ca-mismatch"]),
+        scenario(lab, "OpenVPN handshake completes with the profile's CA")
+            .vpn(
+                ovpn_target("ovpn-ok", true),
+                vec![
+                    with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |_| {}),
+                    with_handshake(ProbeSpec::OpenvpnTcp(443), true, |_| {}),
+                ],
+            )
+            .expect(vec![]),
+        scenario(lab, "OpenVPN server signed by another CA than the profile's")
+            .vpn(
+                ovpn_target("ovpn-ca", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    h.report.ca = Some(CaVerdict::NotVerified("UnknownIssuer".into()));
+                    h.report.status = failed_at(
+                        VpnStep::Verify,
+                        VpnFailure::NotVerified("UnknownIssuer".into()),
+                    );
+                })],
+            )
+            .expect(vec![
+                err("vpn-ca-mismatch", "ovpn-ca")
+                    .says(&["presents a certificate that the profile's CA did not sign"])
+                    .shows(&["against the profile's <ca>: UnknownIssuer"])
+                    .fixes(&[key('d'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN server fails verify-x509-name")
+            .vpn(
+                ovpn_target("ovpn-name", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    h.name = Some(Err(
+                        "verify-x509-name \"vpn.example.com\" name does not hold for the server's certificate: its common name is \"server\"".into(),
+                    ));
+                })],
+            )
+            .expect(vec![
+                err("vpn-name-mismatch", "ovpn-name")
+                    .says(&["is not the one the profile names", "verify-x509-name"])
+                    .fixes(&[key('d'), key('n'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN server certificate without serverAuth, remote-cert-tls server")
+            .vpn(
+                ovpn_target("ovpn-eku", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    h.server_purpose = Some(Err("remote-cert-tls server does not hold".into()));
+                })],
+            )
+            .expect(vec![
+                err("vpn-name-mismatch", "ovpn-eku")
+                    .says(&["remote-cert-tls server"])
+                    .fixes(&[key('d'), key('n'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN server requires a client certificate the profile lacks")
+            .vpn(
+                ovpn_target("ovpn-cert", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    h.report.status = failed_at(VpnStep::FinalFlight, timeout());
+                    h.report.client_cert_requested = Some(vec!["CN=profile-ca".into()]);
+                    h.report.tls_finished = true;
+                })],
+            )
+            .expect(vec![
+                err("vpn-client-cert-required", "ovpn-cert")
+                    .says(&["requires a client certificate"])
+                    .shows(&["issued by: CN=profile-ca", "never acknowledged"])
+                    .fixes(&[key('i'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN server needs TLS 1.3, the profile caps at 1.2")
+            .vpn(
+                ovpn_target("ovpn-ver", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    h.report.status = failed_at(VpnStep::ClientHello, timeout());
+                    h.report.acked_through = Some(0);
+                    let mut u = h.report.clone();
+                    u.status = VpnStatus::Completed;
+                    h.uncapped = Some(u);
+                })],
+            )
+            .expect(vec![
+                err("vpn-tls-version", "ovpn-ver")
+                    .says(&["share no TLS version", "tls-version-max"])
+                    .shows(&["without tls-version-max: OpenVPN TLS handshake completed"])
+                    .fixes(&[key('v'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN server certificate expired, true time unknown")
+            .vpn(
+                ovpn_target("ovpn-old", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    let why = "a certificate expired at 2020-01-03T00:00:00Z (checked at 2026-11-30T17:00:00Z)";
+                    h.report.ca = Some(CaVerdict::NotVerified(why.into()));
+                    h.report.status =
+                        failed_at(VpnStep::Verify, VpnFailure::NotVerified(why.into()));
+                })],
+            )
+            .expect(vec![
+                err("vpn-cert-expired", "ovpn-old")
+                    .says(&["presents a certificate that is expired"])
+                    .shows(&["expired at 2020-01-03", "the true time is unknown"])
+                    .fixes(&[key('o'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN server certificate not yet valid, true time unknown")
+            .vpn(
+                ovpn_target("ovpn-new", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    let why = "a certificate is valid only from 2030-01-01T00:00:00Z (checked at 2026-11-30T17:00:00Z)";
+                    h.report.ca = Some(CaVerdict::NotVerified(why.into()));
+                    h.report.status =
+                        failed_at(VpnStep::Verify, VpnFailure::NotVerified(why.into()));
+                })],
+            )
+            .expect(vec![
+                err("vpn-cert-not-yet-valid", "ovpn-new")
+                    .says(&["presents a certificate that is not yet valid"])
+                    .shows(&["valid only from 2030-01-01"])
+                    .fixes(&[key('o'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN tls-auth answered only with the other key direction")
+            .vpn(
+                ovpn_target("ovpn-dir", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), false, |h| {
+                    h.report.status = failed_at(VpnStep::Reset, timeout());
+                    h.report.acked_through = None;
+                    let mut other = h.report.clone();
+                    other.status = VpnStatus::Completed;
+                    other.server_session = Some([7; 8]);
+                    h.other_direction = Some((1, other));
+                })],
+            )
+            .expect(vec![
+                err("vpn-key-direction", "ovpn-dir")
+                    .says(&["key-direction is wrong", "`key-direction 1`"])
+                    .shows(&["with key-direction 1: OpenVPN TLS handshake completed"])
+                    .fixes(&[key('x'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN over UDP: the large ClientHello is lost, a small one is not")
+            .vpn(
+                ovpn_target("ovpn-mtu", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    h.report.status = failed_at(VpnStep::ClientHello, timeout());
+                    h.report.acked_through = Some(0);
+                    h.report.client_hello_msgs = vec![1, 2];
+                    h.report.client_hello_len = 1500;
+                    h.report.unacked = vec![1, 2];
+                    let mut small = h.report.clone();
+                    small.status = VpnStatus::Completed;
+                    small.client_hello_msgs = vec![1];
+                    small.client_hello_len = 300;
+                    small.unacked.clear();
+                    h.small_hello = Some(small);
+                })],
+            )
+            .expect(vec![
+                err("vpn-fragments-dropped", "ovpn-mtu")
+                    .says(&["drops large UDP datagrams"])
+                    .shows(&[
+                        "our ClientHello of 1500 bytes",
+                        "with a small ClientHello (300 bytes, no post-quantum key share): OpenVPN TLS handshake completed",
+                    ])
+                    .fixes(&[key('o'), key('m'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN server answers without the profile's tls-auth key")
+            .vpn(
+                ovpn_target("ovpn-key", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), false, |h| {
+                    h.report.status = failed_at(VpnStep::Reset, timeout());
+                    h.report.wrap = Some("tls-auth");
+                    h.report.acked_through = None;
+                    let mut other = h.report.clone();
+                    other.wrap = None;
+                    other.status = VpnStatus::Completed;
+                    other.server_session = Some([7; 8]);
+                    h.other_direction = Some((0, h.report.clone()));
+                    h.unsigned = Some(other);
+                })],
+            )
+            .expect(vec![
+                err("vpn-key-mismatch", "ovpn-key")
+                    .says(&["does not take the profile's tls-auth key"])
+                    .shows(&["without a key: OpenVPN TLS handshake completed", "with key-direction 0"])
+                    .fixes(&[key('d'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN over UDP never answered: filtered or a key the server does not take")
+            .vpn(
+                ovpn_target("ovpn-silent", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), false, |h| {
+                    h.report.status = failed_at(VpnStep::Reset, timeout());
+                    h.report.acked_through = None;
+                })],
+            )
+            .expect(vec![
+                err("vpn-no-answer", "ovpn-silent")
+                    .says(&["never answers OpenVPN over UDP 1194", "filtered on the way"])
+                    .shows(&[
+                        "requires a tls-auth/tls-crypt key that the profile lacks",
+                        "what tells them apart",
+                    ])
+                    .fixes(&[key('d'), key('o'), key('r')]),
+            ]),
+    ]
 }

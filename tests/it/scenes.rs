@@ -333,6 +333,7 @@ pub fn reach_result(
         detail: detail.to_string(),
         took,
         via: None,
+        handshake: None,
     }
 }
 

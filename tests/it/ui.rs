@@ -1662,3 +1662,87 @@ fn the_wheel_moves_the_list_under_it_and_scrolls_windows() {
     wheel(&mut s, Hit::Window, true);
     assert_eq!(s.model.overlay, Some(Overlay::Fixes { selected: 1 }));
 }
+
+/// The real OpenVPN TLS handshake of an `--ovpn` profile: its outcome under the probe's row in
+/// the Reachability pane, and in the probe's details every packet exchanged, one line each.
+#[test]
+fn openvpn_handshake_in_the_reach_pane_and_its_details() {
+    use tlsdoctor_tui::probe::vpn::check::VpnHandshake;
+    use tlsdoctor_tui::probe::vpn::openvpn::{
+        CaVerdict, Direction, HandshakeReport, Opcode, PacketRecord, Status, Transport,
+    };
+    let mut s = Scene::new(REACH_CONFIG, false);
+    s.connect(
+        0,
+        resolved(&["192.0.2.10"], 7),
+        vec![tcp("192.0.2.10:443", Ok(ms(18)))],
+        40,
+    );
+    let mut r = reach_result(
+        "openvpn-udp:1194",
+        "192.0.2.10",
+        ReachStatus::Open,
+        true,
+        None,
+        "OpenVPN answers: a server reset acking our session after 14.0 ms",
+        ms(14),
+    );
+    let mut report = HandshakeReport::new(r.addr, Transport::Udp, None);
+    report.status = Status::Completed;
+    report.ca = Some(CaVerdict::Verified);
+    report.timings.total = ms(84);
+    for (at, direction, op, id) in [
+        (0, Direction::Sent, 7, 0),
+        (12, Direction::Received, 8, 0),
+        (13, Direction::Sent, 4, 1),
+    ] {
+        report.packets.push(PacketRecord {
+            at: ms(at),
+            direction,
+            opcode: Some(Opcode(op)),
+            msg_id: Some(id),
+            acks: Vec::new(),
+            payload_len: 0,
+            wire_len: 14,
+            retransmission: false,
+            note: None,
+        });
+    }
+    r.handshake = Some(Box::new(VpnHandshake {
+        report,
+        uncapped: None,
+        other_direction: None,
+        unsigned: None,
+        small_hello: None,
+        name: None,
+        server_purpose: None,
+        server_subject: Some("CN=nl1.vpn.example.com".to_string()),
+        verified_at: std::time::SystemTime::now(),
+    }));
+    s.reach(
+        0,
+        resolved(&["192.0.2.10"], 7),
+        ReachReport {
+            results: vec![r],
+            dns_compare: None,
+        },
+        50,
+    );
+    s.chars("3");
+    let pane = s.screen(120, 40);
+    assert!(
+        pane.contains("OpenVPN TLS handshake completed over UDP"),
+        "{pane}"
+    );
+    s.key(KeyCode::Enter);
+    let all = whole_details(&mut s);
+    for want in [
+        "OpenVPN TLS handshake completed over UDP 1194 in",
+        "CN=nl1.vpn.example.com, verified with the profile's CA",
+        "packets exchanged:",
+        "ms -> P_CONTROL_HARD_RESET_CLIENT_V2 msg 0 0 B (14 on the wire)",
+        "ms <- P_CONTROL_HARD_RESET_SERVER_V2 msg 0",
+    ] {
+        assert!(all.contains(want), "{want:?} is not in the details\n{all}");
+    }
+}

@@ -2,4 +2,5 @@
 //! (`probe::reach`) only prove that a server answers a reset, these perform the handshake
 //! that a VPN client reports as "TLS handshake failed", and stop before anything secret.
 
+pub mod check;
 pub mod openvpn;

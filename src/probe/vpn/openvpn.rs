@@ -39,6 +39,7 @@ use rustls::{ClientConfig, ClientConnection, SignatureScheme};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
+pub use crate::config::ovpn::{ClientIdentity, TlsVersion};
 use crate::config::static_key::TlsWrap;
 use crate::probe::reach::openvpn::{
     SID_LEN, SessionId, new_session, unwrap_packet, wrap_overhead, wrap_packet,
@@ -76,52 +77,6 @@ impl fmt::Display for Transport {
             Transport::Udp => "UDP",
             Transport::Tcp => "TCP",
         })
-    }
-}
-
-/// A TLS version as `tls-version-min` / `tls-version-max` name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum TlsVersion {
-    Tls10,
-    Tls11,
-    Tls12,
-    Tls13,
-}
-
-impl TlsVersion {
-    /// `"1.0"` … `"1.3"`, as in a profile.
-    pub fn parse(word: &str) -> Option<Self> {
-        Some(match word {
-            "1.0" => TlsVersion::Tls10,
-            "1.1" => TlsVersion::Tls11,
-            "1.2" => TlsVersion::Tls12,
-            "1.3" => TlsVersion::Tls13,
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for TlsVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TlsVersion::Tls10 => "1.0",
-            TlsVersion::Tls11 => "1.1",
-            TlsVersion::Tls12 => "1.2",
-            TlsVersion::Tls13 => "1.3",
-        })
-    }
-}
-
-/// A client certificate and its key, PEM, as a profile's `<cert>` and `<key>`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ClientIdentity {
-    pub cert_pem: Vec<u8>,
-    pub key_pem: Vec<u8>,
-}
-
-impl fmt::Debug for ClientIdentity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ClientIdentity(certificate and key, not shown)")
     }
 }
 
@@ -333,7 +288,7 @@ pub struct Timings {
 }
 
 /// Everything one handshake saw.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandshakeReport {
     pub addr: SocketAddr,
     pub transport: Transport,
@@ -379,7 +334,8 @@ pub struct HandshakeReport {
 }
 
 impl HandshakeReport {
-    fn new(addr: SocketAddr, transport: Transport, wrap: Option<&TlsWrap>) -> Self {
+    /// A report of a handshake that has not run yet (`Setup`, "not run"): the engine fills it in.
+    pub fn new(addr: SocketAddr, transport: Transport, wrap: Option<&TlsWrap>) -> Self {
         HandshakeReport {
             addr,
             transport,

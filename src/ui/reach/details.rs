@@ -106,6 +106,33 @@ fn captive_doc(doc: &mut Doc, model: &Model) {
     }
 }
 
+/// The real OpenVPN TLS handshake of a probe: its outcome, the retry without the profile's
+/// TLS cap when one ran, and every packet exchanged, one line each.
+fn handshake_doc(doc: &mut Doc, h: &crate::probe::vpn::check::VpnHandshake) {
+    let theme = doc.theme;
+    let style = if h.ok() { theme.ok() } else { theme.error() };
+    doc.para("    ", &h.summary(), style);
+    if let Some(u) = &h.uncapped {
+        doc.para(
+            "    ",
+            &format!("without tls-version-max: {}", u.summary()),
+            Style::new(),
+        );
+    }
+    let r = &h.report;
+    doc.para("    ", "packets exchanged:", Style::new());
+    for p in &r.packets {
+        doc.para("      ", &p.to_string(), theme.dim());
+    }
+    if r.packets_not_logged > 0 {
+        doc.para(
+            "      ",
+            &format!("… and {} more, not kept", r.packets_not_logged),
+            theme.dim(),
+        );
+    }
+}
+
 pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
     let t = &model.config().targets[i];
     let theme = doc.theme;
@@ -157,6 +184,9 @@ pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
                 );
                 doc.para("    ", &super::format_reach_status(x), Style::new());
                 doc.para("    ", &x.detail.clone(), theme.dim());
+                if let Some(h) = &x.handshake {
+                    handshake_doc(doc, h);
+                }
             }
             if r.results.is_empty() && t.probes.iter().any(|s| is_reach_probe(*s)) {
                 doc.para(

@@ -372,6 +372,17 @@ fn result_lines(rows: &Rows, item: &mut Item, r: &ReachResult, stale: bool) {
     };
     item.lines.push(head);
     item.clipped(rows.width, SUB, &words, MAX_WORDS_LINES, value);
+    // The real OpenVPN TLS handshake with the profile, in its own words.
+    if let Some(h) = &r.handshake {
+        let style = if stale {
+            theme.dim()
+        } else if h.ok() {
+            theme.ok()
+        } else {
+            theme.error()
+        };
+        item.clipped(rows.width, SUB, &h.summary(), MAX_WORDS_LINES, style);
+    }
     if rows.details {
         item.clipped(rows.width, SUB, &r.detail.clone(), 1, theme.dim());
     }

@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# `--ovpn PROFILE` end to end: the binary (`$BIN --once --json --ovpn profile.ovpn`) runs the
+# real OpenVPN control-channel TLS handshake with the profile's <ca> (and <cert>/<key>, TLS
+# caps, verify-x509-name, remote-cert-tls server) against real multi-client OpenVPN servers
+# on loopback, one per case, and says why it fails by finding code: good over UDP and TCP
+# (targets[].vpn ok, no vpn-* finding); a server certificate from another CA
+# (vpn-ca-mismatch); verify-x509-name that does not hold, and a server certificate without
+# serverAuth under remote-cert-tls server (vpn-name-mismatch); a client certificate required
+# (vpn-client-cert-required, and with the profile's <cert>/<key>: ok); tls-version-min 1.3
+# against a profile capped at 1.2 (vpn-tls-version); a tls-auth server and a profile without
+# its key, over UDP (vpn-no-answer), with the wrong key-direction (vpn-key-direction) and the
+# right one, inline (ok), and a tls-auth key against a server without one (vpn-key-mismatch); a
+# server certificate expired / not yet valid with a real
+# chronyd giving the true time (vpn-cert-expired / vpn-cert-not-yet-valid), and a valid one
+# seen by the binary under `faketime -f +3d` (clock-skew, with it as evidence); a UDP relay
+# that drops datagrams over 1000 bytes (vpn-fragments-dropped). Every profile
+# has auth-user-pass and the servers an auth-user-pass-verify script that records each
+# username: the file must stay empty.
+# Run by run.sh (BIN, WORK and lib.sh's helpers); run directly, it runs itself through run.sh.
+[[ -n ${INTEROP_SCRIPT:-} ]] || exec "$(dirname "$0")/run.sh" "$(basename "$0")"
+
+if [[ $(id -u) != 0 || ! -c /dev/net/tun ]]; then
+  fail "the OpenVPN servers need root and /dev/net/tun (a --dev tun multi-client server)"
+  return 0
+fi
+
+# --- keys and certificates -------------------------------------------------------------------
+K="$WORK/pki"
+mkdir -p "$K"
+ca() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -keyout "$K/$1.key" -out "$K/$1.crt" -subj "/CN=$1"
+}
+# leaf NAME CA EKU: a certificate signed by CA with that extended key usage (none: "").
+leaf() {
+  if [[ -n $3 ]]; then
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=%s\n' "$3" >"$K/$1.ext"
+  else
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n' >"$K/$1.ext"
+  fi
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$K/$1.key" -out "$K/$1.csr" -subj "/CN=$1" &&
+    ${FAKE:+faketime -f "$FAKE"} openssl x509 -req -in "$K/$1.csr" -CA "$K/$2.crt" -CAkey "$K/$2.key" -CAcreateserial \
+      -days 2 -out "$K/$1.crt" -extfile "$K/$1.ext"
+}
+{
+  ca profile-ca && ca other-ca && leaf server profile-ca serverAuth &&
+    leaf stranger other-ca serverAuth && leaf noeku profile-ca "" &&
+    leaf client profile-ca clientAuth && openvpn --genkey secret "$K/ta.key" &&
+    FAKE=-10d leaf old profile-ca serverAuth && FAKE=+10d leaf future profile-ca serverAuth
+} >"$WORK/logs/pki.log" 2>&1 || { fail "making the certificates and ta.key" && sed 's/^/        /' "$WORK/logs/pki.log" && return 0; }
+
+USERS="$WORK/users.txt"
+: >"$USERS"
+cat >"$WORK/record-user.sh" <<EOF
+#!/bin/sh
+head -n 1 "\$1" >>"$USERS"
+exit 1
+EOF
+chmod +x "$WORK/record-user.sh"
+
+# --- the servers -----------------------------------------------------------------------------
+NET=100
+certserver() {
+  local name=$1 proto=$2 port=$3 cert=$4
+  shift 4
+  [[ $proto == tcp ]] && proto=tcp-server
+  NET=$((NET + 1))
+  spawn "$name" openvpn --dev tun --server "10.8.$NET.0" 255.255.255.0 --topology subnet \
+    --ca "$K/profile-ca.crt" --cert "$K/$cert.crt" --key "$K/$cert.key" --dh none \
+    --local 127.0.0.1 --proto "$proto" --port "$port" --tmp-dir "$WORK" --verb 3 \
+    --auth-user-pass-verify "$WORK/record-user.sh" via-file --script-security 2 "$@"
+}
+server() {
+  local name=$1 proto=$2 port=$3 cert=$4
+  shift 4
+  certserver "$name" "$proto" "$port" "$cert" --verify-client-cert none "$@"
+}
+ready() { grep -q 'Initialization Sequence Completed' "$WORK/logs/$1.log" 2>/dev/null; }
+
+G_UDP=$(free_port udp) G_TCP=$(free_port tcp) O_UDP=$(free_port udp) E_UDP=$(free_port udp)
+R_UDP=$(free_port udp) V_UDP=$(free_port udp) A_UDP=$(free_port udp)
+X_UDP=$(free_port udp) F_UDP=$(free_port udp)
+server good-udp udp "$G_UDP" server
+server good-tcp tcp "$G_TCP" server
+server otherca-udp udp "$O_UDP" stranger
+server noeku-udp udp "$E_UDP" noeku
+certserver certreq-udp udp "$R_UDP" server
+server tls13-udp udp "$V_UDP" server --tls-version-min 1.3
+server auth-udp udp "$A_UDP" server --tls-auth "$K/ta.key" 0
+server expired-udp udp "$X_UDP" old
+server future-udp udp "$F_UDP" future
+SERVERS=(good-udp good-tcp otherca-udp noeku-udp certreq-udp tls13-udp auth-udp expired-udp future-udp)
+for s in "${SERVERS[@]}"; do
+  if ! wait_for 10 ready "$s"; then
+    fail "openvpn $s did not start within 10 s; its log:" && sed 's/^/        /' "$WORK/logs/$s.log" | tail -15
+    return 0
+  fi
+done
+note "openvpn $(openvpn --version | head -1 | cut -d' ' -f2): udp $G_UDP/$O_UDP/$E_UDP/$R_UDP/$V_UDP/$A_UDP, tcp $G_TCP"
+
+# --- the profiles ----------------------------------------------------------------------------
+cd "$WORK" || exit 1
+printf 'targets = []\n\n[clock]\nservers = []\n\n[network]\ntimeout = "2s"\ncaptive_url = ""\n' >empty.toml
+# profile NAME LINES...: NAME.ovpn, a client profile with the profile CA inline, auth-user-pass
+# and LINES (remotes and the rest).
+profile() {
+  local name=$1
+  shift
+  {
+    printf 'client\ndev tun\nnobind\nauth-user-pass\n'
+    printf '%s\n' "$@"
+    printf '<ca>\n%s\n</ca>\n' "$(cat "$K/profile-ca.crt")"
+  } >"$name.ovpn"
+}
+profile good "remote 127.0.0.1 $G_UDP udp" "remote 127.0.0.1 $G_TCP tcp" \
+  "remote-cert-tls server" "verify-x509-name server name"
+profile otherca "remote 127.0.0.1 $O_UDP udp"
+profile badname "remote 127.0.0.1 $G_UDP udp" "verify-x509-name vpn.example.com name"
+profile noeku "remote 127.0.0.1 $E_UDP udp" "remote-cert-tls server"
+profile certreq "remote 127.0.0.1 $R_UDP udp"
+profile withcert "remote 127.0.0.1 $R_UDP udp" "cert $K/client.crt" "key $K/client.key"
+profile capped "remote 127.0.0.1 $V_UDP udp" "tls-version-max 1.2"
+profile nokey "remote 127.0.0.1 $A_UDP udp"
+profile wrongdir "remote 127.0.0.1 $A_UDP udp" "tls-auth $K/ta.key 0"
+profile rightdir "remote 127.0.0.1 $A_UDP udp" "key-direction 1" "<tls-auth>" "$(cat "$K/ta.key")" "</tls-auth>"
+
+# run NAME [PREFIX...]: the binary on NAME.ovpn (under PREFIX, e.g. faketime), with $NTP_ARGS.
+run() {
+  local name=$1
+  shift
+  timeout 60 "$@" "$BIN" --once --json -c empty.toml ${NTP_ARGS[@]+"${NTP_ARGS[@]}"} --ovpn "$name.ovpn" >"$name.json" 2>"$name.err"
+  RC=$?
+  set -- "$name"
+  note "$1: exit $RC; vpn $(json_get "$1.json" 'd["targets"][0]["vpn"]["summary"]' 2>&1); findings: $(json_get "$1.json" \
+    '" ".join(f["code"] for f in d["findings"]) or "none"' 2>&1)"
+  [[ -s $1.err ]] && note "$1: stderr: $(head -c 300 "$1.err")"
+  return 0
+}
+codes() { json_get "$1.json" '" ".join(f["code"] for f in d["findings"])'; }
+vpn_codes() { codes "$1" | tr ' ' '\n' | grep '^vpn-' | sort -u | tr '\n' ' ' | sed 's/ $//'; }
+vpn() { json_get "$1.json" "d['targets'][0]['vpn']['$2']"; }
+# has_code NAME CODE: exactly that vpn-* code among the findings.
+only_vpn_code() { [[ $(vpn_codes "$1") == "$2" ]] || { note "$1: vpn codes '$(vpn_codes "$1")'" && return 1; }; }
+evidence_has() {
+  local said
+  said=$(json_get "$1.json" "'\n'.join(l for f in d['findings'] if f['code']=='$2' for l in [f['summary']]+f['evidence'])")
+  grep -Eq -- "$3" <<<"$said" || { note "$1: $2 says nothing matching /$3/" && return 1; }
+}
+
+run good
+check "good profile: exit 0 (no finding)" test "$RC" = 0
+check "good profile (UDP + TCP remotes): targets[].vpn ok over UDP" test "$(vpn good status)" = ok
+check "  ... and over TCP" test "$(json_get good.json "d['targets'][0]['vpn']['all'][1]['status']")" = ok
+check "  ... protocol, port, TLS version and chain in the JSON" \
+  test "$(vpn good protocol) $(vpn good port) $(json_get good.json "d['targets'][0]['vpn']['tls']['chain'][0]['subject']")" = "openvpn-udp $G_UDP CN=server"
+check "  ... the summary reads as a success" \
+  grep -Eq "OpenVPN TLS handshake completed over UDP $G_UDP in .*: TLSv1\.3, TLS(13)?_AES_256_GCM_SHA384, server CN=server, verified with the profile's CA" \
+  <<<"$(vpn good summary)"
+check "  ... no vpn-* finding" test -z "$(vpn_codes good)"
+
+run otherca
+check "another CA: exit 2 (an error finding)" test "$RC" = 2
+check "server certificate from another CA: vpn-ca-mismatch" only_vpn_code otherca vpn-ca-mismatch
+check "  ... vpn.status failed, the chain kept" test "$(vpn otherca status) $(json_get otherca.json "d['targets'][0]['vpn']['tls']['chain'][0]['issuer']")" = "failed CN=other-ca"
+
+run badname
+check "verify-x509-name that does not hold: vpn-name-mismatch" only_vpn_code badname vpn-name-mismatch
+check "  ... naming the name and what the certificate says" evidence_has badname vpn-name-mismatch 'verify-x509-name "vpn.example.com" name .*common name is "server"'
+
+run noeku
+check "no serverAuth with remote-cert-tls server: vpn-name-mismatch" only_vpn_code noeku vpn-name-mismatch
+check "  ... saying remote-cert-tls server does not hold" evidence_has noeku vpn-name-mismatch 'remote-cert-tls server does not hold'
+
+run certreq
+check "client certificate required, none in the profile: vpn-client-cert-required" only_vpn_code certreq vpn-client-cert-required
+check "  ... naming the CA the server asked for" evidence_has certreq vpn-client-cert-required 'issued by: CN=profile-ca'
+check "  ... the server refused it (its log)" grep -q 'peer did not return a certificate' "$WORK/logs/certreq-udp.log"
+run withcert
+check "  ... with the profile's cert/key: ok" test "$(vpn withcert status)" = ok
+
+run capped
+check "tls-version-min 1.3 server, profile tls-version-max 1.2: vpn-tls-version" only_vpn_code capped vpn-tls-version
+check "  ... confirmed by the retry without the cap (TLSv1.3)" evidence_has capped vpn-tls-version 'without tls-version-max: OpenVPN TLS handshake completed .*TLSv1\.3'
+
+run nokey
+check "tls-auth server, profile without the key, over UDP: vpn-no-answer" only_vpn_code nokey vpn-no-answer
+check "  ... naming both possibilities" evidence_has nokey vpn-no-answer 'blocked on the way, or the server requires a tls-auth/tls-crypt key'
+check "  ... the server dropped our packets (its log)" \
+  grep -Eq 'tls-auth|HMAC|packet.*(drop|auth)|TLS Error: cannot locate HMAC' "$WORK/logs/auth-udp.log"
+
+# --- certificate dates, with a real chronyd giving the true time ------------------------------
+profile expired "remote 127.0.0.1 $X_UDP udp"
+profile future "remote 127.0.0.1 $F_UDP udp"
+profile skewed "remote 127.0.0.1 $G_UDP udp"
+if start_chronyd chrony-true; then
+  NTP_ARGS=(--ntp "127.0.0.1:$CHRONY_PORT")
+  run expired
+  check "server certificate expired 8 days ago, the true time agrees: vpn-cert-expired" only_vpn_code expired vpn-cert-expired
+  check "  ... saying the true time agrees" evidence_has expired vpn-cert-expired 'the true time agrees'
+  check "  ... and no clock-skew" test -z "$(codes expired | tr ' ' '\n' | grep -x clock-skew)"
+  run future
+  check "server certificate valid only in 10 days: vpn-cert-not-yet-valid" only_vpn_code future vpn-cert-not-yet-valid
+  run skewed faketime -f +3d
+  check "a valid certificate, this clock 3 days ahead: clock-skew, no vpn-cert-expired" \
+    test "$(vpn_codes skewed)|$(codes skewed | tr ' ' '\n' | grep -cx clock-skew)" = "|1"
+  check "  ... the OpenVPN certificate is clock-skew's evidence" \
+    evidence_has skewed clock-skew 'OpenVPN server certificate of 127\.0\.0\.1 .* looks expired only because this clock is wrong'
+  NTP_ARGS=()
+else
+  fail "chronyd (the true time) did not start"
+fi
+
+run wrongdir
+check "tls-auth with key-direction 0 against the server's 0: vpn-key-direction" only_vpn_code wrongdir vpn-key-direction
+check "  ... naming the direction that is answered" evidence_has wrongdir vpn-key-direction 'answers the tls-auth key only with `key-direction 1`'
+run rightdir
+check "  ... inline <tls-auth> with key-direction 1: ok" test "$(vpn rightdir status)" = ok
+profile extrakey "remote 127.0.0.1 $G_UDP udp" "key-direction 1" "<tls-auth>" "$(cat "$K/ta.key")" "</tls-auth>"
+run extrakey
+check "a tls-auth key against a server without tls-auth: vpn-key-mismatch" only_vpn_code extrakey vpn-key-mismatch
+check "  ... the reset without a key is answered" evidence_has extrakey vpn-key-mismatch 'without a key: OpenVPN TLS handshake completed'
+
+# --- a path that drops large UDP datagrams ----------------------------------------------------
+# A UDP relay in front of the good server that drops every datagram over 1000 bytes, both ways.
+RELAY_PY='
+import select, socket, sys
+port, upstream = int(sys.argv[1]), int(sys.argv[2])
+front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+front.bind(("127.0.0.1", port))
+back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+back.connect(("127.0.0.1", upstream))
+client = None
+print("ready", flush=True)
+while True:
+    ready, _, _ = select.select([front, back], [], [])
+    if front in ready:
+        data, client = front.recvfrom(65535)
+        if len(data) > 1000:
+            print("dropped client datagram of", len(data), flush=True)
+        else:
+            back.send(data)
+    if back in ready:
+        try:
+            data = back.recv(65535)
+        except OSError:
+            continue
+        if len(data) > 1000:
+            print("dropped server datagram of", len(data), flush=True)
+        elif client:
+            front.sendto(data, client)
+'
+SMALL=$(free_port udp)
+spawn small-relay "$PYTHON" -u -c "$RELAY_PY" "$SMALL" "$G_UDP"
+relay_ready() { grep -q '^ready' "$WORK/logs/small-relay.log" 2>/dev/null; }
+if wait_for 10 relay_ready; then
+  profile smallpath "remote 127.0.0.1 $SMALL udp"
+  run smallpath
+  check "a path that drops datagrams over 1000 bytes: vpn-fragments-dropped" only_vpn_code smallpath vpn-fragments-dropped
+  check "  ... with the sizes seen, and the small ClientHello tried" \
+    evidence_has smallpath vpn-fragments-dropped 'packets of up to 1[0-9]{3} bytes and was never acknowledged'
+  check "  ... the relay dropped large datagrams both ways" \
+    grep -q '^dropped server datagram' "$WORK/logs/small-relay.log"
+else
+  fail "the UDP relay did not start within 10 s"
+fi
+
+check "no credentials were ever sent (the auth-user-pass-verify script saw no username)" test ! -s "$USERS"
+alive_all() {
+  local s
+  for s in "${SERVERS[@]}"; do
+    grep -Eq 'Exiting due to fatal error|SIGTERM' "$WORK/logs/$s.log" && return 1
+  done
+  return 0
+}
+check "every server is still up" alive_all
