@@ -315,21 +315,25 @@ pub(super) fn app_suspect(obs: &Observations, out: &mut Vec<Finding>) {
     if (0..obs.targets.len()).any(|i| !obs.target_done(i)) {
         return;
     }
+    // The VPN handshakes that worked: WireGuard's with the user's keys, OpenVPN's with the
+    // profile.
     let proven: Vec<String> = obs
         .config
         .targets
         .iter()
         .zip(&obs.targets)
-        .filter(|(t, _)| t.wg_keys.is_some())
         .flat_map(|(t, c)| {
             c.reach.value().into_iter().flat_map(move |r| {
-                r.results
-                    .iter()
-                    .filter(|x| {
-                        matches!(x.probe, crate::config::ProbeSpec::Wireguard(_))
-                            && x.status == crate::probe::reach::ReachStatus::Open
-                    })
-                    .map(move |x| format!("{}: {}", t.name, x.detail))
+                r.results.iter().filter_map(move |x| {
+                    let wireguard = t.wg_keys.is_some()
+                        && matches!(x.probe, crate::config::ProbeSpec::Wireguard(_))
+                        && x.status == crate::probe::reach::ReachStatus::Open;
+                    match &x.handshake {
+                        Some(h) if h.ok() => Some(format!("{}: {}", t.name, h.summary())),
+                        _ if wireguard => Some(format!("{}: {}", t.name, x.detail)),
+                        _ => None,
+                    }
+                })
             })
         })
         .collect();

@@ -150,6 +150,9 @@ evidence_has() {
 
 run good
 check "good profile: exit 0 (no finding)" test "$RC" = 0
+# Nothing is wrong and the VPN's own handshake works: the app is what is left (info).
+check "good profile: only app-suspect (info), naming the handshake" test "$(codes good)" = app-suspect
+check "  ... its evidence names the OpenVPN handshake" evidence_has good app-suspect "OpenVPN TLS handshake completed over"
 check "good profile (UDP + TCP remotes): targets[].vpn ok over UDP" test "$(vpn good status)" = ok
 check "  ... and over TCP" test "$(json_get good.json "d['targets'][0]['vpn']['all'][1]['status']")" = ok
 check "  ... protocol, port, TLS version and chain in the JSON" \
