@@ -752,7 +752,9 @@ fn server_name(
         .ok_or_else(|| format!("{:?} is not a valid host name", target.host))
 }
 
-fn negotiated(conn: &rustls::ClientConnection) -> Negotiated {
+/// What a completed handshake settled on (the OpenVPN control channel's too: it offers no
+/// ALPN, so `alpn` is `None` there).
+pub(crate) fn negotiated(conn: &rustls::ClientConnection) -> Negotiated {
     let group = conn
         .negotiated_key_exchange_group()
         .map(rustls::crypto::SupportedKxGroup::name);

@@ -802,7 +802,7 @@ impl Engine<'_> {
             self.finished = Some(Instant::now());
             self.step = Step::FinalFlight;
             self.report.timings.tls = self.hello_sent.map(|t| t.elapsed());
-            self.report.negotiated = Some(negotiated(&self.tls.conn));
+            self.report.negotiated = Some(crate::probe::tls::negotiated(&self.tls.conn));
             self.report.tls_finished = true;
             self.capture();
         }
@@ -857,25 +857,6 @@ impl Engine<'_> {
         }
     }
 }
-
-fn negotiated(conn: &ClientConnection) -> Negotiated {
-    let group = conn
-        .negotiated_key_exchange_group()
-        .map(rustls::crypto::SupportedKxGroup::name);
-    Negotiated {
-        version: conn.protocol_version().map_or_else(
-            || "unknown".to_string(),
-            |v| format!("{v:?}").replace('_', "."),
-        ),
-        cipher: conn
-            .negotiated_cipher_suite()
-            .map_or_else(|| "unknown".to_string(), |s| format!("{:?}", s.suite())),
-        group: group.map(|g| format!("{g:?}")),
-        post_quantum: group == Some(rustls::NamedGroup::X25519MLKEM768),
-        alpn: None,
-    }
-}
-
 /// Accepts any extended key usage: `remote-cert-tls server` is judged on its own, later.
 struct AnyPurpose;
 
