@@ -39,59 +39,13 @@ if [[ -z ${OVPN_HS:-} ]]; then
 fi
 [[ -x $OVPN_HS ]] || { fail "no ovpn_handshake example at $OVPN_HS" && return 0; }
 
-# --- keys and certificates -------------------------------------------------------------------
-K="$WORK/pki"
-mkdir -p "$K"
-# ca NAME: a CA; leaf NAME CA: a server certificate signed by CA.
-ca() {
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-    -keyout "$K/$1.key" -out "$K/$1.crt" -subj "/CN=$1"
-}
-leaf() {
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-    -keyout "$K/$1.key" -out "$K/$1.csr" -subj "/CN=$1" &&
-    openssl x509 -req -in "$K/$1.csr" -CA "$K/$2.crt" -CAkey "$K/$2.key" -CAcreateserial \
-      -days 2 -out "$K/$1.crt" -extfile "$K/ext.cnf"
-}
+# --- keys, certificates and servers ----------------------------------------------------------
+source "$HERE/openvpn-servers.sh"
 {
-  printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n' >"$K/ext.cnf" &&
-    ca profile-ca && ca other-ca && leaf server profile-ca && leaf stranger other-ca &&
-    printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n' >"$K/ext.cnf" &&
-    leaf client profile-ca &&
+  ca profile-ca && ca other-ca && leaf server profile-ca serverAuth &&
+    leaf stranger other-ca serverAuth && leaf client profile-ca clientAuth &&
     openvpn --genkey secret "$K/ta.key"
 } >"$WORK/logs/pki.log" 2>&1 || { fail "making the certificates and ta.key" && sed 's/^/        /' "$WORK/logs/pki.log" && return 0; }
-
-USERS="$WORK/users.txt"
-: >"$USERS"
-cat >"$WORK/record-user.sh" <<EOF
-#!/bin/sh
-# auth-user-pass-verify via-file: \$1 holds the username, then the password.
-head -n 1 "\$1" >>"$USERS"
-exit 1
-EOF
-chmod +x "$WORK/record-user.sh"
-
-# --- the servers -----------------------------------------------------------------------------
-NET=80
-# server NAME udp|tcp PORT CERT EXTRA...: a multi-client OpenVPN server on 127.0.0.1:PORT with
-# the certificate CERT, its own tun device and subnet, no client certificate asked for.
-server() {
-  local name=$1 proto=$2 port=$3 cert=$4
-  shift 4
-  certserver "$name" "$proto" "$port" "$cert" --verify-client-cert none \
-    --auth-user-pass-verify "$WORK/record-user.sh" via-file --script-security 2 "$@"
-}
-# certserver NAME udp|tcp PORT CERT EXTRA...: the same, requiring a client certificate.
-certserver() {
-  local name=$1 proto=$2 port=$3 cert=$4
-  shift 4
-  [[ $proto == tcp ]] && proto=tcp-server
-  NET=$((NET + 1))
-  spawn "$name" openvpn --dev tun --server "10.8.$NET.0" 255.255.255.0 --topology subnet \
-    --ca "$K/profile-ca.crt" --cert "$K/$cert.crt" --key "$K/$cert.key" --dh none \
-    --local 127.0.0.1 --proto "$proto" --port "$port" --tmp-dir "$WORK" --verb 3 "$@"
-}
-ready() { grep -q 'Initialization Sequence Completed' "$WORK/logs/$1.log" 2>/dev/null; }
 
 G_UDP=$(free_port udp) G_TCP=$(free_port tcp) A_UDP=$(free_port udp) A_TCP=$(free_port tcp)
 C_UDP=$(free_port udp) C_TCP=$(free_port tcp) O_UDP=$(free_port udp) R_UDP=$(free_port udp) V_UDP=$(free_port udp)
@@ -105,12 +59,7 @@ server otherca-udp udp "$O_UDP" stranger
 certserver certreq-udp udp "$R_UDP" server
 server tls13-udp udp "$V_UDP" server --tls-version-min 1.3
 SERVERS=(good-udp good-tcp auth-udp auth-tcp crypt-udp crypt-tcp otherca-udp certreq-udp tls13-udp)
-for s in "${SERVERS[@]}"; do
-  if ! wait_for 10 ready "$s"; then
-    fail "openvpn $s did not start within 10 s; its log:" && sed 's/^/        /' "$WORK/logs/$s.log" | tail -15
-    return 0
-  fi
-done
+servers_ready "${SERVERS[@]}" || return 0
 note "openvpn $(openvpn --version | head -1 | cut -d' ' -f2): udp $G_UDP/$A_UDP/$C_UDP/$O_UDP/$R_UDP/$V_UDP, tcp $G_TCP/$A_TCP/$C_TCP"
 
 # --- the handshakes --------------------------------------------------------------------------
@@ -191,42 +140,6 @@ check "  ... the server refused it in silence (its log)" grep -q 'unsupported pr
 hs uncapped --udp "127.0.0.1:$V_UDP"
 check "  ... without the cap: completes with TLSv1.3" completed uncapped && has uncapped '^version: TLSv1\.3$'
 
-# relay NAME PORT UPSTREAM MODE: a UDP relay on 127.0.0.1:PORT in front of UPSTREAM, for one
-# client. MODE lose-first-large: the first client datagram over 1000 bytes is lost (once);
-# drop-large: every datagram over 1000 bytes is dropped, both ways (a path that loses large
-# datagrams or their fragments).
-relay() {
-  spawn "$1" "$PYTHON" -u -c "$RELAY_PY" "$2" "$3" "$4"
-}
-RELAY_PY='
-import select, socket, sys
-port, upstream, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-front.bind(("127.0.0.1", port))
-back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-back.connect(("127.0.0.1", upstream))
-client, lost = None, False
-print("ready", flush=True)
-while True:
-    ready, _, _ = select.select([front, back], [], [])
-    if front in ready:
-        data, client = front.recvfrom(65535)
-        if len(data) > 1000 and (mode == "drop-large" or (mode == "lose-first-large" and not lost)):
-            lost = True
-            print("dropped client datagram of", len(data), flush=True)
-        else:
-            back.send(data)
-    if back in ready:
-        try:
-            data = back.recv(65535)
-        except OSError:
-            continue
-        if len(data) > 1000 and mode == "drop-large":
-            print("dropped server datagram of", len(data), flush=True)
-        elif client:
-            front.sendto(data, client)
-'
-relay_ready() { grep -q '^ready' "$WORK/logs/$1.log" 2>/dev/null; }
 LOSSY=$(free_port udp) SMALL=$(free_port udp) SMALL_PQ=$(free_port udp)
 relay lossy "$LOSSY" "$G_UDP" lose-first-large
 relay small "$SMALL" "$G_UDP" drop-large

@@ -24,59 +24,14 @@ if [[ $(id -u) != 0 || ! -c /dev/net/tun ]]; then
   return 0
 fi
 
-# --- keys and certificates -------------------------------------------------------------------
-K="$WORK/pki"
-mkdir -p "$K"
-ca() {
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-    -keyout "$K/$1.key" -out "$K/$1.crt" -subj "/CN=$1"
-}
-# leaf NAME CA EKU: a certificate signed by CA with that extended key usage (none: "").
-leaf() {
-  if [[ -n $3 ]]; then
-    printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=%s\n' "$3" >"$K/$1.ext"
-  else
-    printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n' >"$K/$1.ext"
-  fi
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-    -keyout "$K/$1.key" -out "$K/$1.csr" -subj "/CN=$1" &&
-    ${FAKE:+faketime -f "$FAKE"} openssl x509 -req -in "$K/$1.csr" -CA "$K/$2.crt" -CAkey "$K/$2.key" -CAcreateserial \
-      -days 2 -out "$K/$1.crt" -extfile "$K/$1.ext"
-}
+# --- keys, certificates and servers ----------------------------------------------------------
+source "$HERE/openvpn-servers.sh"
 {
   ca profile-ca && ca other-ca && leaf server profile-ca serverAuth &&
     leaf stranger other-ca serverAuth && leaf noeku profile-ca "" &&
     leaf client profile-ca clientAuth && openvpn --genkey secret "$K/ta.key" &&
     FAKE=-10d leaf old profile-ca serverAuth && FAKE=+10d leaf future profile-ca serverAuth
 } >"$WORK/logs/pki.log" 2>&1 || { fail "making the certificates and ta.key" && sed 's/^/        /' "$WORK/logs/pki.log" && return 0; }
-
-USERS="$WORK/users.txt"
-: >"$USERS"
-cat >"$WORK/record-user.sh" <<EOF
-#!/bin/sh
-head -n 1 "\$1" >>"$USERS"
-exit 1
-EOF
-chmod +x "$WORK/record-user.sh"
-
-# --- the servers -----------------------------------------------------------------------------
-NET=100
-certserver() {
-  local name=$1 proto=$2 port=$3 cert=$4
-  shift 4
-  [[ $proto == tcp ]] && proto=tcp-server
-  NET=$((NET + 1))
-  spawn "$name" openvpn --dev tun --server "10.8.$NET.0" 255.255.255.0 --topology subnet \
-    --ca "$K/profile-ca.crt" --cert "$K/$cert.crt" --key "$K/$cert.key" --dh none \
-    --local 127.0.0.1 --proto "$proto" --port "$port" --tmp-dir "$WORK" --verb 3 \
-    --auth-user-pass-verify "$WORK/record-user.sh" via-file --script-security 2 "$@"
-}
-server() {
-  local name=$1 proto=$2 port=$3 cert=$4
-  shift 4
-  certserver "$name" "$proto" "$port" "$cert" --verify-client-cert none "$@"
-}
-ready() { grep -q 'Initialization Sequence Completed' "$WORK/logs/$1.log" 2>/dev/null; }
 
 G_UDP=$(free_port udp) G_TCP=$(free_port tcp) O_UDP=$(free_port udp) E_UDP=$(free_port udp)
 R_UDP=$(free_port udp) V_UDP=$(free_port udp) A_UDP=$(free_port udp)
@@ -91,12 +46,7 @@ server auth-udp udp "$A_UDP" server --tls-auth "$K/ta.key" 0
 server expired-udp udp "$X_UDP" old
 server future-udp udp "$F_UDP" future
 SERVERS=(good-udp good-tcp otherca-udp noeku-udp certreq-udp tls13-udp auth-udp expired-udp future-udp)
-for s in "${SERVERS[@]}"; do
-  if ! wait_for 10 ready "$s"; then
-    fail "openvpn $s did not start within 10 s; its log:" && sed 's/^/        /' "$WORK/logs/$s.log" | tail -15
-    return 0
-  fi
-done
+servers_ready "${SERVERS[@]}" || return 0
 note "openvpn $(openvpn --version | head -1 | cut -d' ' -f2): udp $G_UDP/$O_UDP/$E_UDP/$R_UDP/$V_UDP/$A_UDP, tcp $G_TCP"
 
 # --- the profiles ----------------------------------------------------------------------------
@@ -226,37 +176,9 @@ check "  ... the reset without a key is answered" evidence_has extrakey vpn-key-
 
 # --- a path that drops large UDP datagrams ----------------------------------------------------
 # A UDP relay in front of the good server that drops every datagram over 1000 bytes, both ways.
-RELAY_PY='
-import select, socket, sys
-port, upstream = int(sys.argv[1]), int(sys.argv[2])
-front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-front.bind(("127.0.0.1", port))
-back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-back.connect(("127.0.0.1", upstream))
-client = None
-print("ready", flush=True)
-while True:
-    ready, _, _ = select.select([front, back], [], [])
-    if front in ready:
-        data, client = front.recvfrom(65535)
-        if len(data) > 1000:
-            print("dropped client datagram of", len(data), flush=True)
-        else:
-            back.send(data)
-    if back in ready:
-        try:
-            data = back.recv(65535)
-        except OSError:
-            continue
-        if len(data) > 1000:
-            print("dropped server datagram of", len(data), flush=True)
-        elif client:
-            front.sendto(data, client)
-'
 SMALL=$(free_port udp)
-spawn small-relay "$PYTHON" -u -c "$RELAY_PY" "$SMALL" "$G_UDP"
-relay_ready() { grep -q '^ready' "$WORK/logs/small-relay.log" 2>/dev/null; }
-if wait_for 10 relay_ready; then
+relay small-relay "$SMALL" "$G_UDP" drop-large
+if wait_for 10 relay_ready small-relay; then
   profile smallpath "remote 127.0.0.1 $SMALL udp"
   run smallpath
   check "a path that drops datagrams over 1000 bytes: vpn-fragments-dropped" only_vpn_code smallpath vpn-fragments-dropped
