@@ -38,7 +38,8 @@ fn evidence(r: &ReachResult) -> String {
     )
 }
 
-fn advice(key: char, label: &str) -> Fix {
+/// A fix that is advice: no command, nothing re-run of its own.
+pub(super) fn advice(key: char, label: &str) -> Fix {
     Fix {
         key,
         label: label.to_string(),

@@ -7,6 +7,7 @@
 //! TLS alert: each cause is read from the step the handshake stopped at and what was
 //! acknowledged there (and, for the versions, from the retry without the profile's cap).
 
+use super::reach::advice;
 use super::target::rerun;
 use super::{Code, Finding, Fix, Severity};
 use crate::config::{ProbeSpec, Target};
@@ -34,15 +35,6 @@ pub(super) fn has_chain(checks: &super::TargetChecks) -> bool {
             .filter_map(|x| x.handshake.as_deref())
             .any(|h| !h.report.chain.is_empty())
     })
-}
-
-fn advice(key: char, label: &str) -> Fix {
-    Fix {
-        key,
-        label: label.to_string(),
-        command: None,
-        rerun: Vec::new(),
-    }
 }
 
 /// The handshake's outcome and what it saw, as evidence lines.
