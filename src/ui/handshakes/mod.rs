@@ -164,6 +164,15 @@ fn status(model: &Model, i: usize, theme: Theme) -> (&'static str, Style) {
             (None, None) => ("no cert", theme.error()),
         };
     }
+    // A VPN target whose own handshake ran (an OpenVPN profile with a CA, a WireGuard config):
+    // that handshake is its status.
+    if let Some(ok) = vpn_handshake(model, i) {
+        return if ok {
+            ("vpn ok", theme.ok())
+        } else {
+            ("vpn failed", theme.error())
+        };
+    }
     let ports: Vec<&TcpAttempt> = match connect {
         Some(r) if has_tls(target) => main_attempt(target, r).into_iter().collect(),
         Some(r) => r.tcp.iter().collect(),
@@ -174,6 +183,25 @@ fn status(model: &Model, i: usize, theme: Theme) -> (&'static str, Style) {
         None if ports.is_empty() => ("dns ok", theme.ok()),
         None => ("ok", theme.ok()),
     }
+}
+
+/// Whether target `i`'s own VPN handshakes all worked: `None` when none ran (no profile CA, no
+/// WireGuard keys, or its reach check has not finished).
+fn vpn_handshake(model: &Model, i: usize) -> Option<bool> {
+    let target = &model.config().targets[i];
+    let results = &model.obs.targets[i].reach.value()?.results;
+    let mut seen = None;
+    for r in results.iter().filter(|r| r.via.is_none()) {
+        let ok = match (&r.handshake, r.probe) {
+            (Some(h), _) => h.ok(),
+            (None, crate::config::ProbeSpec::Wireguard(_)) if target.wg_keys.is_some() => {
+                r.status == crate::probe::reach::ReachStatus::Open
+            }
+            _ => continue,
+        };
+        seen = Some(seen.unwrap_or(true) && ok);
+    }
+    seen
 }
 
 /// When the earliest of a target's running checks shown here started.
@@ -441,6 +469,31 @@ fn phase_lines(rows: &mut Rows, model: &Model, i: usize, judged: Option<&Judged>
     if has_tls(target) {
         tls_lines(rows, model, i, judged);
     }
+    vpn_lines(rows, model, i);
+}
+
+/// The VPN's own handshakes (an OpenVPN profile with a CA, a WireGuard config), one line each;
+/// their packets are in the Reachability pane's details.
+fn vpn_lines(rows: &mut Rows, model: &Model, i: usize) {
+    let target = &model.config().targets[i];
+    let Some(reach) = model.obs.targets[i].reach.value() else {
+        return;
+    };
+    let theme = rows.theme;
+    let mut label = "VPN";
+    for r in reach.results.iter().filter(|r| r.via.is_none()) {
+        let (words, ok) = match (&r.handshake, r.probe) {
+            (Some(h), _) => (h.summary(), h.ok()),
+            (None, crate::config::ProbeSpec::Wireguard(_)) if target.wg_keys.is_some() => (
+                format!("WireGuard {}: {}", r.port, r.detail),
+                r.status == crate::probe::reach::ReachStatus::Open,
+            ),
+            _ => continue,
+        };
+        let style = if ok { Style::new() } else { theme.error() };
+        rows.phase(label, &words, style);
+        label = "";
+    }
 }
 
 fn item(
@@ -563,7 +616,7 @@ pub fn summary(model: &Model) -> Line<'static> {
             continue;
         }
         match status(model, i, theme).0 {
-            "ok" | "dns ok" => ok += 1,
+            "ok" | "dns ok" | "vpn ok" => ok += 1,
             "not run" => {}
             word @ ("weak" | "expiring") => warned.push(name_and(&t.name, word)),
             word => failing.push(name_and(&t.name, word)),
