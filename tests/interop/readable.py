@@ -140,24 +140,28 @@ def main():
     for f in findings:
         pane += " " + flat(findings_pane(screen()))
         keys("Enter")
-        s = screen()
+        # The dashboard draws at most ten frames a second: wait for the window, not a fixed time.
+        s = wait(lambda x: window(x) != "", 3) or screen()
         text = window(s)
         for _ in range(15):
             if "PgDn more" not in s:
                 break
             keys("PgDn")
-            s = screen()
+            before = s
+            s = wait(lambda x: x != before, 3) or screen()
             text += "\n" + window(s)
         details += " " + flat(text)
         title = re.search(r"Finding: (\S+)", s)
         seen.append(title.group(1) if title else "?")
         keys("Escape", "f")
-        s = screen()
-        if "Fixes for" in s:
+        s = wait(lambda x: "Fixes for" in x, 3) if f["fixes"] else screen()
+        if s and "Fixes for" in s:
             text = window(s)
             for _ in f["fixes"]:
                 keys("j")
-                text += "\n" + window(screen())
+                before = s
+                s = wait(lambda x: x != before, 1) or screen()
+                text += "\n" + window(s)
             fixes += " " + flat(text)
         keys("Escape", "j")
     if os.environ.get("READABLE_DEBUG"):
