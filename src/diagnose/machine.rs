@@ -324,16 +324,11 @@ pub(super) fn app_suspect(obs: &Observations, out: &mut Vec<Finding>) {
         .zip(&obs.targets)
         .flat_map(|(t, c)| {
             c.reach.value().into_iter().flat_map(move |r| {
-                r.results.iter().filter_map(move |x| {
-                    let wireguard = t.wg_keys.is_some()
-                        && matches!(x.probe, crate::config::ProbeSpec::Wireguard(_))
-                        && x.status == crate::probe::reach::ReachStatus::Open;
-                    match &x.handshake {
-                        Some(h) if h.ok() => Some(format!("{}: {}", t.name, h.summary())),
-                        _ if wireguard => Some(format!("{}: {}", t.name, x.detail)),
-                        _ => None,
-                    }
-                })
+                r.results
+                    .iter()
+                    .filter_map(|x| x.own_handshake())
+                    .filter(|(ok, _)| *ok)
+                    .map(move |(_, words)| format!("{}: {words}", t.name))
             })
         })
         .collect();

@@ -101,6 +101,21 @@ pub struct ReachResult {
     pub handshake: Option<Box<crate::probe::vpn::check::VpnHandshake>>,
 }
 
+impl ReachResult {
+    /// The VPN's own handshake this probe made, if it made one — OpenVPN's with the profile's
+    /// CA, WireGuard's with the user's keys — as whether it worked and its outcome in words.
+    /// `None` for a reset or an initiation-shaped packet, which prove only the port.
+    pub fn own_handshake(&self) -> Option<(bool, String)> {
+        match (&self.handshake, self.probe) {
+            (Some(h), _) => Some((h.ok(), h.summary())),
+            (None, ProbeSpec::Wireguard(_)) if self.signed.is_some() => {
+                Some((self.status == ReachStatus::Open, self.detail.clone()))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Runs one reachability probe against `ip`, finishing within about `timeout`. `key` signs
 /// the OpenVPN probes. A `tls` spec is not a reachability probe and comes back as `error`.
 pub async fn run(spec: ProbeSpec, ip: IpAddr, keys: Keys<'_>, timeout: Duration) -> ReachResult {

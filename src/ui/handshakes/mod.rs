@@ -188,20 +188,12 @@ fn status(model: &Model, i: usize, theme: Theme) -> (&'static str, Style) {
 /// Whether target `i`'s own VPN handshakes all worked: `None` when none ran (no profile CA, no
 /// WireGuard keys, or its reach check has not finished).
 fn vpn_handshake(model: &Model, i: usize) -> Option<bool> {
-    let target = &model.config().targets[i];
     let results = &model.obs.targets[i].reach.value()?.results;
-    let mut seen = None;
-    for r in results.iter().filter(|r| r.via.is_none()) {
-        let ok = match (&r.handshake, r.probe) {
-            (Some(h), _) => h.ok(),
-            (None, crate::config::ProbeSpec::Wireguard(_)) if target.wg_keys.is_some() => {
-                r.status == crate::probe::reach::ReachStatus::Open
-            }
-            _ => continue,
-        };
-        seen = Some(seen.unwrap_or(true) && ok);
-    }
-    seen
+    results
+        .iter()
+        .filter_map(|r| r.own_handshake())
+        .map(|(ok, _)| ok)
+        .reduce(|a, b| a && b)
 }
 
 /// When the earliest of a target's running checks shown here started.
@@ -475,20 +467,20 @@ fn phase_lines(rows: &mut Rows, model: &Model, i: usize, judged: Option<&Judged>
 /// The VPN's own handshakes (an OpenVPN profile with a CA, a WireGuard config), one line each;
 /// their packets are in the Reachability pane's details.
 fn vpn_lines(rows: &mut Rows, model: &Model, i: usize) {
-    let target = &model.config().targets[i];
     let Some(reach) = model.obs.targets[i].reach.value() else {
         return;
     };
     let theme = rows.theme;
     let mut label = "VPN";
-    for r in reach.results.iter().filter(|r| r.via.is_none()) {
-        let (words, ok) = match (&r.handshake, r.probe) {
-            (Some(h), _) => (h.summary(), h.ok()),
-            (None, crate::config::ProbeSpec::Wireguard(_)) if target.wg_keys.is_some() => (
-                format!("WireGuard {}: {}", r.port, r.detail),
-                r.status == crate::probe::reach::ReachStatus::Open,
-            ),
-            _ => continue,
+    for r in &reach.results {
+        let Some((ok, words)) = r.own_handshake() else {
+            continue;
+        };
+        // OpenVPN's summary names its transport and port; WireGuard's probe words do not.
+        let words = if r.handshake.is_some() {
+            words
+        } else {
+            format!("WireGuard {}: {words}", r.port)
         };
         let style = if ok { Style::new() } else { theme.error() };
         rows.phase(label, &words, style);
