@@ -326,7 +326,7 @@ pub(super) fn app_suspect(obs: &Observations, out: &mut Vec<Finding>) {
             c.reach.value().into_iter().flat_map(move |r| {
                 r.results
                     .iter()
-                    .filter_map(|x| x.own_handshake())
+                    .filter_map(crate::probe::reach::ReachResult::own_handshake)
                     .filter(|(ok, _)| *ok)
                     .map(move |(_, words)| format!("{}: {words}", t.name))
             })

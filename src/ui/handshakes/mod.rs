@@ -191,7 +191,7 @@ fn vpn_handshake(model: &Model, i: usize) -> Option<bool> {
     let results = &model.obs.targets[i].reach.value()?.results;
     results
         .iter()
-        .filter_map(|r| r.own_handshake())
+        .filter_map(crate::probe::reach::ReachResult::own_handshake)
         .map(|(ok, _)| ok)
         .reduce(|a, b| a && b)
 }
