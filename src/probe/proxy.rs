@@ -3,13 +3,13 @@
 //! and the OpenVPN TCP probe of a proxied target dial instead of the server.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::connect::{TcpError, classify};
+use super::connect::TcpError;
 use crate::config::Proxy;
 use crate::text::{clean, human_duration};
 
@@ -89,7 +89,7 @@ pub async fn tunnel(
 ) -> Result<TcpStream, ProxyError> {
     let start = Instant::now();
     let lookup = tokio::net::lookup_host((proxy.host.as_str(), proxy.port));
-    let addrs: Vec<SocketAddr> = match tokio::time::timeout_at(until.into(), lookup).await {
+    let addrs: Vec<IpAddr> = match tokio::time::timeout_at(until.into(), lookup).await {
         Err(_) => {
             return Err(ProxyError::Connect {
                 addr: None,
@@ -97,35 +97,16 @@ pub async fn tunnel(
             });
         }
         Ok(Err(e)) => return Err(ProxyError::Resolve(e.to_string())),
-        Ok(Ok(a)) => a.collect(),
+        Ok(Ok(a)) => a.map(|a| a.ip()).collect(),
     };
-    let mut last = ProxyError::Resolve("no address".to_string());
-    let mut stream = None;
-    for addr in addrs.iter().take(2) {
-        match tokio::time::timeout_at(until.into(), TcpStream::connect(addr)).await {
-            Err(_) => {
-                return Err(ProxyError::Connect {
-                    addr: Some(*addr),
-                    error: TcpError::Timeout(start.elapsed()),
-                });
-            }
-            Ok(Ok(s)) => {
-                stream = Some(s);
-                break;
-            }
-            Ok(Err(e)) => {
-                last = ProxyError::Connect {
-                    addr: Some(*addr),
-                    error: classify(&e),
-                };
-            }
-        }
+    if addrs.is_empty() {
+        return Err(ProxyError::Resolve("no address".to_string()));
     }
-    let Some(mut stream) = stream else {
-        return Err(last);
+    let step = until.saturating_duration_since(Instant::now());
+    let mut stream = match super::tls::connect(&addrs, proxy.port, step, until).await {
+        (_, Ok((stream, _))) => stream,
+        (addr, Err(error)) => return Err(ProxyError::Connect { addr, error }),
     };
-    // Each flight goes out at once (see the TLS probe's connect).
-    let _ = stream.set_nodelay(true);
     let exchange = async {
         stream
             .write_all(request(proxy, authority).as_bytes())

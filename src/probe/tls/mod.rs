@@ -574,8 +574,9 @@ fn step_deadline(step: Duration, deadline: Instant) -> Instant {
     (Instant::now() + step).min(deadline)
 }
 
-/// Connects to the first addresses until one answers, each under the step timeout.
-async fn connect(
+/// Connects to the first addresses until one answers, each under the step timeout (the TLS
+/// probe's connect, and the proxy tunnel's).
+pub(in crate::probe) async fn connect(
     addrs: &[IpAddr],
     port: u16,
     timeout: Duration,
