@@ -197,9 +197,10 @@ pub fn internal_error(id: ProbeId, config: &Config, why: &str, start: Instant) -
             },
             clients: Vec::new(),
             os: Err(msg.clone()),
-            firewall: crate::probe::firewall::Firewall::Unknown(msg),
+            firewall: crate::probe::firewall::Firewall::Unknown(msg.clone()),
             services: Vec::new(),
             nordvpn_status: None,
+            trust_store: Err(msg),
         })),
     }
 }

@@ -841,6 +841,7 @@ mod tests {
             ),
             services: Vec::new(),
             nordvpn_status: None,
+            trust_store: Err("not read".to_string()),
         };
         let event = ProbeEvent {
             id: ProbeId::Machine,

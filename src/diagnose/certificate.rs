@@ -1,8 +1,9 @@
 //! The certificate: each property on its own, judged at the true time when the clock has
 //! one, one function per code: `cert-expired`, `cert-not-yet-valid`, `cert-expiring-soon`,
 //! `tls-interception`, `cert-self-signed`, `cert-incomplete-chain`, `cert-unknown-issuer`,
-//! `cert-wrong-host`, `cert-bad-purpose`, `cert-weak`, `cert-chain-extra`, `private-ca`, and
-//! the per-target `clock-skew` that the clock's own finding takes in as evidence.
+//! `cert-wrong-host`, `cert-bad-purpose`, `cert-weak`, `cert-chain-extra`, `private-ca`,
+//! `ca-bundle-outdated`, and the per-target `clock-skew` that the clock's own finding takes in
+//! as evidence.
 //!
 //! The order of explanations matters. A wrong clock explains a certificate that looks
 //! expired (`clock-skew`, not `cert-expired`); an intercepting product explains a chain no
@@ -38,6 +39,7 @@ pub(super) fn rules(cx: &Ctx<'_>, judged: &Judged, out: &mut Vec<Finding>) {
                 .or_else(|| cert_unknown_issuer(cx, decisive)),
         ),
     }
+    out.extend(ca_bundle_outdated(cx, decisive));
     out.extend(cert_wrong_host(cx, decisive));
     out.extend(cert_bad_purpose(cx, decisive));
     out.extend(cert_weak(cx, decisive));
@@ -556,6 +558,141 @@ fn cert_unknown_issuer(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
         ),
         evidence,
         vec![ca_file_fix(cx)],
+    ))
+}
+
+/// `ca-bundle-outdated`: Mozilla's roots have a path to the chain and the system store has
+/// none: the public root that signs it is missing from this machine's CA bundle, so every
+/// client that uses the system store (curl, wget, OpenSSL's and GnuTLS's users, Go programs
+/// such as the nordvpn daemon) refuses a server that browsers accept.
+fn ca_bundle_outdated(cx: &Ctx<'_>, v: &Verdicts) -> Option<Finding> {
+    let root = v.source("mozilla")?.path.as_ref().ok()?;
+    let system = v.source("system")?;
+    if !matches!(
+        system.path,
+        Err(PathError::UnknownIssuer | PathError::NoRoots)
+    ) {
+        return None;
+    }
+    let sources = cx.machine.trust.sources();
+    let store = sources.iter().find(|s| s.kind == trust::SourceKind::System);
+    let bundle = store.and_then(|s| s.file.as_ref());
+    let mut evidence = vec![
+        format!("Mozilla's roots: path to the public root {root}"),
+        match &system.path {
+            Err(PathError::NoRoots) => "system store: it holds no roots at all".to_string(),
+            _ => format!("system store: no path: it lacks {root}"),
+        },
+    ];
+    let from_env = bundle
+        .filter(|b| b.named_by.is_some())
+        .map(|b| b.path.clone());
+    if let Some(b) = bundle {
+        let age = b
+            .age_days(std::time::SystemTime::now())
+            .zip(b.modified)
+            .map_or_else(
+                || "its age is not known".to_string(),
+                |(days, t)| {
+                    format!(
+                        "last written {} ({days} day(s) ago)",
+                        humantime::format_rfc3339_seconds(t)
+                    )
+                },
+            );
+        let how = b
+            .named_by
+            .map_or_else(String::new, |v| format!(" (named by {v})"));
+        evidence.push(format!(
+            "the system store's bundle {}{how}: {age}, {} root(s)",
+            b.path.display(),
+            store.map_or(0, |s| s.anchors.len())
+        ));
+    }
+    if let Some(ca) = v.source("ca_file").filter(|c| c.path.is_ok()) {
+        evidence.push(format!(
+            "{}: trusted (this check's own ca_file; other programs do not read it)",
+            ca.source
+        ));
+    }
+    let rerun = {
+        let mut r = cx.probes();
+        r.push(crate::probe::ProbeId::Machine);
+        r
+    };
+    let command_fix = |key: char, label: &str, argv: &[&str]| {
+        cx.machine.command(argv).map(|command| Fix {
+            key,
+            label: label.to_string(),
+            command: Some(command),
+            rerun: rerun.clone(),
+        })
+    };
+    let mut fixes: Vec<Fix> = Vec::new();
+    if let Some(path) = from_env {
+        fixes.push(Fix {
+            key: 'e',
+            label: format!(
+                "SSL_CERT_FILE={} replaces the distribution's bundle for the programs that read it: point it at a current bundle, or unset it",
+                path.display()
+            ),
+            command: None,
+            rerun: rerun.clone(),
+        });
+    }
+    fixes.extend(
+        command_fix(
+            'u',
+            "update the CA bundle: upgrade the ca-certificates package with apt-get (it rebuilds the bundle)",
+            &["apt-get", "install", "--only-upgrade", "ca-certificates"],
+        )
+        .or_else(|| {
+            command_fix(
+                'u',
+                "update the CA bundle: upgrade the ca-certificates package with dnf",
+                &["dnf", "upgrade", "ca-certificates"],
+            )
+        }),
+    );
+    fixes.extend(
+        command_fix(
+            'b',
+            "rebuild the bundle from the installed certificates (update-ca-certificates)",
+            &["update-ca-certificates"],
+        )
+        .or_else(|| {
+            command_fix(
+                'b',
+                "rebuild the bundle from the installed certificates (update-ca-trust)",
+                &["update-ca-trust"],
+            )
+        }),
+    );
+    if fixes.is_empty() {
+        fixes.push(Fix {
+            key: 'u',
+            label: "update this distribution's ca-certificates package, then rebuild the bundle (update-ca-certificates or update-ca-trust)".to_string(),
+            command: None,
+            rerun,
+        });
+    }
+    // A ca_file of this check's own that has the path: the target works here; what breaks
+    // is every other program on this machine.
+    let severity = if v.source("ca_file").is_some_and(|c| c.path.is_ok()) {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    Some(cx.finding(
+        Code::CaBundleOutdated,
+        severity,
+        &format!(
+            "this machine's CA bundle lacks {root}, the public root that signs {} ({}): programs that use the system store refuse it",
+            cx.endpoint(),
+            cx.report.name
+        ),
+        evidence,
+        fixes,
     ))
 }
 

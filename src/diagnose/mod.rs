@@ -92,6 +92,7 @@ pub enum Code {
     CertWeak,
     CertChainExtra,
     PrivateCa,
+    CaBundleOutdated,
     TlsInterception,
     TlsReset,
     TlsTimeout,
@@ -125,7 +126,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 56] = [
+    pub const ALL: [Code; 57] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -153,6 +154,7 @@ impl Code {
         Code::CertWeak,
         Code::CertChainExtra,
         Code::PrivateCa,
+        Code::CaBundleOutdated,
         Code::TlsInterception,
         Code::TlsReset,
         Code::TlsTimeout,
@@ -246,6 +248,7 @@ impl Code {
             Code::CertWeak => "cert-weak",
             Code::CertChainExtra => "cert-chain-extra",
             Code::PrivateCa => "private-ca",
+            Code::CaBundleOutdated => "ca-bundle-outdated",
             Code::TlsInterception => "tls-interception",
             Code::TlsReset => "tls-reset",
             Code::TlsTimeout => "tls-timeout",
@@ -504,6 +507,7 @@ fn target_findings(
             report,
             direct: connect,
             clock_fixes: &clock_fixes,
+            machine: &obs.machine,
         };
         let mut found = Vec::new();
         found.extend(proxy::proxy_failure(&cx));

@@ -52,7 +52,7 @@ pub struct Programs {
 
 impl Programs {
     /// Every program a fix command may start.
-    pub const FIX_PROGRAMS: [&'static str; 7] = [
+    pub const FIX_PROGRAMS: [&'static str; 9] = [
         "sudo",
         "timedatectl",
         "chronyc",
@@ -60,6 +60,8 @@ impl Programs {
         "dnf",
         "nft",
         "systemctl",
+        "update-ca-certificates",
+        "update-ca-trust",
     ];
 
     /// Looks each of [`Programs::FIX_PROGRAMS`] up on `PATH`.

@@ -17,6 +17,8 @@ pub(super) struct Ctx<'a> {
     pub direct: Option<&'a ConnectReport>,
     /// The clock's fixes, for a certificate that fails only because of the clock.
     pub clock_fixes: &'a [Fix],
+    /// This machine: its trust stores, and which fix commands can run here.
+    pub machine: &'a super::Machine,
 }
 
 impl Ctx<'_> {

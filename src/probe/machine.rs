@@ -36,6 +36,8 @@ pub struct MachineReport {
     pub services: Vec<ServiceState>,
     /// What `nordvpn status` printed (cleaned, a few lines), when the CLI is installed.
     pub nordvpn_status: Option<String>,
+    /// The system's trust store beside Mozilla's roots, or why it was not read.
+    pub trust_store: Result<super::trust::StoreSummary, String>,
 }
 
 /// The VPN services whose state is read.
@@ -196,8 +198,26 @@ pub async fn check() -> MachineReport {
     );
     let versions = futures::future::join_all(CLIENTS.iter().map(version_of));
     let firewall = super::firewall::read(TOOL_TIMEOUT);
-    let (scan, clients, firewall, services, nordvpn_status) =
-        tokio::join!(scan, versions, firewall, services(), nordvpn_status());
+    let store = tokio::time::timeout(
+        SCAN_TIMEOUT,
+        tokio::task::spawn_blocking(super::trust::StoreSummary::read),
+    );
+    let (scan, clients, firewall, services, nordvpn_status, store) = tokio::join!(
+        scan,
+        versions,
+        firewall,
+        services(),
+        nordvpn_status(),
+        store
+    );
+    let trust_store = match store {
+        Ok(Ok(s)) => Ok(s),
+        Ok(Err(e)) => Err(format!("reading the stores did not finish: {e}")),
+        Err(_) => Err(format!(
+            "reading the stores took longer than {}",
+            crate::text::human_duration(SCAN_TIMEOUT)
+        )),
+    };
     let security = match scan {
         Ok(Ok(scan)) => scan,
         Ok(Err(e)) => SecurityScan {
@@ -222,6 +242,7 @@ pub async fn check() -> MachineReport {
         firewall,
         services,
         nordvpn_status,
+        trust_store,
     }
 }
 

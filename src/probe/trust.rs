@@ -5,7 +5,8 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, Der, TrustAnchor};
@@ -46,6 +47,11 @@ impl fmt::Display for SourceKind {
     }
 }
 
+/// The environment variable that replaces the compiled-in copy of Mozilla's roots with a PEM
+/// file: a newer snapshot of Mozilla's list (curl's `cacert.pem` is one) when this binary's
+/// copy is old, and the lab's stand-in for a public root in tests.
+pub const MOZILLA_ROOTS_ENV: &str = "TLSDOCTOR_MOZILLA_ROOTS";
+
 /// One trust source: its roots, and what went wrong loading it.
 #[derive(Debug, Clone)]
 pub struct TrustSource {
@@ -54,23 +60,131 @@ pub struct TrustSource {
     /// Load problems, for the details view (an unreadable file, a certificate that does not
     /// parse). A source with problems still holds whatever did load.
     pub problems: Vec<String>,
+    /// The file the roots were read from, when one was: the system store's bundle, the
+    /// ca_file, a replacement of Mozilla's roots.
+    pub file: Option<StoreFile>,
+}
+
+/// A file a store was read from, and when it was last written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreFile {
+    pub path: PathBuf,
+    pub modified: Option<SystemTime>,
+    /// The environment variable that named it, when one did (SSL_CERT_FILE).
+    pub named_by: Option<&'static str>,
+}
+
+impl StoreFile {
+    /// `path` with its modification time, when it can be read.
+    pub fn at(path: &Path) -> Self {
+        StoreFile {
+            path: path.to_path_buf(),
+            modified: std::fs::metadata(path).and_then(|m| m.modified()).ok(),
+            named_by: None,
+        }
+    }
+
+    /// How long ago it was written, in whole days (0 for a file written in the future).
+    pub fn age_days(&self, now: SystemTime) -> Option<u64> {
+        let modified = self.modified?;
+        Some(
+            now.duration_since(modified)
+                .map_or(0, |d| d.as_secs() / 86_400),
+        )
+    }
+}
+
+/// Where the system store is read from, as rustls-native-certs finds it: SSL_CERT_FILE and
+/// SSL_CERT_DIR when either is set, else what openssl-probe finds for this distribution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorePaths {
+    pub file: Option<PathBuf>,
+    pub dirs: Vec<PathBuf>,
+    /// SSL_CERT_FILE or SSL_CERT_DIR chose them.
+    pub from_env: bool,
+}
+
+impl StorePaths {
+    pub fn find() -> Self {
+        let file = std::env::var_os("SSL_CERT_FILE").map(PathBuf::from);
+        let dirs: Vec<PathBuf> = std::env::var_os("SSL_CERT_DIR")
+            .map(|d| {
+                std::env::split_paths(&d)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if file.is_some() || !dirs.is_empty() {
+            return StorePaths {
+                file,
+                dirs,
+                from_env: true,
+            };
+        }
+        let probed = openssl_probe::probe();
+        StorePaths {
+            file: probed.cert_file,
+            dirs: probed.cert_dir,
+            from_env: false,
+        }
+    }
+
+    /// What changes when the store is rewritten (`update-ca-certificates` replaces the bundle
+    /// and the directory's links): each path with its modification time and size.
+    fn stamp(&self) -> Vec<(PathBuf, Option<SystemTime>, u64)> {
+        self.file
+            .iter()
+            .chain(&self.dirs)
+            .map(|p| {
+                let meta = std::fs::metadata(p).ok();
+                (
+                    p.clone(),
+                    meta.as_ref().and_then(|m| m.modified().ok()),
+                    meta.map_or(0, |m| m.len()),
+                )
+            })
+            .collect()
+    }
 }
 
 impl TrustSource {
-    /// Mozilla's roots as compiled in.
+    /// Mozilla's roots: as compiled in (webpki-roots), or the PEM file named by
+    /// [`MOZILLA_ROOTS_ENV`].
     pub fn mozilla() -> Self {
-        TrustSource {
-            kind: SourceKind::Mozilla,
-            anchors: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-            problems: Vec::new(),
+        match std::env::var_os(MOZILLA_ROOTS_ENV) {
+            Some(path) => {
+                let path = PathBuf::from(path);
+                let mut source = TrustSource::pem_file(SourceKind::Mozilla, &path);
+                for p in &mut source.problems {
+                    *p = format!("{MOZILLA_ROOTS_ENV}: {p}");
+                }
+                if let Some(f) = &mut source.file {
+                    f.named_by = Some(MOZILLA_ROOTS_ENV);
+                }
+                source
+            }
+            None => TrustSource {
+                kind: SourceKind::Mozilla,
+                anchors: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+                problems: Vec::new(),
+                file: None,
+            },
         }
     }
 
     /// The system store, as rustls-native-certs finds it (SSL_CERT_FILE and SSL_CERT_DIR
     /// take precedence over the platform's default location).
     pub fn system() -> Self {
+        Self::system_at(&StorePaths::find())
+    }
+
+    fn system_at(paths: &StorePaths) -> Self {
         let found = rustls_native_certs::load_native_certs();
         let mut source = TrustSource::from_ders(SourceKind::System, &found.certs);
+        source.file = paths.file.as_deref().map(|p| StoreFile {
+            named_by: paths.from_env.then_some("SSL_CERT_FILE"),
+            ..StoreFile::at(p)
+        });
         source
             .problems
             .extend(found.errors.iter().map(|e| clean(&e.to_string())));
@@ -84,15 +198,25 @@ impl TrustSource {
 
     /// The roots in a PEM file.
     pub fn ca_file(path: &Path) -> Self {
-        let kind = SourceKind::CaFile(path.to_path_buf());
-        match crate::config::file::read_limited(path, crate::config::file::FileKind::CaBundle) {
+        TrustSource::pem_file(SourceKind::CaFile(path.to_path_buf()), path)
+    }
+
+    /// The roots in the PEM file `path`, labelled `kind`.
+    fn pem_file(kind: SourceKind, path: &Path) -> Self {
+        let mut source = match crate::config::file::read_limited(
+            path,
+            crate::config::file::FileKind::CaBundle,
+        ) {
             Ok(pem) => TrustSource::from_pem(kind, &pem),
             Err(e) => TrustSource {
                 kind,
                 anchors: Vec::new(),
                 problems: vec![format!("{e}; give a readable PEM file")],
+                file: None,
             },
-        }
+        };
+        source.file = Some(StoreFile::at(path));
+        source
     }
 
     /// The roots in PEM text, labelled `kind`.
@@ -131,18 +255,42 @@ impl TrustSource {
             kind,
             anchors,
             problems,
+            file: None,
         }
+    }
+
+    /// Whether it holds `anchor` (the same subject and key).
+    pub fn holds(&self, anchor: &TrustAnchor<'_>) -> bool {
+        self.anchors.iter().any(|a| same_anchor(a, anchor))
     }
 }
 
+/// Two anchors are the same root when subject and key are.
+pub fn same_anchor(a: &TrustAnchor<'_>, b: &TrustAnchor<'_>) -> bool {
+    a.subject.as_ref() == b.subject.as_ref()
+        && a.subject_public_key_info.as_ref() == b.subject_public_key_info.as_ref()
+}
+
 /// Every trust source in use. Loaded on first use: a run without a TLS check never reads the
-/// stores, and the clock's probes never wait for them.
-#[derive(Debug, Clone)]
+/// stores, and the clock's probes never wait for them. Read again when the system store's files
+/// change, so a re-run after `update-ca-certificates` judges with the new bundle.
+#[derive(Debug)]
 pub struct Trust {
     /// The `ca_file` to load besides Mozilla's roots and the system store.
     ca_file: Option<PathBuf>,
-    sources: OnceLock<Vec<TrustSource>>,
+    /// Given sources that never reload (tests), or the loaded ones with the system store's
+    /// stamp when they were read.
+    loaded: Mutex<Loaded>,
 }
+
+#[derive(Debug)]
+enum Loaded {
+    Fixed(Arc<Vec<TrustSource>>),
+    NotYet,
+    Read(StoreStamp, Arc<Vec<TrustSource>>),
+}
+
+type StoreStamp = Vec<(PathBuf, Option<SystemTime>, u64)>;
 
 impl Default for Trust {
     /// No roots at all.
@@ -152,11 +300,11 @@ impl Default for Trust {
 }
 
 impl Trust {
-    /// These sources, already loaded.
+    /// These sources, already loaded; never read again.
     pub fn new(sources: Vec<TrustSource>) -> Self {
         Trust {
             ca_file: None,
-            sources: OnceLock::from(sources),
+            loaded: Mutex::new(Loaded::Fixed(Arc::new(sources))),
         }
     }
 
@@ -165,19 +313,109 @@ impl Trust {
     pub fn load(ca_file: Option<&Path>) -> Self {
         Trust {
             ca_file: ca_file.map(Path::to_path_buf),
-            sources: OnceLock::new(),
+            loaded: Mutex::new(Loaded::NotYet),
         }
     }
 
-    /// Every source, in order: Mozilla's roots, the system store, the ca_file.
-    pub fn sources(&self) -> &[TrustSource] {
-        self.sources.get_or_init(|| {
-            let mut sources = vec![TrustSource::mozilla(), TrustSource::system()];
-            if let Some(path) = &self.ca_file {
-                sources.push(TrustSource::ca_file(path));
-            }
-            sources
-        })
+    /// Every source, in order: Mozilla's roots, the system store, the ca_file — read again
+    /// when the system store's files changed since they were read.
+    pub fn sources(&self) -> Arc<Vec<TrustSource>> {
+        let mut loaded = self.loaded.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Loaded::Fixed(s) = &*loaded {
+            return Arc::clone(s);
+        }
+        let paths = StorePaths::find();
+        let stamp = paths.stamp();
+        if let Loaded::Read(was, s) = &*loaded
+            && *was == stamp
+        {
+            return Arc::clone(s);
+        }
+        let mut sources = vec![TrustSource::mozilla(), TrustSource::system_at(&paths)];
+        if let Some(path) = &self.ca_file {
+            sources.push(TrustSource::ca_file(path));
+        }
+        let sources = Arc::new(sources);
+        *loaded = Loaded::Read(stamp, Arc::clone(&sources));
+        sources
+    }
+}
+
+/// The system store beside Mozilla's roots, for the machine view and the report: where the
+/// store is read from and how old its bundle is, and the roots one has and the other lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreSummary {
+    /// The bundle file (SSL_CERT_FILE, or the distribution's), when there is one.
+    pub bundle: Option<StoreFile>,
+    pub dirs: Vec<PathBuf>,
+    pub system_roots: usize,
+    pub mozilla_roots: usize,
+    /// The file that replaced the compiled-in Mozilla roots ([`MOZILLA_ROOTS_ENV`]).
+    pub mozilla_file: Option<PathBuf>,
+    /// The system store's roots that are not Mozilla's — installed by a product or an
+    /// administrator (an interception root, an organisation's CA) — by name, sorted.
+    pub system_only: Vec<String>,
+    /// How many of Mozilla's roots the system store lacks.
+    pub missing: usize,
+    /// Load problems of either store.
+    pub problems: Vec<String>,
+}
+
+impl StoreSummary {
+    /// Reads both stores now.
+    pub fn read() -> Self {
+        let paths = StorePaths::find();
+        Self::of(
+            &TrustSource::mozilla(),
+            &TrustSource::system_at(&paths),
+            paths.dirs,
+        )
+    }
+
+    /// Compares `system` with `mozilla`.
+    pub fn of(mozilla: &TrustSource, system: &TrustSource, dirs: Vec<PathBuf>) -> Self {
+        let mut system_only: Vec<String> = system
+            .anchors
+            .iter()
+            .filter(|a| !mozilla.holds(a))
+            .map(anchor_name)
+            .collect();
+        system_only.sort();
+        system_only.dedup();
+        StoreSummary {
+            bundle: system.file.clone(),
+            dirs,
+            system_roots: system.anchors.len(),
+            mozilla_roots: mozilla.anchors.len(),
+            mozilla_file: mozilla.file.as_ref().map(|f| f.path.clone()),
+            system_only,
+            missing: mozilla.anchors.iter().filter(|a| !system.holds(a)).count(),
+            problems: mozilla
+                .problems
+                .iter()
+                .chain(&system.problems)
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// The state in one line: "system store /etc/ssl/certs/ca-certificates.crt (written 12
+    /// days ago): 146 roots, 2 not Mozilla's, lacks 0 of Mozilla's 150".
+    pub fn describe(&self, now: SystemTime) -> String {
+        let place = match &self.bundle {
+            Some(f) => match f.age_days(now) {
+                Some(d) => format!("{} (written {d} day(s) ago)", f.path.display()),
+                None => format!("{} (unreadable)", f.path.display()),
+            },
+            None => "no bundle file".to_string(),
+        };
+        format!(
+            "system store {place}: {} root(s), {} not Mozilla's; lacks {} of Mozilla's {}",
+            self.system_roots,
+            self.system_only.len(),
+            self.missing,
+            self.mozilla_roots
+        )
     }
 }
 

@@ -238,7 +238,37 @@ fn machine(model: &Model) -> Value {
             Ok(os) => json!({ "id": os.id.clone(), "id_like": os.id_like.clone(), "name": os.name() }),
             Err(e) => json!({ "error": e.clone() }),
         },
+        "trust_store": trust_store(&m.trust_store),
     })
+}
+
+/// `machine.trust_store`: the system store's bundle and age, and how it differs from
+/// Mozilla's roots.
+fn trust_store(store: &Result<crate::probe::trust::StoreSummary, String>) -> Value {
+    match store {
+        Ok(s) => {
+            let modified = s
+                .bundle
+                .as_ref()
+                .and_then(|b| b.modified)
+                .map(|t| humantime::format_rfc3339_seconds(t).to_string());
+            json!({
+                "status": "read",
+                "bundle": s.bundle.as_ref().map(|b| b.path.display().to_string()),
+                "bundle_modified": modified,
+                "bundle_age_days": s.bundle.as_ref().and_then(|b| b.age_days(std::time::SystemTime::now())),
+                "dirs": s.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>(),
+                "system_roots": s.system_roots,
+                "mozilla_roots": s.mozilla_roots,
+                "mozilla_source": s.mozilla_file.as_ref().map_or_else(|| "compiled in".to_string(), |p| p.display().to_string()),
+                "system_only": s.system_only,
+                "missing_from_system": s.missing,
+                "problems": s.problems,
+                "detail": null,
+            })
+        }
+        Err(why) => json!({ "status": "unknown", "detail": why }),
+    }
 }
 
 /// How many checks could wait at once, and why.
@@ -468,6 +498,7 @@ mod tests {
             firewall: crate::probe::firewall::Firewall::Unknown("not read".to_string()),
             services: Vec::new(),
             nordvpn_status: None,
+            trust_store: Err("not read".to_string()),
         }));
         let machine = &report(&m)["machine"];
         assert_eq!(

@@ -1541,6 +1541,72 @@ fn certificate_scenarios(lab: &Lab) -> Vec<Scenario> {
             .cert(0, Some(CertStatus::Ok)),
     );
 
+    // A public root (the lab's, standing in for one of Mozilla's) that this machine's CA
+    // bundle lacks: an outdated bundle; browsers work, curl and the system's clients refuse.
+    let news = target("news");
+    let tls = tls_ok(lab, &news, &lab.good(&news));
+    out.push(
+        scenario(lab, "the system's CA bundle lacks a public root")
+            .trust(Trust::new(vec![
+                TrustSource::from_pem(SourceKind::Mozilla, lab.pki.root.pem.as_bytes()),
+                TrustSource::from_pem(SourceKind::System, lab.corp_proxy.pem.as_bytes()),
+            ]))
+            .programs(&["sudo", "apt-get", "update-ca-certificates"])
+            .tls(news, tls)
+            .expect(vec![
+                err("ca-bundle-outdated", "news")
+                    .says(&[
+                        "this machine's CA bundle lacks CN=Lab Root CA",
+                        "programs that use the system store refuse it",
+                    ])
+                    .shows(&[
+                        "Mozilla's roots: path to the public root CN=Lab Root CA",
+                        "system store: no path: it lacks CN=Lab Root CA",
+                    ])
+                    .fixes(&[
+                        cmd(
+                            'u',
+                            &[
+                                "sudo",
+                                "apt-get",
+                                "install",
+                                "--only-upgrade",
+                                "ca-certificates",
+                            ],
+                        ),
+                        cmd('b', &["sudo", "update-ca-certificates"]),
+                        key('r'),
+                    ]),
+            ])
+            .not(&["cert-unknown-issuer", "tls-interception", "private-ca"]),
+    );
+
+    // The same with a ca_file that has the root: this check works, other programs still fail.
+    let blog = target("blog");
+    let tls = tls_ok(lab, &blog, &lab.good(&blog));
+    out.push(
+        scenario(lab, "an outdated bundle, the root in this check's ca_file")
+            .trust(Trust::new(vec![
+                TrustSource::from_pem(SourceKind::Mozilla, lab.pki.root.pem.as_bytes()),
+                TrustSource::from_pem(SourceKind::System, lab.corp_proxy.pem.as_bytes()),
+                TrustSource::from_pem(
+                    SourceKind::CaFile("ca.pem".into()),
+                    lab.pki.root.pem.as_bytes(),
+                ),
+            ]))
+            .programs(&["sudo", "dnf", "update-ca-trust"])
+            .tls(blog, tls)
+            .expect(vec![
+                warn("ca-bundle-outdated", "blog")
+                    .shows(&["this check's own ca_file; other programs do not read it"])
+                    .fixes(&[
+                        cmd('u', &["sudo", "dnf", "upgrade", "ca-certificates"]),
+                        cmd('b', &["sudo", "update-ca-trust"]),
+                        key('r'),
+                    ]),
+            ]),
+    );
+
     let fine = target("fine");
     let tls = tls_ok(lab, &fine, &lab.good(&fine));
     out.push(
@@ -2981,6 +3047,7 @@ impl Build {
             firewall: tlsdoctor_tui::probe::firewall::Firewall::Unknown("not read".to_string()),
             services: Vec::new(),
             nordvpn_status: None,
+            trust_store: Err("not read".to_string()),
         };
         self.step(ProbeId::Machine, ProbeOutcome::Machine(Box::new(report)));
         self
@@ -3000,6 +3067,7 @@ impl Build {
             firewall: Firewall::Read(Ruleset::parse(nft_json).expect("nft's JSON")),
             services: Vec::new(),
             nordvpn_status: None,
+            trust_store: Err("not read".to_string()),
         };
         self.step(ProbeId::Machine, ProbeOutcome::Machine(Box::new(report)));
         self

@@ -102,8 +102,16 @@ impl Lab {
     /// nothing (so the host's timedatectl/chronyc/nordvpn do not shape the verdict) and the
     /// lab's system store.
     async fn run(&self, name: &str, config: &str, args: &[&str]) -> Run {
+        self.run_env(name, config, args, &[]).await
+    }
+
+    /// [`Lab::run`] with these environment variables set besides.
+    async fn run_env(&self, name: &str, config: &str, args: &[&str], env: &[(&str, &Path)]) -> Run {
         let mut cmd = self.command(name, config);
         cmd.arg("--json").args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let start = Instant::now();
         let out = output(cmd).await;
         let took = start.elapsed();
@@ -636,6 +644,71 @@ async fn every_target_failing_is_a_local_cause() {
     assert_eq!(run.target("unresolvable")["dns"]["status"], "failed");
     let all = run.finding("all-targets-failing", None);
     assert_eq!(all["evidence"].as_array().map(Vec::len), Some(2), "{all:#}");
+}
+
+/// A public root (the lab's, given as Mozilla's roots through `TLSDOCTOR_MOZILLA_ROOTS`) that
+/// the system store (`SSL_CERT_FILE`) lacks, and no ca_file: `ca-bundle-outdated` names the
+/// root and the bundle, and `machine.trust_store` lists the system store's own roots. With the
+/// root added to the bundle the same run is clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outdated_ca_bundle_is_named() {
+    let lab = Lab::new();
+    let ntp = FakeNtp::start(Behaviour::TRUTHFUL);
+    let news = serve(spec(lab.pki.chain(&LeafSpec::localhost()))).await;
+    let config = format!(
+        "[clock]\nservers = [{:?}]\ntimeout = {TIMEOUT:?}\n\n[network]\ntimeout = {TIMEOUT:?}\ncaptive_url = \"\"\n\n{}",
+        ntp.addr().to_string(),
+        tls_target("news", news.port())
+    );
+    let mozilla = lab.write("mozilla.pem", &lab.pki.root.pem);
+    let env = [("TLSDOCTOR_MOZILLA_ROOTS", mozilla.as_path())];
+    let run = lab.run_env("bundle", &config, &[], &env).await;
+    run.assert_codes(&[("news", vec!["ca-bundle-outdated"])]);
+    assert_eq!(run.code, 2, "an error finding: exit 2");
+    let f = run.finding("ca-bundle-outdated", Some("news"));
+    let text = f.to_string();
+    assert!(text.contains("lacks CN=Lab Root CA"), "{f:#}");
+    assert!(
+        text.contains(&format!(
+            "the system store's bundle {} (named by SSL_CERT_FILE)",
+            lab.path("system.pem").display()
+        )),
+        "{f:#}"
+    );
+    let store = &run.json["machine"]["trust_store"];
+    assert_eq!(store["status"], "read", "{store:#}");
+    assert_eq!(
+        store["bundle"],
+        path_str(&lab.path("system.pem")),
+        "{store:#}"
+    );
+    assert_eq!(store["system_roots"], 2, "{store:#}");
+    assert_eq!(store["mozilla_roots"], 1, "{store:#}");
+    assert_eq!(store["mozilla_source"], path_str(&mozilla), "{store:#}");
+    assert_eq!(store["missing_from_system"], 1, "{store:#}");
+    let only = store["system_only"].to_string();
+    assert!(
+        only.contains("Kaspersky") && only.contains("Corp Proxy Root"),
+        "{store:#}"
+    );
+
+    // The bundle updated: the root is in it.
+    let updated = lab.write(
+        "updated.pem",
+        &format!(
+            "{}{}",
+            std::fs::read_to_string(lab.path("system.pem")).expect("the bundle"),
+            lab.pki.root.pem
+        ),
+    );
+    let env = [
+        ("TLSDOCTOR_MOZILLA_ROOTS", mozilla.as_path()),
+        ("SSL_CERT_FILE", updated.as_path()),
+    ];
+    let run = lab.run_env("bundle-updated", &config, &[], &env).await;
+    run.assert_codes(&[]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.json["machine"]["trust_store"]["missing_from_system"], 0);
 }
 
 /// A certificate that is not yet valid by this clock but valid at the true time (NTP says

@@ -505,7 +505,7 @@ probes = ["openvpn-udp:1194"]
 /// system's hold the root; the ca_file holds a root that signed none of them.
 pub struct Certs {
     pub issuing: pki::Ca,
-    pub trust: Trust,
+    pub trust: Arc<Trust>,
 }
 
 impl Certs {
@@ -513,14 +513,14 @@ impl Certs {
         let root = pki::root("Example Root CA", &pki::Key::Root, 1);
         let issuing = root.intermediate("Example Issuing CA 1", &pki::Key::Issuing, 2);
         let other = pki::root("Corp Extra Root", &pki::Key::Seed(9), 9);
-        let trust = Trust::new(vec![
+        let trust = Arc::new(Trust::new(vec![
             TrustSource::from_ders(SourceKind::Mozilla, std::slice::from_ref(&root.cert)),
             TrustSource::from_ders(SourceKind::System, std::slice::from_ref(&root.cert)),
             TrustSource::from_ders(
                 SourceKind::CaFile(PathBuf::from("/etc/tlsdoctor/extra-roots.pem")),
                 std::slice::from_ref(&other.cert),
             ),
-        ]);
+        ]));
         Certs { issuing, trust }
     }
 
@@ -596,7 +596,7 @@ pub fn report(
 /// connects.
 pub fn tls_scene(certs: &Certs, offset_us: i64) -> Scene {
     let mut s = Scene::new(TLS_CONFIG, false);
-    s.model.obs.machine.trust = Arc::new(certs.trust.clone());
+    s.model.obs.machine.trust = Arc::clone(&certs.trust);
     s.ntp(
         0,
         Ok(reply("192.0.2.10:123", offset_us, 21_400, 2, "192.0.2.1")),
@@ -716,7 +716,7 @@ pub fn intercepted() -> Scene {
     ]);
     let certs = Certs {
         issuing: kaspersky,
-        trust,
+        trust: Arc::new(trust),
     };
     let mut s = tls_scene(&certs, SMALL);
     tls(&mut s, 0, api_good(&certs), 60);
