@@ -158,6 +158,7 @@ pub const BINDINGS: &[Binding] = &[
     b(&[Key::Char('2')], "2", Action::Focus(Pane::Handshakes), MAIN, "Handshakes pane", ""),
     b(&[Key::Char('3')], "3", Action::Focus(Pane::Reach), MAIN, "Reachability pane", ""),
     b(&[Key::Char('4')], "4", Action::Focus(Pane::Findings), MAIN, "Findings pane", ""),
+    b(&[Key::Char('5')], "5", Action::Focus(Pane::Machine), MAIN, "This machine pane", ""),
     b(&[Key::Esc], "Esc", Action::Close, WINDOW, "close the window on top", "close"),
     b(&[Key::Up, Key::Char('k')], "↑/k", Action::Up, LISTS, "select the row above", ""),
     b(&[Key::Down, Key::Char('j')], "↓/j", Action::Down, &[Mode::Main, Mode::Fixes], "select the row below", "select"),

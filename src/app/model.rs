@@ -15,17 +15,24 @@ use crate::probe::clock::Offset;
 /// How many consensus offsets the sparkline keeps.
 pub const HISTORY_LEN: usize = 240;
 
-/// The four panes, in Tab order.
+/// The five panes, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
     Clock,
     Handshakes,
     Reach,
     Findings,
+    Machine,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 4] = [Pane::Clock, Pane::Handshakes, Pane::Reach, Pane::Findings];
+    pub const ALL: [Pane; 5] = [
+        Pane::Clock,
+        Pane::Handshakes,
+        Pane::Reach,
+        Pane::Findings,
+        Pane::Machine,
+    ];
 
     /// Its place in [`Pane::ALL`].
     pub fn index(self) -> usize {
@@ -38,6 +45,7 @@ impl Pane {
             Pane::Handshakes => "Handshakes",
             Pane::Reach => "Reachability",
             Pane::Findings => "Findings",
+            Pane::Machine => "This machine",
         }
     }
 
@@ -220,6 +228,7 @@ impl Model {
             Pane::Clock => self.obs.ntp.len(),
             Pane::Handshakes | Pane::Reach => self.obs.targets.len(),
             Pane::Findings => self.derived.findings.len(),
+            Pane::Machine => self.derived.machine.as_ref().map_or(0, |m| m.parts.len()),
         }
     }
 

@@ -417,6 +417,7 @@ fn selected_probes(model: &Model) -> Vec<ProbeId> {
             .get(sel)
             .map(|f| f.probes.clone())
             .unwrap_or_default(),
+        Pane::Machine => vec![ProbeId::Machine],
     }
 }
 
@@ -533,6 +534,15 @@ fn selected_name(model: &Model) -> String {
         Pane::Findings => model
             .selected_finding()
             .map_or_else(String::new, |f| FindingKey::of(f).describe()),
+        Pane::Machine => model
+            .derived
+            .machine
+            .as_ref()
+            .and_then(|m| m.parts.get(sel))
+            .map_or_else(
+                || "this machine".to_string(),
+                |p| format!("this machine ({})", p.part.label()),
+            ),
     }
 }
 
@@ -557,6 +567,15 @@ fn row_findings(model: &Model, pane: Pane) -> Vec<usize> {
     match pane {
         Pane::Findings => pick(&|_| true).into_iter().skip(sel).take(1).collect(),
         Pane::Clock => pick(&clock),
+        Pane::Machine => {
+            let code = model
+                .derived
+                .machine
+                .as_ref()
+                .and_then(|m| m.parts.get(sel))
+                .and_then(|p| p.part.code());
+            pick(&|f| Some(f.code) == code)
+        }
         Pane::Handshakes | Pane::Reach => {
             let Some(t) = model.config().targets.get(sel) else {
                 return Vec::new();

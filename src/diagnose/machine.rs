@@ -47,19 +47,82 @@ impl ClientStatus {
     }
 }
 
+/// A part of the machine check: a row of the Machine pane each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Firewall,
+    Security,
+    Clients,
+    Services,
+    TrustStore,
+    Os,
+}
+
+impl Part {
+    /// Its label in the pane and the reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Part::Firewall => "firewall",
+            Part::Security => "security software",
+            Part::Clients => "VPN clients, TLS",
+            Part::Services => "VPN services",
+            Part::TrustStore => "trust store",
+            Part::Os => "OS",
+        }
+    }
+
+    /// Its label in one word or two, for the pane's one-line summary.
+    pub fn short(self) -> &'static str {
+        match self {
+            Part::Firewall => "firewall",
+            Part::Security => "security",
+            Part::Clients => "clients",
+            Part::Services => "services",
+            Part::TrustStore => "trust store",
+            Part::Os => "OS",
+        }
+    }
+
+    /// The finding that speaks about this part, when there is one.
+    pub fn code(self) -> Option<Code> {
+        match self {
+            Part::Firewall => Some(Code::LocalFirewall),
+            Part::Security => Some(Code::SecuritySoftware),
+            Part::Clients => Some(Code::ClientOutdated),
+            Part::Services => Some(Code::AppSuspect),
+            Part::TrustStore => Some(Code::CaBundleOutdated),
+            Part::Os => None,
+        }
+    }
+}
+
+/// One part's state: a line for the pane, every detail for its window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartState {
+    pub part: Part,
+    /// The check could not tell (not root, a tool absent, a timeout): `summary` says why.
+    pub unknown: bool,
+    pub summary: String,
+    /// Everything seen, a line each.
+    pub lines: Vec<String>,
+}
+
 /// What is derived about this machine from its check: each client's status, and the state
 /// of every part in words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MachineState {
     /// Per client of the report, in its order.
     pub clients: Vec<ClientStatus>,
+    /// A row each, in the pane's order.
+    pub parts: Vec<PartState>,
     /// A line each: each product found, each client against its minimum, the OS.
     pub lines: Vec<String>,
 }
 
 impl MachineState {
-    /// Derives the state from what the machine check saw.
-    pub fn of(m: &MachineReport) -> Self {
+    /// Derives the state from what the machine check saw at `at` (by the local clock: the
+    /// bundle's age is counted to it).
+    pub fn of(m: &MachineReport, at: std::time::SystemTime) -> Self {
         let clients: Vec<ClientStatus> = m.clients.iter().map(ClientStatus::of).collect();
         let mut lines = Vec::new();
         if m.security.found.is_empty() {
@@ -88,17 +151,20 @@ impl MachineState {
         if let Some(why) = &m.security.limited {
             lines.push(format!("security software: cannot tell all: {why}"));
         }
+        let security_lines = lines.len();
         lines.extend(
             m.clients
                 .iter()
                 .zip(&clients)
                 .map(|(c, s)| format!("version: {}", describe(c, *s))),
         );
+        let client_lines = lines.len();
         lines.push(match &m.os {
             Ok(os) => format!("OS: {}", os.name()),
             Err(e) => format!("OS: unknown ({e})"),
         });
         lines.push(format!("firewall: {}", m.firewall.describe()));
+        let services_from = lines.len();
         if m.services.is_empty() {
             lines.push("VPN services: none known to systemd (or no systemd)".to_string());
         }
@@ -108,8 +174,152 @@ impl MachineState {
         if let Some(status) = &m.nordvpn_status {
             lines.push(format!("nordvpn status: {status}"));
         }
-        MachineState { clients, lines }
+        let services_to = lines.len();
+        let store = trust_store_lines(m, at);
+        lines.extend(store.iter().map(|l| format!("trust store: {l}")));
+
+        let running: Vec<&str> = m.running().map(|d| d.product.name).collect();
+        let installed = m.security.found.len() - running.len();
+        let security = PartState {
+            part: Part::Security,
+            unknown: m.security.limited.is_some() && m.security.found.is_empty(),
+            summary: match (&running[..], installed, &m.security.limited) {
+                ([], 0, Some(why)) => format!("cannot tell: {why}"),
+                ([], 0, None) => "none of the table runs or is installed".to_string(),
+                ([], n, _) => format!("none runs; {n} installed, not running"),
+                (r, _, _) => format!("running: {}", r.join(", ")),
+            },
+            lines: lines[..security_lines].to_vec(),
+        };
+        let outdated: Vec<String> = m
+            .clients
+            .iter()
+            .zip(&clients)
+            .filter(|(_, s)| **s == ClientStatus::Outdated)
+            .map(|(c, _)| {
+                format!(
+                    "{} {} below {}",
+                    c.client.program,
+                    c.version().unwrap_or_default(),
+                    c.client.minimum
+                )
+            })
+            .collect();
+        let found: Vec<String> = m
+            .clients
+            .iter()
+            .zip(&clients)
+            .filter(|(_, s)| matches!(s, ClientStatus::Ok))
+            .map(|(c, _)| format!("{} {}", c.client.program, c.version().unwrap_or_default()))
+            .collect();
+        let clients_part = PartState {
+            part: Part::Clients,
+            unknown: false,
+            summary: if outdated.is_empty() {
+                if found.is_empty() {
+                    "none of the VPN clients is installed".to_string()
+                } else {
+                    format!("up to date: {}", found.join(", "))
+                }
+            } else {
+                format!("outdated: {}", outdated.join(", "))
+            },
+            lines: lines[security_lines..client_lines].to_vec(),
+        };
+        let os = PartState {
+            part: Part::Os,
+            unknown: m.os.is_err(),
+            summary: match &m.os {
+                Ok(os) => os.name(),
+                Err(e) => format!("unknown: {e}"),
+            },
+            lines: vec![lines[client_lines].clone()],
+        };
+        let firewall = PartState {
+            part: Part::Firewall,
+            unknown: matches!(m.firewall, crate::probe::firewall::Firewall::Unknown(_)),
+            summary: m.firewall.describe(),
+            lines: vec![lines[client_lines + 1].clone()],
+        };
+        let services = PartState {
+            part: Part::Services,
+            unknown: false,
+            summary: {
+                let mut words: Vec<String> = m
+                    .services
+                    .iter()
+                    .map(|svc| format!("{} {}", svc.unit, svc.state))
+                    .collect();
+                if words.is_empty() {
+                    words.push("none known to systemd".to_string());
+                }
+                if let Some(status) = &m.nordvpn_status {
+                    words.push(format!("nordvpn: {status}"));
+                }
+                words.join(" · ")
+            },
+            lines: lines[services_from..services_to].to_vec(),
+        };
+        let trust = PartState {
+            part: Part::TrustStore,
+            unknown: m.trust_store.is_err(),
+            summary: match &m.trust_store {
+                Ok(t) => t.describe(at),
+                Err(why) => format!("cannot tell: {why}"),
+            },
+            lines: store,
+        };
+        MachineState {
+            clients,
+            parts: vec![firewall, security, clients_part, services, trust, os],
+            lines,
+        }
     }
+
+    /// The state of `part`.
+    pub fn part(&self, part: Part) -> Option<&PartState> {
+        self.parts.iter().find(|p| p.part == part)
+    }
+}
+
+/// The trust store in lines: where it is read from and how old it is, how it compares with
+/// Mozilla's roots, and each root of its own.
+fn trust_store_lines(m: &MachineReport, at: std::time::SystemTime) -> Vec<String> {
+    let t = match &m.trust_store {
+        Ok(t) => t,
+        Err(why) => return vec![format!("not read: {why}")],
+    };
+    let mut out = vec![t.describe(at)];
+    if !t.dirs.is_empty() {
+        let dirs: Vec<String> = t.dirs.iter().map(|d| d.display().to_string()).collect();
+        out.push(format!("directories: {}", dirs.join(", ")));
+    }
+    out.push(match &t.mozilla_file {
+        Some(p) => format!("Mozilla's roots: {} from {}", t.mozilla_roots, p.display()),
+        None => format!("Mozilla's roots: {} compiled in", t.mozilla_roots),
+    });
+    out.extend(
+        t.installed_here
+            .iter()
+            .map(|n| format!("installed here (by a product or an admin): {n}")),
+    );
+    // Roots Mozilla dropped that the distribution still ships: many on an older release, and
+    // none of them a sign of anything on this machine; their common names on one line.
+    let dropped: Vec<&str> = t
+        .system_only
+        .iter()
+        .filter(|n| !t.installed_here.contains(n))
+        .map(|n| n.rsplit_once("CN=").map_or(n.as_str(), |(_, cn)| cn))
+        .collect();
+    if !dropped.is_empty() {
+        out.push(format!(
+            "shipped by the distribution, no longer in Mozilla's list ({}): {}",
+            dropped.len(),
+            dropped.join("; ")
+        ));
+    }
+    out.extend(t.problems.iter().map(|p| format!("problem: {p}")));
+    out
 }
 
 /// One client in words: `openvpn 2.6.3 (minimum 2.4.0): ok`.

@@ -427,7 +427,11 @@ impl Derived {
         if self.targets.iter().any(|t| !t.explained.is_empty()) {
             self.clock.explains_a_certificate();
         }
-        self.machine = obs.local.value().map(|m| machine::MachineState::of(m));
+        self.machine = obs
+            .local
+            .last
+            .as_ref()
+            .map(|d| machine::MachineState::of(&d.value, d.at));
         self.findings = assemble(obs, &self.clock, &self.targets);
     }
 }

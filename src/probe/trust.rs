@@ -352,9 +352,14 @@ pub struct StoreSummary {
     pub mozilla_roots: usize,
     /// The file that replaced the compiled-in Mozilla roots ([`MOZILLA_ROOTS_ENV`]).
     pub mozilla_file: Option<PathBuf>,
-    /// The system store's roots that are not Mozilla's — installed by a product or an
-    /// administrator (an interception root, an organisation's CA) — by name, sorted.
+    /// The system store's roots that are not Mozilla's (as this binary knows Mozilla's list),
+    /// by name, sorted: those [`installed_here`](Self::installed_here), and those the
+    /// distribution still ships after Mozilla dropped them.
     pub system_only: Vec<String>,
+    /// Of [`system_only`](Self::system_only), those installed on this machine by a product or
+    /// an administrator (an interception root, an organisation's CA): in a local anchors
+    /// directory, or in no directory the distribution ships.
+    pub installed_here: Vec<String>,
     /// How many of Mozilla's roots the system store lacks.
     pub missing: usize,
     /// Load problems of either store.
@@ -362,26 +367,46 @@ pub struct StoreSummary {
 }
 
 impl StoreSummary {
-    /// Reads both stores now.
+    /// Reads both stores now, and the distribution's and the local anchor directories.
     pub fn read() -> Self {
         let paths = StorePaths::find();
+        let shipped = DISTRIBUTION_DIRS
+            .iter()
+            .any(|d| Path::new(d).is_dir())
+            .then(|| roots_under(&DISTRIBUTION_DIRS));
+        let local = roots_under(&LOCAL_ANCHOR_DIRS);
         Self::of(
             &TrustSource::mozilla(),
             &TrustSource::system_at(&paths),
             paths.dirs,
+            shipped.as_ref(),
+            &local,
         )
     }
 
-    /// Compares `system` with `mozilla`.
-    pub fn of(mozilla: &TrustSource, system: &TrustSource, dirs: Vec<PathBuf>) -> Self {
-        let mut system_only: Vec<String> = system
-            .anchors
-            .iter()
-            .filter(|a| !mozilla.holds(a))
-            .map(anchor_name)
-            .collect();
-        system_only.sort();
-        system_only.dedup();
+    /// Compares `system` with `mozilla`: `shipped` holds the roots the distribution ships
+    /// (`None` when its directory is not known here), `local` those in the local anchor
+    /// directories.
+    pub fn of(
+        mozilla: &TrustSource,
+        system: &TrustSource,
+        dirs: Vec<PathBuf>,
+        shipped: Option<&TrustSource>,
+        local: &TrustSource,
+    ) -> Self {
+        let names = |keep: &dyn Fn(&TrustAnchor<'_>) -> bool| {
+            let mut out: Vec<String> = system
+                .anchors
+                .iter()
+                .filter(|a| !mozilla.holds(a) && keep(a))
+                .map(anchor_name)
+                .collect();
+            out.sort();
+            out.dedup();
+            out
+        };
+        let system_only = names(&|_| true);
+        let installed_here = names(&|a| local.holds(a) || shipped.is_some_and(|s| !s.holds(a)));
         StoreSummary {
             bundle: system.file.clone(),
             dirs,
@@ -389,6 +414,7 @@ impl StoreSummary {
             mozilla_roots: mozilla.anchors.len(),
             mozilla_file: mozilla.file.as_ref().map(|f| f.path.clone()),
             system_only,
+            installed_here,
             missing: mozilla.anchors.iter().filter(|a| !system.holds(a)).count(),
             problems: mozilla
                 .problems
@@ -399,8 +425,8 @@ impl StoreSummary {
         }
     }
 
-    /// The state in one line: "system store /etc/ssl/certs/ca-certificates.crt (written 12
-    /// days ago): 146 roots, 2 not Mozilla's, lacks 0 of Mozilla's 150".
+    /// The state in one line: "/etc/ssl/certs/ca-certificates.crt (written 12 days ago): 146
+    /// roots (2 added here, 3 Mozilla dropped); lacks 0 of Mozilla's 150".
     pub fn describe(&self, now: SystemTime) -> String {
         let place = match &self.bundle {
             Some(f) => match f.age_days(now) {
@@ -409,14 +435,67 @@ impl StoreSummary {
             },
             None => "no bundle file".to_string(),
         };
+        let dropped = self.system_only.len() - self.installed_here.len();
+        let mut besides = Vec::new();
+        if !self.installed_here.is_empty() {
+            besides.push(format!("{} added here", self.installed_here.len()));
+        }
+        if dropped > 0 {
+            besides.push(format!("{dropped} Mozilla dropped"));
+        }
+        let besides = if besides.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", besides.join(", "))
+        };
         format!(
-            "system store {place}: {} root(s), {} not Mozilla's; lacks {} of Mozilla's {}",
-            self.system_roots,
-            self.system_only.len(),
-            self.missing,
-            self.mozilla_roots
+            "{place}: {} root(s){besides}; lacks {} of Mozilla's {}",
+            self.system_roots, self.missing, self.mozilla_roots
         )
     }
+}
+
+/// Where distributions keep the roots they ship (Debian and its derivatives).
+const DISTRIBUTION_DIRS: [&str; 1] = ["/usr/share/ca-certificates"];
+
+/// Where roots added on this machine go: Debian's `update-ca-certificates`, Fedora's and
+/// Arch's `update-ca-trust`, SUSE's.
+const LOCAL_ANCHOR_DIRS: [&str; 4] = [
+    "/usr/local/share/ca-certificates",
+    "/etc/pki/ca-trust/source/anchors",
+    "/etc/ca-certificates/trust-source/anchors",
+    "/etc/pki/trust/anchors",
+];
+
+/// At most this many files are read under the anchor directories.
+const MAX_ANCHOR_FILES: usize = 2_000;
+
+/// The roots in the PEM files under `dirs` (two levels down), as one source.
+fn roots_under(dirs: &[&str]) -> TrustSource {
+    let mut files = Vec::new();
+    let mut todo: Vec<(PathBuf, u8)> = dirs.iter().map(|d| (PathBuf::from(d), 0)).collect();
+    while let Some((dir, depth)) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() && depth < 2 {
+                todo.push((path, depth + 1));
+            } else if path.is_file() && files.len() < MAX_ANCHOR_FILES {
+                files.push(path);
+            }
+        }
+    }
+    let mut ders = Vec::new();
+    for f in files {
+        if let Ok(pem) =
+            crate::config::file::read_limited(&f, crate::config::file::FileKind::CaBundle)
+        {
+            ders.extend(CertificateDer::pem_slice_iter(&pem).flatten());
+        }
+    }
+    TrustSource::from_ders(SourceKind::System, &ders)
 }
 
 /// The distinguished name of a trust anchor, readable ("CN=..., O=...").

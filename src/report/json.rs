@@ -262,6 +262,7 @@ fn trust_store(store: &Result<crate::probe::trust::StoreSummary, String>) -> Val
                 "mozilla_roots": s.mozilla_roots,
                 "mozilla_source": s.mozilla_file.as_ref().map_or_else(|| "compiled in".to_string(), |p| p.display().to_string()),
                 "system_only": s.system_only,
+                "installed_here": s.installed_here,
                 "missing_from_system": s.missing,
                 "problems": s.problems,
                 "detail": null,

@@ -49,6 +49,7 @@ pub mod format;
 pub mod handshakes;
 pub mod help;
 pub mod history;
+pub mod machine;
 pub mod mouse;
 pub mod reach;
 pub mod svg;
@@ -69,6 +70,11 @@ use theme::Theme;
 const GRID_MIN_WIDTH: u16 = 100;
 /// The grid also needs this many rows between the title and the footer.
 const GRID_MIN_HEIGHT: u16 = 14;
+/// The rows of the This machine pane: a part each (of up to two lines).
+const MACHINE_ROWS: u16 = 6;
+/// This machine's strip under the grid when another pane has the focus: its title and one
+/// summary line.
+const MACHINE_STRIP: u16 = 2;
 /// The marker in front of the selected row, and its width on screen.
 pub const SELECTED: &str = "▶ ";
 pub const SELECTED_WIDTH: u16 = 2;
@@ -162,14 +168,26 @@ pub fn view(pane: Pane) -> &'static dyn PaneView {
         Pane::Handshakes => &handshakes::View,
         Pane::Reach => &reach::View,
         Pane::Findings => &findings::View,
+        Pane::Machine => &machine::View,
     }
 }
 
 /// Where each pane goes, and whether it is shown compact (title and one summary line).
 pub fn pane_areas(body: Rect, focus: Pane) -> Vec<(Pane, Rect, bool)> {
     if body.width >= GRID_MIN_WIDTH && body.height >= GRID_MIN_HEIGHT {
+        // This machine is a strip under the grid: its title and summary line, or, focused,
+        // its rows (as many as a third of the height allows).
+        let strip = if focus == Pane::Machine {
+            (MACHINE_ROWS * 2 + 2)
+                .min(body.height / 3)
+                .max(MACHINE_STRIP)
+        } else {
+            MACHINE_STRIP
+        };
+        let [grid, machine] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(strip)]).areas(body);
         let [upper, lower] =
-            Layout::vertical([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(body);
+            Layout::vertical([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(grid);
         let [clock, hand] =
             Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(upper);
         let [reach, find] =
@@ -179,6 +197,7 @@ pub fn pane_areas(body: Rect, focus: Pane) -> Vec<(Pane, Rect, bool)> {
             (Pane::Handshakes, hand, false),
             (Pane::Reach, reach, false),
             (Pane::Findings, find, false),
+            (Pane::Machine, machine, focus != Pane::Machine),
         ];
     }
     // The others shrink first to one line each, then vanish, so the focused pane stays usable.

@@ -69,10 +69,31 @@ impl Scene {
             light: false,
             redact: false,
         };
-        Scene {
+        let mut scene = Scene {
             base,
             model: Model::new(Arc::new(config), Machine::default(), env, base, wall()),
-        }
+        };
+        scene.machine(20);
+        scene
+    }
+
+    /// The machine check of a plain Debian machine: nothing in the way, clients current, a
+    /// CA bundle written 12 days ago.
+    pub fn machine(&mut self, at_ms: u64) {
+        self.machine_saw(plain_machine(), at_ms);
+    }
+
+    /// The machine check saw `report`.
+    pub fn machine_saw(
+        &mut self,
+        report: tlsdoctor_tui::probe::machine::MachineReport,
+        at_ms: u64,
+    ) {
+        self.probe(
+            ProbeId::Machine,
+            ProbeOutcome::Machine(Box::new(report)),
+            at_ms,
+        );
     }
 
     pub fn at(&self, ms: u64) -> Instant {
@@ -865,6 +886,91 @@ pub struct Shot {
 /// The sizes every screenshot is taken at.
 pub const SHOT_SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
+/// What the machine check sees on a plain Debian machine: nothing in the way, clients
+/// current, a CA bundle written 12 days ago.
+pub fn plain_machine() -> tlsdoctor_tui::probe::machine::MachineReport {
+    use tlsdoctor_tui::machine::clients::{self, Found, OsRelease};
+    use tlsdoctor_tui::probe::firewall::{Firewall, Ruleset};
+    use tlsdoctor_tui::probe::machine::{
+        ClientVersion, MachineReport, SecurityScan, VersionAnswer,
+    };
+    use tlsdoctor_tui::probe::trust::{StoreFile, StoreSummary};
+    let version = |program: &str, v: Option<&str>| ClientVersion {
+        client: clients::client(program).expect("a program of the table"),
+        answer: v.map_or(VersionAnswer::NotInstalled, |v| {
+            VersionAnswer::Found(Found {
+                version: v.to_string(),
+                other_product: None,
+            })
+        }),
+    };
+    MachineReport {
+        security: SecurityScan {
+            found: Vec::new(),
+            limited: None,
+        },
+        clients: vec![
+            version("nordvpn", None),
+            version("openvpn", Some("2.6.3")),
+            version("wg", Some("1.0.20210914")),
+            version("openssl", Some("3.0.11")),
+        ],
+        os: Ok(OsRelease::parse(
+            "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n",
+        )),
+        firewall: Firewall::Read(
+            Ruleset::parse(r#"{"nftables": [{"metainfo": {"json_schema_version": 1}}]}"#)
+                .expect("an empty ruleset"),
+        ),
+        services: Vec::new(),
+        nordvpn_status: None,
+        trust_store: Ok(StoreSummary {
+            bundle: Some(StoreFile {
+                path: PathBuf::from("/etc/ssl/certs/ca-certificates.crt"),
+                modified: Some(wall() - Duration::from_secs(12 * 86_400)),
+                named_by: None,
+            }),
+            dirs: vec![PathBuf::from("/etc/ssl/certs")],
+            system_roots: 146,
+            mozilla_roots: 150,
+            mozilla_file: None,
+            system_only: Vec::new(),
+            installed_here: Vec::new(),
+            missing: 4,
+            problems: Vec::new(),
+        }),
+    }
+}
+
+/// The machine check finds an OpenVPN below its minimum and an intercepting antivirus running,
+/// on the healthy scene; the This machine pane has the focus.
+pub fn this_machine() -> Scene {
+    use tlsdoctor_tui::machine::clients::{self, Found};
+    use tlsdoctor_tui::machine::security::PRODUCTS;
+    use tlsdoctor_tui::probe::machine::{ClientVersion, Detected, VersionAnswer};
+    let mut s = healthy(true);
+    let mut report = plain_machine();
+    report.clients[1] = ClientVersion {
+        client: clients::client("openvpn").expect("openvpn is in the table"),
+        answer: VersionAnswer::Found(Found {
+            version: "2.3.18".to_string(),
+            other_product: None,
+        }),
+    };
+    let product = PRODUCTS
+        .iter()
+        .find(|p| p.vendor == "Kaspersky")
+        .expect("Kaspersky is in the table");
+    report.security.found = vec![Detected {
+        product,
+        running: vec!["process kesl (pid 4242)".to_string()],
+        installed: vec![format!("installed at {}", product.paths[0])],
+    }];
+    s.machine_saw(report, 500);
+    s.chars("5");
+    s
+}
+
 /// The screenshots in `screenshots/`, in colour: each scene after its keys.
 pub fn shots() -> Vec<Shot> {
     let with = |mut scene: Scene, keys: &str| {
@@ -904,6 +1010,10 @@ pub fn shots() -> Vec<Shot> {
         Shot {
             name: "08-fix-history",
             scene: with(clock_fixed(true), "h"),
+        },
+        Shot {
+            name: "10-this-machine",
+            scene: with(this_machine(), ""),
         },
         Shot {
             name: "09-light-background",

@@ -997,15 +997,23 @@ fn fitting_text() {
 fn layout_grid_and_stack() {
     use ratatui::layout::Rect;
     let grid = ui::pane_areas(Rect::new(0, 1, 120, 38), Pane::Clock);
-    assert!(
-        grid.iter()
-            .all(|(_, r, compact)| !compact && r.height >= 19)
-    );
+    // This machine is a strip of its title and one line under the grid until it has the focus.
+    for (pane, r, compact) in &grid {
+        if *pane == Pane::Machine {
+            assert!(*compact);
+            assert_eq!((r.y, r.height, r.width), (37, 2, 120));
+        } else {
+            assert!(!compact && r.height >= 18, "{pane:?}: {r:?}");
+        }
+    }
+    let opened = ui::pane_areas(Rect::new(0, 1, 120, 38), Pane::Machine);
+    let machine = opened.iter().find(|(p, ..)| *p == Pane::Machine);
+    assert!(machine.is_some_and(|(_, r, compact)| !compact && r.height == 12));
     let stack = ui::pane_areas(Rect::new(0, 1, 80, 22), Pane::Reach);
     for (pane, r, compact) in &stack {
         if *pane == Pane::Reach {
             assert!(!compact);
-            assert_eq!(r.height, 22 - 3 * 2);
+            assert_eq!(r.height, 22 - 4 * 2);
         } else {
             assert!(compact);
             assert_eq!(r.height, 2);
