@@ -272,7 +272,7 @@ pub fn format_validity(not_before: i64, not_after: i64, at: i64) -> String {
     }
 }
 
-/// What a handshake settled on: "TLSv1.3 · TLS13_AES_256_GCM_SHA384 · X25519MLKEM768
+/// What a handshake settled on: "TLSv1.3 · TLS_AES_256_GCM_SHA384 · X25519MLKEM768
 /// (post-quantum hybrid) · ALPN h2".
 pub fn format_negotiated(n: &Negotiated) -> String {
     let group = match (&n.group, n.post_quantum) {

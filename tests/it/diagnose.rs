@@ -257,7 +257,7 @@ fn attempt(t: &Target, variant: Variant) -> Attempt {
 fn negotiated(version: &str) -> Negotiated {
     Negotiated {
         version: version.to_string(),
-        cipher: "TLS13_AES_256_GCM_SHA384".to_string(),
+        cipher: "TLS_AES_256_GCM_SHA384".to_string(),
         group: Some("X25519".to_string()),
         post_quantum: false,
         alpn: Some("http/1.1".to_string()),
@@ -1910,7 +1910,7 @@ fn handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
                     .says(&["drops large ClientHellos", "the default hello (1850 bytes, post-quantum key share) fails, a 560-byte one works"])
                     .shows(&[
                         "default hello (TLS 1.3+1.2, post-quantum share): connection reset after the ClientHello (0 bytes received) [hello 1850 bytes]",
-                        "without the post-quantum key share: TLSv1.3 TLS13_AES_256_GCM_SHA384 X25519 [hello 560 bytes]",
+                        "without the post-quantum key share: TLSv1.3 TLS_AES_256_GCM_SHA384 X25519 [hello 560 bytes]",
                     ])
                     .fixes(&[key('u'), key('p'), key('r')]),
             ])

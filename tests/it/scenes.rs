@@ -572,7 +572,7 @@ pub fn completed(mut a: Attempt, group: &str, date: Option<&str>) -> Attempt {
     a.handshake = Some(ms(31));
     a.negotiated = Some(Negotiated {
         version: "TLSv1.3".to_string(),
-        cipher: "TLS13_AES_256_GCM_SHA384".to_string(),
+        cipher: "TLS_AES_256_GCM_SHA384".to_string(),
         group: Some(group.to_string()),
         post_quantum: group == "X25519MLKEM768",
         alpn: Some("http/1.1".to_string()),

@@ -1073,7 +1073,7 @@ fn tls_good_screens() {
     );
     let pane = handshake_row(&mut s, 0);
     for want in [
-        "TLSv1.3 in 31ms · TLS13_AES_256_GCM_SHA384 ·",
+        "TLSv1.3 in 31ms · TLS_AES_256_GCM_SHA384 ·",
         "X25519MLKEM768 (post-quantum hybrid)",
         "HTTP  1.1 200 OK · Date Tue, 14 Nov 2023 22:13:21 GMT",
         "api.example.com ← Example Issuing CA 1 · expires in 41 d",

@@ -135,7 +135,7 @@ impl Variant {
 pub struct Negotiated {
     /// "TLSv1.3", "TLSv1.2".
     pub version: String,
-    /// IANA name, "TLS13_AES_256_GCM_SHA384".
+    /// IANA name, "TLS_AES_256_GCM_SHA384" (see [`iana_name`]).
     pub cipher: String,
     /// The key-exchange group, "X25519MLKEM768", "X25519".
     pub group: Option<String>,
@@ -766,12 +766,22 @@ pub(crate) fn negotiated(conn: &rustls::ClientConnection) -> Negotiated {
         ),
         cipher: conn
             .negotiated_cipher_suite()
-            .map_or_else(|| "unknown".to_string(), |s| format!("{:?}", s.suite())),
+            .map_or_else(|| "unknown".to_string(), |s| iana_name(s.suite())),
         group: group.map(|g| format!("{g:?}")),
         post_quantum: group == Some(rustls::NamedGroup::X25519MLKEM768),
         alpn: conn
             .alpn_protocol()
             .map(|p| clean(&String::from_utf8_lossy(p))),
+    }
+}
+
+/// A cipher suite's IANA name: rustls spells TLS 1.3's as `TLS13_AES_256_GCM_SHA384`, IANA
+/// (and OpenSSL's logs, and RFC 8446) `TLS_AES_256_GCM_SHA384`; TLS 1.2's are the same in both.
+pub fn iana_name(suite: rustls::CipherSuite) -> String {
+    let name = format!("{suite:?}");
+    match name.strip_prefix("TLS13_") {
+        Some(rest) => format!("TLS_{rest}"),
+        None => name,
     }
 }
 
@@ -827,5 +837,27 @@ async fn head<S: AsyncRead + AsyncWrite + Unpin>(
                 http::parse(&data).map(|r| HttpHead::new(&r, received_at)),
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::iana_name;
+    use rustls::CipherSuite;
+
+    #[test]
+    fn suites_by_their_iana_names() {
+        assert_eq!(
+            iana_name(CipherSuite::TLS13_AES_256_GCM_SHA384),
+            "TLS_AES_256_GCM_SHA384"
+        );
+        assert_eq!(
+            iana_name(CipherSuite::TLS13_CHACHA20_POLY1305_SHA256),
+            "TLS_CHACHA20_POLY1305_SHA256"
+        );
+        assert_eq!(
+            iana_name(CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256),
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        );
     }
 }
