@@ -516,8 +516,9 @@ fn fragments_dropped(target: &Target, h: &VpnHandshake) -> Option<Found> {
 /// both directions, for tls-auth), and the same reset without any key is answered: the server
 /// does not use this key.
 fn key_mismatch(target: &Target, h: &VpnHandshake) -> Option<Found> {
-    let bare = h.unsigned.as_ref()?;
-    bare.server_session?;
+    let Some(bare) = h.unsigned.as_ref().filter(|b| b.server_session.is_some()) else {
+        return closed_on_reset(target, h);
+    };
     let kind = h.report.wrap.unwrap_or("tls-auth/tls-crypt");
     let mut ev = vec![
         format!("with the profile's {kind} key: {}", h.report.summary()),
@@ -536,4 +537,61 @@ fn key_mismatch(target: &Target, h: &VpnHandshake) -> Option<Found> {
         ev,
         vec![fresh_profile()],
     ))
+}
+
+/// Whether a TCP handshake ended at the reset with the server closing (or resetting) the
+/// connection it had accepted, having sent nothing: what OpenVPN does with a reset whose
+/// tls-auth/tls-crypt HMAC does not verify (or that has none when it requires one).
+fn closed_at_reset(r: &HandshakeReport) -> bool {
+    r.transport == Transport::Tcp
+        && matches!(
+            r.status,
+            Status::Failed {
+                step: Step::Reset,
+                failure: Failure::Closed | Failure::ConnectionReset
+            }
+        )
+        && r.server_session.is_none()
+        && r.packets
+            .iter()
+            .all(|p| p.direction == crate::probe::vpn::openvpn::Direction::Sent)
+}
+
+/// `vpn-key-mismatch` over TCP: the server accepted the connection and closed it on our reset
+/// without a word — signed with the profile's key (in both directions, for tls-auth), or
+/// unsigned when the profile has none. Unlike UDP's silence, a filter does not do this: the
+/// connection was made, and it is OpenVPN that drops it on the key.
+fn closed_on_reset(target: &Target, h: &VpnHandshake) -> Option<Found> {
+    if !closed_at_reset(&h.report) {
+        return None;
+    }
+    if h.other_direction
+        .as_ref()
+        .is_some_and(|(_, o)| !closed_at_reset(o))
+    {
+        return None;
+    }
+    let mut ev = vec![h.report.summary()];
+    if let Some((word, other)) = &h.other_direction {
+        ev.push(format!("with key-direction {word}: {}", other.summary()));
+    }
+    if let Some(bare) = &h.unsigned {
+        ev.push(format!("without a key: {}", bare.summary()));
+    }
+    ev.push(
+        "OpenVPN closes a TCP connection whose reset fails its tls-auth/tls-crypt check without answering; the connection itself was accepted, so nothing on the way blocks it".to_string(),
+    );
+    let summary = match h.report.wrap {
+        Some(kind) => format!(
+            "the server {} on {} does not take the profile's {kind} key: it accepts the connection and closes it on the signed reset",
+            target.host,
+            over(&h.report)
+        ),
+        None => format!(
+            "the server {} on {} requires a tls-auth/tls-crypt key that the profile lacks: it accepts the connection and closes it on the reset",
+            target.host,
+            over(&h.report)
+        ),
+    };
+    Some((Code::VpnKeyMismatch, summary, ev, vec![fresh_profile()]))
 }

@@ -9,7 +9,10 @@
 # (vpn-client-cert-required, and with the profile's <cert>/<key>: ok); tls-version-min 1.3
 # against a profile capped at 1.2 (vpn-tls-version); a tls-auth server and a profile without
 # its key, over UDP (vpn-no-answer), with the wrong key-direction (vpn-key-direction) and the
-# right one, inline (ok), and a tls-auth key against a server without one (vpn-key-mismatch); a
+# right one, inline (ok), and a tls-auth key against a server without one (vpn-key-mismatch);
+# tls-crypt with the server's key (ok) and another over UDP (vpn-no-answer); tls-auth over TCP
+# with the server's key (ok), and tls-auth and tls-crypt with another key over TCP
+# (vpn-key-mismatch: the server takes the connection and drops it on the signed reset); a
 # server certificate expired / not yet valid with a real
 # chronyd giving the true time (vpn-cert-expired / vpn-cert-not-yet-valid), and a valid one
 # seen by the binary under `faketime -f +3d` (clock-skew, with it as evidence); a UDP relay
@@ -30,12 +33,14 @@ source "$HERE/openvpn-servers.sh"
   ca profile-ca && ca other-ca && leaf server profile-ca serverAuth &&
     leaf stranger other-ca serverAuth && leaf noeku profile-ca "" &&
     leaf client profile-ca clientAuth && openvpn --genkey secret "$K/ta.key" &&
+    openvpn --genkey secret "$K/other.key" &&
     FAKE=-10d leaf old profile-ca serverAuth && FAKE=+10d leaf future profile-ca serverAuth
 } >"$WORK/logs/pki.log" 2>&1 || { fail "making the certificates and ta.key" && sed 's/^/        /' "$WORK/logs/pki.log" && return 0; }
 
 G_UDP=$(free_port udp) G_TCP=$(free_port tcp) O_UDP=$(free_port udp) E_UDP=$(free_port udp)
 R_UDP=$(free_port udp) V_UDP=$(free_port udp) A_UDP=$(free_port udp)
 X_UDP=$(free_port udp) F_UDP=$(free_port udp)
+C_UDP=$(free_port udp) AT_TCP=$(free_port tcp) CT_TCP=$(free_port tcp)
 server good-udp udp "$G_UDP" server
 server good-tcp tcp "$G_TCP" server
 server otherca-udp udp "$O_UDP" stranger
@@ -45,7 +50,11 @@ server tls13-udp udp "$V_UDP" server --tls-version-min 1.3
 server auth-udp udp "$A_UDP" server --tls-auth "$K/ta.key" 0
 server expired-udp udp "$X_UDP" old
 server future-udp udp "$F_UDP" future
-SERVERS=(good-udp good-tcp otherca-udp noeku-udp certreq-udp tls13-udp auth-udp expired-udp future-udp)
+server crypt-udp udp "$C_UDP" server --tls-crypt "$K/ta.key"
+server auth-tcp tcp "$AT_TCP" server --tls-auth "$K/ta.key" 0
+server crypt-tcp tcp "$CT_TCP" server --tls-crypt "$K/ta.key"
+SERVERS=(good-udp good-tcp otherca-udp noeku-udp certreq-udp tls13-udp auth-udp expired-udp future-udp
+  crypt-udp auth-tcp crypt-tcp)
 servers_ready "${SERVERS[@]}" || return 0
 note "openvpn $(openvpn --version | head -1 | cut -d' ' -f2): udp $G_UDP/$O_UDP/$E_UDP/$R_UDP/$V_UDP/$A_UDP, tcp $G_TCP"
 
@@ -74,6 +83,12 @@ profile capped "remote 127.0.0.1 $V_UDP udp" "tls-version-max 1.2"
 profile nokey "remote 127.0.0.1 $A_UDP udp"
 profile wrongdir "remote 127.0.0.1 $A_UDP udp" "tls-auth $K/ta.key 0"
 profile rightdir "remote 127.0.0.1 $A_UDP udp" "key-direction 1" "<tls-auth>" "$(cat "$K/ta.key")" "</tls-auth>"
+profile crypt "remote 127.0.0.1 $C_UDP udp" "<tls-crypt>" "$(cat "$K/ta.key")" "</tls-crypt>"
+profile cryptother "remote 127.0.0.1 $C_UDP udp" "<tls-crypt>" "$(cat "$K/other.key")" "</tls-crypt>"
+profile authtcp "remote 127.0.0.1 $AT_TCP tcp" "key-direction 1" "<tls-auth>" "$(cat "$K/ta.key")" "</tls-auth>"
+profile authtcpother "remote 127.0.0.1 $AT_TCP tcp" "key-direction 1" "<tls-auth>" "$(cat "$K/other.key")" "</tls-auth>"
+profile crypttcpother "remote 127.0.0.1 $CT_TCP tcp" "<tls-crypt>" "$(cat "$K/other.key")" "</tls-crypt>"
+profile nokeytcp "remote 127.0.0.1 $AT_TCP tcp"
 
 # run NAME [PREFIX...]: the binary on NAME.ovpn (under PREFIX, e.g. faketime), with $NTP_ARGS.
 run() {
@@ -173,6 +188,29 @@ profile extrakey "remote 127.0.0.1 $G_UDP udp" "key-direction 1" "<tls-auth>" "$
 run extrakey
 check "a tls-auth key against a server without tls-auth: vpn-key-mismatch" only_vpn_code extrakey vpn-key-mismatch
 check "  ... the reset without a key is answered" evidence_has extrakey vpn-key-mismatch 'without a key: OpenVPN TLS handshake completed'
+
+# --- tls-crypt, and keys that do not match -----------------------------------------------------
+run crypt
+check "tls-crypt with the server's key (inline <tls-crypt>): ok" test "$(vpn crypt status)" = ok
+check "  ... no vpn-* finding" test -z "$(vpn_codes crypt)"
+run cryptother
+# Over UDP a wrong key is dropped in silence, as a filter would: both are named.
+check "tls-crypt with another key, over UDP: vpn-no-answer" only_vpn_code cryptother vpn-no-answer
+check "  ... the server dropped our packets (its log)" \
+  grep -Eq 'tls-crypt unwrapping failed|packet authentication failed|HMAC' "$WORK/logs/crypt-udp.log"
+run authtcp
+check "tls-auth over TCP with the server's key: ok" test "$(vpn authtcp status)" = ok
+run authtcpother
+# Over TCP the server accepts the connection and then drops it on the signed reset: proven.
+check "tls-auth with another key, over TCP: vpn-key-mismatch" only_vpn_code authtcpother vpn-key-mismatch
+run crypttcpother
+check "tls-crypt with another key, over TCP: vpn-key-mismatch" only_vpn_code crypttcpother vpn-key-mismatch
+check "  ... saying the server closes the connection on the signed reset" \
+  evidence_has crypttcpother vpn-key-mismatch 'does not take the profile.s tls-crypt key: it accepts the connection and closes it'
+run nokeytcp
+check "a tls-auth server over TCP, a profile without the key: vpn-key-mismatch" only_vpn_code nokeytcp vpn-key-mismatch
+check "  ... saying the profile lacks the key the server requires" \
+  evidence_has nokeytcp vpn-key-mismatch 'requires a tls-auth/tls-crypt key that the profile lacks'
 
 # --- a path that drops large UDP datagrams ----------------------------------------------------
 # A UDP relay in front of the good server that drops every datagram over 1000 bytes, both ways.
