@@ -537,7 +537,7 @@ pub(super) fn app_suspect(obs: &Observations, out: &mut Vec<Finding>) {
                 r.results
                     .iter()
                     .filter_map(crate::probe::reach::ReachResult::own_handshake)
-                    .filter(|(ok, _)| *ok)
+                    .filter(|(outcome, _)| *outcome == crate::probe::reach::Outcome::Ok)
                     .map(move |(_, words)| format!("{}: {words}", t.name))
             })
         })

@@ -122,11 +122,12 @@ pub enum Code {
     VpnKeyDirection,
     VpnFragmentsDropped,
     VpnKeyMismatch,
+    VpnInconclusive,
 }
 
 impl Code {
     /// Every code, in the order of the enum: what the README documents and the tests cover.
-    pub const ALL: [Code; 57] = [
+    pub const ALL: [Code; 58] = [
         Code::ClockSkew,
         Code::ClockDrift,
         Code::ClockUnsynced,
@@ -184,6 +185,7 @@ impl Code {
         Code::VpnKeyDirection,
         Code::VpnFragmentsDropped,
         Code::VpnKeyMismatch,
+        Code::VpnInconclusive,
     ];
 
     /// Where a finding stands among those of the same severity: the causes people should
@@ -278,6 +280,7 @@ impl Code {
             Code::VpnKeyDirection => "vpn-key-direction",
             Code::VpnFragmentsDropped => "vpn-fragments-dropped",
             Code::VpnKeyMismatch => "vpn-key-mismatch",
+            Code::VpnInconclusive => "vpn-inconclusive",
         }
     }
 }

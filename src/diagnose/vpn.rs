@@ -93,14 +93,21 @@ pub fn rules(
             .or_else(|| name_mismatch(target, h))
             .or_else(|| client_cert_required(target, h))
             .or_else(|| tls_version(target, h))
+            .or_else(|| inconclusive(target, h))
             .or_else(|| fragments_dropped(target, h))
             .or_else(|| no_answer(target, r, h, results).filter(|_| !udp_blocked));
         if let Some((code, summary, mut ev, mut fixes)) = found {
             ev.extend(evidence(h).into_iter().skip(1));
             fixes.push(rerun(i));
+            // Only what this check cannot speak is no error of the server's.
+            let severity = if code == Code::VpnInconclusive {
+                Severity::Info
+            } else {
+                Severity::Error
+            };
             out.push(Finding {
                 code,
-                severity: Severity::Error,
+                severity,
                 target: Some(target.name.clone()),
                 summary,
                 evidence: ev,
@@ -219,7 +226,9 @@ fn client_cert_required(target: &Target, h: &VpnHandshake) -> Option<Found> {
 /// `vpn-tls-version`: the capped ClientHello was acknowledged and never answered, and the
 /// same handshake without `tls-version-max` got the server's answer.
 fn tls_version(target: &Target, h: &VpnHandshake) -> Option<Found> {
-    let u = h.uncapped.as_ref()?;
+    let Some(u) = h.uncapped.as_ref() else {
+        return nothing_in_common(target, h);
+    };
     let answered = u.completed() || u.negotiated.is_some() || !u.chain.is_empty();
     if !answered {
         return None;
@@ -247,6 +256,39 @@ fn tls_version(target: &Target, h: &VpnHandshake) -> Option<Found> {
             &format!(
                 "remove `tls-version-max` from the profile (the server needs {version}), or update the VPN client"
             ),
+        )],
+    ))
+}
+
+/// `vpn-tls-version` without a cap to lift: the server dropped the session on our usual hello
+/// and on the legacy one (CBC, finite-field DHE, static RSA) alike: it accepts no version or
+/// cipher that either offers.
+fn nothing_in_common(target: &Target, h: &VpnHandshake) -> Option<Found> {
+    let old = h.legacy.as_ref()?;
+    if old.legacy_answer.is_some() || old.server_session.is_none() {
+        return None;
+    }
+    Some((
+        Code::VpnTlsVersion,
+        format!(
+            "the server {} on {} accepts no TLS version or cipher suite offered: it drops the session on every hello",
+            target.host,
+            over(&h.report)
+        ),
+        vec![
+            format!(
+                "our hello (TLS 1.3 and 1.2; AES-GCM, ChaCha20): {}",
+                h.report.summary()
+            ),
+            format!(
+                "a legacy TLS 1.2 hello (CBC, finite-field DHE, static RSA): {}",
+                old.summary()
+            ),
+            "OpenVPN refuses in silence, with no alert: what the server wants cannot be seen from here (its tls-version-min, tls-cipher or tls-groups)".to_string(),
+        ],
+        vec![advice(
+            'v',
+            "update the VPN client and download a fresh profile; if it still fails, ask the provider which TLS versions and ciphers the server accepts",
         )],
     ))
 }
@@ -594,4 +636,39 @@ fn closed_on_reset(target: &Target, h: &VpnHandshake) -> Option<Found> {
         ),
     };
     Some((Code::VpnKeyMismatch, summary, ev, vec![fresh_profile()]))
+}
+
+/// `vpn-inconclusive`: our ClientHello went unanswered, and a legacy hello (CBC, finite-field
+/// DHE, static RSA) got a ServerHello: the server speaks only what this check's TLS library
+/// does not, so the handshake cannot be completed from here — the user's OpenVPN (OpenSSL)
+/// may well connect.
+fn inconclusive(target: &Target, h: &VpnHandshake) -> Option<Found> {
+    let old = h.legacy.as_ref()?;
+    let (version, suite) = old.legacy_answer?;
+    let name = crate::probe::vpn::openvpn::legacy::suite_name(suite);
+    let version = match version {
+        0x0303 => "TLS 1.2".to_string(),
+        0x0302 => "TLS 1.1".to_string(),
+        0x0301 => "TLS 1.0".to_string(),
+        v => format!("version 0x{v:04X}"),
+    };
+    Some((
+        Code::VpnInconclusive,
+        format!(
+            "the server {} on {} speaks only {name} ({version}), which this check cannot: its handshake cannot be completed from here, and your OpenVPN may well connect",
+            target.host,
+            over(&h.report)
+        ),
+        vec![
+            h.report.summary(),
+            format!(
+                "offered TLS 1.2 with CBC, finite-field DHE and static RSA suites (what this check's TLS library does not implement), the server answered with a ServerHello choosing {name}"
+            ),
+            "OpenVPN refuses a hello it shares nothing with in silence: the server dropped the session on our usual hello (TLS 1.3 and 1.2 with AES-GCM and ChaCha20) without acknowledging its last packet".to_string(),
+        ],
+        vec![advice(
+            'o',
+            "if OpenVPN fails too: the server allows only old ciphers (its tls-cipher); ask the provider for a current server or profile",
+        )],
+    ))
 }

@@ -101,15 +101,40 @@ pub struct ReachResult {
     pub handshake: Option<Box<crate::probe::vpn::check::VpnHandshake>>,
 }
 
+/// How a VPN's own handshake ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    Failed,
+    /// The server speaks only what this check cannot (OpenVPN: CBC, finite-field DHE).
+    Inconclusive,
+    Ok,
+}
+
+impl Outcome {
+    /// The word of the reports: "ok", "inconclusive", "failed".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Inconclusive => "inconclusive",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
 impl ReachResult {
     /// The VPN's own handshake this probe made, if it made one — OpenVPN's with the profile's
-    /// CA, WireGuard's with the user's keys — as whether it worked and its outcome in words.
+    /// CA, WireGuard's with the user's keys — as how it ended and its outcome in words.
     /// `None` for a reset or an initiation-shaped packet, which prove only the port.
-    pub fn own_handshake(&self) -> Option<(bool, String)> {
+    pub fn own_handshake(&self) -> Option<(Outcome, String)> {
         match (&self.handshake, self.probe) {
-            (Some(h), _) => Some((h.ok(), h.summary())),
+            (Some(h), _) => Some((h.outcome(), h.summary())),
             (None, ProbeSpec::Wireguard(_)) if self.signed.is_some() => {
-                Some((self.status == ReachStatus::Open, self.detail.clone()))
+                let outcome = if self.status == ReachStatus::Open {
+                    Outcome::Ok
+                } else {
+                    Outcome::Failed
+                };
+                Some((outcome, self.detail.clone()))
             }
             _ => None,
         }

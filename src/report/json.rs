@@ -321,7 +321,7 @@ fn openvpn_vpn(
                                "error": error, "tls": null });
             };
             let rep = &h.report;
-            let status = if h.ok() { "ok" } else { "failed" };
+            let status = h.outcome().as_str();
             let n = rep.negotiated.as_ref();
             let chain: Vec<Value> = crate::probe::cert::parse_chain(&rep.chain)
                 .iter()

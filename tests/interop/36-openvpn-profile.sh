@@ -13,6 +13,8 @@
 # tls-crypt with the server's key (ok) and another over UDP (vpn-no-answer); tls-auth over TCP
 # with the server's key (ok), and tls-auth and tls-crypt with another key over TCP
 # (vpn-key-mismatch: the server takes the connection and drops it on the signed reset); a
+# server with only a CBC suite (vpn-inconclusive, info: what this check cannot speak) and one
+# with only TLS 1.3 AES-CCM (vpn-tls-version: nothing either hello offers); a
 # server certificate expired / not yet valid with a real
 # chronyd giving the true time (vpn-cert-expired / vpn-cert-not-yet-valid), and a valid one
 # seen by the binary under `faketime -f +3d` (clock-skew, with it as evidence); a UDP relay
@@ -41,6 +43,7 @@ G_UDP=$(free_port udp) G_TCP=$(free_port tcp) O_UDP=$(free_port udp) E_UDP=$(fre
 R_UDP=$(free_port udp) V_UDP=$(free_port udp) A_UDP=$(free_port udp)
 X_UDP=$(free_port udp) F_UDP=$(free_port udp)
 C_UDP=$(free_port udp) AT_TCP=$(free_port tcp) CT_TCP=$(free_port tcp)
+CBC_UDP=$(free_port udp) CCM_UDP=$(free_port udp)
 server good-udp udp "$G_UDP" server
 server good-tcp tcp "$G_TCP" server
 server otherca-udp udp "$O_UDP" stranger
@@ -53,8 +56,12 @@ server future-udp udp "$F_UDP" future
 server crypt-udp udp "$C_UDP" server --tls-crypt "$K/ta.key"
 server auth-tcp tcp "$AT_TCP" server --tls-auth "$K/ta.key" 0
 server crypt-tcp tcp "$CT_TCP" server --tls-crypt "$K/ta.key"
+# Only what rustls does not speak: TLS 1.2 with a CBC suite; and nothing either hello offers:
+# TLS 1.3 with AES-CCM only.
+server cbc-udp udp "$CBC_UDP" server --tls-version-max 1.2 --tls-cipher TLS-ECDHE-ECDSA-WITH-AES-256-CBC-SHA384
+server ccm-udp udp "$CCM_UDP" server --tls-version-min 1.3 --tls-ciphersuites TLS_AES_128_CCM_SHA256
 SERVERS=(good-udp good-tcp otherca-udp noeku-udp certreq-udp tls13-udp auth-udp expired-udp future-udp
-  crypt-udp auth-tcp crypt-tcp)
+  crypt-udp auth-tcp crypt-tcp cbc-udp ccm-udp)
 servers_ready "${SERVERS[@]}" || return 0
 note "openvpn $(openvpn --version | head -1 | cut -d' ' -f2): udp $G_UDP/$O_UDP/$E_UDP/$R_UDP/$V_UDP/$A_UDP, tcp $G_TCP"
 
@@ -89,6 +96,8 @@ profile authtcp "remote 127.0.0.1 $AT_TCP tcp" "key-direction 1" "<tls-auth>" "$
 profile authtcpother "remote 127.0.0.1 $AT_TCP tcp" "key-direction 1" "<tls-auth>" "$(cat "$K/other.key")" "</tls-auth>"
 profile crypttcpother "remote 127.0.0.1 $CT_TCP tcp" "<tls-crypt>" "$(cat "$K/other.key")" "</tls-crypt>"
 profile nokeytcp "remote 127.0.0.1 $AT_TCP tcp"
+profile cbc "remote 127.0.0.1 $CBC_UDP udp"
+profile ccm "remote 127.0.0.1 $CCM_UDP udp"
 
 # run NAME [PREFIX...]: the binary on NAME.ovpn (under PREFIX, e.g. faketime), with $NTP_ARGS.
 run() {
@@ -211,6 +220,18 @@ run nokeytcp
 check "a tls-auth server over TCP, a profile without the key: vpn-key-mismatch" only_vpn_code nokeytcp vpn-key-mismatch
 check "  ... saying the profile lacks the key the server requires" \
   evidence_has nokeytcp vpn-key-mismatch 'requires a tls-auth/tls-crypt key that the profile lacks'
+
+# --- what this check cannot speak, and what nobody offers ---------------------------------------
+run cbc
+check "a server with only a CBC suite (TLS 1.2): vpn-inconclusive" only_vpn_code cbc vpn-inconclusive
+check "  ... an info, not an error: exit 0" test "$RC" = 0
+check "  ... naming the suite the server chose for the legacy hello" \
+  evidence_has cbc vpn-inconclusive 'speaks only TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384 \(TLS 1\.2\)'
+check "  ... targets[].vpn.status inconclusive" test "$(vpn cbc status)" = inconclusive
+check "  ... the server refused our usual hello (its log)" grep -q 'no shared cipher' "$WORK/logs/cbc-udp.log"
+run ccm
+check "a TLS 1.3 server with only AES-CCM: vpn-tls-version (nothing in common)" only_vpn_code ccm vpn-tls-version
+check "  ... naming both hellos it refused" evidence_has ccm vpn-tls-version 'a legacy TLS 1.2 hello'
 
 # --- a path that drops large UDP datagrams ----------------------------------------------------
 # A UDP relay in front of the good server that drops every datagram over 1000 bytes, both ways.

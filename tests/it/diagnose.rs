@@ -3371,6 +3371,7 @@ fn with_handshake(
         other_direction: None,
         unsigned: None,
         small_hello: None,
+        legacy: None,
         name: None,
         server_purpose: None,
         server_subject: Some("CN=server".to_string()),
@@ -3508,6 +3509,67 @@ fn vpn_handshake_scenarios(lab: &Lab) -> Vec<Scenario> {
                     .says(&["share no TLS version", "tls-version-max"])
                     .shows(&["without tls-version-max: OpenVPN TLS handshake completed"])
                     .fixes(&[key('v'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN server speaks only a CBC suite")
+            .vpn(
+                ovpn_target("ovpn-cbc", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    h.report.status = failed_at(VpnStep::ClientHello, timeout());
+                    h.report.server_session = Some([7; 8]);
+                    h.report.client_hello_msgs = vec![1, 2];
+                    h.report.unacked = vec![2];
+                    let mut old = h.report.clone();
+                    old.status = failed_at(
+                        VpnStep::ServerHandshake,
+                        VpnFailure::Tls("the server chose a CBC suite".into()),
+                    );
+                    old.legacy_answer = Some((0x0303, 0xC024));
+                    h.legacy = Some(old);
+                })],
+            )
+            .expect(vec![
+                info("vpn-inconclusive", "ovpn-cbc")
+                    .says(&[
+                        "speaks only TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384 (TLS 1.2)",
+                        "your OpenVPN may well connect",
+                    ])
+                    .shows(&["answered with a ServerHello choosing"])
+                    .fixes(&[key('o'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN server drops every hello")
+            .vpn(
+                ovpn_target("ovpn-none", false),
+                vec![with_handshake(ProbeSpec::OpenvpnUdp(1194), true, |h| {
+                    h.report.status = failed_at(VpnStep::ClientHello, timeout());
+                    h.report.server_session = Some([7; 8]);
+                    h.report.client_hello_msgs = vec![1, 2];
+                    h.report.unacked = vec![2];
+                    h.legacy = Some(h.report.clone());
+                })],
+            )
+            .expect(vec![
+                err("vpn-tls-version", "ovpn-none")
+                    .says(&["accepts no TLS version or cipher suite offered"])
+                    .shows(&["a legacy TLS 1.2 hello"])
+                    .fixes(&[key('v'), key('r')]),
+            ]),
+        scenario(lab, "OpenVPN over TCP closes the connection on the signed reset")
+            .vpn(
+                ovpn_target("ovpn-tcpkey", true),
+                vec![
+                    with_handshake(ProbeSpec::OpenvpnTcp(443), false, |h| {
+                        h.report.status = failed_at(VpnStep::Reset, VpnFailure::Closed);
+                        h.report.wrap = Some("tls-crypt");
+                        h.report.acked_through = None;
+                        h.unsigned = Some(h.report.clone());
+                    }),
+                ],
+            )
+            .expect(vec![
+                err("vpn-key-mismatch", "ovpn-tcpkey")
+                    .says(&["does not take the profile's tls-crypt key: it accepts the connection and closes it"])
+                    .shows(&["the connection itself was accepted, so nothing on the way blocks it"])
+                    .fixes(&[key('d'), key('r')]),
             ]),
         scenario(lab, "OpenVPN server certificate expired, true time unknown")
             .vpn(

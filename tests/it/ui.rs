@@ -1722,6 +1722,7 @@ fn openvpn_handshake_in_the_reach_pane_and_its_details() {
         other_direction: None,
         unsigned: None,
         small_hello: None,
+        legacy: None,
         name: None,
         server_purpose: None,
         server_subject: Some("CN=nl1.vpn.example.com".to_string()),

@@ -34,6 +34,11 @@ pub struct VpnHandshake {
     /// Over UDP, when our large (post-quantum) ClientHello, in two packets, was never
     /// acknowledged: the same handshake with a small ClientHello, in one.
     pub small_hello: Option<HandshakeReport>,
+    /// When the server dropped the session on our ClientHello (and on the small and the
+    /// uncapped hello, when they ran): the same reset with a legacy hello that offers what
+    /// rustls cannot speak (CBC, finite-field DHE). A ServerHello to it shows the server speaks
+    /// only those.
+    pub legacy: Option<HandshakeReport>,
     /// The profile's `verify-x509-name`, against the leaf: `None` when the profile has none or
     /// no leaf arrived; `Some(Err(why))` when it does not hold.
     pub name: Option<Result<(), String>>,
@@ -55,10 +60,35 @@ impl VpnHandshake {
             && !matches!(self.server_purpose, Some(Err(_)))
     }
 
+    /// Whether it worked, failed, or met a server this check cannot speak with.
+    pub fn outcome(&self) -> crate::probe::reach::Outcome {
+        use crate::probe::reach::Outcome;
+        if self.ok() {
+            Outcome::Ok
+        } else if self.inconclusive().is_some() {
+            Outcome::Inconclusive
+        } else {
+            Outcome::Failed
+        }
+    }
+
+    /// The suite the server chose from the legacy hello, when it answered only that one.
+    pub fn inconclusive(&self) -> Option<u16> {
+        self.legacy.as_ref()?.legacy_answer.map(|(_, suite)| suite)
+    }
+
     /// The outcome in one line: "OpenVPN TLS handshake completed over UDP 1194 in 84 ms:
     /// TLSv1.3, TLS_AES_256_GCM_SHA384, server CN=…, verified with the profile's CA".
     pub fn summary(&self) -> String {
         let r = &self.report;
+        if let Some(suite) = self.inconclusive() {
+            return format!(
+                "OpenVPN TLS handshake inconclusive over {} {}: the server speaks only {}, which this check cannot",
+                r.transport,
+                r.addr.port(),
+                openvpn::legacy::suite_name(suite)
+            );
+        }
         if !r.completed() {
             return r.summary();
         }
@@ -187,6 +217,32 @@ pub async fn run(
     } else {
         None
     };
+    // OpenVPN's server drops the client's session on a hello it shares nothing with, before
+    // it acknowledges the packet that completed the hello: the hello's last packet stays
+    // unacknowledged (a path that loses large packets loses the first one instead, and a
+    // small hello then gets through).
+    let refused = |r: &HandshakeReport| {
+        matches!(
+            r.status,
+            Status::Failed {
+                step: Step::ClientHello,
+                failure: Failure::Timeout { .. }
+            }
+        ) && r.server_session.is_some()
+            && r.client_hello_msgs
+                .last()
+                .is_some_and(|m| r.unacked.contains(m))
+    };
+    let legacy = if refused(&report)
+        && uncapped.as_ref().is_none_or(refused)
+        && small_hello.as_ref().is_none_or(refused)
+    {
+        let mut old = opts.clone();
+        old.legacy_hello = true;
+        Some(openvpn::handshake(addr, transport, &profile, &old).await)
+    } else {
+        None
+    };
     let leaf = report
         .chain
         .first()
@@ -208,6 +264,7 @@ pub async fn run(
         other_direction,
         unsigned,
         small_hello,
+        legacy,
         name,
         server_purpose,
         server_subject,

@@ -22,6 +22,7 @@
 
 #[cfg(test)]
 mod fake_server;
+pub mod legacy;
 pub mod packet;
 pub mod reliable;
 
@@ -106,6 +107,9 @@ pub struct HandshakeOptions {
     pub tls_mtu: usize,
     /// Offer the post-quantum hybrid key share (a ClientHello over 1 KB, in two packets).
     pub post_quantum: bool,
+    /// Send [`legacy::client_hello`] instead of rustls's, and stop at the server's first
+    /// message (recorded in [`HandshakeReport::legacy_answer`]).
+    pub legacy_hello: bool,
 }
 
 impl HandshakeOptions {
@@ -117,6 +121,7 @@ impl HandshakeOptions {
             retransmit_after: Duration::from_secs(1),
             tls_mtu: TLS_MTU_DEFAULT,
             post_quantum: true,
+            legacy_hello: false,
         }
     }
 }
@@ -331,6 +336,9 @@ pub struct HandshakeReport {
     pub final_flight_acked: bool,
     /// TLS completed on our side (rustls's view), acknowledged or not.
     pub tls_finished: bool,
+    /// With [`HandshakeOptions::legacy_hello`]: the TLS version and suite of the server's
+    /// ServerHello, when it answered with one.
+    pub legacy_answer: Option<(u16, u16)>,
 }
 
 impl HandshakeReport {
@@ -365,6 +373,7 @@ impl HandshakeReport {
             received_ahead: Vec::new(),
             final_flight_acked: false,
             tls_finished: false,
+            legacy_answer: None,
         }
     }
 
@@ -455,6 +464,7 @@ async fn run(
         reset_sent: None,
         hello_sent: None,
         finished: None,
+        legacy: opts.legacy_hello.then(Vec::new),
         report,
     };
     engine.report.client_session = engine.session;
@@ -503,6 +513,8 @@ struct Engine<'a> {
     hello_sent: Option<Instant>,
     /// When TLS completed on our side (the handshake ends once our last flight is acked).
     finished: Option<Instant>,
+    /// With a legacy hello: the server's TLS bytes so far (rustls is not used).
+    legacy: Option<Vec<u8>>,
     report: &'a mut HandshakeReport,
 }
 
@@ -759,7 +771,14 @@ impl Engine<'_> {
         self.report.timings.reset = self.reset_sent.map(|t| t.elapsed());
         self.step = Step::ClientHello;
         let first = self.rel.queued();
-        let len = self.tls_out();
+        let len = if self.legacy.is_some() {
+            let hello = legacy::client_hello(rand::random());
+            self.rel
+                .queue_stream(Opcode(P_CONTROL_V1), &hello, self.max_payload);
+            hello.len()
+        } else {
+            self.tls_out()
+        };
         self.report.client_hello_len = len;
         self.report.client_hello_msgs = (first..self.rel.queued()).collect();
     }
@@ -782,6 +801,26 @@ impl Engine<'_> {
     fn tls_in(&mut self, mut payload: &[u8]) -> StepResult<()> {
         if self.step == Step::ClientHello {
             self.step = Step::ServerHandshake;
+        }
+        if let Some(buf) = &mut self.legacy {
+            buf.extend_from_slice(payload);
+            let failure = match legacy::answer(buf) {
+                legacy::Answer::Incomplete => return Ok(()),
+                legacy::Answer::Hello { version, suite } => {
+                    self.report.legacy_answer = Some((version, suite));
+                    Failure::Tls(format!(
+                        "the server chose {}, which this check's TLS library does not speak",
+                        legacy::suite_name(suite)
+                    ))
+                }
+                legacy::Answer::Alert(d) => Failure::Tls(format!(
+                    "the server refused the legacy hello too (alert {d})"
+                )),
+                legacy::Answer::Garbage => {
+                    Failure::Protocol("the server's answer does not parse as TLS".to_string())
+                }
+            };
+            return Err((self.step, failure));
         }
         while !payload.is_empty() {
             let read = self.tls.conn.read_tls(&mut payload);

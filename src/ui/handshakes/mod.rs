@@ -24,6 +24,7 @@ use crate::config::{HostPort, ProbeSpec, Target};
 use crate::diagnose::{CertStatus, Judged};
 use crate::probe::cert::CertInfo;
 use crate::probe::connect::{ConnectReport, TcpAttempt, TcpError};
+use crate::probe::reach::Outcome;
 use crate::probe::tls::{TlsFailure, TlsReport, Variant};
 use crate::text::human_duration;
 
@@ -166,11 +167,11 @@ fn status(model: &Model, i: usize, theme: Theme) -> (&'static str, Style) {
     }
     // A VPN target whose own handshake ran (an OpenVPN profile with a CA, a WireGuard config):
     // that handshake is its status.
-    if let Some(ok) = vpn_handshake(model, i) {
-        return if ok {
-            ("vpn ok", theme.ok())
-        } else {
-            ("vpn failed", theme.error())
+    if let Some(outcome) = vpn_handshake(model, i) {
+        return match outcome {
+            Outcome::Ok => ("vpn ok", theme.ok()),
+            Outcome::Inconclusive => ("vpn ?", theme.warning()),
+            Outcome::Failed => ("vpn failed", theme.error()),
         };
     }
     let ports: Vec<&TcpAttempt> = match connect {
@@ -185,15 +186,15 @@ fn status(model: &Model, i: usize, theme: Theme) -> (&'static str, Style) {
     }
 }
 
-/// Whether target `i`'s own VPN handshakes all worked: `None` when none ran (no profile CA, no
-/// WireGuard keys, or its reach check has not finished).
-fn vpn_handshake(model: &Model, i: usize) -> Option<bool> {
+/// How target `i`'s own VPN handshakes ended, the worst of them: `None` when none ran (no
+/// profile CA, no WireGuard keys, or its reach check has not finished).
+fn vpn_handshake(model: &Model, i: usize) -> Option<Outcome> {
     let results = &model.obs.targets[i].reach.value()?.results;
     results
         .iter()
         .filter_map(crate::probe::reach::ReachResult::own_handshake)
-        .map(|(ok, _)| ok)
-        .reduce(|a, b| a && b)
+        .map(|(outcome, _)| outcome)
+        .min()
 }
 
 /// When the earliest of a target's running checks shown here started.
@@ -473,7 +474,7 @@ fn vpn_lines(rows: &mut Rows, model: &Model, i: usize) {
     let theme = rows.theme;
     let mut label = "VPN";
     for r in &reach.results {
-        let Some((ok, words)) = r.own_handshake() else {
+        let Some((outcome, words)) = r.own_handshake() else {
             continue;
         };
         // OpenVPN's summary names its transport and port; WireGuard's probe words do not.
@@ -482,7 +483,11 @@ fn vpn_lines(rows: &mut Rows, model: &Model, i: usize) {
         } else {
             format!("WireGuard {}: {words}", r.port)
         };
-        let style = if ok { Style::new() } else { theme.error() };
+        let style = match outcome {
+            Outcome::Ok => Style::new(),
+            Outcome::Inconclusive => theme.warning(),
+            Outcome::Failed => theme.error(),
+        };
         rows.phase(label, &words, style);
         label = "";
     }
