@@ -568,13 +568,13 @@ fn row_findings(model: &Model, pane: Pane) -> Vec<usize> {
         Pane::Findings => pick(&|_| true).into_iter().skip(sel).take(1).collect(),
         Pane::Clock => pick(&clock),
         Pane::Machine => {
-            let code = model
+            let codes = model
                 .derived
                 .machine
                 .as_ref()
                 .and_then(|m| m.parts.get(sel))
-                .and_then(|p| p.part.code());
-            pick(&|f| Some(f.code) == code)
+                .map_or(&[][..], |p| p.part.codes());
+            pick(&|f| codes.contains(&f.code))
         }
         Pane::Handshakes | Pane::Reach => {
             let Some(t) = model.config().targets.get(sel) else {

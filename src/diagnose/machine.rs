@@ -83,15 +83,16 @@ impl Part {
         }
     }
 
-    /// The finding that speaks about this part, when there is one.
-    pub fn code(self) -> Option<Code> {
+    /// The findings that speak about this part.
+    pub fn codes(self) -> &'static [Code] {
         match self {
-            Part::Firewall => Some(Code::LocalFirewall),
-            Part::Security => Some(Code::SecuritySoftware),
-            Part::Clients => Some(Code::ClientOutdated),
-            Part::Services => Some(Code::AppSuspect),
-            Part::TrustStore => Some(Code::CaBundleOutdated),
-            Part::Os => None,
+            Part::Firewall => &[Code::LocalFirewall],
+            Part::Security => &[Code::SecuritySoftware],
+            // What is left when all else passes is the app: its update or reinstall.
+            Part::Clients => &[Code::ClientOutdated, Code::AppSuspect],
+            Part::Services => &[],
+            Part::TrustStore => &[Code::CaBundleOutdated],
+            Part::Os => &[],
         }
     }
 }

@@ -10,7 +10,6 @@ use crate::app::keys::Action;
 use crate::config::Sni;
 use crate::diagnose::Judged;
 use crate::probe::cert::rfc3339;
-use crate::probe::tls::TlsReport;
 use crate::probe::trust::{SourceVerdict, TimeProblem, Verdicts, describe};
 use crate::ui::format::{format_dns, format_ms, format_validity, source_name};
 use crate::ui::handshakes::{
@@ -72,10 +71,12 @@ pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
     if has_tls(t) && !model.untried_alternative(i) {
         tls_doc(doc, model, i, judged);
     }
+    vpn_doc(doc, model, i);
     target_findings_doc(doc, model, t);
     if let Some(r) = tls.filter(|r| !r.chain.is_empty()) {
-        chain_doc(doc, r, judged);
+        chain_doc(doc, &r.chain, judged);
     }
+    vpn_chains_doc(doc, model, i);
     let slots = [
         slot_run(&checks.dns),
         slot_run(&checks.connect),
@@ -185,9 +186,142 @@ fn format_timings(a: &crate::probe::tls::Attempt) -> String {
     parts.join(" · ")
 }
 
+/// The OpenVPN handshakes of the target's probes (with the profile's CA): how each went,
+/// step by step, what it settled on, the profile's checks on the server's certificate, and the
+/// retries that tell the causes apart. Their packets are in the Reachability pane's details.
+fn vpn_doc(doc: &mut Doc, model: &Model, i: usize) {
+    use crate::probe::vpn::openvpn::CaVerdict;
+    let Some(reach) = model.obs.targets[i].reach.value() else {
+        return;
+    };
+    for r in &reach.results {
+        let Some(h) = r.handshake.as_deref() else {
+            continue;
+        };
+        let rep = &h.report;
+        heading(
+            doc,
+            &format!(
+                "OpenVPN handshake over {} {}",
+                rep.transport,
+                rep.addr.port()
+            ),
+        );
+        doc.field("outcome", &h.summary());
+        let t = &rep.timings;
+        let mut times = Vec::new();
+        if let Some(d) = t.connect {
+            times.push(format!("TCP {}", format_ms(d)));
+        }
+        if let Some(d) = t.reset {
+            times.push(format!("reset answered in {}", format_ms(d)));
+        }
+        if let Some(d) = t.tls {
+            times.push(format!("TLS {}", format_ms(d)));
+        }
+        times.push(format!("all {}", format_ms(t.total)));
+        doc.field("timings", &times.join(" · "));
+        doc.field(
+            "key",
+            rep.wrap
+                .unwrap_or("none (no tls-auth/tls-crypt in the profile)"),
+        );
+        if rep.client_hello_len > 0 {
+            doc.field(
+                "ClientHello",
+                &format!(
+                    "{} bytes in {} packet(s)",
+                    rep.client_hello_len,
+                    rep.client_hello_msgs.len()
+                ),
+            );
+        }
+        if let Some(n) = &rep.negotiated {
+            doc.field("negotiated", &crate::ui::format::format_negotiated(n));
+        }
+        let ca = match &rep.ca {
+            Some(CaVerdict::Verified) => "✓ verified with the profile's <ca>".to_string(),
+            Some(CaVerdict::NotVerified(why)) => format!("✗ not verified: {why}"),
+            Some(CaVerdict::NoCa) => "✗ the profile has no <ca> that parses".to_string(),
+            None => "not checked: no certificate arrived".to_string(),
+        };
+        doc.field("profile CA", &ca);
+        let check = |c: &Option<Result<(), String>>| match c {
+            Some(Ok(())) => Some("✓ holds".to_string()),
+            Some(Err(why)) => Some(format!("✗ {why}")),
+            None => None,
+        };
+        if let Some(words) = check(&h.name) {
+            doc.field("verify-x509-name", &words);
+        }
+        if let Some(words) = check(&h.server_purpose) {
+            doc.field("remote-cert-tls", &words);
+        }
+        if let Some(asked) = &rep.client_cert_requested {
+            let offered = if rep.client_cert_offered {
+                "the profile's was sent"
+            } else {
+                "the profile has none"
+            };
+            doc.field(
+                "client cert",
+                &format!("requested (issued by: {}); {offered}", asked.join("; ")),
+            );
+        }
+        let retries = [
+            ("without tls-version-max", h.uncapped.as_ref()),
+            ("without a key", h.unsigned.as_ref()),
+            ("small ClientHello", h.small_hello.as_ref()),
+            ("legacy TLS 1.2 hello", h.legacy.as_ref()),
+        ];
+        let mut first = true;
+        let mut retried = |what: &str, rep: &crate::probe::vpn::openvpn::HandshakeReport| {
+            doc.field(
+                if first { "retried" } else { "" },
+                &format!("{what}: {}", rep.summary()),
+            );
+            first = false;
+        };
+        if let Some((word, o)) = &h.other_direction {
+            retried(&format!("key-direction {word}"), o);
+        }
+        for (what, rep) in retries {
+            if let Some(rep) = rep {
+                retried(what, rep);
+            }
+        }
+    }
+}
+
+/// The server certificates of the target's OpenVPN handshakes, certificate by certificate.
+fn vpn_chains_doc(doc: &mut Doc, model: &Model, i: usize) {
+    let Some(reach) = model.obs.targets[i].reach.value() else {
+        return;
+    };
+    for r in &reach.results {
+        let Some(h) = r
+            .handshake
+            .as_deref()
+            .filter(|h| !h.report.chain.is_empty())
+        else {
+            continue;
+        };
+        let chain = crate::probe::cert::parse_chain(&h.report.chain);
+        heading(
+            doc,
+            &format!(
+                "OpenVPN server over {} {}: its certificates",
+                h.report.transport,
+                h.report.addr.port()
+            ),
+        );
+        chain_doc(doc, &chain, None);
+    }
+}
+
 /// The chain as sent, certificate by certificate.
-fn chain_doc(doc: &mut Doc, r: &TlsReport, judged: Option<&Judged>) {
-    let n = r.chain.len();
+fn chain_doc(doc: &mut Doc, chain: &[crate::probe::cert::ChainCert], judged: Option<&Judged>) {
+    let n = chain.len();
     heading(
         doc,
         &format!(
@@ -196,9 +330,9 @@ fn chain_doc(doc: &mut Doc, r: &TlsReport, judged: Option<&Judged>) {
             if n == 1 { "it" } else { "them" }
         ),
     );
-    for (k, c) in r.chain.iter().enumerate() {
+    for (k, c) in chain.iter().enumerate() {
         let style = doc.theme.heading();
-        doc.para("", &format!("#{k} {}", describe(&r.chain, k)), style);
+        doc.para("", &format!("#{k} {}", describe(chain, k)), style);
         let info = match &c.info {
             Ok(info) => info,
             Err(e) => {

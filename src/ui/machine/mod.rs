@@ -36,10 +36,10 @@ const LABEL_WIDTH: usize = 18;
 /// How many lines a part's summary takes at most in the pane (Enter shows it whole).
 const MAX_SUMMARY_LINES: usize = 2;
 
-/// The worst finding about `part`, when one speaks about it.
+/// The worst finding about `part`, when one speaks about it (the findings are worst first).
 pub fn part_finding(model: &Model, part: Part) -> Option<&Finding> {
-    let code = part.code()?;
-    model.findings().iter().find(|f| f.code == code)
+    let codes = part.codes();
+    model.findings().iter().find(|f| codes.contains(&f.code))
 }
 
 /// A part's mark and its style: the finding's symbol, `?` when the check cannot tell, `·`
@@ -159,12 +159,12 @@ pub fn summary(model: &Model) -> Line<'static> {
     let worst = m
         .parts
         .iter()
-        .filter_map(|p| part_finding(model, p.part).map(|f| (f.severity, p)))
-        .max_by_key(|(s, _)| *s);
+        .filter_map(|p| part_finding(model, p.part))
+        .max_by_key(|f| f.severity);
     match worst {
-        Some((severity, p)) => spans.push(Span::styled(
-            format!("— {}: {}", p.part.label(), p.summary),
-            theme.severity(severity),
+        Some(f) => spans.push(Span::styled(
+            format!("— {}", f.summary),
+            theme.severity(f.severity),
         )),
         None if m.parts.iter().any(|p| p.unknown) => {
             let unknown: Vec<&str> = m
