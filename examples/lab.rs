@@ -20,11 +20,13 @@ use std::time::Duration;
 use lab::http::{HttpAnswer, HttpServer};
 use lab::ntp::{Behaviour, FakeNtp};
 use lab::openvpn::{OpenvpnResponder, key_file_text, test_key};
+use lab::openvpn_tls::{OpenvpnTlsServer, nordvpn_style};
 use lab::tls::{
     Ca, Gate, LeafSpec, Pki, ServerSpec, Versions, alert, close_after_hello, gated, http_400,
     reset_after_hello, silent, tls_server,
 };
 use lab::udp::{SilentUdp, closed_tcp_port, closed_udp_port};
+use tlsdoctor_tui::config::static_key::{Digest, Direction, StaticKey, TlsWrap};
 
 /// The directory the configs are written to, unless given as the first argument.
 const DEFAULT_DIR: &str = "/tmp/tlsdoctor-lab";
@@ -149,6 +151,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let vpn_auth = OpenvpnResponder::start(Some(&key)).await;
     let key_path = dir.join("ta.key");
     std::fs::write(&key_path, key_file_text(&key))?;
+    // The VPN's own handshake: an OpenVPN server with the lab's certificate and tls-auth
+    // (SHA512, as NordVPN's servers), on UDP and TCP, for the NordVPN-style profiles.
+    let (chain, chain_key) = pki.chain(&localhost());
+    let ovpn_server = OpenvpnTlsServer::start(
+        chain,
+        chain_key,
+        Some(TlsWrap::Auth {
+            key: StaticKey::from_bytes(key),
+            direction: Direction::Normal,
+            digest: Digest::Sha512,
+        }),
+    )
+    .await;
+    let stranger = Ca::root("Old VPN Root CA");
+    let stale = |ca_pem: &str| nordvpn_style(ovpn_server.udp, ovpn_server.tcp, ca_pem, &key);
+    std::fs::write(dir.join("nordvpn-style.ovpn"), stale(&pki.root.pem))?;
+    std::fs::write(dir.join("nordvpn-stale.ovpn"), stale(&stranger.pem))?;
     let closed_udp = closed_udp_port().await;
     let portal = HttpServer::start(HttpAnswer::RedirectToLogin).await;
 
@@ -248,6 +267,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::write(&path, text)?;
         println!("  {name}.toml: {shows}");
         println!("    cargo run --release -- -c {}", path.display());
+    }
+    println!("  NordVPN-style profiles (UDP + TCP remotes, inline tls-auth, auth-user-pass):");
+    for (name, shows) in [
+        (
+            "nordvpn-style",
+            "the VPN's own handshake works, over UDP and TCP",
+        ),
+        (
+            "nordvpn-stale",
+            "an outdated profile: the server's certificate is from another CA",
+        ),
+    ] {
+        println!("  {name}.ovpn: {shows}");
+        println!(
+            "    cargo run --release -- -c {} --ovpn {}",
+            dir.join("healthy.toml").display(),
+            dir.join(format!("{name}.ovpn")).display()
+        );
     }
     println!("(--once --json for the report.) Ctrl-C stops the lab.");
 

@@ -624,10 +624,23 @@ fn assemble(obs: &Observations, clock: &Clock, targets: &[TargetVerdict]) -> Vec
     out.extend(across);
     machine::rules(obs, &mut out);
     firewall::rules(obs, &mut out);
-    // A target this machine's own firewall stops is no reason to try another server.
+    // A target this machine's own firewall stops, or whose VPN profile is what fails (its CA,
+    // key, client certificate, TLS cap), is no reason to try another server: the same machine
+    // and profile fail there too.
     let stopped_here: Vec<Option<String>> = out
         .iter()
-        .filter(|f| f.code == Code::LocalFirewall)
+        .filter(|f| {
+            matches!(
+                f.code,
+                Code::LocalFirewall
+                    | Code::VpnCaMismatch
+                    | Code::VpnNameMismatch
+                    | Code::VpnClientCertRequired
+                    | Code::VpnKeyDirection
+                    | Code::VpnKeyMismatch
+                    | Code::VpnTlsVersion
+            )
+        })
         .map(|f| f.target.clone())
         .collect();
     out.retain(|f| !(f.code == Code::SingleTargetFailing && stopped_here.contains(&f.target)));

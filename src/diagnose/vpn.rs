@@ -97,6 +97,18 @@ pub fn rules(
             .or_else(|| fragments_dropped(target, h))
             .or_else(|| no_answer(target, r, h, results).filter(|_| !udp_blocked));
         if let Some((code, summary, mut ev, mut fixes)) = found {
+            // The same cause over the profile's other transport is one finding, not two.
+            if let Some(same) = out
+                .iter_mut()
+                .find(|f| f.code == code && f.target.as_deref() == Some(&target.name))
+            {
+                same.evidence.push(format!(
+                    "the same over {}: {}",
+                    over(&h.report),
+                    h.summary()
+                ));
+                continue;
+            }
             ev.extend(evidence(h).into_iter().skip(1));
             fixes.push(rerun(i));
             // Only what this check cannot speak is no error of the server's.

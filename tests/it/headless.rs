@@ -646,6 +646,76 @@ async fn every_target_failing_is_a_local_cause() {
     assert_eq!(all["evidence"].as_array().map(Vec::len), Some(2), "{all:#}");
 }
 
+/// A profile as NordVPN ships them (UDP and TCP remotes, inline CA and tls-auth with
+/// `auth SHA512`, `auth-user-pass`) against the lab's OpenVPN server: the VPN's own handshake
+/// completes over both, with the profile's CA; the same profile with another CA is one
+/// `vpn-ca-mismatch` for both transports, and no advice to try another server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nordvpn_style_profile_end_to_end() {
+    use lab::openvpn_tls::{OpenvpnTlsServer, nordvpn_style};
+    use tlsdoctor_tui::config::static_key::{Digest, Direction, StaticKey, TlsWrap};
+    let lab = Lab::new();
+    let key = test_key();
+    let (chain, chain_key) = lab.pki.chain(&LeafSpec::localhost());
+    let server = OpenvpnTlsServer::start(
+        chain,
+        chain_key,
+        Some(TlsWrap::Auth {
+            key: StaticKey::from_bytes(key),
+            direction: Direction::Normal,
+            digest: Digest::Sha512,
+        }),
+    )
+    .await;
+    let config = format!(
+        "targets = []\n\n[clock]\nservers = []\n\n[network]\ntimeout = {TIMEOUT:?}\ncaptive_url = \"\"\n"
+    );
+    let good = lab.write(
+        "nordvpn.ovpn",
+        &nordvpn_style(server.udp, server.tcp, &lab.pki.root.pem, &key),
+    );
+    let run = lab
+        .run("nordvpn", &config, &["--ovpn", path_str(&good)])
+        .await;
+    let vpn = &run.json["targets"][0]["vpn"];
+    assert_eq!(vpn["status"], "ok", "{vpn:#}");
+    assert_eq!(vpn["protocol"], "openvpn-udp", "{vpn:#}");
+    assert_eq!(vpn["all"][1]["status"], "ok", "over TCP: {vpn:#}");
+    assert_eq!(vpn["all"][1]["protocol"], "openvpn-tcp", "{vpn:#}");
+    assert!(
+        vpn["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("verified with the profile's CA")),
+        "{vpn:#}"
+    );
+    assert!(
+        !run.codes()
+            .values()
+            .flatten()
+            .any(|c| c.starts_with("vpn-")),
+        "{:?}",
+        run.codes()
+    );
+    assert_eq!(run.code, 0);
+
+    let other = Ca::root("Old VPN Root CA");
+    let stale = lab.write(
+        "stale.ovpn",
+        &nordvpn_style(server.udp, server.tcp, &other.pem, &key),
+    );
+    let run = lab
+        .run("stale", &config, &["--ovpn", path_str(&stale)])
+        .await;
+    let name = run.json["targets"][0]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    run.assert_codes(&[(name.as_str(), vec!["vpn-ca-mismatch"])]);
+    let f = run.finding("vpn-ca-mismatch", Some(&name));
+    assert!(f.to_string().contains("the same over OpenVPN TCP"), "{f:#}");
+    assert_eq!(run.code, 2);
+}
+
 /// A public root (the lab's, given as Mozilla's roots through `TLSDOCTOR_MOZILLA_ROOTS`) that
 /// the system store (`SSL_CERT_FILE`) lacks, and no ca_file: `ca-bundle-outdated` names the
 /// root and the bundle, and `machine.trust_store` lists the system store's own roots. With the

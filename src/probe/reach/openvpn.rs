@@ -81,7 +81,7 @@ pub fn client_reset(
 /// A control packet as the client sends it: `op` (opcode and key id), our session id, and
 /// `body` (ack array, message id, payload), signed (tls-auth) or encrypted (tls-crypt) with
 /// the client's half of `wrap`, or plain without one.
-pub(crate) fn wrap_packet(
+pub fn wrap_packet(
     op: u8,
     session: SessionId,
     body: &[u8],
@@ -145,13 +145,13 @@ pub(crate) fn wrap_overhead(wrap: Option<&TlsWrap>) -> usize {
 }
 
 /// An opened packet: op, session id, body, authentic (see [`unwrap_packet`]).
-pub(crate) type Unwrapped = (u8, SessionId, Option<Vec<u8>>, Option<bool>);
+pub type Unwrapped = (u8, SessionId, Option<Vec<u8>>, Option<bool>);
 
 /// A server's packet opened with the server's half of `wrap`: `(op, session id, body,
 /// authentic)`, where `body` is what follows the session id once unwrapped (`None` when
 /// tls-crypt's tag does not verify, so there is nothing to read) and `authentic` whether the
 /// HMAC or tag verifies (`None` unwrapped). `None` when the packet is too short to be one.
-pub(crate) fn unwrap_packet(pkt: &[u8], wrap: Option<&TlsWrap>) -> Option<Unwrapped> {
+pub fn unwrap_packet(pkt: &[u8], wrap: Option<&TlsWrap>) -> Option<Unwrapped> {
     let (&op, _) = pkt.split_first()?;
     let mut session = [0u8; SID_LEN];
     session.copy_from_slice(pkt.get(1..=SID_LEN)?);

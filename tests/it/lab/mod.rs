@@ -9,6 +9,7 @@ pub mod dns;
 pub mod http;
 pub mod ntp;
 pub mod openvpn;
+pub mod openvpn_tls;
 pub mod ports;
 pub mod tls;
 pub mod udp;
