@@ -52,13 +52,18 @@ pub struct Programs {
 
 impl Programs {
     /// Every program a fix command may start.
-    pub const FIX_PROGRAMS: [&'static str; 9] = [
+    pub const FIX_PROGRAMS: [&'static str; 14] = [
         "sudo",
         "timedatectl",
         "chronyc",
         "apt-get",
         "dnf",
         "nft",
+        "iptables-legacy",
+        "ip6tables-legacy",
+        "iptables",
+        "ip6tables",
+        "ufw",
         "systemctl",
         "update-ca-certificates",
         "update-ca-trust",

@@ -918,7 +918,7 @@ pub fn plain_machine() -> tlsdoctor_tui::probe::machine::MachineReport {
         os: Ok(OsRelease::parse(
             "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n",
         )),
-        firewall: Firewall::Read(
+        firewall: Firewall::nft_only(
             Ruleset::parse(r#"{"nftables": [{"metainfo": {"json_schema_version": 1}}]}"#)
                 .expect("an empty ruleset"),
         ),
