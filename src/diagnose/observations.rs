@@ -52,7 +52,7 @@ pub struct Programs {
 
 impl Programs {
     /// Every program a fix command may start.
-    pub const FIX_PROGRAMS: [&'static str; 14] = [
+    pub const FIX_PROGRAMS: [&'static str; 16] = [
         "sudo",
         "timedatectl",
         "chronyc",
@@ -63,6 +63,8 @@ impl Programs {
         "ip6tables-legacy",
         "iptables",
         "ip6tables",
+        "iptables-nft",
+        "ip6tables-nft",
         "ufw",
         "systemctl",
         "update-ca-certificates",

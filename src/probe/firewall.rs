@@ -174,6 +174,11 @@ pub struct Firewall {
     /// iptables-legacy's filter table, IPv4 and IPv6.
     pub iptables: Reading<Save>,
     pub ip6tables: Reading<Save>,
+    /// iptables-nft's filter table (`iptables-nft-save`): the same rules as nft's tables
+    /// `ip filter` and `ip6 filter`, but whole — nft's JSON shows a match it cannot translate
+    /// (ufw's `-m conntrack`, `-m multiport`) as an opaque `xt` it cannot judge.
+    pub iptables_nft: Reading<Save>,
+    pub ip6tables_nft: Reading<Save>,
     pub ufw: Ufw,
 }
 
@@ -184,6 +189,8 @@ impl Firewall {
             nft: Reading::Unknown(why.to_string()),
             iptables: Reading::Unknown(why.to_string()),
             ip6tables: Reading::Unknown(why.to_string()),
+            iptables_nft: Reading::Unknown(why.to_string()),
+            ip6tables_nft: Reading::Unknown(why.to_string()),
             ufw: Ufw::Unknown(why.to_string()),
         }
     }
@@ -194,6 +201,8 @@ impl Firewall {
             nft: Reading::Read(ruleset),
             iptables: Reading::Unknown("iptables-legacy is not installed".to_string()),
             ip6tables: Reading::Unknown("ip6tables-legacy is not installed".to_string()),
+            iptables_nft: Reading::Unknown("not read".to_string()),
+            ip6tables_nft: Reading::Unknown("not read".to_string()),
             ufw: Ufw::Absent,
         }
     }
@@ -212,8 +221,16 @@ impl Firewall {
             .nft
             .read()
             .and_then(|r| r.blocking(packet))
-            .or_else(|| self.iptables.read().and_then(|s| s.blocking(packet)))
-            .or_else(|| self.ip6tables.read().and_then(|s| s.blocking(packet)))?;
+            .or_else(|| {
+                [
+                    &self.iptables_nft,
+                    &self.ip6tables_nft,
+                    &self.iptables,
+                    &self.ip6tables,
+                ]
+                .into_iter()
+                .find_map(|r| r.read().and_then(|s| s.blocking(packet)))
+            })?;
         if block.chain.starts_with("ufw-") || block.chain.starts_with("ufw6-") {
             block.ufw = match self.ufw.rule_for(packet, block.verdict) {
                 Some(r) if block.handle.is_some() => Some(UfwFix::Rule {
@@ -250,41 +267,66 @@ impl Firewall {
             ),
             count("iptables-legacy", &self.iptables),
             count("ip6tables-legacy", &self.ip6tables),
+            count("iptables-nft", &self.iptables_nft),
+            count("ip6tables-nft", &self.ip6tables_nft),
         ]
     }
 
-    /// How many rules were read in all.
+    /// How many rules were read in all (iptables-nft's are nft's, counted once).
     pub fn rule_count(&self) -> usize {
-        self.backends().iter().filter_map(|(_, r)| r.ok()).sum()
+        self.backends()
+            .iter()
+            .filter(|(name, _)| !name.ends_with("-nft"))
+            .filter_map(|(_, r)| r.ok())
+            .sum()
     }
 
-    /// The state in words: how many rules each source gave, or why none, and ufw's state.
+    /// The state in words: how many rules nftables and iptables-legacy gave, or why none,
+    /// and ufw's state ("nftables: 3 rule(s) read; iptables-legacy: 1 rule(s) read; ufw:
+    /// inactive"). iptables-nft's rules are nft's; IPv6's legacy table is told apart only
+    /// when one family is known and the other not.
     pub fn describe(&self) -> String {
-        let mut parts: Vec<String> = self
-            .backends()
-            .into_iter()
-            .map(|(name, r)| match r {
-                Ok(n) => format!("{name}: {n} rule(s) read"),
-                Err(why) => format!("{name}: not known ({why})"),
-            })
-            .collect();
-        parts.push(format!("ufw: {}", self.ufw.describe()));
-        parts.join("; ")
+        let nft = match &self.nft {
+            Reading::Read(r) => format!("nftables: {} rule(s) read", r.rule_count()),
+            Reading::Unknown(why) => format!("nftables: not known ({why})"),
+        };
+        let legacy = match (&self.iptables, &self.ip6tables) {
+            (Reading::Read(a), Reading::Read(b)) => format!(
+                "iptables-legacy: {} rule(s) read",
+                a.rule_count() + b.rule_count()
+            ),
+            (Reading::Read(a), Reading::Unknown(why)) => format!(
+                "iptables-legacy: {} rule(s) read (IPv6 not known: {why})",
+                a.rule_count()
+            ),
+            (Reading::Unknown(why), Reading::Read(b)) => format!(
+                "iptables-legacy: IPv4 not known ({why}); IPv6: {} rule(s) read",
+                b.rule_count()
+            ),
+            (Reading::Unknown(why), Reading::Unknown(_)) => {
+                format!("iptables-legacy: not known ({why})")
+            }
+        };
+        format!("{nft}; {legacy}; ufw: {}", self.ufw.describe())
     }
 }
 
 /// Reads every source at once, each within `timeout`.
 pub async fn read(timeout: std::time::Duration) -> Firewall {
-    let (nft, iptables, ip6tables, ufw) = tokio::join!(
+    let (nft, iptables, ip6tables, iptables_nft, ip6tables_nft, ufw) = tokio::join!(
         read_nft(timeout),
         read_legacy(false, timeout),
         read_legacy(true, timeout),
+        read_save("iptables-nft", false, timeout),
+        read_save("ip6tables-nft", true, timeout),
         read_ufw(timeout)
     );
     Firewall {
         nft,
         iptables,
         ip6tables,
+        iptables_nft,
+        ip6tables_nft,
         ufw,
     }
 }
@@ -361,6 +403,25 @@ async fn read_legacy(v6: bool, timeout: std::time::Duration) -> Reading<Save> {
         ToolAnswer::Failed(e) => Reading::Unknown(e),
         ToolAnswer::Answered(out) if !out.status.success() => {
             Reading::Unknown(failure(&save(tool), &out))
+        }
+        ToolAnswer::Answered(out) => {
+            match Save::parse(&String::from_utf8_lossy(&out.stdout), tool, v6) {
+                Ok(s) => Reading::Read(s),
+                Err(e) => Reading::Unknown(e),
+            }
+        }
+    }
+}
+
+/// `TOOL-save` (fixed argv): `iptables-nft-save`, `ip6tables-nft-save`.
+async fn read_save(tool: &'static str, v6: bool, timeout: std::time::Duration) -> Reading<Save> {
+    use super::sync::{ToolAnswer, run_tool};
+    let save = format!("{tool}-save");
+    match run_tool(&save, &[], timeout).await {
+        ToolAnswer::Absent => Reading::Unknown(format!("{save} is not installed")),
+        ToolAnswer::Failed(e) => Reading::Unknown(e),
+        ToolAnswer::Answered(out) if !out.status.success() => {
+            Reading::Unknown(failure(&save, &out))
         }
         ToolAnswer::Answered(out) => {
             match Save::parse(&String::from_utf8_lossy(&out.stdout), tool, v6) {
@@ -997,6 +1058,76 @@ mod tests {
         assert_eq!(b.text, "udp dport { 1194, 51820-51821 } drop");
         assert_eq!(rs.blocking(udp("192.0.2.1", 53)), None);
         assert_eq!(rs.blocking(tcp("192.0.2.1", 1194)), None);
+    }
+
+    /// ufw 0.36.2 on Debian 12 (iptables-nft) after `ufw deny out 1194/udp` and
+    /// `ufw deny out 8000:8100/tcp`: nft's JSON, iptables-nft-save and ufw status numbered.
+    fn ufw_on_nft(with_save: bool) -> Firewall {
+        let save = |v6| {
+            if with_save {
+                Reading::Read(
+                    Save::parse(
+                        include_str!("firewall/ufw_iptables_nft_save.txt"),
+                        "iptables-nft",
+                        v6,
+                    )
+                    .unwrap(),
+                )
+            } else {
+                Reading::Unknown("not read".to_string())
+            }
+        };
+        Firewall {
+            nft: Reading::Read(
+                Ruleset::parse(include_str!("firewall/ufw_nft_sample.json")).unwrap(),
+            ),
+            iptables: Reading::Unknown("iptables-legacy is not installed".to_string()),
+            ip6tables: Reading::Unknown("ip6tables-legacy is not installed".to_string()),
+            iptables_nft: save(false),
+            ip6tables_nft: Reading::Unknown("not read".to_string()),
+            ufw: Ufw::parse(include_str!("firewall/ufw_numbered.txt")).unwrap(),
+        }
+    }
+
+    #[test]
+    fn ufw_on_iptables_nft_names_ufws_rule() {
+        // nft's JSON alone: ufw's `-m conntrack … -j ACCEPT` is an opaque xt match before the
+        // user rules, so nothing is claimed.
+        assert_eq!(ufw_on_nft(false).blocking(udp("192.0.2.7", 1194)), None);
+        let fw = ufw_on_nft(true);
+        let b = fw.blocking(udp("192.0.2.7", 1194)).unwrap();
+        assert_eq!(b.chain, "ufw-user-output");
+        assert_eq!(
+            b.ufw,
+            Some(UfwFix::Rule {
+                number: 1,
+                text: "[ 1] 1194/udp DENY OUT Anywhere (out)".to_string()
+            })
+        );
+        assert_eq!(
+            b.delete_command().unwrap(),
+            ["ufw", "--force", "delete", "1"]
+        );
+        let b = fw.blocking(tcp("192.0.2.7", 8050)).unwrap();
+        assert_eq!(b.text, "-p tcp -m multiport --dports 8000:8100 -j DROP");
+        assert_eq!(
+            b.delete_command().unwrap(),
+            ["ufw", "--force", "delete", "2"]
+        );
+        // ufw accepts what leaves by lo, and its default lets the rest out.
+        assert_eq!(fw.blocking(udp("127.0.0.1", 1194)), None);
+        assert_eq!(fw.blocking(udp("192.0.2.7", 1195)), None);
+        assert!(
+            fw.describe().ends_with("ufw: active, 4 rule(s)"),
+            "{}",
+            fw.describe()
+        );
+        assert_eq!(
+            fw.rule_count(),
+            Ruleset::parse(include_str!("firewall/ufw_nft_sample.json"))
+                .unwrap()
+                .rule_count()
+        );
     }
 
     #[test]

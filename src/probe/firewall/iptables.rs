@@ -585,6 +585,8 @@ COMMIT
                 Save::parse(text, "iptables-legacy", false).unwrap(),
             ),
             ip6tables: super::super::Reading::Unknown("not read".to_string()),
+            iptables_nft: super::super::Reading::Unknown("not read".to_string()),
+            ip6tables_nft: super::super::Reading::Unknown("not read".to_string()),
             ufw,
         };
         let b = fw.blocking(udp("192.0.2.7", 1194)).unwrap();
@@ -622,8 +624,9 @@ COMMIT
             ]
         );
         assert!(
-            fw.describe()
-                .contains("iptables-legacy: 5 rule(s) read; ip6tables-legacy: not known (not read); ufw: inactive"),
+            fw.describe().ends_with(
+                "iptables-legacy: 5 rule(s) read (IPv6 not known: not read); ufw: inactive"
+            ),
             "{}",
             fw.describe()
         );
