@@ -100,8 +100,8 @@ fn finding(obs: &Observations, i: usize, target: &Target, block: &Block, seen: &
             let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
             let label = match &block.ufw {
                 Some(UfwFix::Rule { text, .. }) => format!("delete ufw's rule {text}"),
-                Some(UfwFix::Unmatched) => format!(
-                    "delete this machine's rule: {} (no ufw rule matched it: ufw writes it again on reload)",
+                Some(UfwFix::Unmatched(_)) => format!(
+                    "delete this machine's rule: {} (it is in ufw's chains and no ufw rule was matched: ufw writes it again on reload)",
                     block.text
                 ),
                 None => format!("delete this machine's rule: {}", block.text),
@@ -129,10 +129,9 @@ fn finding(obs: &Observations, i: usize, target: &Target, block: &Block, seen: &
         Some(UfwFix::Rule { text, .. }) => {
             evidence.push(format!("it is ufw's rule {text} (ufw status numbered)"));
         }
-        Some(UfwFix::Unmatched) => evidence.push(
-            "it is in one of ufw's chains, but no rule of ufw status numbered matches it"
-                .to_string(),
-        ),
+        Some(UfwFix::Unmatched(why)) => evidence.push(format!(
+            "it is in one of ufw's chains, but ufw's own rule is not known: {why}"
+        )),
         None => {}
     }
     evidence.extend(seen.iter().map(|s| {

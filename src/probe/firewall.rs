@@ -60,8 +60,9 @@ pub enum Backend {
 pub enum UfwFix {
     /// ufw's numbered rule that makes it: deleted with `ufw --force delete N`.
     Rule { number: u32, text: String },
-    /// No ufw rule was matched: deleting the kernel's rule lasts until ufw reloads.
-    Unmatched,
+    /// No ufw rule was matched, for the reason given: deleting the kernel's rule lasts until
+    /// ufw reloads.
+    Unmatched(String),
 }
 
 /// A rule (or a chain's policy) that stops a packet.
@@ -237,7 +238,12 @@ impl Firewall {
                     number: r.number,
                     text: r.text.clone(),
                 }),
-                _ => Some(UfwFix::Unmatched),
+                _ => Some(UfwFix::Unmatched(match &self.ufw {
+                    Ufw::Active(_) => {
+                        "no rule of ufw status numbered provably matches it".to_string()
+                    }
+                    other => format!("ufw is {}", other.describe()),
+                })),
             };
         }
         Some(block)

@@ -611,7 +611,10 @@ COMMIT
             ..fw
         };
         let b = fw.blocking(udp("192.0.2.7", 1194)).unwrap();
-        assert_eq!(b.ufw, Some(UfwFix::Unmatched));
+        assert_eq!(
+            b.ufw,
+            Some(UfwFix::Unmatched("ufw is inactive".to_string()))
+        );
         assert_eq!(
             b.delete_command().unwrap(),
             [
