@@ -197,7 +197,7 @@ pub fn internal_error(id: ProbeId, config: &Config, why: &str, start: Instant) -
             },
             clients: Vec::new(),
             os: Err(msg.clone()),
-            firewall: crate::probe::firewall::Firewall::Unknown(msg.clone()),
+            firewall: crate::probe::firewall::Firewall::unknown(&msg),
             services: Vec::new(),
             nordvpn_status: None,
             trust_store: Err(msg),

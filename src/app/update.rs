@@ -855,9 +855,7 @@ mod tests {
             },
             clients: Vec::new(),
             os: Err("not read in this test".to_string()),
-            firewall: crate::probe::firewall::Firewall::Unknown(
-                "not read in this test".to_string(),
-            ),
+            firewall: crate::probe::firewall::Firewall::unknown("not read in this test"),
             services: Vec::new(),
             nordvpn_status: None,
             trust_store: Err("not read".to_string()),

@@ -1,12 +1,14 @@
 //! `local-firewall`: a probe that got no answer, or a refusal, whose packets this machine's own
-//! firewall stops on their way out. The rule is named as nft prints it, with its table and
-//! chain, tied to the probe it explains; the fix deletes it by handle (confirmed with y/n like
-//! every fix) and re-runs the target's checks and the machine check.
+//! firewall stops on their way out. The rule is named as nft (or iptables-legacy-save) prints
+//! it, with its table and chain, tied to the probe it explains; the fix deletes it by handle
+//! (or iptables rule number) — or, for a rule of ufw's chains, deletes ufw's rule, which ufw
+//! would otherwise write again on reload — confirmed with y/n like every fix, and re-runs the
+//! target's checks and the machine check.
 
 use super::{Code, Finding, Fix, Observations, Severity};
 use crate::config::{ProbeSpec, Target};
 use crate::probe::connect::TcpError;
-use crate::probe::firewall::{Block, Packet, Proto};
+use crate::probe::firewall::{Block, Packet, Proto, UfwFix};
 use crate::probe::reach::ReachStatus;
 use crate::probe::{self, ProbeId};
 
@@ -96,9 +98,17 @@ fn finding(obs: &Observations, i: usize, target: &Target, block: &Block, seen: &
     let fix = match block.delete_command() {
         Some(argv) => {
             let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+            let label = match &block.ufw {
+                Some(UfwFix::Rule { text, .. }) => format!("delete ufw's rule {text}"),
+                Some(UfwFix::Unmatched(_)) => format!(
+                    "delete this machine's rule: {} (it is in ufw's chains and no ufw rule was matched: ufw writes it again on reload)",
+                    block.text
+                ),
+                None => format!("delete this machine's rule: {}", block.text),
+            };
             Fix {
                 key: 'd',
-                label: format!("delete this machine's rule: {}", block.text),
+                label,
                 command: obs.machine.command(&argv),
                 rerun: probes.clone(),
             }
@@ -106,14 +116,24 @@ fn finding(obs: &Observations, i: usize, target: &Target, block: &Block, seen: &
         None => Fix {
             key: 'd',
             label: format!(
-                "the {} chain of table {} {} drops what no rule accepts: add a rule that accepts this traffic before the policy, or set the policy to accept",
-                block.chain, block.family, block.table
+                "the {} chain of {} drops what no rule accepts: add a rule that accepts this traffic before the policy, or set the policy to accept",
+                block.chain,
+                block.place()
             ),
             command: None,
             rerun: probes.clone(),
         },
     };
     let mut evidence = vec![format!("the rule: {block}")];
+    match &block.ufw {
+        Some(UfwFix::Rule { text, .. }) => {
+            evidence.push(format!("it is ufw's rule {text} (ufw status numbered)"));
+        }
+        Some(UfwFix::Unmatched(why)) => evidence.push(format!(
+            "it is in one of ufw's chains, but ufw's own rule is not known: {why}"
+        )),
+        None => {}
+    }
     evidence.extend(seen.iter().map(|s| {
         format!(
             "{}: {} — this machine's own rule {}s it",

@@ -238,7 +238,7 @@ impl MachineState {
         };
         let firewall = PartState {
             part: Part::Firewall,
-            unknown: matches!(m.firewall, crate::probe::firewall::Firewall::Unknown(_)),
+            unknown: m.firewall.is_unknown(),
             summary: m.firewall.describe(),
             lines: vec![lines[client_lines + 1].clone()],
         };

@@ -52,13 +52,20 @@ pub struct Programs {
 
 impl Programs {
     /// Every program a fix command may start.
-    pub const FIX_PROGRAMS: [&'static str; 9] = [
+    pub const FIX_PROGRAMS: [&'static str; 16] = [
         "sudo",
         "timedatectl",
         "chronyc",
         "apt-get",
         "dnf",
         "nft",
+        "iptables-legacy",
+        "ip6tables-legacy",
+        "iptables",
+        "ip6tables",
+        "iptables-nft",
+        "ip6tables-nft",
+        "ufw",
         "systemctl",
         "update-ca-certificates",
         "update-ca-trust",

@@ -1,5 +1,7 @@
-//! This machine's own firewall, as nftables holds it (`nft -j list ruleset`; iptables-nft's
-//! rules are in it too): which rule on the output path drops or rejects a probe's packets.
+//! This machine's own firewall: which rule on the output path drops or rejects a probe's
+//! packets. Read from nftables (`nft -j list ruleset`; iptables-nft's rules, ufw's on Debian,
+//! are in it too), from iptables-legacy (`iptables-legacy-save`, [`iptables`]), which nft does
+//! not see, and from ufw (`ufw status numbered`, [`ufw`]), whose rules are deleted through ufw.
 //!
 //! The judgement walks each base chain on the `output` hook the way the kernel does — rules in
 //! order, `jump`/`goto` followed, the first verdict wins, else the chain's policy — for one
@@ -11,6 +13,12 @@ use std::fmt;
 use std::net::IpAddr;
 
 use serde_json::Value;
+
+pub mod iptables;
+pub mod ufw;
+
+pub use iptables::Save;
+pub use ufw::{Ufw, UfwRule};
 
 /// The transport protocol of a probe's packets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,29 +44,64 @@ pub struct Packet {
     pub port: u16,
 }
 
+/// Which rules a [`Block`] was found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Nft,
+    /// iptables-legacy's filter table; `tool` deletes from it ("iptables-legacy").
+    Iptables {
+        v6: bool,
+        tool: &'static str,
+    },
+}
+
+/// ufw's part in a [`Block`] found in one of ufw's chains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UfwFix {
+    /// ufw's numbered rule that makes it: deleted with `ufw --force delete N`.
+    Rule { number: u32, text: String },
+    /// No ufw rule was matched, for the reason given: deleting the kernel's rule lasts until
+    /// ufw reloads.
+    Unmatched(String),
+}
+
 /// A rule (or a chain's policy) that stops a packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block {
+    pub backend: Backend,
     /// "inet", "ip", "ip6".
     pub family: String,
     pub table: String,
     /// The chain the verdict is in (a base chain, or one jumped to).
     pub chain: String,
-    /// The rule's handle; `None` when the chain's policy drops.
+    /// The rule's nft handle, or for iptables its 1-based number in the chain; `None` when
+    /// the chain's policy drops.
     pub handle: Option<u64>,
-    /// The rule as nft prints it ("udp dport 1194 drop"), or "policy drop".
+    /// The rule as nft prints it ("udp dport 1194 drop"), or as iptables-save does minus
+    /// `-A CHAIN` ("-p udp -m udp --dport 1194 -j DROP"), or "policy drop".
     pub text: String,
     /// "drop" or "reject".
     pub verdict: &'static str,
+    /// Set when the chain is one of ufw's (`ufw-user-output`) and ufw is active.
+    pub ufw: Option<UfwFix>,
 }
 
 impl Block {
-    /// The command that removes it: `nft delete rule FAMILY TABLE CHAIN handle N`; `None` for
-    /// a policy, which is changed, not deleted.
+    /// The command that removes it: `ufw --force delete N` for ufw's rule, `nft delete rule
+    /// FAMILY TABLE CHAIN handle N`, or `iptables-legacy -t filter -D CHAIN N`; `None` for a
+    /// policy, which is changed, not deleted.
     pub fn delete_command(&self) -> Option<Vec<String>> {
-        let handle = self.handle?;
-        Some(
-            [
+        let handle = self.handle?.to_string();
+        let argv: Vec<&str> = match (&self.ufw, self.backend) {
+            (Some(UfwFix::Rule { number, .. }), _) => {
+                return Some(vec![
+                    "ufw".to_string(),
+                    "--force".to_string(),
+                    "delete".to_string(),
+                    number.to_string(),
+                ]);
+            }
+            (_, Backend::Nft) => vec![
                 "nft",
                 "delete",
                 "rule",
@@ -66,79 +109,347 @@ impl Block {
                 &self.table,
                 &self.chain,
                 "handle",
-                &handle.to_string(),
-            ]
-            .iter()
-            .map(|s| (*s).to_string())
-            .collect(),
-        )
+                &handle,
+            ],
+            (_, Backend::Iptables { tool, .. }) => {
+                vec![tool, "-t", &self.table, "-D", &self.chain, &handle]
+            }
+        };
+        Some(argv.iter().map(|s| (*s).to_string()).collect())
+    }
+
+    /// Where the rule is, without the chain: "table inet fw", "iptables-legacy filter".
+    pub fn place(&self) -> String {
+        match self.backend {
+            Backend::Nft => format!("table {} {}", self.family, self.table),
+            Backend::Iptables { tool, .. } => format!("{tool} {}", self.table),
+        }
     }
 }
 
 impl fmt::Display for Block {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.handle {
-            Some(h) => write!(
+        match (self.backend, self.handle) {
+            (Backend::Nft, Some(h)) => write!(
                 f,
-                "table {} {} chain {}: {} (handle {h})",
-                self.family, self.table, self.chain, self.text
+                "{} chain {}: {} (handle {h})",
+                self.place(),
+                self.chain,
+                self.text
             ),
-            None => write!(
-                f,
-                "table {} {} chain {}: {}",
-                self.family, self.table, self.chain, self.text
-            ),
+            (Backend::Iptables { .. }, Some(n)) => {
+                write!(
+                    f,
+                    "{} chain {} rule {n}: {}",
+                    self.place(),
+                    self.chain,
+                    self.text
+                )
+            }
+            (_, None) => write!(f, "{} chain {}: {}", self.place(), self.chain, self.text),
         }
     }
 }
 
-/// What this machine's firewall check found.
+/// One source of rules: read, or why not.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Firewall {
-    /// The ruleset as nft listed it.
-    Read(Ruleset),
-    /// Why the rules are not known (nft absent, not root, an error).
+pub enum Reading<T> {
+    Read(T),
     Unknown(String),
 }
 
-impl Firewall {
-    /// The rule that stops `packet`, when the rules are known and one provably does.
-    pub fn blocking(&self, packet: Packet) -> Option<Block> {
+impl<T> Reading<T> {
+    fn read(&self) -> Option<&T> {
         match self {
-            Firewall::Read(r) => r.blocking(packet),
-            Firewall::Unknown(_) => None,
-        }
-    }
-
-    /// The state in words: how many rules were read, or why none were.
-    pub fn describe(&self) -> String {
-        match self {
-            Firewall::Read(r) => format!("nftables: {} rule(s) read", r.rule_count()),
-            Firewall::Unknown(why) => format!("not known: {why}"),
+            Reading::Read(t) => Some(t),
+            Reading::Unknown(_) => None,
         }
     }
 }
 
-/// Reads the ruleset with `nft -j list ruleset` (fixed argv), within `timeout`.
+/// What this machine's firewall check found, from each place rules are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Firewall {
+    /// The ruleset as nft listed it.
+    pub nft: Reading<Ruleset>,
+    /// iptables-legacy's filter table, IPv4 and IPv6.
+    pub iptables: Reading<Save>,
+    pub ip6tables: Reading<Save>,
+    /// iptables-nft's filter table (`iptables-nft-save`): the same rules as nft's tables
+    /// `ip filter` and `ip6 filter`, but whole — nft's JSON shows a match it cannot translate
+    /// (ufw's `-m conntrack`, `-m multiport`) as an opaque `xt` it cannot judge.
+    pub iptables_nft: Reading<Save>,
+    pub ip6tables_nft: Reading<Save>,
+    pub ufw: Ufw,
+}
+
+impl Firewall {
+    /// Nothing known, for `why`.
+    pub fn unknown(why: &str) -> Self {
+        Firewall {
+            nft: Reading::Unknown(why.to_string()),
+            iptables: Reading::Unknown(why.to_string()),
+            ip6tables: Reading::Unknown(why.to_string()),
+            iptables_nft: Reading::Unknown(why.to_string()),
+            ip6tables_nft: Reading::Unknown(why.to_string()),
+            ufw: Ufw::Unknown(why.to_string()),
+        }
+    }
+
+    /// Only nft's ruleset is known (iptables-legacy absent, ufw absent).
+    pub fn nft_only(ruleset: Ruleset) -> Self {
+        Firewall {
+            nft: Reading::Read(ruleset),
+            iptables: Reading::Unknown("iptables-legacy is not installed".to_string()),
+            ip6tables: Reading::Unknown("ip6tables-legacy is not installed".to_string()),
+            iptables_nft: Reading::Unknown("not read".to_string()),
+            ip6tables_nft: Reading::Unknown("not read".to_string()),
+            ufw: Ufw::Absent,
+        }
+    }
+
+    /// Whether no rules at all were read.
+    pub fn is_unknown(&self) -> bool {
+        self.nft.read().is_none()
+            && self.iptables.read().is_none()
+            && self.ip6tables.read().is_none()
+    }
+
+    /// The rule that stops `packet`, when the rules are known and one provably does. A rule
+    /// of ufw's chains names ufw's rule, when ufw is active.
+    pub fn blocking(&self, packet: Packet) -> Option<Block> {
+        let mut block = self
+            .nft
+            .read()
+            .and_then(|r| r.blocking(packet))
+            .or_else(|| {
+                [
+                    &self.iptables_nft,
+                    &self.ip6tables_nft,
+                    &self.iptables,
+                    &self.ip6tables,
+                ]
+                .into_iter()
+                .find_map(|r| r.read().and_then(|s| s.blocking(packet)))
+            })?;
+        if block.chain.starts_with("ufw-") || block.chain.starts_with("ufw6-") {
+            block.ufw = match self.ufw.rule_for(packet, block.verdict) {
+                Some(r) if block.handle.is_some() => Some(UfwFix::Rule {
+                    number: r.number,
+                    text: r.text.clone(),
+                }),
+                _ => Some(UfwFix::Unmatched(match &self.ufw {
+                    Ufw::Active(_) => {
+                        "no rule of ufw status numbered provably matches it".to_string()
+                    }
+                    other => format!("ufw is {}", other.describe()),
+                })),
+            };
+        }
+        Some(block)
+    }
+
+    /// Each source's name, whether it was read, its rule count or why not.
+    pub fn backends(&self) -> Vec<(&'static str, Result<usize, &str>)> {
+        fn count<'a>(
+            name: &'static str,
+            r: &'a Reading<Save>,
+        ) -> (&'static str, Result<usize, &'a str>) {
+            (
+                name,
+                match r {
+                    Reading::Read(s) => Ok(s.rule_count()),
+                    Reading::Unknown(why) => Err(why.as_str()),
+                },
+            )
+        }
+        vec![
+            (
+                "nftables",
+                match &self.nft {
+                    Reading::Read(r) => Ok(r.rule_count()),
+                    Reading::Unknown(why) => Err(why.as_str()),
+                },
+            ),
+            count("iptables-legacy", &self.iptables),
+            count("ip6tables-legacy", &self.ip6tables),
+            count("iptables-nft", &self.iptables_nft),
+            count("ip6tables-nft", &self.ip6tables_nft),
+        ]
+    }
+
+    /// How many rules were read in all (iptables-nft's are nft's, counted once).
+    pub fn rule_count(&self) -> usize {
+        self.backends()
+            .iter()
+            .filter(|(name, _)| !name.ends_with("-nft"))
+            .filter_map(|(_, r)| r.ok())
+            .sum()
+    }
+
+    /// The state in words: how many rules nftables and iptables-legacy gave, or why none,
+    /// and ufw's state ("nftables: 3 rule(s) read; iptables-legacy: 1 rule(s) read; ufw:
+    /// inactive"). iptables-nft's rules are nft's; IPv6's legacy table is told apart only
+    /// when one family is known and the other not.
+    pub fn describe(&self) -> String {
+        let nft = match &self.nft {
+            Reading::Read(r) => format!("nftables: {} rule(s) read", r.rule_count()),
+            Reading::Unknown(why) => format!("nftables: not known ({why})"),
+        };
+        let legacy = match (&self.iptables, &self.ip6tables) {
+            (Reading::Read(a), Reading::Read(b)) => format!(
+                "iptables-legacy: {} rule(s) read",
+                a.rule_count() + b.rule_count()
+            ),
+            (Reading::Read(a), Reading::Unknown(why)) => format!(
+                "iptables-legacy: {} rule(s) read (IPv6 not known: {why})",
+                a.rule_count()
+            ),
+            (Reading::Unknown(why), Reading::Read(b)) => format!(
+                "iptables-legacy: IPv4 not known ({why}); IPv6: {} rule(s) read",
+                b.rule_count()
+            ),
+            (Reading::Unknown(why), Reading::Unknown(_)) => {
+                format!("iptables-legacy: not known ({why})")
+            }
+        };
+        format!("{nft}; {legacy}; ufw: {}", self.ufw.describe())
+    }
+}
+
+/// Reads every source at once, each within `timeout`.
 pub async fn read(timeout: std::time::Duration) -> Firewall {
+    let (nft, iptables, ip6tables, iptables_nft, ip6tables_nft, ufw) = tokio::join!(
+        read_nft(timeout),
+        read_legacy(false, timeout),
+        read_legacy(true, timeout),
+        read_save("iptables-nft", false, timeout),
+        read_save("ip6tables-nft", true, timeout),
+        read_ufw(timeout)
+    );
+    Firewall {
+        nft,
+        iptables,
+        ip6tables,
+        iptables_nft,
+        ip6tables_nft,
+        ufw,
+    }
+}
+
+/// The first line of a tool's complaint, with a hint when it needs root.
+fn failure(program: &str, out: &std::process::Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr);
+    let first = err.lines().find(|l| !l.trim().is_empty());
+    let first = first.map_or_else(
+        || {
+            let o = String::from_utf8_lossy(&out.stdout);
+            o.lines().next().unwrap_or("no message").to_string()
+        },
+        str::to_string,
+    );
+    let first = crate::text::clean(&first);
+    let hint = if [
+        "Operation not permitted",
+        "Permission denied",
+        "must be root",
+        "need to be root",
+    ]
+    .iter()
+    .any(|m| first.contains(m))
+    {
+        " (listing the rules needs root: run as root, or with sudo)"
+    } else {
+        ""
+    };
+    format!("{program} failed: {first}{hint}")
+}
+
+/// `nft -j list ruleset` (fixed argv).
+async fn read_nft(timeout: std::time::Duration) -> Reading<Ruleset> {
     use super::sync::{ToolAnswer, run_tool};
     match run_tool("nft", &["-j", "list", "ruleset"], timeout).await {
-        ToolAnswer::Absent => Firewall::Unknown("nft is not installed".to_string()),
-        ToolAnswer::Failed(e) => Firewall::Unknown(e),
+        ToolAnswer::Absent => Reading::Unknown("nft is not installed".to_string()),
+        ToolAnswer::Failed(e) => Reading::Unknown(e),
         ToolAnswer::Answered(out) if !out.status.success() => {
-            let err = String::from_utf8_lossy(&out.stderr);
-            let first = crate::text::clean(err.lines().next().unwrap_or("no message"));
-            let hint = if first.contains("Operation not permitted") {
-                " (listing the rules needs root: run as root, or with sudo)"
-            } else {
-                ""
-            };
-            Firewall::Unknown(format!("nft failed: {first}{hint}"))
+            Reading::Unknown(failure("nft", &out))
         }
         ToolAnswer::Answered(out) => match Ruleset::parse(&String::from_utf8_lossy(&out.stdout)) {
-            Ok(r) => Firewall::Read(r),
-            Err(e) => Firewall::Unknown(e),
+            Ok(r) => Reading::Read(r),
+            Err(e) => Reading::Unknown(e),
         },
+    }
+}
+
+/// `iptables-legacy-save` (or `ip6tables-legacy-save`); where that is absent, `iptables-save`
+/// when `iptables -V` says it is the legacy build.
+async fn read_legacy(v6: bool, timeout: std::time::Duration) -> Reading<Save> {
+    use super::sync::{ToolAnswer, run_tool};
+    let (legacy, plain) = if v6 {
+        ("ip6tables-legacy", "ip6tables")
+    } else {
+        ("iptables-legacy", "iptables")
+    };
+    let save = |tool: &str| format!("{tool}-save");
+    let mut tool = legacy;
+    let mut answer = run_tool(&save(legacy), &[], timeout).await;
+    if matches!(answer, ToolAnswer::Absent) {
+        let is_legacy = match run_tool(plain, &["-V"], timeout).await {
+            ToolAnswer::Answered(out) => String::from_utf8_lossy(&out.stdout).contains("(legacy)"),
+            _ => false,
+        };
+        if !is_legacy {
+            return Reading::Unknown(format!("{legacy} is not installed"));
+        }
+        tool = plain;
+        answer = run_tool(&save(plain), &[], timeout).await;
+    }
+    match answer {
+        ToolAnswer::Absent => Reading::Unknown(format!("{} is not installed", save(tool))),
+        ToolAnswer::Failed(e) => Reading::Unknown(e),
+        ToolAnswer::Answered(out) if !out.status.success() => {
+            Reading::Unknown(failure(&save(tool), &out))
+        }
+        ToolAnswer::Answered(out) => {
+            match Save::parse(&String::from_utf8_lossy(&out.stdout), tool, v6) {
+                Ok(s) => Reading::Read(s),
+                Err(e) => Reading::Unknown(e),
+            }
+        }
+    }
+}
+
+/// `TOOL-save` (fixed argv): `iptables-nft-save`, `ip6tables-nft-save`.
+async fn read_save(tool: &'static str, v6: bool, timeout: std::time::Duration) -> Reading<Save> {
+    use super::sync::{ToolAnswer, run_tool};
+    let save = format!("{tool}-save");
+    match run_tool(&save, &[], timeout).await {
+        ToolAnswer::Absent => Reading::Unknown(format!("{save} is not installed")),
+        ToolAnswer::Failed(e) => Reading::Unknown(e),
+        ToolAnswer::Answered(out) if !out.status.success() => {
+            Reading::Unknown(failure(&save, &out))
+        }
+        ToolAnswer::Answered(out) => {
+            match Save::parse(&String::from_utf8_lossy(&out.stdout), tool, v6) {
+                Ok(s) => Reading::Read(s),
+                Err(e) => Reading::Unknown(e),
+            }
+        }
+    }
+}
+
+/// `ufw status numbered` (fixed argv).
+async fn read_ufw(timeout: std::time::Duration) -> Ufw {
+    use super::sync::{ToolAnswer, run_tool};
+    match run_tool("ufw", &["status", "numbered"], timeout).await {
+        ToolAnswer::Absent => Ufw::Absent,
+        ToolAnswer::Failed(e) => Ufw::Unknown(e),
+        ToolAnswer::Answered(out) if !out.status.success() => {
+            Ufw::Unknown(failure("ufw status", &out))
+        }
+        ToolAnswer::Answered(out) => {
+            Ufw::parse(&String::from_utf8_lossy(&out.stdout)).unwrap_or_else(Ufw::Unknown)
+        }
     }
 }
 
@@ -228,6 +539,8 @@ impl Ruleset {
                 Walk::Stop(b) => Some(b),
                 Walk::Accept | Walk::Unsure => None,
                 Walk::Continue if c.policy_drop => Some(Block {
+                    backend: Backend::Nft,
+                    ufw: None,
                     family: c.family.clone(),
                     table: c.table.clone(),
                     chain: c.name.clone(),
@@ -254,6 +567,16 @@ impl Ruleset {
                     }
                     continue;
                 }
+                // iptables-nft's matches and targets nft cannot translate.
+                if let Some(xt) = e.get("xt") {
+                    let name = xt.get("name").and_then(Value::as_str).unwrap_or_default();
+                    match xt.get("type").and_then(Value::as_str) {
+                        Some("match") => matched = matched.and(Fit::Maybe),
+                        _ if matched == Fit::No || iptables::continues(name) => {}
+                        _ => return Walk::Unsure,
+                    }
+                    continue;
+                }
                 // A verdict after matches that all hold (or might).
                 let verdict = verdict_of(e);
                 let Some(verdict) = verdict else {
@@ -266,6 +589,8 @@ impl Ruleset {
                     (Fit::Yes, Verdict::Accept) => return Walk::Accept,
                     (Fit::Yes, Verdict::Drop | Verdict::Reject) => {
                         return Walk::Stop(Block {
+                            backend: Backend::Nft,
+                            ufw: None,
                             family: c.family.clone(),
                             table: c.table.clone(),
                             chain: c.name.clone(),
@@ -394,6 +719,9 @@ fn judge(m: &Value, packet: Packet) -> Fit {
     } else if let Some(meta) = left.get("meta") {
         match meta.get("key").and_then(Value::as_str) {
             Some("l4proto") => names_in(right, packet.proto.name()),
+            Some("oifname") => right
+                .as_str()
+                .map_or(Fit::Maybe, |name| out_via(name, packet.addr)),
             Some("nfproto") => names_in(
                 right,
                 if packet.addr.is_ipv4() {
@@ -493,6 +821,18 @@ fn names_in(right: &Value, name: &str) -> Fit {
     match list {
         Some(items) => Fit::from(items.iter().any(|i| i.as_str() == Some(name))),
         None => Fit::Maybe,
+    }
+}
+
+/// Whether a packet to `addr` leaves by interface `name`: a loopback address by `lo`, and
+/// only by it. Other addresses leave by the route's interface, which is not known here; a
+/// packet to one of this machine's own addresses also goes by `lo`, but the probes are aimed
+/// at other machines, so `lo` is taken for loopback addresses only.
+fn out_via(name: &str, addr: IpAddr) -> Fit {
+    match (name == "lo", addr.is_loopback()) {
+        (true, loopback) => Fit::from(loopback),
+        (false, true) => Fit::No,
+        (false, false) => Fit::Maybe,
     }
 }
 
@@ -724,6 +1064,76 @@ mod tests {
         assert_eq!(b.text, "udp dport { 1194, 51820-51821 } drop");
         assert_eq!(rs.blocking(udp("192.0.2.1", 53)), None);
         assert_eq!(rs.blocking(tcp("192.0.2.1", 1194)), None);
+    }
+
+    /// ufw 0.36.2 on Debian 12 (iptables-nft) after `ufw deny out 1194/udp` and
+    /// `ufw deny out 8000:8100/tcp`: nft's JSON, iptables-nft-save and ufw status numbered.
+    fn ufw_on_nft(with_save: bool) -> Firewall {
+        let save = |v6| {
+            if with_save {
+                Reading::Read(
+                    Save::parse(
+                        include_str!("firewall/ufw_iptables_nft_save.txt"),
+                        "iptables-nft",
+                        v6,
+                    )
+                    .unwrap(),
+                )
+            } else {
+                Reading::Unknown("not read".to_string())
+            }
+        };
+        Firewall {
+            nft: Reading::Read(
+                Ruleset::parse(include_str!("firewall/ufw_nft_sample.json")).unwrap(),
+            ),
+            iptables: Reading::Unknown("iptables-legacy is not installed".to_string()),
+            ip6tables: Reading::Unknown("ip6tables-legacy is not installed".to_string()),
+            iptables_nft: save(false),
+            ip6tables_nft: Reading::Unknown("not read".to_string()),
+            ufw: Ufw::parse(include_str!("firewall/ufw_numbered.txt")).unwrap(),
+        }
+    }
+
+    #[test]
+    fn ufw_on_iptables_nft_names_ufws_rule() {
+        // nft's JSON alone: ufw's `-m conntrack … -j ACCEPT` is an opaque xt match before the
+        // user rules, so nothing is claimed.
+        assert_eq!(ufw_on_nft(false).blocking(udp("192.0.2.7", 1194)), None);
+        let fw = ufw_on_nft(true);
+        let b = fw.blocking(udp("192.0.2.7", 1194)).unwrap();
+        assert_eq!(b.chain, "ufw-user-output");
+        assert_eq!(
+            b.ufw,
+            Some(UfwFix::Rule {
+                number: 1,
+                text: "[ 1] 1194/udp DENY OUT Anywhere (out)".to_string()
+            })
+        );
+        assert_eq!(
+            b.delete_command().unwrap(),
+            ["ufw", "--force", "delete", "1"]
+        );
+        let b = fw.blocking(tcp("192.0.2.7", 8050)).unwrap();
+        assert_eq!(b.text, "-p tcp -m multiport --dports 8000:8100 -j DROP");
+        assert_eq!(
+            b.delete_command().unwrap(),
+            ["ufw", "--force", "delete", "2"]
+        );
+        // ufw accepts what leaves by lo, and its default lets the rest out.
+        assert_eq!(fw.blocking(udp("127.0.0.1", 1194)), None);
+        assert_eq!(fw.blocking(udp("192.0.2.7", 1195)), None);
+        assert!(
+            fw.describe().ends_with("ufw: active, 4 rule(s)"),
+            "{}",
+            fw.describe()
+        );
+        assert_eq!(
+            fw.rule_count(),
+            Ruleset::parse(include_str!("firewall/ufw_nft_sample.json"))
+                .unwrap()
+                .rule_count()
+        );
     }
 
     #[test]

@@ -230,10 +230,7 @@ fn machine(model: &Model) -> Value {
         "clients": clients,
         "services": m.services.iter().map(|svc| json!({ "unit": svc.unit, "state": svc.state.clone() })).collect::<Vec<_>>(),
         "nordvpn_status": m.nordvpn_status.clone(),
-        "firewall": match &m.firewall {
-            crate::probe::firewall::Firewall::Read(r) => json!({ "status": "read", "rules": r.rule_count(), "detail": null }),
-            crate::probe::firewall::Firewall::Unknown(why) => json!({ "status": "unknown", "rules": null, "detail": why.clone() }),
-        },
+        "firewall": firewall(&m.firewall),
         "os": match &m.os {
             Ok(os) => json!({ "id": os.id.clone(), "id_like": os.id_like.clone(), "name": os.name() }),
             Err(e) => json!({ "error": e.clone() }),
@@ -244,6 +241,32 @@ fn machine(model: &Model) -> Value {
 
 /// `machine.trust_store`: the system store's bundle and age, and how it differs from
 /// Mozilla's roots.
+/// `machine.firewall`: `status` "read" when any source was, `rules` their total, `detail`
+/// why none was; each source in `backends`, and ufw's state.
+fn firewall(fw: &crate::probe::firewall::Firewall) -> Value {
+    use crate::probe::firewall::Ufw;
+    let read = !fw.is_unknown();
+    let backends: Vec<Value> = fw
+        .backends()
+        .into_iter()
+        .map(|(name, r)| match r {
+            Ok(n) => json!({ "name": name, "status": "read", "rules": n, "detail": null }),
+            Err(why) => json!({ "name": name, "status": "unknown", "rules": null, "detail": why }),
+        })
+        .collect();
+    json!({
+        "status": if read { "read" } else { "unknown" },
+        "rules": read.then(|| fw.rule_count()),
+        "detail": if read { None } else { Some(fw.describe()) },
+        "backends": backends,
+        "ufw": {
+            "status": fw.ufw.status(),
+            "rules": match &fw.ufw { Ufw::Active(rules) => Some(rules.len()), _ => None },
+            "detail": match &fw.ufw { Ufw::Unknown(why) => Some(why.clone()), _ => None },
+        },
+    })
+}
+
 fn trust_store(store: &Result<crate::probe::trust::StoreSummary, String>) -> Value {
     match store {
         Ok(s) => {
@@ -496,7 +519,7 @@ mod tests {
             os: Ok(OsRelease::parse(
                 "ID=debian\nPRETTY_NAME=\"Debian GNU/Linux 12\"\n",
             )),
-            firewall: crate::probe::firewall::Firewall::Unknown("not read".to_string()),
+            firewall: crate::probe::firewall::Firewall::unknown("not read"),
             services: Vec::new(),
             nordvpn_status: None,
             trust_store: Err("not read".to_string()),

@@ -18,11 +18,11 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 SCRIPT_TIMEOUT=${SCRIPT_TIMEOUT:-600}
-PACKAGES=(chrony faketime openvpn tmux openssl python3 procps nginx tinyproxy nftables iproute2 wireguard-go wireguard-tools)
+PACKAGES=(chrony faketime openvpn tmux openssl python3 procps nginx tinyproxy nftables iptables ufw iproute2 wireguard-go wireguard-tools)
 # The command each package must provide here.
 declare -A PROVIDES=([chrony]=chronyd [faketime]=faketime [openvpn]=openvpn [tmux]=tmux
   [openssl]=openssl [python3]=python3 [procps]=pgrep [nginx]=nginx [tinyproxy]=tinyproxy
-  [nftables]=nft [iproute2]=ip [wireguard-go]=wireguard-go [wireguard-tools]=wg)
+  [nftables]=nft [iptables]=iptables-legacy [ufw]=ufw [iproute2]=ip [wireguard-go]=wireguard-go [wireguard-tools]=wg)
 export PATH="$PATH:/usr/sbin:/sbin"
 
 say() { printf '==> %s\n' "$*"; }

@@ -3044,7 +3044,7 @@ impl Build {
             },
             clients,
             os: Ok(OsRelease::parse(os_release)),
-            firewall: tlsdoctor_tui::probe::firewall::Firewall::Unknown("not read".to_string()),
+            firewall: tlsdoctor_tui::probe::firewall::Firewall::unknown("not read"),
             services: Vec::new(),
             nordvpn_status: None,
             trust_store: Err("not read".to_string()),
@@ -3055,8 +3055,15 @@ impl Build {
 
     /// The machine check read this nftables ruleset (`nft -j list ruleset`'s JSON), and found
     /// nothing else.
-    fn firewall_saw(mut self, nft_json: &str) -> Self {
+    fn firewall_saw(self, nft_json: &str) -> Self {
         use tlsdoctor_tui::probe::firewall::{Firewall, Ruleset};
+        self.firewall_is(Firewall::nft_only(
+            Ruleset::parse(nft_json).expect("nft's JSON"),
+        ))
+    }
+
+    /// The machine check read this firewall, and found nothing else.
+    fn firewall_is(mut self, firewall: tlsdoctor_tui::probe::firewall::Firewall) -> Self {
         let report = MachineReport {
             security: SecurityScan {
                 found: Vec::new(),
@@ -3064,7 +3071,7 @@ impl Build {
             },
             clients: current(),
             os: Ok(OsRelease::parse(DEBIAN)),
-            firewall: Firewall::Read(Ruleset::parse(nft_json).expect("nft's JSON")),
+            firewall,
             services: Vec::new(),
             nordvpn_status: None,
             trust_store: Err("not read".to_string()),
@@ -3124,7 +3131,48 @@ fn firewall_scenarios(lab: &Lab) -> Vec<Scenario> {
         )
         .expect(vec![])
         .not(&["local-firewall"]);
-    vec![stopped, not_ours]
+    let ufw_target = vpn("fw3");
+    let ufws = scenario(lab, "ufw's rule (iptables-legacy) drops OpenVPN UDP 1194")
+        .root()
+        .programs(&["nft", "iptables-legacy", "ufw"])
+        .firewall_is(ufw_legacy())
+        .vpn(
+            ufw_target,
+            vec![probe(OpenvpnUdp(1194), OpenOrFiltered, false)],
+        )
+        .expect(vec![
+            err("local-firewall", "fw3")
+                .says(&["this machine's own firewall drops openvpn-udp 1194 to 192.0.2.7: -p udp -m udp --dport 1194 -j DROP"])
+                .shows(&[
+                    "the rule: iptables-legacy filter chain ufw-user-output rule 1: -p udp -m udp --dport 1194 -j DROP",
+                    "it is ufw's rule [ 1] 1194/udp DENY OUT Anywhere (out) (ufw status numbered)",
+                ])
+                .fixes(&[cmd('d', &["ufw", "--force", "delete", "1"]), key('r')]),
+        ]);
+    vec![stopped, not_ours, ufws]
+}
+
+/// ufw over iptables-legacy after `ufw deny out 1194/udp`: iptables-legacy-save's filter table
+/// (ufw's chains trimmed to the path) and `ufw status numbered`.
+fn ufw_legacy() -> tlsdoctor_tui::probe::firewall::Firewall {
+    use tlsdoctor_tui::probe::firewall::{Firewall, Reading, Ruleset, Save, Ufw};
+    let save = "*filter\n:OUTPUT ACCEPT [0:0]\n:ufw-before-output - [0:0]\n:ufw-user-output - [0:0]\n\
+        -A OUTPUT -j ufw-before-output\n\
+        -A ufw-before-output -o lo -j ACCEPT\n\
+        -A ufw-before-output -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n\
+        -A ufw-before-output -j ufw-user-output\n\
+        -A ufw-user-output -p udp -m udp --dport 1194 -j DROP\n\
+        COMMIT\n";
+    Firewall {
+        iptables: Reading::Read(Save::parse(save, "iptables-legacy", false).expect("a table")),
+        ufw: Ufw::parse(
+            "Status: active\n\n     To                         Action      From\n\
+             [ 1] 1194/udp                   DENY OUT    Anywhere                   (out)\n\
+             [ 2] 1194/udp (v6)              DENY OUT    Anywhere (v6)              (out)\n",
+        )
+        .expect("ufw's status"),
+        ..Firewall::nft_only(Ruleset::parse(r#"{"nftables": []}"#).expect("an empty ruleset"))
+    }
 }
 
 fn app_suspect_scenarios(lab: &Lab) -> Vec<Scenario> {

@@ -890,7 +890,7 @@ pub const SHOT_SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 /// current, a CA bundle written 12 days ago.
 pub fn plain_machine() -> tlsdoctor_tui::probe::machine::MachineReport {
     use tlsdoctor_tui::machine::clients::{self, Found, OsRelease};
-    use tlsdoctor_tui::probe::firewall::{Firewall, Ruleset};
+    use tlsdoctor_tui::probe::firewall::{Firewall, Reading, Ruleset, Save, Ufw};
     use tlsdoctor_tui::probe::machine::{
         ClientVersion, MachineReport, SecurityScan, VersionAnswer,
     };
@@ -918,10 +918,19 @@ pub fn plain_machine() -> tlsdoctor_tui::probe::machine::MachineReport {
         os: Ok(OsRelease::parse(
             "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n",
         )),
-        firewall: Firewall::Read(
-            Ruleset::parse(r#"{"nftables": [{"metainfo": {"json_schema_version": 1}}]}"#)
-                .expect("an empty ruleset"),
-        ),
+        firewall: Firewall {
+            iptables: Reading::Read(
+                Save::parse("", "iptables-legacy", false).expect("an empty table"),
+            ),
+            ip6tables: Reading::Read(
+                Save::parse("", "ip6tables-legacy", true).expect("an empty table"),
+            ),
+            ufw: Ufw::Inactive,
+            ..Firewall::nft_only(
+                Ruleset::parse(r#"{"nftables": [{"metainfo": {"json_schema_version": 1}}]}"#)
+                    .expect("an empty ruleset"),
+            )
+        },
         services: Vec::new(),
         nordvpn_status: None,
         trust_store: Ok(StoreSummary {

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# iptables-legacy, end to end: nft does not see its rules. In a private network namespace (only
+# lo) a real OpenVPN server listens on UDP, and `iptables-legacy -A OUTPUT -p udp --dport PORT
+# -j DROP` drops this machine's packets to it. `--once --json` names the rule (local-firewall,
+# iptables-legacy filter chain OUTPUT rule 1) and offers `iptables-legacy -t filter -D OUTPUT 1`.
+# Then the journey in a real terminal (tmux, 80x24): f, d, the exact command, y, it runs in the
+# terminal, Enter, the re-run: the probe open, the finding gone, the rule gone from
+# iptables-legacy-save; q exits 0.
+# Run by run.sh (BIN, WORK and lib.sh's helpers); run directly, it runs itself through run.sh.
+[[ -n ${INTEROP_SCRIPT:-} ]] || exec "$(dirname "$0")/run.sh" "$(basename "$0")"
+
+if ! unshare -n true 2>/dev/null; then
+  fail "a private network namespace (root) is needed"
+  return 0
+fi
+SETUP_LOG=iptables-setup
+netns ipt
+
+C="$WORK/ipt"
+mkdir -p "$C"
+cd "$C" || exit 1
+q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -keyout ca.key -out ca.crt -subj /CN=ipt-ca
+q openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key \
+  -out server.csr -subj /CN=server
+q openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -out server.crt
+
+PORT=41195
+spawn openvpn ip netns exec "$NS" openvpn --dev null --tls-server --ca ca.crt --cert server.crt \
+  --key server.key --dh none --local 127.0.0.1 --proto udp --port "$PORT" --verb 3
+bound() { grep -q 'link local (bound)' "$WORK/logs/openvpn.log"; }
+if ! wait_for 10 bound; then
+  fail "openvpn did not start within 10 s" && tail -5 "$WORK/logs/openvpn.log" | sed 's/^/        /'
+  return 0
+fi
+q in_ns iptables-legacy -A OUTPUT -p udp --dport "$PORT" -j DROP
+rule=$(in_ns iptables-legacy-save -t filter | sed -n "s/^-A OUTPUT \(.*dport $PORT -j DROP\)$/\1/p")
+note "openvpn on udp $PORT in $NS; the rule: ${rule:-none}"
+check "nft does not see the rule" bash -c "! ip netns exec '$NS' nft list ruleset | grep -q 'dport $PORT'"
+
+cat >ipt.toml <<EOF2
+[clock]
+servers = []
+
+[network]
+timeout = "2s"
+captive_url = ""
+
+[[targets]]
+name = "vpn"
+host = "127.0.0.1"
+probes = ["openvpn-udp:$PORT"]
+EOF2
+
+timeout 60 ip netns exec "$NS" "$BIN" --once --json -c ipt.toml >ipt.json 2>ipt.err
+rc=$?
+note "once: exit $rc; findings: $(json_get ipt.json '" ".join(f["code"] for f in d["findings"])' 2>&1)"
+check "the probe is silent under the rule" test "$(json_get ipt.json 'd["targets"][0]["reach"][0]["status"]')" != open
+check "local-firewall is found" test "$(json_get ipt.json \
+  "' '.join(f['code'] for f in d['findings'] if f['code'] == 'local-firewall')")" = local-firewall
+check "it names the iptables-legacy rule with its chain and number" test "$(json_get ipt.json \
+  "any('iptables-legacy filter chain OUTPUT rule 1: $rule' in e for f in d['findings'] for e in f['evidence'])")" = true
+check "its fix deletes that rule by number" test "$(json_get ipt.json \
+  "[x['command'] for f in d['findings'] if f['code'] == 'local-firewall' for x in f['fixes'] if x['key'] == 'd'][0]")" = \
+  '["iptables-legacy", "-t", "filter", "-D", "OUTPUT", "1"]'
+check "the machine check read iptables-legacy" test "$(json_get ipt.json \
+  "[b['status'] + ' ' + str(b['rules']) for b in d['machine']['firewall']['backends'] if b['name'] == 'iptables-legacy'][0]")" = "read 1"
+check "machine.firewall says ufw's state" test -n "$(json_get ipt.json 'd["machine"]["firewall"]["ufw"]["status"]')"
+check "an error: exit 2 (exit $rc)" test "$rc" = 2
+
+# --- the journey in a real terminal ----------------------------------------------------------
+tmux_server
+t new-session -d -s T -x 80 -y 24 -c "$C" \
+  "ip netns exec $NS env HISTFILE=/dev/null PS1='$ ' LANG=C.UTF-8 bash --norc --noprofile" || {
+  fail "tmux starts a session"
+  return 0
+}
+wait_for 5 screen_has '\$' || note "no shell prompt in the pane yet"
+exited() { screen | grep -q "^IPT=[0-9]"; }
+t send-keys -t T -l "clear; $BIN -c ipt.toml; echo IPT=\$?"
+t send-keys -t T Enter
+check "tui: local-firewall is the headline" wait_for 15 screen_has "local-firewall|own firewall drops"
+t send-keys -t T 4
+wait_for 5 screen_has 'error +local-firewall' || note "no local-firewall row yet"
+t send-keys -t T f
+check "tui: f opens its fixes" wait_for 5 screen_has 'Fixes for local-firewall'
+t send-keys -t T d
+check "tui: the exact command, waiting for y/n" wait_for 5 screen_has "iptables-legacy -t filter -D OUTPUT 1"
+t send-keys -t T y
+check "tui: iptables-legacy runs in the real terminal (the dashboard suspended)" wait_for 10 flag_is alternate_on 0
+check "tui: the rule is gone from iptables-legacy-save" \
+  wait_for 10 bash -c "! ip netns exec '$NS' iptables-legacy-save -t filter | grep -q 'dport $PORT'"
+t send-keys -t T Enter
+check "tui: Enter brings the dashboard back" wait_for 10 flag_is alternate_on 1
+check "tui: the re-run ends with the finding resolved" wait_for 15 screen_has 'resolved'
+check "tui: local-firewall is gone" wait_for 10 screen_lacks 'error +local-firewall'
+show_screen "after the fix"
+t send-keys -t T q
+check "tui: q exits" wait_for 10 exited
+check "tui: with status 0" screen_has '^IPT=0'
+stop_tui
+
+timeout 60 ip netns exec "$NS" "$BIN" --once --json -c ipt.toml >after.json 2>/dev/null
+check "after the fix, the OpenVPN probe is open" test "$(json_get after.json 'd["targets"][0]["reach"][0]["status"]')" = open
+check "after the fix, no finding" test "$(json_get after.json '" ".join(f["code"] for f in d["findings"])')" = ""
+check "after the fix, iptables-legacy holds no rule" test "$(json_get after.json \
+  "[b['rules'] for b in d['machine']['firewall']['backends'] if b['name'] == 'iptables-legacy'][0]")" = 0
