@@ -68,36 +68,13 @@ check "the machine check read the ruleset" test "$(json_get fw.json 'd["machine"
 check "an error: exit 2 (exit $rc)" test "$rc" = 2
 
 # --- the journey in a real terminal ----------------------------------------------------------
-tmux_server
-t new-session -d -s T -x 80 -y 24 -c "$C" \
-  "ip netns exec $NS env HISTFILE=/dev/null PS1='$ ' LANG=C.UTF-8 bash --norc --noprofile" || {
-  fail "tmux starts a session"
-  return 0
-}
-wait_for 5 screen_has '\$' || note "no shell prompt in the pane yet"
-exited() { screen | grep -q "^FW=[0-9]"; }
-t send-keys -t T -l "clear; $BIN -c fw.toml; echo FW=\$?"
-t send-keys -t T Enter
-check "tui: local-firewall is the headline" wait_for 15 screen_has "local-firewall|own firewall drops"
-t send-keys -t T 4
-wait_for 5 screen_has 'error +local-firewall' || note "no local-firewall row yet"
-t send-keys -t T f
-check "tui: f opens its fixes" wait_for 5 screen_has 'Fixes for local-firewall'
-t send-keys -t T d
-check "tui: the exact command, waiting for y/n" wait_for 5 screen_has "nft delete rule inet tlsd out handle $handle"
-t send-keys -t T y
-check "tui: nft runs in the real terminal (the dashboard suspended)" wait_for 10 flag_is alternate_on 0
-check "tui: the rule is gone from the ruleset" \
-  wait_for 10 bash -c "! ip netns exec '$NS' nft list chain inet tlsd out | grep -q 'dport $PORT drop'"
-t send-keys -t T Enter
-check "tui: Enter brings the dashboard back" wait_for 10 flag_is alternate_on 1
-check "tui: the re-run ends with the finding resolved" wait_for 15 screen_has 'resolved'
-check "tui: local-firewall is gone" wait_for 10 screen_lacks 'error +local-firewall'
-show_screen "after the fix"
-t send-keys -t T q
-check "tui: q exits" wait_for 10 exited
-check "tui: with status 0" screen_has '^FW=0'
-stop_tui
+rule_gone() { ! in_ns nft list chain inet tlsd out | grep -q "dport $PORT drop"; }
+if tui_shell "ip netns exec $NS"; then
+  tui_start fw.toml
+  to_finding local-firewall "local-firewall|own firewall drops"
+  fix_journey local-firewall d "nft delete rule inet tlsd out handle $handle" rule_gone \
+    "the rule is gone from the ruleset"
+fi
 
 timeout 60 ip netns exec "$NS" "$BIN" --once --json -c fw.toml >after.json 2>/dev/null
 check "after the fix, the OpenVPN probe is open" test "$(json_get after.json 'd["targets"][0]["reach"][0]["status"]')" = open

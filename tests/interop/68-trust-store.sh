@@ -88,43 +88,20 @@ check "machine.trust_store: the bundle, 1 root, lacking 1 of Mozilla's 1" test "
 check "an error: exit 2 (exit $rc)" test "$rc" = 2
 
 # --- the journey in a real terminal ----------------------------------------------------------
-tmux_server
-t new-session -d -s T -x 80 -y 24 -c "$C" \
-  "env PATH='$C/bin:$PATH' TLSDOCTOR_MOZILLA_ROOTS='$C/root.pem' SSL_CERT_FILE='$C/bundle.pem' HISTFILE=/dev/null PS1='$ ' LANG=C.UTF-8 bash --norc --noprofile" || {
-  fail "tmux starts a session"
-  return 0
-}
-wait_for 5 screen_has '\$' || note "no shell prompt in the pane yet"
-exited() { screen | grep -q "^TS=[0-9]"; }
-t send-keys -t T -l "clear; $BIN -c trust.toml; echo TS=\$?"
-t send-keys -t T Enter
-check "tui: ca-bundle-outdated is the headline" wait_for 15 screen_has "ca-bundle-outdated|CA bundle lacks"
-t send-keys -t T 5
-check "tui: This machine marks the trust store" wait_for 5 screen_has '✗ trust store'
-t send-keys -t T j j j j
-t send-keys -t T Enter
-check "tui: Enter shows what the check saw of the store" wait_for 5 screen_has 'This machine: trust store'
-show_screen "the trust store's details"
-t send-keys -t T Escape
-sleep 0.5
-t send-keys -t T f
-check "tui: f opens its fixes" wait_for 5 screen_has 'Fixes for ca-bundle-outdated'
-t send-keys -t T b
-check "tui: the exact command, waiting for y/n" wait_for 5 screen_has 'update-ca-certificates'
-show_screen "the confirmation"
-t send-keys -t T y
-check "tui: it runs in the real terminal (the dashboard suspended)" wait_for 10 flag_is alternate_on 0
-check "tui: the bundle now holds the root" wait_for 10 grep -q "$(sed -n 2p root.pem)" bundle.pem
-t send-keys -t T Enter
-check "tui: Enter brings the dashboard back" wait_for 10 flag_is alternate_on 1
-check "tui: the re-run ends with the finding resolved" wait_for 15 screen_has 'resolved'
-check "tui: ca-bundle-outdated is gone" wait_for 10 screen_has 'no findings: every finished check passed'
-check "tui: the trust store is fine" wait_for 10 screen_has '✓ trust store'
-show_screen "after the fix"
-t send-keys -t T q
-check "tui: q exits" wait_for 10 exited
-check "tui: with status 0" screen_has '^TS=0'
-stop_tui
+bundle_has_root() { grep -q "$(sed -n 2p root.pem)" bundle.pem; }
+if tui_shell "env PATH='$C/bin:$PATH' TLSDOCTOR_MOZILLA_ROOTS='$C/root.pem' SSL_CERT_FILE='$C/bundle.pem'"; then
+  tui_start trust.toml
+  check "tui: ca-bundle-outdated is the headline" wait_for 15 screen_has "ca-bundle-outdated|CA bundle lacks"
+  t send-keys -t T 5
+  check "tui: This machine marks the trust store" wait_for 5 screen_has '✗ trust store'
+  t send-keys -t T j j j j
+  t send-keys -t T Enter
+  check "tui: Enter shows what the check saw of the store" wait_for 5 screen_has 'This machine: trust store'
+  show_screen "the trust store's details"
+  t send-keys -t T Escape
+  sleep 0.5
+  fix_journey ca-bundle-outdated b update-ca-certificates bundle_has_root "the bundle now holds the root"
+fi
 
 timeout 60 "$BIN" --once --json -c trust.toml >after.json 2>/dev/null
 check "after the fix, no finding" test "$(json_get after.json '" ".join(f["code"] for f in d["findings"])')" = ""

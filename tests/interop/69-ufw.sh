@@ -97,29 +97,11 @@ t new-session -d -s T -x 80 -y 24 -c "$C" \
   return 0
 }
 wait_for 5 screen_has '\$' || note "no shell prompt in the pane yet"
-exited() { screen | grep -q "^UFW=[0-9]"; }
-t send-keys -t T -l "clear; $BIN -c ufw.toml; echo UFW=\$?"
-t send-keys -t T Enter
-check "tui: local-firewall is the headline" wait_for 15 screen_has "local-firewall|own firewall drops"
-t send-keys -t T 4
-wait_for 5 screen_has 'error +local-firewall' || note "no local-firewall row yet"
-t send-keys -t T f
-check "tui: f opens its fixes" wait_for 5 screen_has 'Fixes for local-firewall'
-t send-keys -t T d
-check "tui: the exact command, waiting for y/n" wait_for 5 screen_has "ufw --force delete 1"
-t send-keys -t T y
-check "tui: ufw runs in the real terminal (the dashboard suspended)" wait_for 10 flag_is alternate_on 0
-check "tui: the rule is gone from ufw's own rules (so no reload brings it back)" \
-  wait_for 10 bash -c "! grep -q -- '--dport $PORT' '$U/etc/user.rules'"
-t send-keys -t T Enter
-check "tui: Enter brings the dashboard back" wait_for 10 flag_is alternate_on 1
-check "tui: the re-run ends with the finding resolved" wait_for 15 screen_has 'resolved'
-check "tui: local-firewall is gone" wait_for 10 screen_lacks 'error +local-firewall'
-show_screen "after the fix"
-t send-keys -t T q
-check "tui: q exits" wait_for 10 exited
-check "tui: with status 0" screen_has '^UFW=0'
-stop_tui
+ufw_rule_gone() { ! grep -q -- "--dport $PORT" "$U/etc/user.rules"; }
+tui_start ufw.toml
+to_finding local-firewall "local-firewall|own firewall drops"
+fix_journey local-firewall d "ufw --force delete 1" ufw_rule_gone \
+  "the rule is gone from ufw's own rules (so no reload brings it back)"
 
 in_ufw timeout 60 "$BIN" --once --json -c ufw.toml >after.json 2>/dev/null
 check "after the fix, the OpenVPN probe is open" test "$(json_get after.json 'd["targets"][0]["reach"][0]["status"]')" = open

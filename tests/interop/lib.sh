@@ -242,6 +242,7 @@ flag() { t display -p -t T "#{$1}"; }
 flag_is() { [[ $(flag "$1") == "$2" ]]; }
 screen_has() { screen | grep -Eq -- "$1"; }
 screen_lacks() { ! screen | grep -Eq -- "$1"; }
+screen_has_text() { screen | grep -Fq -- "$1"; }
 # The dashboard's pid: the child of the pane's shell, never anyone else's tlsdoctor-tui.
 tui_pid() { pgrep -P "$(flag pane_pid)" -x tlsdoctor-tui; }
 tui_gone() { ! tui_pid >/dev/null; }
@@ -256,4 +257,53 @@ stop_tui() {
 show_screen() {
   note "the screen ($1):"
   screen | sed 's/^/      | /'
+}
+
+# --- a fix, end to end, in a real terminal ------------------------------------------------------
+# tui_shell PREFIX: the session T (80x24, in the current directory): a bash without rc files,
+# started under PREFIX (e.g. "ip netns exec NS"; may be empty), at its prompt.
+tui_shell() {
+  tmux_server
+  t new-session -d -s T -x 80 -y 24 -c "$PWD" \
+    "$1 env HISTFILE=/dev/null PS1='$ ' LANG=C.UTF-8 bash --norc --noprofile" || {
+    fail "tmux starts a session"
+    return 1
+  }
+  wait_for 5 screen_has '\$' || note "no shell prompt in the pane yet"
+}
+# tui_start CONFIG: the dashboard on CONFIG in that shell, which prints TUI=STATUS after it.
+tui_start() {
+  t send-keys -t T -l "clear; $BIN -c $1; echo TUI=\$?"
+  t send-keys -t T Enter
+}
+tui_exited() { screen | grep -q '^TUI=[0-9]'; }
+# to_finding CODE HEADLINE_RE: CODE's finding is the headline (HEADLINE_RE on screen), and the
+# Findings pane (4) has the focus, its row selected.
+to_finding() {
+  check "tui: $1 is the headline" wait_for 15 screen_has "$2"
+  t send-keys -t T 4
+  wait_for 5 screen_has "(error|warning) +$1" || note "no $1 row yet"
+}
+# fix_journey CODE KEY COMMAND CHANGED WHAT: with CODE's finding selected, f opens its fixes,
+# KEY shows COMMAND (a fixed string) and waits for y/n, y runs it in the real terminal (the
+# dashboard suspended), CHANGED (a command, retried) proves what it changed (WHAT), Enter
+# brings the dashboard back, the re-run ends with the finding resolved and gone, q exits 0.
+fix_journey() {
+  local code=$1 key=$2 command=$3 changed=$4 what=$5
+  t send-keys -t T f
+  check "tui: f opens its fixes" wait_for 5 screen_has "Fixes for $code"
+  t send-keys -t T "$key"
+  check "tui: the exact command, waiting for y/n" wait_for 5 screen_has_text "$command"
+  t send-keys -t T y
+  check "tui: it runs in the real terminal (the dashboard suspended)" wait_for 10 flag_is alternate_on 0
+  check "tui: $what" wait_for 10 "$changed"
+  t send-keys -t T Enter
+  check "tui: Enter brings the dashboard back" wait_for 10 flag_is alternate_on 1
+  check "tui: the re-run ends with the finding resolved" wait_for 15 screen_has 'resolved'
+  check "tui: $code is gone" wait_for 10 screen_lacks "(error|warning) +$code"
+  show_screen "after the fix"
+  t send-keys -t T q
+  check "tui: q exits" wait_for 10 tui_exited
+  check "tui: with status 0" screen_has '^TUI=0'
+  stop_tui
 }
