@@ -971,7 +971,8 @@ mod tests {
     /// ```
     const SAMPLE: &str = include_str!("firewall_sample.json");
 
-    fn udp(addr: &str, port: u16) -> Packet {
+    /// A UDP packet to `addr:port` (for the other backends' tests too).
+    pub(super) fn udp(addr: &str, port: u16) -> Packet {
         Packet {
             proto: Proto::Udp,
             addr: addr.parse().unwrap(),
@@ -979,7 +980,7 @@ mod tests {
         }
     }
 
-    fn tcp(addr: &str, port: u16) -> Packet {
+    pub(super) fn tcp(addr: &str, port: u16) -> Packet {
         Packet {
             proto: Proto::Tcp,
             ..udp(addr, port)

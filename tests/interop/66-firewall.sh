@@ -19,20 +19,8 @@ netns fw
 C="$WORK/fw"
 mkdir -p "$C"
 cd "$C" || exit 1
-q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-  -keyout ca.key -out ca.crt -subj /CN=fw-ca
-q openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key \
-  -out server.csr -subj /CN=server
-q openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -out server.crt
-
 PORT=41194
-spawn openvpn ip netns exec "$NS" openvpn --dev null --tls-server --ca ca.crt --cert server.crt \
-  --key server.key --dh none --local 127.0.0.1 --proto udp --port "$PORT" --verb 3
-bound() { grep -q 'link local (bound)' "$WORK/logs/openvpn.log"; }
-if ! wait_for 10 bound; then
-  fail "openvpn did not start within 10 s" && tail -5 "$WORK/logs/openvpn.log" | sed 's/^/        /'
-  return 0
-fi
+openvpn_in "$NS" 127.0.0.1 "$PORT" || return 0
 q in_ns nft add table inet tlsd
 q in_ns nft add chain inet tlsd out '{ type filter hook output priority 0; policy accept; }'
 q in_ns nft add rule inet tlsd out udp dport "$PORT" drop

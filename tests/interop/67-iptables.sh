@@ -19,20 +19,8 @@ netns ipt
 C="$WORK/ipt"
 mkdir -p "$C"
 cd "$C" || exit 1
-q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-  -keyout ca.key -out ca.crt -subj /CN=ipt-ca
-q openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key \
-  -out server.csr -subj /CN=server
-q openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -out server.crt
-
 PORT=41195
-spawn openvpn ip netns exec "$NS" openvpn --dev null --tls-server --ca ca.crt --cert server.crt \
-  --key server.key --dh none --local 127.0.0.1 --proto udp --port "$PORT" --verb 3
-bound() { grep -q 'link local (bound)' "$WORK/logs/openvpn.log"; }
-if ! wait_for 10 bound; then
-  fail "openvpn did not start within 10 s" && tail -5 "$WORK/logs/openvpn.log" | sed 's/^/        /'
-  return 0
-fi
+openvpn_in "$NS" 127.0.0.1 "$PORT" || return 0
 q in_ns iptables-legacy -A OUTPUT -p udp --dport "$PORT" -j DROP
 rule=$(in_ns iptables-legacy-save -t filter | sed -n "s/^-A OUTPUT \(.*dport $PORT -j DROP\)$/\1/p")
 note "openvpn on udp $PORT in $NS; the rule: ${rule:-none}"

@@ -44,20 +44,8 @@ in_ufw() {
     _ "$U" "$NS" "$@"
 }
 cd "$C" || exit 1
-q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-  -keyout ca.key -out ca.crt -subj /CN=ufw-ca
-q openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key \
-  -out server.csr -subj /CN=server
-q openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -out server.crt
-
 PORT=41196
-spawn openvpn ip netns exec "$NS_S" openvpn --dev null --tls-server --ca ca.crt --cert server.crt \
-  --key server.key --dh none --local 10.77.0.2 --proto udp --port "$PORT" --verb 3
-bound() { grep -q 'link local (bound)' "$WORK/logs/openvpn.log"; }
-if ! wait_for 10 bound; then
-  fail "openvpn did not start within 10 s" && tail -5 "$WORK/logs/openvpn.log" | sed 's/^/        /'
-  return 0
-fi
+openvpn_in "$NS_S" 10.77.0.2 "$PORT" || return 0
 q in_ufw ufw --force enable
 q in_ufw ufw deny out "$PORT/udp"
 note "ufw: $(in_ufw ufw status numbered | grep -F "$PORT/udp" | head -1 | tr -s ' ')"

@@ -259,6 +259,25 @@ show_screen() {
   screen | sed 's/^/      | /'
 }
 
+# --- an OpenVPN server to block ---------------------------------------------------------------
+# openvpn_in NS ADDR PORT: a CA and a server certificate in the current directory, and a p2p
+# `openvpn --dev null --tls-server` on UDP ADDR:PORT in the network namespace NS, bound (its log
+# is logs/openvpn.log). Fails (and says so) when it does not start within 10 s.
+openvpn_in() {
+  local ns=$1 addr=$2 port=$3
+  q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -keyout ca.key -out ca.crt -subj "/CN=$INTEROP_SCRIPT-ca"
+  q openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key \
+    -out server.csr -subj /CN=server
+  q openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -out server.crt
+  spawn openvpn ip netns exec "$ns" openvpn --dev null --tls-server --ca ca.crt --cert server.crt \
+    --key server.key --dh none --local "$addr" --proto udp --port "$port" --verb 3
+  if ! wait_for 10 grep -q 'link local (bound)' "$WORK/logs/openvpn.log"; then
+    fail "openvpn did not start within 10 s" && tail -5 "$WORK/logs/openvpn.log" | sed 's/^/        /'
+    return 1
+  fi
+}
+
 # --- a fix, end to end, in a real terminal ------------------------------------------------------
 # tui_shell PREFIX: the session T (80x24, in the current directory): a bash without rc files,
 # started under PREFIX (e.g. "ip netns exec NS"; may be empty), at its prompt.

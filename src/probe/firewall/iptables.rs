@@ -403,7 +403,8 @@ fn split(line: &str) -> Option<Vec<String>> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Proto, UfwFix};
+    use super::super::UfwFix;
+    use super::super::tests::{tcp, udp};
     use super::*;
 
     /// `iptables-legacy-save` (1.8.9) after:
@@ -440,21 +441,6 @@ mod tests {
 COMMIT
 # Completed on Mon Nov 30 19:01:29 2026
 "#;
-
-    fn udp(addr: &str, port: u16) -> Packet {
-        Packet {
-            proto: Proto::Udp,
-            addr: addr.parse().unwrap(),
-            port,
-        }
-    }
-
-    fn tcp(addr: &str, port: u16) -> Packet {
-        Packet {
-            proto: Proto::Tcp,
-            ..udp(addr, port)
-        }
-    }
 
     fn save() -> Save {
         Save::parse(SAVE, "iptables-legacy", false).unwrap()
