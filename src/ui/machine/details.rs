@@ -19,7 +19,8 @@ pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
     doc.para("", &p.summary, Style::new());
     doc.line(Line::raw(""));
     doc.line(Line::styled("seen", theme.heading()));
-    for line in &p.lines {
+    // The summary stands above; the lines say the rest.
+    for line in p.lines.iter().filter(|l| **l != p.summary) {
         doc.para("• ", line, Style::new());
     }
     if let Some(f) = super::part_finding(model, p.part) {
