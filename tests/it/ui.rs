@@ -1755,3 +1755,29 @@ fn openvpn_handshake_in_the_reach_pane_and_its_details() {
         assert!(all.contains(want), "{want:?} is not in the details\n{all}");
     }
 }
+
+/// This machine: Enter on a part shows what the check saw of it and the finding about it; f
+/// opens that finding's fixes.
+#[test]
+fn this_machine_details_and_fixes() {
+    let mut s = this_machine();
+    assert_eq!(s.model.focus, Pane::Machine);
+    s.chars("jj");
+    s.key(KeyCode::Enter);
+    assert_eq!(s.model.overlay, Some(Overlay::Details(Pane::Machine)));
+    let screen = s.screen(80, 24);
+    assert!(
+        screen.contains("This machine: VPN clients, TLS"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("openvpn 2.3.18 (minimum 2.4.0): outdated"),
+        "{screen}"
+    );
+    assert!(screen.contains("client-outdated"), "{screen}");
+    insta::assert_snapshot!("details_machine_clients_80x24", screen);
+    s.key(KeyCode::Esc);
+    s.chars("f");
+    let screen = s.screen(80, 24);
+    assert!(screen.contains("Fixes for client-outdated"), "{screen}");
+}
