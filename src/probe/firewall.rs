@@ -438,9 +438,19 @@ async fn read_save(tool: &'static str, v6: bool, timeout: std::time::Duration) -
     }
 }
 
-/// `ufw status numbered` (fixed argv).
+/// `ufw status numbered` (fixed argv) — unless ufw's own config says it is off
+/// (`ENABLED=no` in /etc/ufw/ufw.conf, which is what `ufw status` reads to say "inactive"):
+/// ufw is a Python program, some 150 ms of CPU a run, and off on most machines that have it.
 async fn read_ufw(timeout: std::time::Duration) -> Ufw {
     use super::sync::{ToolAnswer, run_tool};
+    if crate::probe::reach::find_program("ufw").is_none() {
+        return Ufw::Absent;
+    }
+    if let Ok(conf) = std::fs::read_to_string("/etc/ufw/ufw.conf")
+        && !ufw_enabled(&conf)
+    {
+        return Ufw::Inactive;
+    }
     match run_tool("ufw", &["status", "numbered"], timeout).await {
         ToolAnswer::Absent => Ufw::Absent,
         ToolAnswer::Failed(e) => Ufw::Unknown(e),
@@ -451,6 +461,18 @@ async fn read_ufw(timeout: std::time::Duration) -> Ufw {
             Ufw::parse(&String::from_utf8_lossy(&out.stdout)).unwrap_or_else(Ufw::Unknown)
         }
     }
+}
+
+/// Whether ufw.conf turns ufw on (`ENABLED=yes`, quoted or not, as ufw reads it).
+fn ufw_enabled(conf: &str) -> bool {
+    conf.lines()
+        .filter_map(|l| l.trim().strip_prefix("ENABLED="))
+        .next_back()
+        .is_some_and(|v| {
+            v.trim()
+                .trim_matches(['"', '\''])
+                .eq_ignore_ascii_case("yes")
+        })
 }
 
 /// A rule as read: where it is, its matches and its verdict.
@@ -970,6 +992,15 @@ mod tests {
     /// nft add rule ip filt INPUT tcp dport 22 drop
     /// ```
     const SAMPLE: &str = include_str!("firewall_sample.json");
+
+    #[test]
+    fn ufw_conf_says_whether_it_is_on() {
+        assert!(ufw_enabled("# comment\nENABLED=yes\nLOGLEVEL=low\n"));
+        assert!(ufw_enabled("ENABLED=\"yes\"\n"));
+        assert!(!ufw_enabled("ENABLED=no\n"));
+        assert!(!ufw_enabled("ENABLED=yes\nENABLED=no\n"));
+        assert!(!ufw_enabled("LOGLEVEL=low\n"));
+    }
 
     /// A UDP packet to `addr:port` (for the other backends' tests too).
     pub(super) fn udp(addr: &str, port: u16) -> Packet {
