@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use super::{Backend, Block, Fit, Packet, in_prefix, out_via};
+use super::{Backend, Block, Fit, Packet, Walk, in_prefix, out_via};
 
 /// One chain of the filter table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,14 +196,6 @@ impl Save {
             _ => Target::Unknown,
         }
     }
-}
-
-#[derive(Debug)]
-enum Walk {
-    Accept,
-    Stop(Block),
-    Continue,
-    Unsure,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
