@@ -47,6 +47,10 @@ fn make_dir(dir: &Path) -> Result<(), String> {
     }
 }
 
+/// How many log lines may wait for the writer thread (more are dropped, counted by
+/// tracing-appender).
+const LOG_QUEUE_LINES: usize = 16_384;
+
 /// Starts logging to the file; returns its path and the guard that flushes it on drop, or
 /// why there is no log (naming the directory).
 pub fn init() -> Result<(PathBuf, WorkerGuard), String> {
@@ -60,7 +64,11 @@ pub fn init() -> Result<(PathBuf, WorkerGuard), String> {
             dir.display()
         )
     })?;
-    let (writer, guard) = tracing_appender::non_blocking(file);
+    // The writer's queue: a few thousand lines is room for any burst (one line a check at
+    // `info`); the default (128,000 lines) costs megabytes of zeroed pages at every start.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .finish(file);
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
