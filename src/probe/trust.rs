@@ -287,7 +287,9 @@ pub struct Trust {
 enum Loaded {
     Fixed(Arc<Vec<TrustSource>>),
     NotYet,
-    Read(StoreStamp, Arc<Vec<TrustSource>>),
+    /// Read from these paths (found once: the environment and the distribution do not change
+    /// while we run), which had this stamp.
+    Read(StorePaths, StoreStamp, Arc<Vec<TrustSource>>),
 }
 
 type StoreStamp = Vec<(PathBuf, Option<SystemTime>, u64)>;
@@ -324,19 +326,22 @@ impl Trust {
         if let Loaded::Fixed(s) = &*loaded {
             return Arc::clone(s);
         }
-        let paths = StorePaths::find();
+        let paths = match &*loaded {
+            Loaded::Read(paths, stamp, s) => {
+                if paths.stamp() == *stamp {
+                    return Arc::clone(s);
+                }
+                paths.clone()
+            }
+            _ => StorePaths::find(),
+        };
         let stamp = paths.stamp();
-        if let Loaded::Read(was, s) = &*loaded
-            && *was == stamp
-        {
-            return Arc::clone(s);
-        }
         let mut sources = vec![TrustSource::mozilla(), TrustSource::system_at(&paths)];
         if let Some(path) = &self.ca_file {
             sources.push(TrustSource::ca_file(path));
         }
         let sources = Arc::new(sources);
-        *loaded = Loaded::Read(stamp, Arc::clone(&sources));
+        *loaded = Loaded::Read(paths, stamp, Arc::clone(&sources));
         sources
     }
 }
@@ -730,11 +735,14 @@ pub fn judge(
     let algs = super::signatures::algorithms();
     let intermediates = chain.get(1..).unwrap_or_default();
     let ee = chain.first().map(webpki::EndEntityCert::try_from);
+    // One look at the stores for the whole judgement: the same sources for the path and the
+    // verdicts, and the bundle's stamp checked once.
+    let stores = trust.sources();
     // The path webpki builds at `at`, as a client would: when one exists, its certificates
     // are the ones judged, and what else the server sent is extra (an expired cross-signed
     // root beside a valid path must not make the chain expired).
     let trusted = match &ee {
-        Some(Ok(ee)) => trust.sources().iter().find_map(|source| {
+        Some(Ok(ee)) => stores.iter().find_map(|source| {
             let anchors = narrowed(&source.anchors, &issuers);
             let p = ee
                 .verify_for_usage(
@@ -836,8 +844,7 @@ pub fn judge(
         )),
     };
 
-    let sources = trust
-        .sources()
+    let sources = stores
         .iter()
         .map(|source| {
             let (path, webpki) = match &ee {
