@@ -316,13 +316,7 @@ fn no_answer(
 ) -> Option<Found> {
     let rep = &h.report;
     let silent = rep.transport == Transport::Udp
-        && matches!(
-            rep.status,
-            Status::Failed {
-                step: Step::Reset,
-                failure: Failure::Timeout { .. }
-            }
-        )
+        && rep.timed_out_at(Step::Reset)
         && rep.server_session.is_none();
     if !silent {
         return None;
@@ -484,13 +478,7 @@ fn key_direction(target: &Target, h: &VpnHandshake) -> Option<Found> {
 /// its first flight, which carries the certificate, is the large packet that is lost.
 fn hello_acked_answer_lost(r: &HandshakeReport) -> bool {
     r.transport == Transport::Udp
-        && matches!(
-            r.status,
-            Status::Failed {
-                step: Step::ClientHello,
-                failure: Failure::Timeout { .. }
-            }
-        )
+        && r.timed_out_at(Step::ClientHello)
         && !r.client_hello_msgs.is_empty()
         && r.client_hello_msgs.iter().all(|m| !r.unacked.contains(m))
         && r.negotiated.is_none()

@@ -181,13 +181,7 @@ pub async fn run(
     };
     let (other_direction, unsigned) =
         Box::pin(futures::future::join(other_direction, unsigned)).await;
-    let unanswered_hello = matches!(
-        report.status,
-        Status::Failed {
-            step: Step::ClientHello,
-            failure: Failure::Timeout { .. }
-        }
-    ) && report.acked_through.is_some();
+    let unanswered_hello = report.timed_out_at(Step::ClientHello) && report.acked_through.is_some();
     let uncapped = if unanswered_hello && tls.tls_version_max.is_some() {
         let lifted = HandshakeProfile {
             tls_version_max: None,
@@ -203,13 +197,7 @@ pub async fn run(
             .client_hello_msgs
             .iter()
             .any(|m| report.unacked.contains(m))
-        && matches!(
-            report.status,
-            Status::Failed {
-                step: Step::ClientHello,
-                failure: Failure::Timeout { .. }
-            }
-        );
+        && report.timed_out_at(Step::ClientHello);
     let small_hello = if large_hello_lost && uncapped.is_none() {
         let mut small = opts.clone();
         small.post_quantum = false;
@@ -222,13 +210,8 @@ pub async fn run(
     // unacknowledged (a path that loses large packets loses the first one instead, and a
     // small hello then gets through).
     let refused = |r: &HandshakeReport| {
-        matches!(
-            r.status,
-            Status::Failed {
-                step: Step::ClientHello,
-                failure: Failure::Timeout { .. }
-            }
-        ) && r.server_session.is_some()
+        r.timed_out_at(Step::ClientHello)
+            && r.server_session.is_some()
             && r.client_hello_msgs
                 .last()
                 .is_some_and(|m| r.unacked.contains(m))

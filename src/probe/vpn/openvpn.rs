@@ -381,6 +381,11 @@ impl HandshakeReport {
         self.status == Status::Completed
     }
 
+    /// It ended at `step` because nothing moved it on in time.
+    pub fn timed_out_at(&self, step: Step) -> bool {
+        matches!(&self.status, Status::Failed { step: s, failure: Failure::Timeout { .. } } if *s == step)
+    }
+
     /// The outcome in one line.
     pub fn summary(&self) -> String {
         let over = format!("over {} {}", self.transport, self.addr.port());
