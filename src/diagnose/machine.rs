@@ -116,8 +116,6 @@ pub struct MachineState {
     pub clients: Vec<ClientStatus>,
     /// A row each, in the pane's order.
     pub parts: Vec<PartState>,
-    /// A line each: each product found, each client against its minimum, the OS.
-    pub lines: Vec<String>,
 }
 
 impl MachineState {
@@ -125,9 +123,9 @@ impl MachineState {
     /// bundle's age is counted to it).
     pub fn of(m: &MachineReport, at: std::time::SystemTime) -> Self {
         let clients: Vec<ClientStatus> = m.clients.iter().map(ClientStatus::of).collect();
-        let mut lines = Vec::new();
+        let mut security_lines = Vec::new();
         if m.security.found.is_empty() {
-            lines.push("security software: none of the table found".to_string());
+            security_lines.push("security software: none of the table found".to_string());
         }
         for d in &m.security.found {
             let state = if d.is_running() {
@@ -142,7 +140,7 @@ impl MachineState {
             } else {
                 "scans files"
             };
-            lines.push(format!(
+            security_lines.push(format!(
                 "security software: {} ({}): {state}, {tls}: {}",
                 d.product.name,
                 d.product.vendor,
@@ -150,34 +148,18 @@ impl MachineState {
             ));
         }
         if let Some(why) = &m.security.limited {
-            lines.push(format!("security software: cannot tell all: {why}"));
+            security_lines.push(format!("security software: cannot tell all: {why}"));
         }
-        let security_lines = lines.len();
-        lines.extend(
-            m.clients
-                .iter()
-                .zip(&clients)
-                .map(|(c, s)| format!("version: {}", describe(c, *s))),
-        );
-        let client_lines = lines.len();
-        lines.push(match &m.os {
-            Ok(os) => format!("OS: {}", os.name()),
-            Err(e) => format!("OS: unknown ({e})"),
-        });
-        lines.push(format!("firewall: {}", m.firewall.describe()));
-        let services_from = lines.len();
+        let mut service_lines = Vec::new();
         if m.services.is_empty() {
-            lines.push("VPN services: none known to systemd (or no systemd)".to_string());
+            service_lines.push("VPN services: none known to systemd (or no systemd)".to_string());
         }
         for svc in &m.services {
-            lines.push(format!("service {}: {}", svc.unit, svc.state));
+            service_lines.push(format!("service {}: {}", svc.unit, svc.state));
         }
         if let Some(status) = &m.nordvpn_status {
-            lines.push(format!("nordvpn status: {status}"));
+            service_lines.push(format!("nordvpn status: {status}"));
         }
-        let services_to = lines.len();
-        let store = trust_store_lines(m, at);
-        lines.extend(store.iter().map(|l| format!("trust store: {l}")));
 
         let running: Vec<&str> = m.running().map(|d| d.product.name).collect();
         let installed = m.security.found.len() - running.len();
@@ -190,7 +172,7 @@ impl MachineState {
                 ([], n, _) => format!("none runs; {n} installed, not running"),
                 (r, _, _) => format!("running: {}", r.join(", ")),
             },
-            lines: lines[..security_lines].to_vec(),
+            lines: security_lines,
         };
         let outdated: Vec<String> = m
             .clients
@@ -225,7 +207,12 @@ impl MachineState {
             } else {
                 format!("outdated: {}", outdated.join(", "))
             },
-            lines: lines[security_lines..client_lines].to_vec(),
+            lines: m
+                .clients
+                .iter()
+                .zip(&clients)
+                .map(|(c, s)| format!("version: {}", describe(c, *s)))
+                .collect(),
         };
         let os = PartState {
             part: Part::Os,
@@ -234,13 +221,16 @@ impl MachineState {
                 Ok(os) => os.name(),
                 Err(e) => format!("unknown: {e}"),
             },
-            lines: vec![lines[client_lines].clone()],
+            lines: vec![match &m.os {
+                Ok(os) => format!("OS: {}", os.name()),
+                Err(e) => format!("OS: unknown ({e})"),
+            }],
         };
         let firewall = PartState {
             part: Part::Firewall,
             unknown: m.firewall.is_unknown(),
             summary: m.firewall.describe(),
-            lines: vec![lines[client_lines + 1].clone()],
+            lines: vec![format!("firewall: {}", m.firewall.describe())],
         };
         let services = PartState {
             part: Part::Services,
@@ -259,7 +249,7 @@ impl MachineState {
                 }
                 words.join(" · ")
             },
-            lines: lines[services_from..services_to].to_vec(),
+            lines: service_lines,
         };
         let trust = PartState {
             part: Part::TrustStore,
@@ -268,13 +258,38 @@ impl MachineState {
                 Ok(t) => t.describe(at),
                 Err(why) => format!("cannot tell: {why}"),
             },
-            lines: store,
+            lines: trust_store_lines(m, at),
         };
         MachineState {
             clients,
             parts: vec![firewall, security, clients_part, services, trust, os],
-            lines,
         }
+    }
+
+    /// Every part's lines, a line each, in the reports' order (what is found, the versions,
+    /// the OS, the firewall, the services, the trust store).
+    pub fn lines(&self) -> Vec<String> {
+        const ORDER: [Part; 6] = [
+            Part::Security,
+            Part::Clients,
+            Part::Os,
+            Part::Firewall,
+            Part::Services,
+            Part::TrustStore,
+        ];
+        ORDER
+            .iter()
+            .filter_map(|part| self.part(*part))
+            .flat_map(|p| {
+                // The trust store's lines say what they are about only in its own window.
+                let lead = if p.part == Part::TrustStore {
+                    "trust store: "
+                } else {
+                    ""
+                };
+                p.lines.iter().map(move |l| format!("{lead}{l}"))
+            })
+            .collect()
     }
 
     /// The state of `part`.

@@ -158,7 +158,7 @@ pub fn report(model: &Model) -> String {
     let _ = writeln!(s, "\nThis machine");
     match &model.derived.machine {
         Some(m) => {
-            for line in &m.lines {
+            for line in &m.lines() {
                 let _ = writeln!(s, "  {line}");
             }
         }

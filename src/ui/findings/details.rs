@@ -37,7 +37,7 @@ pub fn doc(doc: &mut Doc, model: &Model, i: usize) -> String {
     {
         doc.line(Line::raw(""));
         doc.line(Line::styled("this machine", theme.heading()));
-        for line in &m.lines {
+        for line in &m.lines() {
             doc.para("• ", line, Style::new());
         }
     }
