@@ -26,7 +26,6 @@ use lab::tls::{
     reset_after_hello, silent, tls_server,
 };
 use lab::udp::{SilentUdp, closed_tcp_port, closed_udp_port};
-use tlsdoctor_tui::config::static_key::{Digest, Direction, StaticKey, TlsWrap};
 
 /// The directory the configs are written to, unless given as the first argument.
 const DEFAULT_DIR: &str = "/tmp/tlsdoctor-lab";
@@ -154,16 +153,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The VPN's own handshake: an OpenVPN server with the lab's certificate and tls-auth
     // (SHA512, as NordVPN's servers), on UDP and TCP, for the NordVPN-style profiles.
     let (chain, chain_key) = pki.chain(&localhost());
-    let ovpn_server = OpenvpnTlsServer::start(
-        chain,
-        chain_key,
-        Some(TlsWrap::Auth {
-            key: StaticKey::from_bytes(key),
-            direction: Direction::Normal,
-            digest: Digest::Sha512,
-        }),
-    )
-    .await;
+    let ovpn_server = OpenvpnTlsServer::nordvpn(chain, chain_key, key).await;
     let stranger = Ca::root("Old VPN Root CA");
     let stale = |ca_pem: &str| nordvpn_style(ovpn_server.udp, ovpn_server.tcp, ca_pem, &key);
     std::fs::write(dir.join("nordvpn-style.ovpn"), stale(&pki.root.pem))?;

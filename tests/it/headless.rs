@@ -653,20 +653,10 @@ async fn every_target_failing_is_a_local_cause() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nordvpn_style_profile_end_to_end() {
     use lab::openvpn_tls::{OpenvpnTlsServer, nordvpn_style};
-    use tlsdoctor_tui::config::static_key::{Digest, Direction, StaticKey, TlsWrap};
     let lab = Lab::new();
     let key = test_key();
     let (chain, chain_key) = lab.pki.chain(&LeafSpec::localhost());
-    let server = OpenvpnTlsServer::start(
-        chain,
-        chain_key,
-        Some(TlsWrap::Auth {
-            key: StaticKey::from_bytes(key),
-            direction: Direction::Normal,
-            digest: Digest::Sha512,
-        }),
-    )
-    .await;
+    let server = OpenvpnTlsServer::nordvpn(chain, chain_key, key).await;
     let config = format!(
         "targets = []\n\n[clock]\nservers = []\n\n[network]\ntimeout = {TIMEOUT:?}\ncaptive_url = \"\"\n"
     );

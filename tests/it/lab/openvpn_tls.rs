@@ -148,6 +148,22 @@ pub struct OpenvpnTlsServer {
 }
 
 impl OpenvpnTlsServer {
+    /// As NordVPN's servers: `chain` and `key`, tls-auth with the static key `ta` and
+    /// `auth SHA512` (server side: key direction 0), for [`nordvpn_style`] profiles.
+    pub async fn nordvpn(
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+        ta: [u8; 256],
+    ) -> Self {
+        use tlsdoctor_tui::config::static_key::{Digest, Direction, StaticKey};
+        let wrap = TlsWrap::Auth {
+            key: StaticKey::from_bytes(ta),
+            direction: Direction::Normal,
+            digest: Digest::Sha512,
+        };
+        Self::start(chain, key, Some(wrap)).await
+    }
+
     /// Serves `chain` with `key`; `wrap` is the server's tls-auth (direction 0), if any.
     pub async fn start(
         chain: Vec<CertificateDer<'static>>,
