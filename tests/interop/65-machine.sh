@@ -143,8 +143,7 @@ check "nordvpn 3.14.2 is outdated" test "$(status_of old nordvpn)" = "3.14.2 out
 check "openvpn 2.3.10 is outdated (it exits 1, as 2.3 does)" test "$(status_of old openvpn)" = "2.3.10 outdated"
 check "client-outdated (warning) names both, with what breaks" test "$(json_get "$WORK/old.json" \
   "any(f['code'] == 'client-outdated' and f['severity'] == 'warning' and 'nordvpn 3.14.2' in f['summary'] and 'openvpn 2.3.10' in f['summary'] and any('tls-crypt' in e for e in f['evidence']) for f in d['findings'])")" = true
-fix=$(json_get "$WORK/old.json" \
-  "[x['command'] for f in d['findings'] if f['code'] == 'client-outdated' for x in f['fixes'] if x['key'] == 'u'][0]")
+fix=$(fix_argv "$WORK/old.json" client-outdated u)
 note "the update fix: $fix"
 os_id=$(. /etc/os-release 2>/dev/null && echo "${ID:-}")
 sudo=""

@@ -27,19 +27,7 @@ q in_ns nft add rule inet tlsd out udp dport "$PORT" drop
 handle=$(in_ns nft -a list chain inet tlsd out | sed -n "s/.*udp dport $PORT drop # handle \([0-9]*\).*/\1/p")
 note "openvpn on udp $PORT in $NS; the rule's handle: ${handle:-none}"
 
-cat >fw.toml <<EOF2
-[clock]
-servers = []
-
-[network]
-timeout = "2s"
-captive_url = ""
-
-[[targets]]
-name = "vpn"
-host = "127.0.0.1"
-probes = ["openvpn-udp:$PORT"]
-EOF2
+vpn_config fw.toml 127.0.0.1 "$PORT"
 
 timeout 60 ip netns exec "$NS" "$BIN" --once --json -c fw.toml >fw.json 2>fw.err
 rc=$?
@@ -49,8 +37,7 @@ check "local-firewall is found" test "$(json_get fw.json \
   "' '.join(f['code'] for f in d['findings'] if f['code'] == 'local-firewall')")" = local-firewall
 check "it names the rule with its table, chain and handle" test "$(json_get fw.json \
   "any('table inet tlsd chain out: udp dport $PORT drop (handle $handle)' in e for f in d['findings'] for e in f['evidence'])")" = true
-check "its fix deletes that rule by handle" test "$(json_get fw.json \
-  "[x['command'] for f in d['findings'] if f['code'] == 'local-firewall' for x in f['fixes'] if x['key'] == 'd'][0]")" = \
+check "its fix deletes that rule by handle" test "$(fix_argv fw.json local-firewall d)" = \
   "[\"nft\", \"delete\", \"rule\", \"inet\", \"tlsd\", \"out\", \"handle\", \"$handle\"]"
 check "the machine check read the ruleset" test "$(json_get fw.json 'd["machine"]["firewall"]["status"]')" = read
 check "an error: exit 2 (exit $rc)" test "$rc" = 2

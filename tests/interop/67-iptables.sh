@@ -26,19 +26,7 @@ rule=$(in_ns iptables-legacy-save -t filter | sed -n "s/^-A OUTPUT \(.*dport $PO
 note "openvpn on udp $PORT in $NS; the rule: ${rule:-none}"
 check "nft does not see the rule" bash -c "! ip netns exec '$NS' nft list ruleset | grep -q 'dport $PORT'"
 
-cat >ipt.toml <<EOF2
-[clock]
-servers = []
-
-[network]
-timeout = "2s"
-captive_url = ""
-
-[[targets]]
-name = "vpn"
-host = "127.0.0.1"
-probes = ["openvpn-udp:$PORT"]
-EOF2
+vpn_config ipt.toml 127.0.0.1 "$PORT"
 
 timeout 60 ip netns exec "$NS" "$BIN" --once --json -c ipt.toml >ipt.json 2>ipt.err
 rc=$?
@@ -48,8 +36,7 @@ check "local-firewall is found" test "$(json_get ipt.json \
   "' '.join(f['code'] for f in d['findings'] if f['code'] == 'local-firewall')")" = local-firewall
 check "it names the iptables-legacy rule with its chain and number" test "$(json_get ipt.json \
   "any('iptables-legacy filter chain OUTPUT rule 1: $rule' in e for f in d['findings'] for e in f['evidence'])")" = true
-check "its fix deletes that rule by number" test "$(json_get ipt.json \
-  "[x['command'] for f in d['findings'] if f['code'] == 'local-firewall' for x in f['fixes'] if x['key'] == 'd'][0]")" = \
+check "its fix deletes that rule by number" test "$(fix_argv ipt.json local-firewall d)" = \
   '["iptables-legacy", "-t", "filter", "-D", "OUTPUT", "1"]'
 check "the machine check read iptables-legacy" test "$(json_get ipt.json \
   "[b['status'] + ' ' + str(b['rules']) for b in d['machine']['firewall']['backends'] if b['name'] == 'iptables-legacy'][0]")" = "read 1"

@@ -52,19 +52,7 @@ note "ufw: $(in_ufw ufw status numbered | grep -F "$PORT/udp" | head -1 | tr -s 
 check "ufw wrote its rule into the copy" grep -q -- "--dport $PORT" "$U/etc/user.rules"
 check "the host's ufw is untouched" test "$(cat /etc/ufw/*.conf /etc/ufw/*.rules /etc/default/ufw | md5sum)" = "$HOST_UFW"
 
-cat >ufw.toml <<EOF2
-[clock]
-servers = []
-
-[network]
-timeout = "2s"
-captive_url = ""
-
-[[targets]]
-name = "vpn"
-host = "10.77.0.2"
-probes = ["openvpn-udp:$PORT"]
-EOF2
+vpn_config ufw.toml 10.77.0.2 "$PORT"
 
 in_ufw timeout 60 "$BIN" --once --json -c ufw.toml >ufw.json 2>ufw.err
 rc=$?
@@ -73,8 +61,7 @@ check "the probe is silent under ufw's rule" test "$(json_get ufw.json 'd["targe
 check "machine.firewall says ufw is active" test "$(json_get ufw.json 'd["machine"]["firewall"]["ufw"]["status"]')" = active
 check "local-firewall names ufw's rule" test "$(json_get ufw.json \
   "any('ufw\\'s rule [ 1] $PORT/udp DENY OUT Anywhere (out)' in e for f in d['findings'] if f['code'] == 'local-firewall' for e in f['evidence'])")" = true
-check "its fix is ufw's delete" test "$(json_get ufw.json \
-  "[x['command'] for f in d['findings'] if f['code'] == 'local-firewall' for x in f['fixes'] if x['key'] == 'd'][0]")" = \
+check "its fix is ufw's delete" test "$(fix_argv ufw.json local-firewall d)" = \
   '["ufw", "--force", "delete", "1"]'
 
 # --- the journey in a real terminal ----------------------------------------------------------

@@ -278,6 +278,17 @@ openvpn_in() {
   fi
 }
 
+# vpn_config FILE HOST PORT: a config with no clock servers and one target, HOST with the
+# probe openvpn-udp:PORT.
+vpn_config() {
+  printf '[clock]\nservers = []\n\n[network]\ntimeout = "2s"\ncaptive_url = ""\n\n[[targets]]\nname = "vpn"\nhost = "%s"\nprobes = ["openvpn-udp:%s"]\n' \
+    "$2" "$3" >"$1"
+}
+# fix_argv JSON CODE KEY: the command of CODE's fix KEY in the report JSON, as JSON.
+fix_argv() {
+  json_get "$1" "[x['command'] for f in d['findings'] if f['code'] == '$2' for x in f['fixes'] if x['key'] == '$3'][0]"
+}
+
 # --- a fix, end to end, in a real terminal ------------------------------------------------------
 # tui_shell PREFIX: the session T (80x24, in the current directory): a bash without rc files,
 # started under PREFIX (e.g. "ip netns exec NS"; may be empty), at its prompt.
